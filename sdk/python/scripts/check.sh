@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Lint, type-check, Python 3.9 syntax check and unit tests for the Python SDK.
+# The same command for developers and CI:  sdk/python/scripts/check.sh [--e2e]
+#   --e2e   also run tests/e2e (needs build/stacklens; skipped with a reason otherwise)
+# Needs: pip install -e 'sdk/python[dev]'
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+
+echo "== ruff"
+"$PYTHON" -m ruff check .
+"$PYTHON" -m ruff format --check .
+
+echo "== mypy --strict"
+"$PYTHON" -m mypy --strict
+
+echo "== Python 3.9 compatibility (vermin)"
+vermin -t=3.9- --no-tips --violations --eval-annotations --backport dataclasses \
+    src tests bench
+# When a real 3.9 interpreter is at hand, let it parse everything too.
+PY39="${PY39:-python3.9}"
+if "$PY39" -c 'import sys; assert sys.version_info[:2] == (3, 9)' 2>/dev/null; then
+    "$PY39" -m compileall -q -f src tests bench >/dev/null
+    echo "parsed by $("$PY39" --version)"
+fi
+
+echo "== unit tests"
+"$PYTHON" -m pytest -q tests/unit
+
+if [[ "${1:-}" == "--e2e" ]]; then
+    echo "== end-to-end tests"
+    "$PYTHON" -m pytest -q tests/e2e
+fi

@@ -1,0 +1,75 @@
+"""configure(), flush(), shutdown() and stats(): the module-level lifecycle."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import httpx
+
+from . import _config, _runtime
+from ._stats import Stats
+
+
+def configure(
+    api_key: Optional[str] = None,
+    endpoint: Optional[str] = None,
+    *,
+    timeout: float = 10.0,
+    max_retries: Optional[int] = None,
+    background: bool = False,
+    max_queue_size: int = _config.DEFAULT_MAX_QUEUE_SIZE,
+    batch_size: int = _config.DEFAULT_BATCH_SIZE,
+    flush_interval: float = _config.DEFAULT_FLUSH_INTERVAL,
+    shutdown_timeout: float = _config.DEFAULT_SHUTDOWN_TIMEOUT,
+    transport: Optional[httpx.BaseTransport] = None,
+    async_transport: Optional[httpx.AsyncBaseTransport] = None,
+) -> None:
+    """Initialise the SDK. Call once at application startup.
+
+    api_key falls back to $STACKLENS_API_KEY, endpoint to $STACKLENS_ENDPOINT
+    and then to https://api.getstacklens.ai. With background=True, spans are
+    queued and sent in batches by a worker thread and delivery errors never
+    raise. Calling configure() again replaces the previous configuration
+    (its queue is flushed first, for at most its shutdown_timeout).
+    """
+    settings = _config.resolve(
+        api_key,
+        endpoint,
+        timeout=timeout,
+        max_retries=max_retries,
+        background=background,
+        max_queue_size=max_queue_size,
+        batch_size=batch_size,
+        flush_interval=flush_interval,
+        shutdown_timeout=shutdown_timeout,
+        transport=transport,
+        async_transport=async_transport,
+    )
+    _runtime.install(settings)
+
+
+def flush(timeout: Optional[float] = None) -> bool:
+    """Wait (at most `timeout` seconds) until queued spans are sent.
+
+    Returns True when everything recorded since the previous flush() was
+    delivered: nothing still queued, dropped or failed. Always True in the
+    default (blocking) mode, where failures raise instead.
+    """
+    runtime = _runtime._current
+    return True if runtime is None else runtime.flush(timeout)
+
+
+def shutdown(timeout: Optional[float] = None) -> bool:
+    """Flush, stop the background worker, close connections and unconfigure the SDK.
+
+    Returns what flush() would. Runs by itself at interpreter exit (bounded
+    by `shutdown_timeout`). Afterwards, tracing raises ConfigurationError
+    until configure() is called again.
+    """
+    return _runtime.uninstall(timeout)
+
+
+def stats() -> Stats:
+    """Counters for the current configuration (all zero when unconfigured)."""
+    runtime = _runtime._current
+    return Stats() if runtime is None else runtime.stats()

@@ -1,0 +1,64 @@
+"""When to retry a request, and how long to wait first.
+
+Retried: 5xx, connection and timeout failures, and (in background mode
+only) 429. Never any other 4xx: the same request would fail again.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int
+    initial_delay: float
+    max_delay: float
+    exponential: bool
+    retry_429: bool
+
+    def retryable_status(self, status_code: int) -> bool:
+        return status_code >= 500 or (self.retry_429 and status_code == 429)
+
+    def delay(self, retry_number: int, retry_after: Optional[float] = None) -> float:
+        """Seconds to wait before retry `retry_number` (1-based).
+
+        A server's Retry-After wins (capped at max_delay); otherwise the
+        delay is fixed, or exponential with full jitter.
+        """
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        if not self.exponential:
+            return self.initial_delay
+        ceiling = min(self.initial_delay * (2 ** (retry_number - 1)), self.max_delay)
+        return random.uniform(ceiling / 2, ceiling)
+
+
+# Like the hosted client: 2 attempts, 0.5 s apart, 5xx and network failures only.
+BLOCKING = RetryPolicy(
+    max_retries=1, initial_delay=0.5, max_delay=2.0, exponential=False, retry_429=False
+)
+BACKGROUND = RetryPolicy(
+    max_retries=5, initial_delay=0.5, max_delay=30.0, exponential=True, retry_429=True
+)
+
+
+def parse_retry_after(value: Optional[str]) -> Optional[float]:
+    """Retry-After as seconds (delta-seconds or an HTTP date), None if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None:
+        return None
+    return max(moment.timestamp() - time.time(), 0.0)

@@ -1,0 +1,196 @@
+"""The Span a `start_trace` block yields, and its conversion to the wire format."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+from uuid import uuid4
+
+from . import _validation as check
+from . import _wire
+
+
+def new_id() -> str:
+    return str(uuid4())
+
+
+class Span:
+    """One operation inside a trace.
+
+    Created by `stacklens.start_trace()` / `astart_trace()`; a span opened
+    inside another open span is its child and shares its trace id.
+    """
+
+    __slots__ = (
+        "_attributes",
+        "_end_time",
+        "_llm",
+        "_name",
+        "_parent_span_id",
+        "_span_id",
+        "_start_time",
+        "_status",
+        "_tags",
+        "_trace_id",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        trace_id: Optional[str] = None,
+        parent_span_id: Optional[str] = None,
+    ) -> None:
+        self._name = check.name("name", name)
+        self._trace_id = trace_id or new_id()
+        self._span_id = new_id()
+        self._parent_span_id = parent_span_id
+        self._status = "ok"
+        self._attributes: dict[str, str] = {}
+        self._tags: list[str] = []
+        self._llm: Optional[dict[str, Any]] = None
+        self._start_time = _wire.utc_now()
+        self._end_time: Optional[datetime] = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def trace_id(self) -> str:
+        return self._trace_id
+
+    @property
+    def span_id(self) -> str:
+        return self._span_id
+
+    @property
+    def parent_span_id(self) -> Optional[str]:
+        return self._parent_span_id
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        return dict(self._attributes)
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self._tags)
+
+    @property
+    def start_time(self) -> datetime:
+        return self._start_time
+
+    @property
+    def end_time(self) -> Optional[datetime]:
+        return self._end_time
+
+    def record_llm(
+        self,
+        model: str,
+        provider: str,
+        input_tokens: int,
+        output_tokens: int,
+        *,
+        total_tokens: Optional[int] = None,
+        cost_usd: float = 0.0,
+        temperature: Optional[float] = None,
+        max_tokens: Optional[int] = None,
+        prompt: Optional[str] = None,
+        completion: Optional[str] = None,
+        is_streaming: bool = False,
+        finish_reason: Optional[str] = None,
+    ) -> None:
+        """Attach LLM metadata to this span (a later call replaces an earlier one)."""
+        self._llm = llm_data(
+            model=model,
+            provider=provider,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            total_tokens=total_tokens,
+            cost_usd=cost_usd,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            prompt=prompt,
+            completion=completion,
+            is_streaming=is_streaming,
+            finish_reason=finish_reason,
+        )
+
+    def set_attribute(self, key: str, value: str) -> None:
+        """Attach a key-value pair; a non-string value is stored as str(value)."""
+        self._attributes[check.attribute_key(key)] = check.attribute_value(value)
+
+    def add_tag(self, *tags: str) -> None:
+        """Add one or more tags; a tag already present is not repeated."""
+        for tag in [check.tag(tag) for tag in tags]:
+            if tag not in self._tags:
+                self._tags.append(tag)
+
+    def set_status(self, status: str) -> None:
+        """Set the status to "ok" or "error"."""
+        self._status = check.status(status)
+
+    def _finish(self, *, failed: bool) -> None:
+        self._end_time = _wire.utc_now()
+        if failed:
+            self._status = "error"
+
+    def _to_wire(self) -> _wire.SpanBody:
+        end = self._end_time or self._start_time
+        return _wire.span(
+            trace_id=self._trace_id,
+            span_id=self._span_id,
+            parent_span_id=self._parent_span_id,
+            name=self._name,
+            status=self._status,
+            start_time=_wire.timestamp(self._start_time),
+            end_time=_wire.timestamp(end),
+            attributes=dict(self._attributes),
+            tags=list(self._tags),
+            llm=self._llm,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Span name={self._name!r} trace_id={self._trace_id!r} "
+            f"span_id={self._span_id!r} status={self._status!r}>"
+        )
+
+
+def llm_data(
+    *,
+    model: object,
+    provider: object,
+    input_tokens: object,
+    output_tokens: object,
+    total_tokens: object,
+    cost_usd: object,
+    temperature: object = None,
+    max_tokens: object = None,
+    prompt: object = None,
+    completion: object = None,
+    is_streaming: object = False,
+    finish_reason: object = None,
+) -> dict[str, Any]:
+    """Validate LLM metadata and return its wire form (`llmSpan`)."""
+    inputs = check.tokens("input_tokens", input_tokens)
+    outputs = check.tokens("output_tokens", output_tokens)
+    total = check.optional_tokens("total_tokens", total_tokens)
+    return _wire.llm_span(
+        model=check.name("model", model),
+        provider=check.name("provider", provider),
+        input_tokens=inputs,
+        output_tokens=outputs,
+        total_tokens=inputs + outputs if total is None else total,
+        cost_usd=check.number("cost_usd", cost_usd),
+        temperature=check.optional_number("temperature", temperature),
+        max_tokens=check.optional_tokens("max_tokens", max_tokens),
+        prompt=check.optional_str("prompt", prompt),
+        completion=check.optional_str("completion", completion),
+        is_streaming=check.flag("is_streaming", is_streaming),
+        finish_reason=check.optional_str("finish_reason", finish_reason),
+    )

@@ -1,0 +1,244 @@
+"""trace() / atrace() for one-shot LLM spans, start_trace() / astart_trace() for blocks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from contextvars import Token
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Optional
+
+from . import _context, _runtime, _wire
+from . import _validation as check
+from ._span import Span, llm_data, new_id
+from ._wire import SpanBody
+
+logger = logging.getLogger("stacklens")
+
+
+def _one_shot(
+    name: str,
+    model: str,
+    provider: str,
+    input_tokens: int,
+    output_tokens: int,
+    total_tokens: Optional[int],
+    cost_usd: float,
+    attributes: Optional[Mapping[str, str]],
+    tags: Optional[Sequence[str]],
+    status: str,
+    start_time: Optional[datetime],
+    end_time: Optional[datetime],
+) -> SpanBody:
+    check.name("name", name)
+    llm = llm_data(
+        model=model,
+        provider=provider,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=total_tokens,
+        cost_usd=cost_usd,
+    )
+    attrs = check.attributes(attributes)
+    tag_list = check.tags(tags)
+    check.status(status)
+    start = check.optional_datetime("start_time", start_time)
+    end = check.optional_datetime("end_time", end_time)
+    if start is None and end is None:
+        start_text = end_text = _wire.timestamp(_wire.utc_now())
+    else:
+        start_at = start or end
+        end_at = end or _wire.utc_now()
+        assert start_at is not None
+        start_text, end_text = _wire.timestamp(start_at), _wire.timestamp(end_at)
+        if _as_utc(end_at) < _as_utc(start_at):
+            raise ValueError("end_time must not be earlier than start_time")
+    parent = _context.current_span()
+    return _wire.span(
+        trace_id=new_id() if parent is None else parent.trace_id,
+        span_id=new_id(),
+        parent_span_id=None if parent is None else parent.span_id,
+        name=name,
+        status=status,
+        start_time=start_text,
+        end_time=end_text,
+        attributes=attrs,
+        tags=tag_list,
+        llm=llm,
+    )
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def trace(
+    name: str,
+    *,
+    model: str,
+    provider: str,
+    input_tokens: int,
+    output_tokens: int,
+    total_tokens: Optional[int] = None,
+    cost_usd: float = 0.0,
+    attributes: Optional[Mapping[str, str]] = None,
+    tags: Optional[Sequence[str]] = None,
+    status: str = "ok",
+    start_time: Optional[datetime] = None,
+    end_time: Optional[datetime] = None,
+) -> str:
+    """Record a single LLM span and return its trace id.
+
+    Inside an open start_trace() block the span becomes a child of that
+    block's span and the block's trace id is returned.
+    """
+    runtime = _runtime.current()
+    span = _one_shot(
+        name,
+        model,
+        provider,
+        input_tokens,
+        output_tokens,
+        total_tokens,
+        cost_usd,
+        attributes,
+        tags,
+        status,
+        start_time,
+        end_time,
+    )
+    runtime.send_span(span)
+    return str(span["traceId"])
+
+
+async def atrace(
+    name: str,
+    *,
+    model: str,
+    provider: str,
+    input_tokens: int,
+    output_tokens: int,
+    total_tokens: Optional[int] = None,
+    cost_usd: float = 0.0,
+    attributes: Optional[Mapping[str, str]] = None,
+    tags: Optional[Sequence[str]] = None,
+    status: str = "ok",
+    start_time: Optional[datetime] = None,
+    end_time: Optional[datetime] = None,
+) -> str:
+    """The asyncio form of trace()."""
+    runtime = _runtime.current()
+    span = _one_shot(
+        name,
+        model,
+        provider,
+        input_tokens,
+        output_tokens,
+        total_tokens,
+        cost_usd,
+        attributes,
+        tags,
+        status,
+        start_time,
+        end_time,
+    )
+    await runtime.asend_span(span)
+    return str(span["traceId"])
+
+
+class _Block:
+    """What start_trace() and astart_trace() share: open a span, close it, keep nesting."""
+
+    def __init__(self, name: str) -> None:
+        self._name = check.name("name", name)
+        self._span: Optional[Span] = None
+        self._parent: Optional[Span] = None
+        self._token: Optional[Token[Optional[Span]]] = None
+        self._runtime: Optional[_runtime.Runtime] = None
+
+    def _open(self) -> Span:
+        if self._span is not None:
+            raise RuntimeError("a start_trace() block can be entered only once")
+        self._runtime = _runtime.current()
+        parent = _context.current_span()
+        span = Span(
+            self._name,
+            trace_id=None if parent is None else parent.trace_id,
+            parent_span_id=None if parent is None else parent.span_id,
+        )
+        self._span, self._parent = span, parent
+        self._token = _context.enter(span)
+        return span
+
+    def _close(self, failed: bool) -> tuple[_runtime.Runtime, SpanBody]:
+        assert self._span is not None
+        assert self._token is not None
+        assert self._runtime is not None
+        _context.leave(self._token, self._parent)
+        self._span._finish(failed=failed)
+        return self._runtime, self._span._to_wire()
+
+
+def _log_hidden(exc: BaseException) -> None:
+    logger.warning("stacklens: could not send the span of a failed block: %s", exc, exc_info=exc)
+
+
+def start_trace(name: str) -> SpanBlock:
+    """Trace a multi-step operation: `with stacklens.start_trace(name) as span:`.
+
+    Yields a Span and sends it when the block exits. If the block raises,
+    the status becomes "error" and the exception propagates unchanged; an
+    error while sending never replaces it. Opened inside another block, the
+    span becomes that block's child.
+    """
+    return SpanBlock(name)
+
+
+def astart_trace(name: str) -> AsyncSpanBlock:
+    """The asyncio form of start_trace(): `async with stacklens.astart_trace(name) as span:`."""
+    return AsyncSpanBlock(name)
+
+
+class SpanBlock(_Block):
+    """The context manager start_trace() returns."""
+
+    def __enter__(self) -> Span:
+        return self._open()
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        runtime, body = self._close(failed=exc_type is not None)
+        if exc_type is None:
+            runtime.send_span(body)
+            return
+        try:
+            runtime.send_span(body)
+        except Exception as error:
+            _log_hidden(error)
+
+
+class AsyncSpanBlock(_Block):
+    """The async context manager astart_trace() returns."""
+
+    async def __aenter__(self) -> Span:
+        return self._open()
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        runtime, body = self._close(failed=exc_type is not None)
+        if exc_type is None:
+            await runtime.asend_span(body)
+            return
+        try:
+            await runtime.asend_span(body)
+        except Exception as error:
+            _log_hidden(error)

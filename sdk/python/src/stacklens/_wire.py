@@ -1,0 +1,107 @@
+"""The span wire format (docs: wire-protocol.md) and its JSON encoding.
+
+Keys and their order match what the hosted client sends, so one server
+accepts both clients. Nothing else in the SDK spells a wire key.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+INGEST_PATH = "/api/v1/stacktrace/v1/traces"
+BATCH_PATH = "/api/v1/stacktrace/v1/traces/batch"
+PROMPT_PATH = "/api/v1/flowops/v1/prompts/by-name/"
+
+SpanBody = dict[str, Any]
+
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def encode(value: Any) -> bytes:
+    return _encoder.encode(value).encode("utf-8")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO-8601 in UTC as datetime.isoformat() prints it; naive values are taken as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc).isoformat()
+    if moment.utcoffset():
+        return moment.astimezone(timezone.utc).isoformat()
+    return moment.replace(tzinfo=timezone.utc).isoformat()
+
+
+def llm_span(
+    *,
+    model: str,
+    provider: str,
+    input_tokens: int,
+    output_tokens: int,
+    total_tokens: int,
+    cost_usd: float,
+    temperature: Optional[float] = None,
+    max_tokens: Optional[int] = None,
+    prompt: Optional[str] = None,
+    completion: Optional[str] = None,
+    is_streaming: bool = False,
+    finish_reason: Optional[str] = None,
+) -> dict[str, Any]:
+    return {
+        "model": model,
+        "provider": provider,
+        "inputTokens": input_tokens,
+        "outputTokens": output_tokens,
+        "totalTokens": total_tokens,
+        "estimatedCostUsd": cost_usd,
+        "temperature": temperature,
+        "maxTokens": max_tokens,
+        "promptContent": prompt,
+        "completionContent": completion,
+        "isStreaming": is_streaming,
+        "finishReason": finish_reason,
+    }
+
+
+def span(
+    *,
+    trace_id: str,
+    span_id: str,
+    parent_span_id: Optional[str],
+    name: str,
+    status: str,
+    start_time: str,
+    end_time: str,
+    attributes: dict[str, str],
+    tags: list[str],
+    llm: Optional[dict[str, Any]],
+) -> SpanBody:
+    return {
+        "traceId": trace_id,
+        "spanId": span_id,
+        "parentSpanId": parent_span_id,
+        "name": name,
+        "kind": "internal" if llm is None else "llm",
+        "status": status,
+        "startTime": start_time,
+        "endTime": end_time,
+        "attributes": attributes,
+        "tags": tags,
+        "llmSpan": llm,
+    }
+
+
+def error_message(body: bytes, status_code: int) -> str:
+    """The `error` field of an error body, or the status when there is none."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("error"), str):
+        return str(parsed["error"])
+    text = body.decode("utf-8", "replace").strip()[:200]
+    return text or f"HTTP {status_code}"

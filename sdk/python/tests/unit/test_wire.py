@@ -1,0 +1,140 @@
+"""The wire format of wire-protocol.md, byte for byte, and the retry policy."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+import stacklens
+from stacklens import _retry, _span, _wire
+
+from .conftest import Recorder
+
+NOW = datetime(2024, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+IDS = [
+    "11111111-1111-4111-8111-111111111111",
+    "22222222-2222-4222-8222-222222222222",
+    "33333333-3333-4333-8333-333333333333",
+    "44444444-4444-4444-8444-444444444444",
+]
+
+
+@pytest.fixture
+def fixed(monkeypatch: pytest.MonkeyPatch) -> None:
+    ids: Iterator[str] = iter(IDS)
+    monkeypatch.setattr(_span, "uuid4", lambda: uuid.UUID(next(ids)))
+    monkeypatch.setattr(_wire, "utc_now", lambda: NOW)
+
+
+def test_trace_golden_bytes(server: Recorder, fixed: None) -> None:
+    stacklens.trace(
+        "document-summary",
+        model="gpt-4o",
+        provider="openai",
+        input_tokens=850,
+        output_tokens=120,
+        cost_usd=0.0012,
+        attributes={"document_id": "doc_abc123"},
+        tags=["summarisation", "production"],
+    )
+    assert server.requests[0].content == (
+        b'{"traceId":"11111111-1111-4111-8111-111111111111",'
+        b'"spanId":"22222222-2222-4222-8222-222222222222",'
+        b'"parentSpanId":null,"name":"document-summary","kind":"llm","status":"ok",'
+        b'"startTime":"2024-01-01T12:00:00+00:00","endTime":"2024-01-01T12:00:00+00:00",'
+        b'"attributes":{"document_id":"doc_abc123"},"tags":["summarisation","production"],'
+        b'"llmSpan":{"model":"gpt-4o","provider":"openai","inputTokens":850,'
+        b'"outputTokens":120,"totalTokens":970,"estimatedCostUsd":0.0012,"temperature":null,'
+        b'"maxTokens":null,"promptContent":null,"completionContent":null,'
+        b'"isStreaming":false,"finishReason":null}}'
+    )
+
+
+def test_nested_golden_bytes(server: Recorder, fixed: None) -> None:
+    with stacklens.start_trace("agent-run") as span:
+        span.set_attribute("user_id", "u_123")
+        span.add_tag("production")
+        with stacklens.start_trace("retrieval"):
+            pass
+    child, parent = (r.content for r in server.requests)
+    assert child == (
+        b'{"traceId":"11111111-1111-4111-8111-111111111111",'
+        b'"spanId":"33333333-3333-4333-8333-333333333333",'
+        b'"parentSpanId":"22222222-2222-4222-8222-222222222222",'
+        b'"name":"retrieval","kind":"internal","status":"ok",'
+        b'"startTime":"2024-01-01T12:00:00+00:00","endTime":"2024-01-01T12:00:00+00:00",'
+        b'"attributes":{},"tags":[],"llmSpan":null}'
+    )
+    assert parent == (
+        b'{"traceId":"11111111-1111-4111-8111-111111111111",'
+        b'"spanId":"22222222-2222-4222-8222-222222222222",'
+        b'"parentSpanId":null,"name":"agent-run","kind":"internal","status":"ok",'
+        b'"startTime":"2024-01-01T12:00:00+00:00","endTime":"2024-01-01T12:00:00+00:00",'
+        b'"attributes":{"user_id":"u_123"},"tags":["production"],"llmSpan":null}'
+    )
+
+
+def test_non_ascii_is_sent_as_utf8(server: Recorder) -> None:
+    stacklens.trace("résumé ✓", model="m", provider="p", input_tokens=1, output_tokens=1)
+    assert '"name":"résumé ✓"'.encode() in server.requests[0].content
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2024, 1, 1, 12), "2024-01-01T12:00:00+00:00"),
+        (datetime(2024, 1, 1, 12, 0, 0, 5), "2024-01-01T12:00:00.000005+00:00"),
+        (
+            datetime(2024, 1, 1, 13, tzinfo=timezone(timedelta(hours=1))),
+            "2024-01-01T12:00:00+00:00",
+        ),
+        (datetime(2024, 1, 1, 12, tzinfo=timezone.utc), "2024-01-01T12:00:00+00:00"),
+    ],
+)
+def test_timestamps(moment: datetime, text: str) -> None:
+    assert _wire.timestamp(moment) == text
+
+
+def test_error_message() -> None:
+    assert _wire.error_message(b'{"error":"bad"}', 400) == "bad"
+    assert _wire.error_message(b"plain text", 500) == "plain text"
+    assert _wire.error_message(b"", 502) == "HTTP 502"
+    assert _wire.error_message(b'{"error":5}', 400) == '{"error":5}'
+
+
+def test_blocking_policy_matches_the_hosted_client() -> None:
+    policy = _retry.BLOCKING
+    assert policy.max_retries == 1
+    assert policy.delay(1) == 0.5
+    assert policy.retryable_status(500)
+    assert policy.retryable_status(503)
+    assert not policy.retryable_status(429)
+    assert not policy.retryable_status(404)
+
+
+def test_background_policy_backs_off_with_jitter() -> None:
+    policy = _retry.BACKGROUND
+    assert policy.retryable_status(429)
+    for retry in range(1, 10):
+        ceiling = min(0.5 * 2 ** (retry - 1), 30.0)
+        for _ in range(20):
+            assert ceiling / 2 <= policy.delay(retry) <= ceiling
+    assert policy.delay(1, retry_after=7.0) == 7.0
+    assert policy.delay(1, retry_after=1e6) == 30.0
+
+
+def test_parse_retry_after() -> None:
+    assert _retry.parse_retry_after(None) is None
+    assert _retry.parse_retry_after("") is None
+    assert _retry.parse_retry_after("3") == 3.0
+    assert _retry.parse_retry_after("1.5") == 1.5
+    assert _retry.parse_retry_after("-2") == 0.0
+    assert _retry.parse_retry_after("soon") is None
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    parsed = _retry.parse_retry_after(later)
+    assert parsed is not None
+    assert 20 < parsed <= 30

@@ -1,0 +1,193 @@
+#include "api/json_views.h"
+
+#include <map>
+
+namespace stacklens::api {
+namespace bj = boost::json;
+namespace {
+
+template <typename T>
+bj::value opt(const std::optional<T>& v) {
+  return v ? bj::value(*v) : bj::value(nullptr);
+}
+
+bj::array strings(const std::vector<std::string>& v) {
+  bj::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+double ms(Micros us) { return static_cast<double>(us) / 1000.0; }
+
+}  // namespace
+
+bj::object span_json(const Span& s) {
+  bj::object o;
+  o["traceId"] = s.trace_id;
+  o["spanId"] = s.span_id;
+  o["parentSpanId"] = opt(s.parent_span_id);
+  o["name"] = s.name;
+  o["kind"] = s.kind;
+  o["status"] = s.status;
+  o["startTime"] = format_iso8601(s.start_us);
+  o["endTime"] = format_iso8601(s.end_us);
+  o["latencyMs"] = ms(s.latency_us());
+  bj::object attrs;
+  for (const auto& [k, v] : s.attributes) attrs[k] = v;
+  o["attributes"] = std::move(attrs);
+  o["tags"] = strings(s.tags);
+  if (s.llm) {
+    const LlmData& l = *s.llm;
+    o["llmSpan"] = bj::object{{"model", l.model},
+                              {"provider", l.provider},
+                              {"inputTokens", l.input_tokens},
+                              {"outputTokens", l.output_tokens},
+                              {"totalTokens", l.total_tokens},
+                              {"estimatedCostUsd", l.cost_usd},
+                              {"temperature", opt(l.temperature)},
+                              {"maxTokens", opt(l.max_tokens)},
+                              {"promptContent", opt(l.prompt)},
+                              {"completionContent", opt(l.completion)},
+                              {"isStreaming", l.is_streaming},
+                              {"finishReason", opt(l.finish_reason)}};
+  } else {
+    o["llmSpan"] = nullptr;
+  }
+  return o;
+}
+
+bj::object trace_summary_json(const TraceSummary& t) {
+  return bj::object{{"traceId", t.trace_id},
+                    {"name", t.name},
+                    {"startTime", format_iso8601(t.start_us)},
+                    {"endTime", format_iso8601(t.end_us)},
+                    {"latencyMs", ms(t.end_us - t.start_us)},
+                    {"status", t.status},
+                    {"spanCount", t.span_count},
+                    {"models", strings(t.models)},
+                    {"providers", strings(t.providers)},
+                    {"inputTokens", t.input_tokens},
+                    {"outputTokens", t.output_tokens},
+                    {"totalTokens", t.total_tokens},
+                    {"costUsd", t.cost_usd},
+                    {"tags", strings(t.tags)}};
+}
+
+bj::object trace_detail_json(const query::TraceView& v) {
+  bj::object o = trace_summary_json(v.summary);
+  bj::array flat;
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < v.spans.size(); ++i) {
+    flat.push_back(span_json(v.spans[i]));
+    index[v.spans[i].span_id] = i;
+  }
+  // Children in start order; a span whose parent has not arrived is shown as a root.
+  std::vector<std::vector<size_t>> children(v.spans.size());
+  std::vector<size_t> roots;
+  for (size_t i = 0; i < v.spans.size(); ++i) {
+    const auto& parent = v.spans[i].parent_span_id;
+    auto it = parent ? index.find(*parent) : index.end();
+    if (it != index.end() && it->second != i) children[it->second].push_back(i);
+    else roots.push_back(i);
+  }
+  // Iterative build so that a deep tree cannot exhaust the stack; a cycle cannot
+  // occur because each span is placed once, under its first-seen parent.
+  std::vector<bj::object> nodes(v.spans.size());
+  std::vector<bool> placed(v.spans.size(), false);
+  std::vector<size_t> order;
+  std::vector<size_t> stack(roots.rbegin(), roots.rend());
+  while (!stack.empty()) {
+    const size_t i = stack.back();
+    stack.pop_back();
+    if (placed[i]) continue;
+    placed[i] = true;
+    order.push_back(i);
+    for (auto c = children[i].rbegin(); c != children[i].rend(); ++c) stack.push_back(*c);
+  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const size_t i = *it;
+    bj::object node = flat[i].get_object();
+    bj::array kids;
+    for (size_t c : children[i])
+      if (placed[c]) kids.push_back(std::move(nodes[c]));
+    node["children"] = std::move(kids);
+    nodes[i] = std::move(node);
+  }
+  bj::array tree;
+  for (size_t r : roots) tree.push_back(std::move(nodes[r]));
+  // Spans in a parent cycle (a -> b -> a) are unreachable from any root: show them as roots.
+  for (size_t i = 0; i < v.spans.size(); ++i)
+    if (!placed[i]) {
+      bj::object node = flat[i].get_object();
+      node["children"] = bj::array();
+      tree.push_back(std::move(node));
+    }
+  o["spans"] = std::move(flat);
+  o["tree"] = std::move(tree);
+  return o;
+}
+
+bj::object metrics_json(const MetricsQuery& q, const std::vector<MetricsSeries>& series) {
+  bj::array out;
+  for (const auto& s : series) {
+    bj::array points;
+    for (const auto& p : s.points)
+      points.push_back(bj::object{{"time", format_iso8601(p.bucket_us)},
+                                  {"requests", p.requests},
+                                  {"errors", p.errors},
+                                  {"inputTokens", p.input_tokens},
+                                  {"outputTokens", p.output_tokens},
+                                  {"costUsd", p.cost_usd},
+                                  {"latencyP50Ms", p.latency_p50_ms},
+                                  {"latencyP95Ms", p.latency_p95_ms},
+                                  {"latencyP99Ms", p.latency_p99_ms}});
+    out.push_back(bj::object{{"group", s.group}, {"points", std::move(points)}});
+  }
+  return bj::object{{"from", format_iso8601(q.from_us)},
+                    {"to", format_iso8601(q.to_us)},
+                    {"intervalSeconds", q.interval_us / 1000000},
+                    {"series", std::move(out)}};
+}
+
+bj::object prompt_json(const Prompt& p) {
+  bj::object envs;
+  for (const auto& e : p.environments)
+    envs[e.env] = bj::object{{"version", e.version}, {"updatedBy", e.updated_by}, {"updatedAt", format_iso8601(e.updated_us)}};
+  return bj::object{{"name", p.name},
+                    {"description", p.description},
+                    {"latestVersion", p.latest_version},
+                    {"createdBy", p.created_by},
+                    {"createdAt", format_iso8601(p.created_us)},
+                    {"environments", std::move(envs)}};
+}
+
+bj::object version_json(const PromptVersion& v, bool with_content) {
+  bj::object o{{"version", v.version},
+               {"message", v.message},
+               {"createdBy", v.created_by},
+               {"createdAt", format_iso8601(v.created_us)}};
+  if (with_content) o["content"] = v.content;
+  return o;
+}
+
+bj::object promotion_json(const Promotion& p) {
+  bj::object o{{"env", p.env}, {"version", p.version}, {"by", p.by}, {"at", format_iso8601(p.at_us)}};
+  o["rolledBackAt"] = p.rolled_back_us ? bj::value(format_iso8601(*p.rolled_back_us)) : bj::value(nullptr);
+  o["rolledBackBy"] = p.rolled_back_us ? bj::value(p.rolled_back_by) : bj::value(nullptr);
+  return o;
+}
+
+bj::object key_json(const ApiKeyInfo& k) {
+  bj::array scopes;
+  for (const auto& s : scope_list(k.scopes)) scopes.emplace_back(s);
+  return bj::object{{"id", k.id},
+                    {"name", k.name},
+                    {"prefix", k.prefix},
+                    {"project", k.project_name},
+                    {"scopes", std::move(scopes)},
+                    {"createdAt", format_iso8601(k.created_us)},
+                    {"lastUsedAt", k.last_used_us ? bj::value(format_iso8601(*k.last_used_us)) : bj::value(nullptr)},
+                    {"revokedAt", k.revoked_us ? bj::value(format_iso8601(*k.revoked_us)) : bj::value(nullptr)}};
+}
+
+}  // namespace stacklens::api

@@ -1,0 +1,21 @@
+#pragma once
+// How StackLens objects look in API responses (camelCase, like the wire format).
+#include <boost/json.hpp>
+
+#include "model/access.h"
+#include "model/prompt.h"
+#include "model/query.h"
+#include "query/trace_service.h"
+
+namespace stacklens::api {
+
+boost::json::object span_json(const Span& s);
+boost::json::object trace_summary_json(const TraceSummary& t);
+boost::json::object trace_detail_json(const query::TraceView& v);
+boost::json::object metrics_json(const MetricsQuery& q, const std::vector<MetricsSeries>& series);
+boost::json::object prompt_json(const Prompt& p);
+boost::json::object version_json(const PromptVersion& v, bool with_content = true);
+boost::json::object promotion_json(const Promotion& p);
+boost::json::object key_json(const ApiKeyInfo& k);
+
+}  // namespace stacklens::api

@@ -1,0 +1,46 @@
+#include "api/request_helpers.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "core/json.h"
+#include "ingest/span_parser.h"
+
+namespace stacklens::api {
+
+Result<boost::json::value> json_body(const http::Context& ctx) {
+  if (ctx.req.body().empty()) return make_error(ErrorCode::bad_request, "request body is empty: send a JSON object");
+  return json::parse(ctx.req.body());
+}
+
+Result<std::optional<int64_t>> int_param(const http::Context& ctx, std::string_view name, int64_t lo, int64_t hi) {
+  auto raw = ctx.query_param(name);
+  if (!raw || raw->empty()) return std::optional<int64_t>{};
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
+  if (ec != std::errc() || p != raw->data() + raw->size() || v < lo || v > hi)
+    return make_error(ErrorCode::bad_request, fmt::format("query parameter {} must be an integer from {} to {}", name, lo, hi));
+  return std::optional<int64_t>(v);
+}
+
+Result<std::optional<double>> number_param(const http::Context& ctx, std::string_view name) {
+  auto raw = ctx.query_param(name);
+  if (!raw || raw->empty()) return std::optional<double>{};
+  double v = 0;
+  auto [p, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
+  if (ec != std::errc() || p != raw->data() + raw->size() || !std::isfinite(v) || v < 0)
+    return make_error(ErrorCode::bad_request, fmt::format("query parameter {} must be a non-negative number", name));
+  return std::optional<double>(v);
+}
+
+Result<std::optional<Micros>> time_param(const http::Context& ctx, std::string_view name) {
+  auto raw = ctx.query_param(name);
+  if (!raw || raw->empty()) return std::optional<Micros>{};
+  auto t = ingest::parse_timestamp(boost::json::value(*raw), fmt::format("query parameter {}", name));
+  if (!t) return t.error();
+  return std::optional<Micros>(*t);
+}
+
+}  // namespace stacklens::api

@@ -1,0 +1,42 @@
+#pragma once
+// Small pieces every handler needs: the JSON body, typed query parameters.
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "api/auth.h"
+#include "api/services.h"
+#include "core/json.h"
+#include "http/router.h"
+
+namespace stacklens::api {
+
+Result<boost::json::value> json_body(const http::Context& ctx);
+Result<std::optional<int64_t>> int_param(const http::Context& ctx, std::string_view name, int64_t lo, int64_t hi);
+Result<std::optional<double>> number_param(const http::Context& ctx, std::string_view name);
+// ISO-8601 or nanoseconds since the epoch.
+Result<std::optional<Micros>> time_param(const http::Context& ctx, std::string_view name);
+
+// A handler for an authenticated caller holding `scope`. With `with_body`, the
+// request body must be a JSON object, handed to `body`; without, an empty object.
+template <typename F>
+http::Handler guarded(Services& s, Scope scope, bool with_body, F body) {
+  return [&s, scope, with_body, body](http::Context& ctx, http::Respond respond) {
+    auto who = s.auth.authenticate(ctx, scope);
+    if (!who) return respond(http::error_reply(who.error()));
+    boost::json::value parsed = boost::json::object();
+    if (with_body) {
+      auto b = json_body(ctx);
+      if (!b) return respond(http::error_reply(b.error()));
+      parsed = std::move(*b);
+      if (!parsed.is_object())
+        return respond(http::error_reply(make_error(ErrorCode::bad_request, "request body must be a JSON object")));
+    }
+    Result<http::Reply> reply = body(*who, ctx, parsed.get_object());
+    respond(reply ? std::move(*reply) : http::error_reply(reply.error()));
+  };
+}
+
+}  // namespace stacklens::api

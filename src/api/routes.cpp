@@ -1,0 +1,19 @@
+#include "api/routes.h"
+
+namespace stacklens::api {
+
+void add_product_route(http::Router& router, boost::beast::http::verb method, const std::string& path,
+                       http::Handler handler) {
+  router.add(method, "/api/v1" + path, handler);
+  router.add(method, path, std::move(handler));
+}
+
+void add_routes(http::Router& router, Services& services) {
+  add_system_routes(router, services);
+  add_ingest_routes(router, services);
+  add_prompt_routes(router, services);
+  add_query_routes(router, services);
+  add_key_routes(router, services);
+}
+
+}  // namespace stacklens::api

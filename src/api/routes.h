@@ -1,0 +1,21 @@
+#pragma once
+#include "api/services.h"
+#include "http/router.h"
+
+namespace stacklens::api {
+
+// Registers every route. Product routes are served under /api/v1 and, like the
+// hosted gateway, without that prefix too.
+void add_routes(http::Router& router, Services& services);
+
+void add_system_routes(http::Router& router, Services& services);
+void add_ingest_routes(http::Router& router, Services& services);
+void add_prompt_routes(http::Router& router, Services& services);
+void add_query_routes(http::Router& router, Services& services);
+void add_key_routes(http::Router& router, Services& services);
+
+// Adds `path` under /api/v1 and bare.
+void add_product_route(http::Router& router, boost::beast::http::verb method, const std::string& path,
+                       http::Handler handler);
+
+}  // namespace stacklens::api

@@ -1,0 +1,25 @@
+#pragma once
+// What the API handlers may use. They never see SQL or a concrete backend.
+#include "config/settings.h"
+#include "crypto/sealer.h"
+#include "ingest/span_writer.h"
+#include "observability/metrics.h"
+#include "query/trace_service.h"
+#include "storage/meta_store.h"
+#include "storage/span_store.h"
+
+namespace stacklens::api {
+
+class Authenticator;
+
+struct Services {
+  const Settings& settings;
+  SpanStore& spans;
+  MetaStore& meta;
+  ingest::SpanWriter& writer;
+  query::TraceService& traces;
+  Metrics& metrics;
+  Authenticator& auth;
+};
+
+}  // namespace stacklens::api

@@ -1,0 +1,39 @@
+#include <sys/statvfs.h>
+
+#include <fmt/format.h>
+
+#include "api/routes.h"
+
+namespace stacklens::api {
+namespace verb = boost::beast::http;
+
+namespace {
+constexpr uint64_t kMinFreeBytes = 16ull * 1024 * 1024;
+
+Status check_ready(Services& s) {
+  const auto health = s.writer.health();
+  if (!health.ok) return make_error(ErrorCode::unavailable, "not ready: " + health.problem);
+  struct statvfs vfs {};
+  if (::statvfs(s.settings.data_dir.c_str(), &vfs) == 0 &&
+      static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize < kMinFreeBytes)
+    return make_error(ErrorCode::unavailable, "not ready: storage is full (less than 16 MiB free in the data directory)");
+  if (auto st = s.spans.check_readable(); !st) return make_error(ErrorCode::unavailable, "not ready: " + st.error().message);
+  return ok_status();
+}
+}  // namespace
+
+void add_system_routes(http::Router& router, Services& s) {
+  router.add(verb::verb::get, "/health", [](http::Context&, http::Respond respond) {
+    respond(http::json_reply(200, boost::json::object{{"status", "ok"}}));
+  });
+  router.add(verb::verb::get, "/ready", [&s](http::Context&, http::Respond respond) {
+    auto st = check_ready(s);
+    if (!st) return respond(http::error_reply(st.error()));
+    respond(http::json_reply(200, boost::json::object{{"status", "ready"}}));
+  });
+  router.add(verb::verb::get, "/metrics", [&s](http::Context&, http::Respond respond) {
+    respond(http::Reply{200, s.metrics.render(), "text/plain; version=0.0.4", {}});
+  });
+}
+
+}  // namespace stacklens::api

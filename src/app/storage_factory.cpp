@@ -1,0 +1,36 @@
+#include "app/storage_factory.h"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "storage/sqlite/sqlite_meta_store.h"
+#include "storage/sqlite/sqlite_span_store.h"
+
+namespace stacklens::app {
+
+Status prepare_data_dir(const Settings& settings) {
+  std::error_code ec;
+  std::filesystem::create_directories(settings.data_dir, ec);
+  if (ec)
+    return make_error(ErrorCode::unavailable,
+                      fmt::format("cannot create data directory {}: {}", settings.data_dir.string(), ec.message()));
+  ::chmod(settings.data_dir.c_str(), 0700);
+  return ok_status();
+}
+
+Result<std::unique_ptr<MetaStore>> open_meta_store(const Settings& settings) {
+  if (auto st = prepare_data_dir(settings); !st) return st.error();
+  auto store = sqlite::SqliteMetaStore::open(settings.meta_db().string());
+  if (!store) return store.error();
+  return std::unique_ptr<MetaStore>(std::move(*store));
+}
+
+Result<std::unique_ptr<SpanStore>> open_span_store(const Settings& settings) {
+  if (auto st = prepare_data_dir(settings); !st) return st.error();
+  auto store = sqlite::SqliteSpanStore::open(settings.spans_db().string());
+  if (!store) return store.error();
+  return std::unique_ptr<SpanStore>(std::move(*store));
+}
+
+}  // namespace stacklens::app

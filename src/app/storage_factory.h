@@ -1,0 +1,16 @@
+#pragma once
+// Opens the configured storage backends. Today: embedded SQLite files in the data directory.
+#include <memory>
+
+#include "config/settings.h"
+#include "core/error.h"
+#include "storage/meta_store.h"
+#include "storage/span_store.h"
+
+namespace stacklens::app {
+
+Status prepare_data_dir(const Settings& settings);
+Result<std::unique_ptr<MetaStore>> open_meta_store(const Settings& settings);
+Result<std::unique_ptr<SpanStore>> open_span_store(const Settings& settings);
+
+}  // namespace stacklens::app

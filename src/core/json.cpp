@@ -1,0 +1,79 @@
+#include "core/json.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace stacklens::json {
+
+Result<bj::value> parse(std::string_view body) {
+  bj::parse_options opts;
+  opts.max_depth = 32;
+  boost::system::error_code ec;
+  bj::value v = bj::parse(body, ec, bj::storage_ptr(), opts);
+  if (ec) return make_error(ErrorCode::bad_request, fmt::format("malformed JSON: {}", ec.message()));
+  return v;
+}
+
+std::string serialize(const bj::value& v) { return bj::serialize(v); }
+
+Result<std::optional<std::string>> opt_string(const bj::object& o, std::string_view key, std::string_view where) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<std::string>{};
+  if (!it->value().is_string()) return make_error(ErrorCode::bad_request, fmt::format("{} must be a string", where));
+  const auto& s = it->value().get_string();
+  return std::optional<std::string>(std::string(s.data(), s.size()));
+}
+
+Result<std::string> req_string(const bj::object& o, std::string_view key, std::string_view where) {
+  auto r = opt_string(o, key, where);
+  if (!r) return r.error();
+  if (!r->has_value()) return make_error(ErrorCode::bad_request, fmt::format("{} is required", where));
+  return std::move(**r);
+}
+
+Result<std::optional<int64_t>> opt_int(const bj::object& o, std::string_view key, std::string_view where) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<int64_t>{};
+  const auto& v = it->value();
+  if (v.is_int64()) return std::optional<int64_t>(v.get_int64());
+  if (v.is_uint64()) {
+    if (v.get_uint64() > static_cast<uint64_t>(INT64_MAX))
+      return make_error(ErrorCode::bad_request, fmt::format("{} is too large", where));
+    return std::optional<int64_t>(static_cast<int64_t>(v.get_uint64()));
+  }
+  if (v.is_double()) {
+    const double d = v.get_double();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return std::optional<int64_t>(static_cast<int64_t>(d));
+    return make_error(ErrorCode::bad_request, fmt::format("{} must be an integer", where));
+  }
+  return make_error(ErrorCode::bad_request, fmt::format("{} must be an integer", where));
+}
+
+Result<std::optional<double>> opt_number(const bj::object& o, std::string_view key, std::string_view where) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<double>{};
+  const auto& v = it->value();
+  if (v.is_int64()) return std::optional<double>(static_cast<double>(v.get_int64()));
+  if (v.is_uint64()) return std::optional<double>(static_cast<double>(v.get_uint64()));
+  if (v.is_double() && std::isfinite(v.get_double())) return std::optional<double>(v.get_double());
+  return make_error(ErrorCode::bad_request, fmt::format("{} must be a number", where));
+}
+
+Result<std::optional<bool>> opt_bool(const bj::object& o, std::string_view key, std::string_view where) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<bool>{};
+  if (!it->value().is_bool()) return make_error(ErrorCode::bad_request, fmt::format("{} must be a boolean", where));
+  return std::optional<bool>(it->value().get_bool());
+}
+
+Result<const bj::object*> req_object(const bj::value& v, std::string_view where) {
+  if (!v.is_object()) return make_error(ErrorCode::bad_request, fmt::format("{} must be a JSON object", where));
+  return &v.get_object();
+}
+
+std::string to_attribute_string(const bj::value& v) {
+  if (v.is_string()) return std::string(v.get_string());
+  return bj::serialize(v);
+}
+
+}  // namespace stacklens::json

@@ -1,0 +1,166 @@
+#include "crypto/sealer.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+namespace stacklens {
+namespace {
+
+constexpr size_t kCompressAbove = 256;
+
+std::string to_hex(std::string_view raw) {
+  std::string out(raw.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  out.pop_back();
+  return out;
+}
+
+Result<std::map<int, std::string>> read_ring(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return make_error(ErrorCode::internal, fmt::format("cannot read key file {}", file.string()));
+  std::map<int, std::string> keys;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ls(line);
+    int id = 0;
+    std::string hex;
+    ls >> id >> hex;
+    std::string raw(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, '\0');
+    size_t len = 0;
+    if (id <= 0 || sodium_hex2bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), hex.data(), hex.size(),
+                                  nullptr, &len, nullptr) != 0 ||
+        len != raw.size())
+      return make_error(ErrorCode::internal, fmt::format("key file {} has a malformed line", file.string()));
+    keys[id] = raw;
+  }
+  if (keys.empty()) return make_error(ErrorCode::internal, fmt::format("key file {} holds no key", file.string()));
+  return keys;
+}
+
+Status append_key(const std::filesystem::path& file, int id) {
+  std::string raw(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, '\0');
+  crypto_aead_xchacha20poly1305_ietf_keygen(reinterpret_cast<unsigned char*>(raw.data()));
+  const std::string line = fmt::format("{} {}\n", id, to_hex(raw));
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(ErrorCode::internal, fmt::format("cannot write key file {}", file.string()));
+  ::fchmod(fd, 0600);
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return make_error(ErrorCode::internal, fmt::format("cannot write key file {}", file.string()));
+  return ok_status();
+}
+
+std::string compress(std::string_view in) {
+  uLongf len = compressBound(in.size());
+  std::string out(len, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(out.data()), &len, reinterpret_cast<const Bytef*>(in.data()), in.size(), 6) !=
+      Z_OK)
+    return {};
+  out.resize(len);
+  return out;
+}
+
+Result<std::string> decompress(std::string_view in) {
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return make_error(ErrorCode::internal, "zlib init failed");
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  std::string out;
+  char buf[16384];
+  int rc;
+  do {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) break;
+    out.append(buf, sizeof buf - zs.avail_out);
+  } while (rc != Z_STREAM_END);
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END) return make_error(ErrorCode::internal, "stored text is corrupt (zlib)");
+  return out;
+}
+
+}  // namespace
+
+std::string seal_context(const Span& s, std::string_view field) {
+  return fmt::format("{}|{}|{}|{}", s.project_id, s.trace_id, s.span_id, field);
+}
+
+Result<Sealer> Sealer::open_or_create(const std::filesystem::path& key_file) {
+  if (sodium_init() < 0) return make_error(ErrorCode::internal, "libsodium failed to initialise");
+  if (!std::filesystem::exists(key_file)) {
+    auto st = append_key(key_file, 1);
+    if (!st) return st.error();
+  }
+  struct stat sb {};
+  if (::stat(key_file.c_str(), &sb) == 0 && (sb.st_mode & 077) != 0)
+    return make_error(ErrorCode::internal,
+                      fmt::format("key file {} must not be readable by group or others (chmod 600)", key_file.string()));
+  auto ring = read_ring(key_file);
+  if (!ring) return ring.error();
+  Sealer s;
+  s.keys_ = std::move(*ring);
+  s.active_ = s.keys_.rbegin()->first;
+  return s;
+}
+
+Result<int> Sealer::rotate(const std::filesystem::path& key_file) {
+  auto ring = read_ring(key_file);
+  if (!ring) return ring.error();
+  const int id = ring->rbegin()->first + 1;
+  auto st = append_key(key_file, id);
+  if (!st) return st.error();
+  return id;
+}
+
+SealedText Sealer::seal(std::string_view plain, std::string_view context) const {
+  std::string body;
+  if (plain.size() > kCompressAbove) {
+    std::string z = compress(plain);
+    if (!z.empty() && z.size() < plain.size()) body = '\1' + z;
+  }
+  if (body.empty()) body = '\0' + std::string(plain);
+  const auto& key = keys_.at(active_);
+  std::string out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + body.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES,
+                  '\0');
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  unsigned long long clen = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen,
+                                             reinterpret_cast<const unsigned char*>(body.data()), body.size(),
+                                             reinterpret_cast<const unsigned char*>(context.data()), context.size(),
+                                             nullptr, nonce, reinterpret_cast<const unsigned char*>(key.data()));
+  out.resize(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + clen);
+  return SealedText{std::move(out), active_};
+}
+
+Result<std::string> Sealer::open(const SealedText& sealed, std::string_view context) const {
+  auto it = keys_.find(sealed.key_id);
+  if (it == keys_.end())
+    return make_error(ErrorCode::internal, fmt::format("encryption key {} is missing from the key file", sealed.key_id));
+  constexpr size_t kN = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  if (sealed.bytes.size() < kN + crypto_aead_xchacha20poly1305_ietf_ABYTES + 1)
+    return make_error(ErrorCode::internal, "stored text is truncated");
+  std::string body(sealed.bytes.size() - kN, '\0');
+  unsigned long long mlen = 0;
+  const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.bytes.data());
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(body.data()), &mlen, nullptr,
+                                                 nonce + kN, sealed.bytes.size() - kN,
+                                                 reinterpret_cast<const unsigned char*>(context.data()), context.size(),
+                                                 nonce, reinterpret_cast<const unsigned char*>(it->second.data())) != 0)
+    return make_error(ErrorCode::internal, "stored text failed authentication");
+  body.resize(mlen);
+  if (body.empty()) return make_error(ErrorCode::internal, "stored text is empty");
+  if (body[0] == '\1') return decompress(std::string_view(body).substr(1));
+  return body.substr(1);
+}
+
+}  // namespace stacklens

@@ -1,0 +1,157 @@
+#include "http/server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace stacklens::http {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto kIdleTimeout = std::chrono::seconds(60);
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Router& router, size_t max_body, const RequestObserver& observer)
+      : stream_(std::move(socket)), router_(router), max_body_(max_body), observer_(observer) {}
+
+  void run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); }); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(max_body_);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(kIdleTimeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted)
+      return close();
+    if (ec == bhttp::error::body_limit) {
+      return send_error(make_error(ErrorCode::payload_too_large,
+                                   fmt::format("request body is larger than the limit of {} bytes", max_body_)),
+                        false);
+    }
+    if (ec == bhttp::error::header_limit)
+      return send_error(make_error(ErrorCode::bad_request, "request headers are too large"), false);
+    if (ec) return send_error(make_error(ErrorCode::bad_request, "malformed HTTP request: " + ec.message()), false);
+    request_ = parser_->release();
+    keep_alive_ = request_.keep_alive();
+    auto self = shared_from_this();
+    auto executor = stream_.get_executor();
+    router_.dispatch(
+        request_,
+        [self, executor](Reply reply) {
+          net::post(executor, [self, reply = std::move(reply)]() mutable { self->write(std::move(reply)); });
+        },
+        route_);
+  }
+
+  void send_error(const Error& e, bool keep_alive) {
+    keep_alive_ = keep_alive;
+    route_ = "unmatched";
+    write(error_reply(e));
+  }
+
+  void write(Reply reply) {
+    if (observer_) observer_(route_, reply.status);
+    response_ = std::make_shared<bhttp::response<bhttp::string_body>>();
+    response_->version(11);
+    response_->result(static_cast<unsigned>(reply.status));
+    response_->set(bhttp::field::server, "stacklens");
+    response_->set(bhttp::field::content_type, reply.content_type);
+    for (const auto& [k, v] : reply.headers) response_->set(k, v);
+    response_->body() = std::move(reply.body);
+    response_->keep_alive(keep_alive_);
+    response_->prepare_payload();
+    stream_.expires_after(kIdleTimeout);
+    bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec || !self->keep_alive_) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  const Router& router_;
+  size_t max_body_;
+  const RequestObserver& observer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Request request_;
+  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::string route_;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+Server::Server(const Router& router, ServerOptions options, RequestObserver observer)
+    : router_(router), options_(std::move(options)), observer_(std::move(observer)), acceptor_(net::make_strand(ioc_)) {}
+
+Server::~Server() { stop(); }
+
+Result<int> Server::start() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(options_.listen, ec);
+  if (ec) return make_error(ErrorCode::bad_request, fmt::format("listen address '{}' is invalid", options_.listen));
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    return make_error(ErrorCode::unavailable,
+                      fmt::format("cannot listen on {}:{}: {}", options_.listen, options_.port, ec.message()));
+  const int port = acceptor_.local_endpoint().port();
+  work_ = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(ioc_.get_executor());
+  accept();
+  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  return port;
+}
+
+void Server::accept() {
+  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), router_, options_.max_body_bytes, observer_)->run();
+    } else {
+      spdlog::warn("accept failed: {}", ec.message());
+    }
+    accept();
+  });
+}
+
+void Server::stop_accepting() {
+  net::post(acceptor_.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+}
+
+void Server::stop() {
+  work_.reset();
+  ioc_.stop();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+}  // namespace stacklens::http

@@ -1,0 +1,48 @@
+#pragma once
+// HTTP/1.1 with keep-alive on Boost.Beast: an acceptor and one session per
+// connection, on a pool of io threads. Bodies over the limit get 413, requests
+// that do not parse get 400; every answer goes through the Router.
+#include <boost/asio.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/router.h"
+
+namespace stacklens::http {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1";
+  int port = 0;
+  size_t max_body_bytes = 8 * 1024 * 1024;
+  int threads = 2;
+};
+
+using RequestObserver = std::function<void(const std::string& route, int status)>;
+
+class Server {
+ public:
+  Server(const Router& router, ServerOptions options, RequestObserver observer);
+  ~Server();
+  // Binds and starts accepting; returns the bound port.
+  Result<int> start();
+  // Stops accepting new connections; existing ones finish their request.
+  void stop_accepting();
+  // Stops the io threads and joins them.
+  void stop();
+  boost::asio::io_context& io() { return ioc_; }
+
+ private:
+  void accept();
+  const Router& router_;
+  ServerOptions options_;
+  RequestObserver observer_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+};
+
+}  // namespace stacklens::http

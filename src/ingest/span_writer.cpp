@@ -1,0 +1,135 @@
+#include "ingest/span_writer.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace stacklens::ingest {
+namespace {
+
+constexpr Micros kStuckAfterUs = 10'000'000;
+
+SpanRecord seal(Span span, const Sealer& sealer) {
+  SpanRecord r;
+  if (span.llm) {
+    if (span.llm->prompt) r.prompt = sealer.seal(*span.llm->prompt, seal_context(span, "prompt"));
+    if (span.llm->completion) r.completion = sealer.seal(*span.llm->completion, seal_context(span, "completion"));
+    span.llm->prompt.reset();
+    span.llm->completion.reset();
+  }
+  r.span = std::move(span);
+  return r;
+}
+
+}  // namespace
+
+SpanWriter::SpanWriter(SpanStore& store, const Sealer& sealer, Metrics& metrics, size_t max_queue_spans,
+                       size_t max_batch_spans)
+    : store_(store),
+      sealer_(sealer),
+      metrics_(metrics),
+      max_queue_spans_(max_queue_spans),
+      max_batch_spans_(max_batch_spans),
+      last_progress_us_(now_micros()),
+      thread_([this] { run(); }) {}
+
+SpanWriter::~SpanWriter() { stop(); }
+
+Status SpanWriter::submit(std::vector<Span> spans, Done done) {
+  if (spans.empty()) {
+    done(ok_status());
+    return ok_status();
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return make_error(ErrorCode::unavailable, "server is shutting down");
+    if (queued_spans_ + spans.size() > max_queue_spans_) {
+      metrics_.add_overloaded();
+      return make_error(ErrorCode::overloaded, "ingest queue is full; retry after the Retry-After delay");
+    }
+    queued_spans_ += spans.size();  // reserve before sealing so concurrent submits cannot overshoot
+  }
+  Pending p;
+  p.records.reserve(spans.size());
+  for (auto& s : spans) p.records.push_back(seal(std::move(s), sealer_));
+  p.done = std::move(done);
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(p));
+    metrics_.set_queue_depth(static_cast<int64_t>(queued_spans_));
+  }
+  cv_.notify_one();
+  return ok_status();
+}
+
+void SpanWriter::run() {
+  std::vector<Pending> batch;
+  std::vector<SpanRecord> records;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      size_t n = 0;
+      while (!queue_.empty() && (n == 0 || n + queue_.front().records.size() <= max_batch_spans_)) {
+        n += queue_.front().records.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    records.clear();
+    for (auto& p : batch)
+      for (auto& r : p.records) records.push_back(std::move(r));
+    const auto t0 = std::chrono::steady_clock::now();
+    Result<WriteOutcome> outcome = store_.write(records);
+    // A full disk or a busy file clears up: retry the same group a few times before failing it.
+    for (int attempt = 1; !outcome && attempt < 3 && outcome.error().code != ErrorCode::internal; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+      outcome = store_.write(records);
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    {
+      std::lock_guard lock(mu_);
+      queued_spans_ -= records.size();
+      last_progress_us_ = now_micros();
+      if (outcome) last_error_.reset();
+      else last_error_ = outcome.error();
+      metrics_.set_queue_depth(static_cast<int64_t>(queued_spans_));
+    }
+    Status status = ok_status();
+    if (outcome) {
+      metrics_.observe_commit(secs, records.size());
+      metrics_.add_spans_stored(outcome->inserted);
+      metrics_.add_duplicates(outcome->duplicates);
+    } else {
+      spdlog::error("commit of {} spans failed: {}", records.size(), outcome.error().message);
+      Error e = outcome.error();
+      if (e.code == ErrorCode::storage_full) e.message = "storage is full: free disk space; nothing was stored";
+      else if (e.code != ErrorCode::unavailable) e = make_error(ErrorCode::unavailable, "storage failed: " + e.message);
+      status = e;
+    }
+    for (auto& p : batch) p.done(status);
+    batch.clear();
+  }
+}
+
+void SpanWriter::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+WriterHealth SpanWriter::health() const {
+  std::lock_guard lock(mu_);
+  if (stopping_) return {false, "shutting down"};
+  if (last_error_) return {false, last_error_->code == ErrorCode::storage_full ? "storage is full" : last_error_->message};
+  if (queued_spans_ > 0 && now_micros() - last_progress_us_ > kStuckAfterUs)
+    return {false, fmt::format("writer has not committed for {} s", (now_micros() - last_progress_us_) / 1000000)};
+  return {};
+}
+
+}  // namespace stacklens::ingest

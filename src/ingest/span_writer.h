@@ -1,0 +1,60 @@
+#pragma once
+// The single writer: request threads seal and enqueue spans, one thread commits
+// whatever has queued up in one transaction (group commit) and only then tells
+// each request its spans are stored. The queue is bounded; when full, submit()
+// refuses at once so ingest can answer 429 instead of growing without limit.
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+#include "crypto/sealer.h"
+#include "model/span.h"
+#include "observability/metrics.h"
+#include "storage/span_store.h"
+
+namespace stacklens::ingest {
+
+struct WriterHealth {
+  bool ok = true;
+  std::string problem;  // why not ok: storage full, stuck, stopped...
+};
+
+class SpanWriter {
+ public:
+  using Done = std::function<void(Status)>;
+  SpanWriter(SpanStore& store, const Sealer& sealer, Metrics& metrics, size_t max_queue_spans, size_t max_batch_spans);
+  ~SpanWriter();
+
+  // Seals prompt/completion text and queues the spans. `done` runs on the writer
+  // thread after the commit (or failure). Refused spans never reach `done`.
+  Status submit(std::vector<Span> spans, Done done);
+  // Stops taking spans, commits everything queued, joins the thread.
+  void stop();
+  WriterHealth health() const;
+
+ private:
+  struct Pending {
+    std::vector<SpanRecord> records;
+    Done done;
+  };
+  void run();
+
+  SpanStore& store_;
+  const Sealer& sealer_;
+  Metrics& metrics_;
+  const size_t max_queue_spans_, max_batch_spans_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  size_t queued_spans_ = 0;
+  bool stopping_ = false;
+  Micros last_progress_us_ = 0;
+  std::optional<Error> last_error_;
+  std::thread thread_;
+};
+
+}  // namespace stacklens::ingest

@@ -1,0 +1,61 @@
+#include "model/access.h"
+
+namespace stacklens {
+
+std::optional<ScopeSet> parse_scopes(std::string_view csv, std::string* bad) {
+  ScopeSet set = 0;
+  size_t pos = 0;
+  while (pos <= csv.size()) {
+    size_t end = csv.find(',', pos);
+    if (end == std::string_view::npos) end = csv.size();
+    std::string_view item = csv.substr(pos, end - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) {
+      bool found = false;
+      for (const auto& sn : kScopeNames)
+        if (sn.name == item) set |= static_cast<uint32_t>(sn.scope), found = true;
+      if (!found) {
+        if (bad) *bad = std::string(item);
+        return std::nullopt;
+      }
+    }
+    pos = end + 1;
+  }
+  if (set == 0) {
+    if (bad) *bad = "";
+    return std::nullopt;
+  }
+  return set;
+}
+
+std::vector<std::string> scope_list(ScopeSet set) {
+  std::vector<std::string> out;
+  for (const auto& sn : kScopeNames)
+    if (has_scope(set, sn.scope)) out.emplace_back(sn.name);
+  return out;
+}
+
+std::string format_scopes(ScopeSet set) {
+  std::string out;
+  for (const auto& s : scope_list(set)) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+std::optional<Role> parse_role(std::string_view s) {
+  if (s == "viewer") return Role::viewer;
+  if (s == "member") return Role::member;
+  if (s == "admin") return Role::admin;
+  return std::nullopt;
+}
+
+std::string_view role_name(Role r) {
+  switch (r) {
+    case Role::viewer: return "viewer";
+    case Role::member: return "member";
+    case Role::admin: return "admin";
+  }
+  return "viewer";
+}
+
+}  // namespace stacklens

@@ -1,0 +1,73 @@
+#pragma once
+// Projects, users, API keys and their scopes.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+
+namespace stacklens {
+
+enum class Scope : uint32_t {
+  traces_write = 1u << 0,
+  traces_read = 1u << 1,
+  prompts_read = 1u << 2,
+  prompts_write = 1u << 3,
+  keys_manage = 1u << 4,
+};
+
+struct ScopeName {
+  Scope scope;
+  std::string_view name;
+};
+inline constexpr ScopeName kScopeNames[] = {
+    {Scope::traces_write, "traces:write"},   {Scope::traces_read, "traces:read"},
+    {Scope::prompts_read, "prompts:read"},   {Scope::prompts_write, "prompts:write"},
+    {Scope::keys_manage, "keys:manage"},
+};
+
+using ScopeSet = uint32_t;
+inline bool has_scope(ScopeSet set, Scope s) { return (set & static_cast<uint32_t>(s)) != 0; }
+// "traces:write,prompts:read" -> set; unknown names are reported in `bad`.
+std::optional<ScopeSet> parse_scopes(std::string_view csv, std::string* bad);
+std::string format_scopes(ScopeSet set);
+std::vector<std::string> scope_list(ScopeSet set);
+
+struct Project {
+  int64_t id = 0;
+  std::string name;
+  Micros created_us = 0;
+};
+
+struct ApiKeyInfo {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string project_name;
+  std::string name;
+  std::string prefix;  // non-secret: "sl-" plus the first 8 characters
+  ScopeSet scopes = 0;
+  Micros created_us = 0;
+  std::optional<Micros> last_used_us;
+  std::optional<Micros> revoked_us;
+};
+
+enum class Role { viewer, member, admin };
+std::optional<Role> parse_role(std::string_view s);
+std::string_view role_name(Role r);
+
+struct User {
+  int64_t id = 0;
+  std::string email;
+  Micros created_us = 0;
+};
+
+// Who is calling: resolved from an API key (or, later, a dashboard session).
+struct Principal {
+  int64_t project_id = 0;
+  ScopeSet scopes = 0;
+  std::string actor;  // recorded in history, e.g. "key:sl-1a2b3c4d"
+};
+
+}  // namespace stacklens

@@ -1,0 +1,61 @@
+#pragma once
+// A span as StackLens keeps it, independent of the wire format it came in.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/time.h"
+
+namespace stacklens {
+
+struct LlmData {
+  std::string model;
+  std::string provider;
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+  int64_t total_tokens = 0;
+  double cost_usd = 0.0;
+  std::optional<double> temperature;
+  std::optional<int64_t> max_tokens;
+  std::optional<std::string> prompt;
+  std::optional<std::string> completion;
+  bool is_streaming = false;
+  std::optional<std::string> finish_reason;
+};
+
+using Attributes = std::vector<std::pair<std::string, std::string>>;
+
+struct Span {
+  int64_t project_id = 0;
+  std::string trace_id;
+  std::string span_id;
+  std::optional<std::string> parent_span_id;
+  std::string name;
+  std::string kind = "internal";
+  std::string status = "ok";
+  Micros start_us = 0;
+  Micros end_us = 0;
+  Attributes attributes;
+  std::vector<std::string> tags;
+  std::optional<LlmData> llm;
+
+  bool is_error() const { return status == "error"; }
+  Micros latency_us() const { return end_us - start_us; }
+};
+
+// Prompt and completion as stored: sealed bytes (see crypto/sealer.h).
+struct SealedText {
+  std::string bytes;
+  int key_id = 0;
+};
+
+// What the ingest path hands to a SpanStore: the span with its secret text sealed.
+struct SpanRecord {
+  Span span;  // span.llm->prompt / completion are empty here
+  std::optional<SealedText> prompt;
+  std::optional<SealedText> completion;
+};
+
+}  // namespace stacklens

@@ -1,0 +1,32 @@
+#include "query/trace_service.h"
+
+#include <fmt/format.h>
+
+namespace stacklens::query {
+
+Result<TraceView> TraceService::get(int64_t project_id, const std::string& trace_id) {
+  auto detail = store_.get_trace(project_id, trace_id);
+  if (!detail) return detail.error();
+  if (!*detail) return make_error(ErrorCode::not_found, fmt::format("trace '{}' not found in this project", trace_id));
+  TraceView view;
+  view.summary = std::move((*detail)->summary);
+  for (auto& r : (*detail)->spans) {
+    Span s = std::move(r.span);
+    const auto open = [&](const std::optional<SealedText>& sealed, std::string_view field,
+                          std::optional<std::string>& into) -> Status {
+      if (!sealed) return ok_status();
+      auto plain = sealer_.open(*sealed, seal_context(s, field));
+      if (!plain) return plain.error();
+      into = std::move(*plain);
+      return ok_status();
+    };
+    if (s.llm) {
+      if (auto st = open(r.prompt, "prompt", s.llm->prompt); !st) return st.error();
+      if (auto st = open(r.completion, "completion", s.llm->completion); !st) return st.error();
+    }
+    view.spans.push_back(std::move(s));
+  }
+  return view;
+}
+
+}  // namespace stacklens::query

@@ -1,0 +1,59 @@
+#pragma once
+// Projects, users, API keys and FlowOps prompts. The SQLite backend is the
+// embedded default; a PostgreSQL backend implements the same interface.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "model/access.h"
+#include "model/prompt.h"
+
+namespace stacklens {
+
+struct KeyLookup {
+  ApiKeyInfo key;
+  bool revoked = false;
+};
+
+class MetaStore {
+ public:
+  virtual ~MetaStore() = default;
+
+  virtual Result<bool> is_empty() = 0;
+  virtual Result<Project> create_project(const std::string& name) = 0;
+  virtual Result<std::optional<Project>> find_project(const std::string& name) = 0;
+  virtual Result<std::vector<Project>> list_projects() = 0;
+
+  virtual Result<User> create_user(const std::string& email, const std::string& password_hash) = 0;
+  virtual Status set_password(const std::string& email, const std::string& password_hash) = 0;
+  virtual Status set_role(int64_t user_id, int64_t project_id, Role role) = 0;
+  virtual Result<std::vector<User>> list_users() = 0;
+
+  virtual Result<ApiKeyInfo> create_key(int64_t project_id, const std::string& name, const std::string& prefix,
+                                        const std::string& hash, ScopeSet scopes) = 0;
+  virtual Result<std::optional<KeyLookup>> find_key_by_hash(const std::string& hash) = 0;
+  virtual Status touch_key(int64_t key_id, Micros when) = 0;
+  virtual Result<std::vector<ApiKeyInfo>> list_keys(std::optional<int64_t> project_id) = 0;
+  // `id_or_prefix`: the numeric id or the listed prefix. Scoped to a project when given.
+  virtual Result<ApiKeyInfo> revoke_key(const std::string& id_or_prefix, std::optional<int64_t> project_id) = 0;
+
+  virtual Result<Prompt> create_prompt(int64_t project_id, const std::string& name, const std::string& description,
+                                       const std::string& content, const std::string& actor) = 0;
+  virtual Result<std::vector<Prompt>> list_prompts(int64_t project_id) = 0;
+  virtual Result<std::optional<Prompt>> get_prompt(int64_t project_id, const std::string& name) = 0;
+  virtual Result<PromptVersion> add_version(int64_t project_id, const std::string& name, const std::string& content,
+                                            const std::string& message, const std::string& actor) = 0;
+  virtual Result<std::vector<PromptVersion>> list_versions(int64_t project_id, const std::string& name) = 0;
+  virtual Result<std::optional<PromptVersion>> get_version(int64_t project_id, const std::string& name,
+                                                           int64_t version) = 0;
+  virtual Result<EnvironmentState> promote(int64_t project_id, const std::string& name, const std::string& env,
+                                           int64_t version, const std::string& actor) = 0;
+  virtual Result<EnvironmentState> rollback(int64_t project_id, const std::string& name, const std::string& env,
+                                            const std::string& actor) = 0;
+  virtual Result<std::vector<Promotion>> list_promotions(int64_t project_id, const std::string& name) = 0;
+  // The version an environment serves now, with its content; not_found names what is missing.
+  virtual Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) = 0;
+};
+
+}  // namespace stacklens

@@ -1,0 +1,33 @@
+#pragma once
+// Where spans live. The SQLite backend is the embedded default; every SQL
+// dialect detail stays inside a backend. Handlers and services see only this.
+#include <vector>
+
+#include "core/error.h"
+#include "model/query.h"
+#include "model/span.h"
+
+namespace stacklens {
+
+struct WriteOutcome {
+  int64_t inserted = 0;    // new spans
+  int64_t duplicates = 0;  // (project, trace, span) already stored: ignored
+};
+
+class SpanStore {
+ public:
+  virtual ~SpanStore() = default;
+  // Commits all records in one durable transaction, or none of them.
+  // Called from the single writer thread only.
+  virtual Result<WriteOutcome> write(const std::vector<SpanRecord>& records) = 0;
+
+  // Readers: safe from any thread, concurrently with write().
+  virtual Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) = 0;
+  virtual Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) = 0;
+  virtual Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) = 0;
+  virtual Result<int64_t> count_spans() = 0;
+  // Cheap probe that storage can be read; used by /ready.
+  virtual Status check_readable() = 0;
+};
+
+}  // namespace stacklens

@@ -1,0 +1,65 @@
+#pragma once
+// meta.db schema, as migrations applied in order (PRAGMA user_version counts them).
+#include <string_view>
+#include <vector>
+
+namespace stacklens::sqlite {
+
+inline const std::vector<std::string_view> kMetaMigrations = {
+    R"sql(
+CREATE TABLE organizations(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_us INTEGER NOT NULL);
+CREATE TABLE projects(
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES organizations(id),
+  name TEXT NOT NULL UNIQUE,
+  created_us INTEGER NOT NULL);
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  created_us INTEGER NOT NULL);
+CREATE TABLE memberships(
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  role TEXT NOT NULL,
+  PRIMARY KEY(user_id, project_id));
+CREATE TABLE api_keys(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  scopes INTEGER NOT NULL,
+  created_us INTEGER NOT NULL,
+  last_used_us INTEGER,
+  revoked_us INTEGER);
+CREATE TABLE prompts(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  UNIQUE(project_id, name));
+CREATE TABLE prompt_versions(
+  prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+  version INTEGER NOT NULL,
+  content TEXT NOT NULL,
+  message TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  PRIMARY KEY(prompt_id, version));
+CREATE TABLE prompt_promotions(
+  id INTEGER PRIMARY KEY,
+  prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+  env TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  by TEXT NOT NULL,
+  at_us INTEGER NOT NULL,
+  rolled_back_us INTEGER,
+  rolled_back_by TEXT);
+CREATE INDEX prompt_promotions_env ON prompt_promotions(prompt_id, env, id);
+)sql",
+};
+
+}  // namespace stacklens::sqlite

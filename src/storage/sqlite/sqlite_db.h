@@ -1,0 +1,90 @@
+#pragma once
+// Thin RAII layer over the SQLite C API, used only inside storage/sqlite.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace stacklens::sqlite {
+
+class Stmt;
+
+class Db {
+ public:
+  // Opens (creating) a database file in WAL mode with a busy timeout.
+  static Result<std::unique_ptr<Db>> open(const std::string& path, bool read_only = false);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  Status exec(std::string_view sql);
+  Result<Stmt*> prepare(std::string_view sql);  // cached per connection
+  int64_t changes() const;
+  int64_t last_insert_rowid() const;
+  sqlite3* raw() { return db_; }
+  Error error(std::string_view what) const;
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::vector<std::pair<std::string, std::unique_ptr<Stmt>>> cache_;
+};
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt& reset();
+  Stmt& bind(int i, int64_t v);
+  Stmt& bind(int i, double v);
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind_blob(int i, std::string_view v);
+  Stmt& bind_null(int i);
+  template <typename T>
+  Stmt& bind(int i, const std::optional<T>& v) {
+    return v ? bind(i, *v) : bind_null(i);
+  }
+  Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  Stmt& bind(int i, int v) { return bind(i, static_cast<int64_t>(v)); }
+  // true: a row is ready; false: done. Errors come back as Error.
+  Result<bool> step();
+  Status run();  // step to completion, expecting no rows
+
+  bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+  double f64(int col) const { return sqlite3_column_double(s_, col); }
+  std::string text(int col) const;
+  std::optional<std::string> opt_text(int col) const;
+  std::optional<int64_t> opt_i64(int col) const;
+  std::optional<double> opt_f64(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+};
+
+// Applies the migrations above PRAGMA user_version, each in its own transaction.
+Status migrate(Db& db, const std::vector<std::string_view>& migrations);
+
+// RAII transaction: rolls back unless commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(Db& db, bool immediate = true);
+  ~Transaction();
+  Status begin_status() const { return begun_; }
+  Status commit();
+
+ private:
+  Db& db_;
+  Status begun_;
+  bool done_ = false;
+};
+
+}  // namespace stacklens::sqlite

@@ -1,0 +1,429 @@
+#include "storage/sqlite/sqlite_meta_store.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "storage/sqlite/meta_schema.h"
+
+namespace stacklens::sqlite {
+namespace {
+
+constexpr std::string_view kKeySelect =
+    "SELECT k.id, k.project_id, p.name, k.name, k.prefix, k.scopes, k.created_us, k.last_used_us, k.revoked_us "
+    "FROM api_keys k JOIN projects p ON p.id = k.project_id ";
+
+ApiKeyInfo read_key(Stmt& s) {
+  ApiKeyInfo k;
+  k.id = s.i64(0);
+  k.project_id = s.i64(1);
+  k.project_name = s.text(2);
+  k.name = s.text(3);
+  k.prefix = s.text(4);
+  k.scopes = static_cast<ScopeSet>(s.i64(5));
+  k.created_us = s.i64(6);
+  k.last_used_us = s.opt_i64(7);
+  k.revoked_us = s.opt_i64(8);
+  return k;
+}
+
+template <typename T, typename F>
+Result<std::vector<T>> collect(Stmt& s, F read) {
+  std::vector<T> out;
+  for (;;) {
+    auto row = s.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(read(s));
+  }
+}
+
+Error prompt_missing(const std::string& name) {
+  return make_error(ErrorCode::not_found, fmt::format("prompt '{}' does not exist in this project", name));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::open(const std::string& path) {
+  auto db = Db::open(path);
+  if (!db) return db.error();
+  if (auto st = migrate(**db, kMetaMigrations); !st) return st.error();
+  return std::unique_ptr<SqliteMetaStore>(new SqliteMetaStore(std::move(*db)));
+}
+
+Result<bool> SqliteMetaStore::is_empty() {
+  std::lock_guard lock(mu_);
+  auto st = db_->prepare("SELECT count(*) FROM projects");
+  if (!st) return st.error();
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  const bool empty = (*st)->i64(0) == 0;
+  (*st)->reset();
+  return empty;
+}
+
+Result<Project> SqliteMetaStore::create_project(const std::string& name) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  const Micros now = now_micros();
+  if (auto s = db_->prepare("INSERT OR IGNORE INTO organizations(id, name, created_us) VALUES(1, 'default', ?1)");
+      !s || !(*s)->bind(1, now).run())
+    return db_->error("create organization");
+  auto s = db_->prepare("INSERT INTO projects(org_id, name, created_us) VALUES(1, ?1, ?2)");
+  if (!s) return s.error();
+  if (auto r = (*s)->bind(1, name).bind(2, now).run(); !r) {
+    if (r.error().code == ErrorCode::conflict)
+      return make_error(ErrorCode::conflict, fmt::format("project '{}' already exists", name));
+    return r.error();
+  }
+  Project p{db_->last_insert_rowid(), name, now};
+  if (auto c = tx.commit(); !c) return c.error();
+  return p;
+}
+
+Result<std::optional<Project>> SqliteMetaStore::find_project(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("SELECT id, name, created_us FROM projects WHERE name = ?1");
+  if (!s) return s.error();
+  auto rows = collect<Project>((*s)->bind(1, name), [](Stmt& r) { return Project{r.i64(0), r.text(1), r.i64(2)}; });
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<Project>{};
+  return std::optional<Project>(rows->front());
+}
+
+Result<std::vector<Project>> SqliteMetaStore::list_projects() {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("SELECT id, name, created_us FROM projects ORDER BY id");
+  if (!s) return s.error();
+  return collect<Project>(**s, [](Stmt& r) { return Project{r.i64(0), r.text(1), r.i64(2)}; });
+}
+
+Result<User> SqliteMetaStore::create_user(const std::string& email, const std::string& password_hash) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("INSERT INTO users(email, password_hash, created_us) VALUES(?1, ?2, ?3)");
+  if (!s) return s.error();
+  const Micros now = now_micros();
+  if (auto r = (*s)->bind(1, email).bind(2, password_hash).bind(3, now).run(); !r) {
+    if (r.error().code == ErrorCode::conflict)
+      return make_error(ErrorCode::conflict, fmt::format("user '{}' already exists", email));
+    return r.error();
+  }
+  return User{db_->last_insert_rowid(), email, now};
+}
+
+Status SqliteMetaStore::set_password(const std::string& email, const std::string& password_hash) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("UPDATE users SET password_hash = ?2 WHERE email = ?1");
+  if (!s) return s.error();
+  if (auto r = (*s)->bind(1, email).bind(2, password_hash).run(); !r) return r;
+  if (db_->changes() == 0) return make_error(ErrorCode::not_found, fmt::format("no user '{}'", email));
+  return ok_status();
+}
+
+Status SqliteMetaStore::set_role(int64_t user_id, int64_t project_id, Role role) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare(
+      "INSERT INTO memberships(user_id, project_id, role) VALUES(?1, ?2, ?3) "
+      "ON CONFLICT(user_id, project_id) DO UPDATE SET role = excluded.role");
+  if (!s) return s.error();
+  return (*s)->bind(1, user_id).bind(2, project_id).bind(3, role_name(role)).run();
+}
+
+Result<std::vector<User>> SqliteMetaStore::list_users() {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("SELECT id, email, created_us FROM users ORDER BY id");
+  if (!s) return s.error();
+  return collect<User>(**s, [](Stmt& r) { return User{r.i64(0), r.text(1), r.i64(2)}; });
+}
+
+Result<ApiKeyInfo> SqliteMetaStore::create_key(int64_t project_id, const std::string& name, const std::string& prefix,
+                                               const std::string& hash, ScopeSet scopes) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare(
+      "INSERT INTO api_keys(project_id, name, prefix, hash, scopes, created_us) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!s) return s.error();
+  if (auto r = (*s)->bind(1, project_id).bind(2, name).bind(3, prefix).bind(4, hash)
+                   .bind(5, static_cast<int64_t>(scopes)).bind(6, now_micros()).run();
+      !r)
+    return r.error();
+  auto keys = query_keys("WHERE k.id = ?1", {std::to_string(db_->last_insert_rowid())});
+  if (!keys) return keys.error();
+  return keys->front();
+}
+
+Result<std::vector<ApiKeyInfo>> SqliteMetaStore::query_keys(const std::string& where,
+                                                            const std::vector<std::string>& args) {
+  auto s = db_->prepare(std::string(kKeySelect) + where + " ORDER BY k.id");
+  if (!s) return s.error();
+  for (size_t i = 0; i < args.size(); ++i) (*s)->bind(static_cast<int>(i + 1), args[i]);
+  return collect<ApiKeyInfo>(**s, read_key);
+}
+
+Result<std::optional<KeyLookup>> SqliteMetaStore::find_key_by_hash(const std::string& hash) {
+  std::lock_guard lock(mu_);
+  auto keys = query_keys("WHERE k.hash = ?1", {hash});
+  if (!keys) return keys.error();
+  if (keys->empty()) return std::optional<KeyLookup>{};
+  KeyLookup l{keys->front(), keys->front().revoked_us.has_value()};
+  return std::optional<KeyLookup>(std::move(l));
+}
+
+Status SqliteMetaStore::touch_key(int64_t key_id, Micros when) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("UPDATE api_keys SET last_used_us = ?2 WHERE id = ?1");
+  if (!s) return s.error();
+  return (*s)->bind(1, key_id).bind(2, when).run();
+}
+
+Result<std::vector<ApiKeyInfo>> SqliteMetaStore::list_keys(std::optional<int64_t> project_id) {
+  std::lock_guard lock(mu_);
+  if (project_id) return query_keys("WHERE k.project_id = ?1", {std::to_string(*project_id)});
+  return query_keys("", {});
+}
+
+Result<ApiKeyInfo> SqliteMetaStore::revoke_key(const std::string& id_or_prefix, std::optional<int64_t> project_id) {
+  std::lock_guard lock(mu_);
+  auto keys = query_keys("WHERE (k.prefix = ?1 OR CAST(k.id AS TEXT) = ?1) AND (?2 = '' OR k.project_id = ?2)",
+                         {id_or_prefix, project_id ? std::to_string(*project_id) : std::string()});
+  if (!keys) return keys.error();
+  if (keys->empty()) return make_error(ErrorCode::not_found, fmt::format("no API key '{}'", id_or_prefix));
+  if (keys->size() > 1)
+    return make_error(ErrorCode::conflict, fmt::format("'{}' matches {} keys; use the key id", id_or_prefix, keys->size()));
+  auto s = db_->prepare("UPDATE api_keys SET revoked_us = coalesce(revoked_us, ?2) WHERE id = ?1");
+  if (!s) return s.error();
+  if (auto r = (*s)->bind(1, keys->front().id).bind(2, now_micros()).run(); !r) return r.error();
+  auto again = query_keys("WHERE k.id = ?1", {std::to_string(keys->front().id)});
+  if (!again) return again.error();
+  return again->front();
+}
+
+Result<int64_t> SqliteMetaStore::prompt_id(int64_t project_id, const std::string& name) {
+  auto s = db_->prepare("SELECT id FROM prompts WHERE project_id = ?1 AND name = ?2");
+  if (!s) return s.error();
+  auto row = (*s)->bind(1, project_id).bind(2, name).step();
+  if (!row) return row.error();
+  if (!*row) return prompt_missing(name);
+  const int64_t id = (*s)->i64(0);
+  (*s)->reset();
+  return id;
+}
+
+Result<Prompt> SqliteMetaStore::create_prompt(int64_t project_id, const std::string& name,
+                                              const std::string& description, const std::string& content,
+                                              const std::string& actor) {
+  {
+    std::lock_guard lock(mu_);
+    Transaction tx(*db_);
+    if (!tx.begin_status()) return tx.begin_status().error();
+    const Micros now = now_micros();
+    auto s = db_->prepare(
+        "INSERT INTO prompts(project_id, name, description, created_by, created_us) VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!s) return s.error();
+    if (auto r = (*s)->bind(1, project_id).bind(2, name).bind(3, description).bind(4, actor).bind(5, now).run(); !r) {
+      if (r.error().code == ErrorCode::conflict)
+        return make_error(ErrorCode::conflict, fmt::format("prompt '{}' already exists; add a version instead", name));
+      return r.error();
+    }
+    const int64_t id = db_->last_insert_rowid();
+    auto v = db_->prepare(
+        "INSERT INTO prompt_versions(prompt_id, version, content, message, created_by, created_us) "
+        "VALUES(?1, 1, ?2, 'initial version', ?3, ?4)");
+    if (!v) return v.error();
+    if (auto r = (*v)->bind(1, id).bind(2, content).bind(3, actor).bind(4, now).run(); !r) return r.error();
+    if (auto c = tx.commit(); !c) return c.error();
+  }
+  auto p = get_prompt(project_id, name);
+  if (!p) return p.error();
+  return **p;
+}
+
+Result<std::optional<Prompt>> SqliteMetaStore::get_prompt_locked(int64_t project_id, const std::string& name) {
+  auto s = db_->prepare(
+      "SELECT p.id, p.name, p.description, p.created_by, p.created_us, "
+      "(SELECT max(version) FROM prompt_versions v WHERE v.prompt_id = p.id) "
+      "FROM prompts p WHERE p.project_id = ?1 AND p.name = ?2");
+  if (!s) return s.error();
+  auto rows = collect<Prompt>((*s)->bind(1, project_id).bind(2, name), [](Stmt& r) {
+    Prompt p;
+    p.id = r.i64(0);
+    p.name = r.text(1);
+    p.description = r.text(2);
+    p.created_by = r.text(3);
+    p.created_us = r.i64(4);
+    p.latest_version = r.i64(5);
+    return p;
+  });
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<Prompt>{};
+  Prompt p = rows->front();
+  auto e = db_->prepare(
+      "SELECT env, version, by, at_us FROM prompt_promotions WHERE id IN ("
+      "SELECT max(id) FROM prompt_promotions WHERE prompt_id = ?1 AND rolled_back_us IS NULL GROUP BY env)");
+  if (!e) return e.error();
+  auto envs = collect<EnvironmentState>((*e)->bind(1, p.id), [](Stmt& r) {
+    return EnvironmentState{r.text(0), r.i64(1), r.text(2), r.i64(3)};
+  });
+  if (!envs) return envs.error();
+  for (auto env : kEnvironments)
+    for (const auto& st : *envs)
+      if (st.env == env) p.environments.push_back(st);
+  return std::optional<Prompt>(std::move(p));
+}
+
+Result<std::optional<Prompt>> SqliteMetaStore::get_prompt(int64_t project_id, const std::string& name) {
+  std::lock_guard lock(mu_);
+  return get_prompt_locked(project_id, name);
+}
+
+Result<std::vector<Prompt>> SqliteMetaStore::list_prompts(int64_t project_id) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("SELECT name FROM prompts WHERE project_id = ?1 ORDER BY name");
+  if (!s) return s.error();
+  auto names = collect<std::string>((*s)->bind(1, project_id), [](Stmt& r) { return r.text(0); });
+  if (!names) return names.error();
+  std::vector<Prompt> out;
+  for (const auto& n : *names) {
+    auto p = get_prompt_locked(project_id, n);
+    if (!p) return p.error();
+    if (*p) out.push_back(std::move(**p));
+  }
+  return out;
+}
+
+Result<PromptVersion> SqliteMetaStore::add_version(int64_t project_id, const std::string& name,
+                                                   const std::string& content, const std::string& message,
+                                                   const std::string& actor) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  auto id = prompt_id(project_id, name);
+  if (!id) return id.error();
+  auto s = db_->prepare(
+      "INSERT INTO prompt_versions(prompt_id, version, content, message, created_by, created_us) "
+      "SELECT ?1, coalesce(max(version), 0) + 1, ?2, ?3, ?4, ?5 FROM prompt_versions WHERE prompt_id = ?1 "
+      "RETURNING version");
+  if (!s) return s.error();
+  const Micros now = now_micros();
+  auto row = (*s)->bind(1, *id).bind(2, content).bind(3, message).bind(4, actor).bind(5, now).step();
+  if (!row) return row.error();
+  PromptVersion v{(*s)->i64(0), content, message, actor, now};
+  (*s)->reset();
+  if (auto c = tx.commit(); !c) return c.error();
+  return v;
+}
+
+Result<std::vector<PromptVersion>> SqliteMetaStore::list_versions(int64_t project_id, const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto id = prompt_id(project_id, name);
+  if (!id) return id.error();
+  auto s = db_->prepare(
+      "SELECT version, content, message, created_by, created_us FROM prompt_versions WHERE prompt_id = ?1 "
+      "ORDER BY version DESC");
+  if (!s) return s.error();
+  return collect<PromptVersion>((*s)->bind(1, *id), [](Stmt& r) {
+    return PromptVersion{r.i64(0), r.text(1), r.text(2), r.text(3), r.i64(4)};
+  });
+}
+
+Result<std::optional<PromptVersion>> SqliteMetaStore::get_version(int64_t project_id, const std::string& name,
+                                                                  int64_t version) {
+  std::lock_guard lock(mu_);
+  auto id = prompt_id(project_id, name);
+  if (!id) return id.error();
+  auto s = db_->prepare(
+      "SELECT version, content, message, created_by, created_us FROM prompt_versions WHERE prompt_id = ?1 "
+      "AND version = ?2");
+  if (!s) return s.error();
+  auto rows = collect<PromptVersion>((*s)->bind(1, *id).bind(2, version), [](Stmt& r) {
+    return PromptVersion{r.i64(0), r.text(1), r.text(2), r.text(3), r.i64(4)};
+  });
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<PromptVersion>{};
+  return std::optional<PromptVersion>(rows->front());
+}
+
+Result<EnvironmentState> SqliteMetaStore::promote(int64_t project_id, const std::string& name, const std::string& env,
+                                                  int64_t version, const std::string& actor) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  auto id = prompt_id(project_id, name);
+  if (!id) return id.error();
+  auto exists = db_->prepare("SELECT 1 FROM prompt_versions WHERE prompt_id = ?1 AND version = ?2");
+  if (!exists) return exists.error();
+  auto row = (*exists)->bind(1, *id).bind(2, version).step();
+  if (!row) return row.error();
+  (*exists)->reset();
+  if (!*row)
+    return make_error(ErrorCode::not_found, fmt::format("prompt '{}' has no version {}", name, version));
+  auto s = db_->prepare("INSERT INTO prompt_promotions(prompt_id, env, version, by, at_us) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!s) return s.error();
+  const Micros now = now_micros();
+  if (auto r = (*s)->bind(1, *id).bind(2, env).bind(3, version).bind(4, actor).bind(5, now).run(); !r) return r.error();
+  if (auto c = tx.commit(); !c) return c.error();
+  return EnvironmentState{env, version, actor, now};
+}
+
+Result<EnvironmentState> SqliteMetaStore::rollback(int64_t project_id, const std::string& name, const std::string& env,
+                                                   const std::string& actor) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  auto id = prompt_id(project_id, name);
+  if (!id) return id.error();
+  auto s = db_->prepare(
+      "SELECT id, version, by, at_us FROM prompt_promotions WHERE prompt_id = ?1 AND env = ?2 "
+      "AND rolled_back_us IS NULL ORDER BY id DESC LIMIT 2");
+  if (!s) return s.error();
+  struct Row { int64_t id, version; std::string by; Micros at; };
+  auto rows = collect<Row>((*s)->bind(1, *id).bind(2, env),
+                           [](Stmt& r) { return Row{r.i64(0), r.i64(1), r.text(2), r.i64(3)}; });
+  if (!rows) return rows.error();
+  if (rows->empty())
+    return make_error(ErrorCode::conflict, fmt::format("prompt '{}' serves nothing in {}: nothing to roll back", name, env));
+  if (rows->size() < 2)
+    return make_error(ErrorCode::conflict,
+                      fmt::format("prompt '{}' has no earlier version in {} to roll back to", name, env));
+  auto u = db_->prepare("UPDATE prompt_promotions SET rolled_back_us = ?2, rolled_back_by = ?3 WHERE id = ?1");
+  if (!u) return u.error();
+  if (auto r = (*u)->bind(1, rows->front().id).bind(2, now_micros()).bind(3, actor).run(); !r) return r.error();
+  if (auto c = tx.commit(); !c) return c.error();
+  const Row& prev = (*rows)[1];
+  return EnvironmentState{env, prev.version, prev.by, prev.at};
+}
+
+Result<std::vector<Promotion>> SqliteMetaStore::list_promotions(int64_t project_id, const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto id = prompt_id(project_id, name);
+  if (!id) return id.error();
+  auto s = db_->prepare(
+      "SELECT env, version, by, at_us, rolled_back_us, coalesce(rolled_back_by, '') FROM prompt_promotions "
+      "WHERE prompt_id = ?1 ORDER BY id DESC");
+  if (!s) return s.error();
+  return collect<Promotion>((*s)->bind(1, *id), [](Stmt& r) {
+    return Promotion{r.text(0), r.i64(1), r.text(2), r.i64(3), r.opt_i64(4), r.text(5)};
+  });
+}
+
+Result<PromptVersion> SqliteMetaStore::active_version(int64_t project_id, const std::string& name,
+                                                      const std::string& env) {
+  std::lock_guard lock(mu_);
+  auto id = prompt_id(project_id, name);
+  if (!id) return id.error();
+  auto s = db_->prepare(
+      "SELECT v.version, v.content, v.message, v.created_by, v.created_us FROM prompt_versions v "
+      "WHERE v.prompt_id = ?1 AND v.version = (SELECT version FROM prompt_promotions WHERE prompt_id = ?1 "
+      "AND env = ?2 AND rolled_back_us IS NULL ORDER BY id DESC LIMIT 1)");
+  if (!s) return s.error();
+  auto rows = collect<PromptVersion>((*s)->bind(1, *id).bind(2, env), [](Stmt& r) {
+    return PromptVersion{r.i64(0), r.text(1), r.text(2), r.text(3), r.i64(4)};
+  });
+  if (!rows) return rows.error();
+  if (rows->empty())
+    return make_error(ErrorCode::not_found,
+                      fmt::format("prompt '{}' has no version promoted to {}", name, env));
+  return rows->front();
+}
+
+}  // namespace stacklens::sqlite

@@ -1,0 +1,61 @@
+#pragma once
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/meta_store.h"
+#include "storage/sqlite/sqlite_db.h"
+
+namespace stacklens::sqlite {
+
+// meta.db: small, read-mostly; one connection behind a mutex. Other processes
+// (the admin subcommands) write to the same file; WAL and the busy timeout
+// let them do so while the server runs, and nothing here caches rows.
+class SqliteMetaStore final : public MetaStore {
+ public:
+  static Result<std::unique_ptr<SqliteMetaStore>> open(const std::string& path);
+
+  Result<bool> is_empty() override;
+  Result<Project> create_project(const std::string& name) override;
+  Result<std::optional<Project>> find_project(const std::string& name) override;
+  Result<std::vector<Project>> list_projects() override;
+
+  Result<User> create_user(const std::string& email, const std::string& password_hash) override;
+  Status set_password(const std::string& email, const std::string& password_hash) override;
+  Status set_role(int64_t user_id, int64_t project_id, Role role) override;
+  Result<std::vector<User>> list_users() override;
+
+  Result<ApiKeyInfo> create_key(int64_t project_id, const std::string& name, const std::string& prefix,
+                                const std::string& hash, ScopeSet scopes) override;
+  Result<std::optional<KeyLookup>> find_key_by_hash(const std::string& hash) override;
+  Status touch_key(int64_t key_id, Micros when) override;
+  Result<std::vector<ApiKeyInfo>> list_keys(std::optional<int64_t> project_id) override;
+  Result<ApiKeyInfo> revoke_key(const std::string& id_or_prefix, std::optional<int64_t> project_id) override;
+
+  Result<Prompt> create_prompt(int64_t project_id, const std::string& name, const std::string& description,
+                               const std::string& content, const std::string& actor) override;
+  Result<std::vector<Prompt>> list_prompts(int64_t project_id) override;
+  Result<std::optional<Prompt>> get_prompt(int64_t project_id, const std::string& name) override;
+  Result<PromptVersion> add_version(int64_t project_id, const std::string& name, const std::string& content,
+                                    const std::string& message, const std::string& actor) override;
+  Result<std::vector<PromptVersion>> list_versions(int64_t project_id, const std::string& name) override;
+  Result<std::optional<PromptVersion>> get_version(int64_t project_id, const std::string& name,
+                                                   int64_t version) override;
+  Result<EnvironmentState> promote(int64_t project_id, const std::string& name, const std::string& env,
+                                   int64_t version, const std::string& actor) override;
+  Result<EnvironmentState> rollback(int64_t project_id, const std::string& name, const std::string& env,
+                                    const std::string& actor) override;
+  Result<std::vector<Promotion>> list_promotions(int64_t project_id, const std::string& name) override;
+  Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) override;
+
+ private:
+  explicit SqliteMetaStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  Result<int64_t> prompt_id(int64_t project_id, const std::string& name);  // not_found when absent
+  Result<std::vector<ApiKeyInfo>> query_keys(const std::string& where, const std::vector<std::string>& args);
+  Result<std::optional<Prompt>> get_prompt_locked(int64_t project_id, const std::string& name);
+
+  std::mutex mu_;
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace stacklens::sqlite
