@@ -37,6 +37,26 @@ int fail(const Error& e) {
 
 }  // namespace
 
+int print_routes(const Settings& settings) {
+  // The handlers are never called: the routes are only listed.
+  auto meta = open_meta_store(settings);
+  if (!meta) return fail(meta.error());
+  auto spans = open_span_store(settings);
+  if (!spans) return fail(spans.error());
+  auto sealer = Sealer::open_or_create(settings.key_file());
+  if (!sealer) return fail(sealer.error());
+  Metrics metrics;
+  ingest::SpanWriter writer(**spans, *sealer, metrics, 1, 1);
+  query::TraceService traces(**spans, *sealer);
+  api::Authenticator auth(**meta);
+  api::Services services{settings, **spans, **meta, writer, traces, metrics, auth};
+  http::Router router;
+  api::add_routes(router, services);
+  for (const auto& r : router.routes())
+    std::printf("%s %s\n", std::string(boost::beast::http::to_string(r.method)).c_str(), r.pattern.c_str());
+  return 0;
+}
+
 int serve(const Settings& settings) {
   auto meta = open_meta_store(settings);
   if (!meta) return fail(meta.error());

@@ -62,9 +62,11 @@ int run(int argc, char** argv) {
   };
 
   auto* serve = app.add_subcommand("serve", "run the server");
-  serve->callback(with_settings(settings_for(serve, true), [](const Settings& s) {
+  bool print_routes = false;
+  serve->add_flag("--print-routes", print_routes, "list the routes this server serves, and exit");
+  serve->callback(with_settings(settings_for(serve, true), [&print_routes](const Settings& s) {
     spdlog::set_level(spdlog::level::from_str(s.log_level));
-    return app::serve(s);
+    return print_routes ? app::print_routes(s) : app::serve(s);
   }));
 
   auto* keys = app.add_subcommand("keys", "manage API keys")->require_subcommand(1);

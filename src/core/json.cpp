@@ -73,6 +73,7 @@ Result<const bj::object*> req_object(const bj::value& v, std::string_view where)
 
 std::string to_attribute_string(const bj::value& v) {
   if (v.is_string()) return std::string(v.get_string());
+  if (v.is_double()) return fmt::format("{}", v.get_double());  // 0.5, not 5E-1
   return bj::serialize(v);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -96,7 +97,9 @@ Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
 
 double percentile(std::vector<int64_t>& v, double p) {
   if (v.empty()) return 0;
-  const size_t idx = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
+  // Nearest rank: the smallest value with at least p of the values at or below it.
+  const double rank = std::ceil(p * static_cast<double>(v.size()));
+  const size_t idx = std::min(v.size() - 1, static_cast<size_t>(std::max(1.0, rank)) - 1);
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
   return static_cast<double>(v[idx]) / 1000.0;
 }

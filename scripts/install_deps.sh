@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what StackLens needs on Debian 12, skipping what is already there.
+# Usage: scripts/install_deps.sh [run|test]
+set -euo pipefail
+mode=${1:-run}
+cd "$(dirname "$0")/.."
+
+apt_packages=(build-essential cmake ninja-build pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libsodium-dev libfmt-dev libspdlog-dev libcli11-dev zlib1g-dev libpq-dev
+  python3 python3-pip nodejs npm)
+if [ "$mode" = test ]; then
+  apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl)
+fi
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# python3/node may come from elsewhere (pyenv, nodesource): do not fight them.
+filtered=()
+for p in "${missing[@]}"; do
+  case "$p" in
+    python3) command -v python3 >/dev/null || filtered+=("$p") ;;
+    python3-pip) python3 -m pip --version >/dev/null 2>&1 || filtered+=("$p") ;;
+    nodejs) command -v node >/dev/null || filtered+=("$p") ;;
+    npm) command -v npm >/dev/null || filtered+=("$p") ;;
+    *) filtered+=("$p") ;;
+  esac
+done
+if [ ${#filtered[@]} -gt 0 ]; then
+  echo "installing: ${filtered[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${filtered[@]}" >/dev/null
+fi
+
+if [ "$mode" = test ]; then
+  pip_flags=(--quiet --disable-pip-version-check)
+  # Debian's own python3 refuses system-wide pip installs without this flag.
+  python3 -m pip install "${pip_flags[@]}" -r requirements-test.txt 2>/dev/null ||
+    python3 -m pip install "${pip_flags[@]}" --break-system-packages -r requirements-test.txt
+fi

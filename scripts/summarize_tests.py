@@ -1,0 +1,46 @@
+"""Adds up the JUnit XML reports of every suite and prints `N passed, N failed`.
+
+Exits non-zero when anything failed or a suite wrote no report (it crashed)."""
+
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+EXPECTED = {"unit.xml", "server.xml"}
+
+
+def count(path: Path) -> tuple[int, int, int]:
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    passed = failed = skipped = 0
+    for suite in suites:
+        for case in suite.iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed += 1
+            elif case.find("skipped") is not None or case.get("status") == "notrun":
+                skipped += 1
+            else:
+                passed += 1
+    return passed, failed, skipped
+
+
+def main() -> int:
+    reports = Path(sys.argv[1])
+    passed = failed = skipped = 0
+    found = {p.name for p in reports.glob("*.xml")}
+    for name in sorted(EXPECTED - found):
+        print(f"suite report {name} is missing: that suite did not run to the end")
+        failed += 1
+    for path in sorted(reports.glob("*.xml")):
+        p, f, s = count(path)
+        print(f"{path.stem}: {p} passed, {f} failed, {s} skipped")
+        passed, failed, skipped = passed + p, failed + f, skipped + s
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
+    return 1 if failed or passed == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's second command, and all that .ci/run does: install what is
+# missing, build, run every test suite. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install_deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+reports=$(mktemp -d)
+export STACKLENS_TEST_REPORTS=$reports
+export STACKLENS_BINARY=$PWD/build/stacklens
+
+echo "== unit tests (GoogleTest)"
+./build/unit_tests --gtest_brief=1 --gtest_output="xml:$reports/unit.xml"
+
+echo "== server tests against the real binary (pytest)"
+python3 -m pytest -q -p no:cacheprovider tests/server --junitxml="$reports/server.xml"
+
+if [ -f sdk/python/scripts/check.sh ]; then
+  echo "== Python SDK: lint, types, unit and end-to-end tests"
+  bash sdk/python/scripts/check.sh --junitxml="$reports/sdk.xml"
+fi
+
+python3 scripts/summarize_tests.py "$reports"
