@@ -1,0 +1,238 @@
+// StackLens load generator: sends realistic spans to a running server over
+// keep-alive HTTP/1.1 connections and reports acknowledged spans per second and
+// request latency percentiles. Every span is acknowledged only after commit, so
+// the figures are durable throughput.
+//
+//   loadgen --url http://127.0.0.1:8480 --key sl-... --mode batch --connections 4 --batch 1000 --duration 60
+//   loadgen ... --mode single --connections 64 --duration 30
+//   loadgen ... --rate 10000           (spans per second across all connections; 0 = as fast as possible)
+//   loadgen ... --span-log FILE        (write acknowledged trace ids, for loss checks)
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "span_factory.h"
+
+namespace {
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 8480;
+  std::string key;
+  std::string mode = "batch";
+  int connections = 4;
+  int batch = 1000;
+  double duration = 10;
+  double rate = 0;
+  std::string span_log;
+  uint64_t seed = 1;
+  int projects = 1;  // ignored by the server (the key decides); kept for symmetry with seed scripts
+  int64_t time_window_s = 0;  // spread start times over this many seconds before now (0: now)
+};
+
+struct Stats {
+  std::mutex mu;
+  std::vector<double> latencies_ms;
+  std::atomic<int64_t> spans_acked{0}, requests_ok{0}, requests_429{0}, requests_other{0}, errors{0};
+};
+
+int connect_to(const Options& o) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(o.port));
+  ::inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+bool send_all(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads one HTTP response; returns the status code (0 on failure) and the body.
+int read_response(int fd, std::string& buf, std::string& body) {
+  for (;;) {
+    size_t hdr_end = buf.find("\r\n\r\n");
+    if (hdr_end != std::string::npos) {
+      int status = std::atoi(buf.c_str() + 9);
+      size_t len = 0;
+      size_t cl = buf.find("Content-Length: ");
+      if (cl == std::string::npos || cl > hdr_end) cl = buf.find("content-length: ");
+      if (cl != std::string::npos && cl < hdr_end) len = std::strtoul(buf.c_str() + cl + 16, nullptr, 10);
+      if (buf.size() >= hdr_end + 4 + len) {
+        body = buf.substr(hdr_end + 4, len);
+        buf.erase(0, hdr_end + 4 + len);
+        return status;
+      }
+    }
+    char tmp[65536];
+    ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+    if (n <= 0) return 0;
+    buf.append(tmp, static_cast<size_t>(n));
+  }
+}
+
+void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std::ofstream* log, std::mutex& log_mu,
+            double per_conn_rate) {
+  stacklens::bench::SpanFactory factory(o.seed * 1000 + static_cast<uint64_t>(id), o.time_window_s);
+  int fd = connect_to(o);
+  std::string buf, body;
+  const bool single = o.mode == "single";
+  const std::string path = single ? "/api/v1/stacktrace/v1/traces" : "/api/v1/stacktrace/v1/traces/batch";
+  std::vector<double> local;
+  auto next_send = std::chrono::steady_clock::now();
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (fd < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      fd = connect_to(o);
+      continue;
+    }
+    std::vector<std::string> trace_ids;
+    std::string payload;
+    int n = single ? 1 : o.batch;
+    if (single) payload = factory.next_span_json(trace_ids);
+    else payload = factory.batch_json(n, trace_ids);
+    std::string req = "POST " + path + " HTTP/1.1\r\nHost: " + o.host + "\r\nX-Api-Key: " + o.key +
+                      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(payload.size()) +
+                      "\r\n\r\n" + payload;
+    if (per_conn_rate > 0) {
+      next_send += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(n / per_conn_rate));
+      std::this_thread::sleep_until(next_send);
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    if (!send_all(fd, req)) {
+      ::close(fd);
+      fd = -1;
+      stats.errors++;
+      continue;
+    }
+    int status = read_response(fd, buf, body);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (status == 0) {
+      ::close(fd);
+      fd = -1;
+      buf.clear();
+      stats.errors++;
+      continue;
+    }
+    if (status == 200) {
+      stats.requests_ok++;
+      stats.spans_acked += n;
+      local.push_back(ms);
+      if (log) {
+        std::lock_guard lock(log_mu);
+        for (const auto& t : trace_ids) *log << t << "\n";
+      }
+    } else if (status == 429 || status == 503) {
+      stats.requests_429++;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } else {
+      stats.requests_other++;
+      if (stats.requests_other < 5) std::fprintf(stderr, "status %d: %s\n", status, body.substr(0, 300).c_str());
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  std::lock_guard lock(stats.mu);
+  stats.latencies_ms.insert(stats.latencies_ms.end(), local.begin(), local.end());
+}
+
+double pct(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i], v = argv[i + 1];
+    if (a == "--url") {
+      auto p = v.find("://");
+      std::string hp = p == std::string::npos ? v : v.substr(p + 3);
+      auto c = hp.find(':');
+      o.host = hp.substr(0, c);
+      if (o.host == "localhost") o.host = "127.0.0.1";
+      o.port = c == std::string::npos ? 80 : std::atoi(hp.c_str() + c + 1);
+    } else if (a == "--key") o.key = v;
+    else if (a == "--mode") o.mode = v;
+    else if (a == "--connections") o.connections = std::atoi(v.c_str());
+    else if (a == "--batch") o.batch = std::atoi(v.c_str());
+    else if (a == "--duration") o.duration = std::atof(v.c_str());
+    else if (a == "--rate") o.rate = std::atof(v.c_str());
+    else if (a == "--span-log") o.span_log = v;
+    else if (a == "--seed") o.seed = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--time-window") o.time_window_s = std::atoll(v.c_str());
+    else {
+      std::fprintf(stderr, "unknown option %s\n", a.c_str());
+      return 2;
+    }
+  }
+  if (o.key.empty()) {
+    std::fprintf(stderr, "--key is required\n");
+    return 2;
+  }
+  Stats stats;
+  std::atomic<bool> stop{false};
+  std::ofstream log;
+  std::mutex log_mu;
+  if (!o.span_log.empty()) log.open(o.span_log);
+  std::vector<std::thread> threads;
+  const double per_conn = o.rate > 0 ? o.rate / o.connections : 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < o.connections; ++i)
+    threads.emplace_back(worker, std::cref(o), i, std::ref(stats), std::ref(stop), log.is_open() ? &log : nullptr,
+                         std::ref(log_mu), per_conn);
+  int64_t last = 0;
+  for (int s = 1; s <= static_cast<int>(o.duration); ++s) {
+    std::this_thread::sleep_until(t0 + std::chrono::seconds(s));
+    int64_t now = stats.spans_acked.load();
+    std::fprintf(stderr, "t=%3ds acked spans/s=%lld\n", s, static_cast<long long>(now - last));
+    last = now;
+  }
+  std::this_thread::sleep_until(t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                         std::chrono::duration<double>(o.duration)));
+  stop = true;
+  for (auto& t : threads) t.join();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto& lat = stats.latencies_ms;
+  std::printf(
+      "mode=%s connections=%d batch=%d duration=%.1fs acked_spans=%lld spans_per_s=%.0f requests_per_s=%.0f "
+      "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f rejected_429=%lld other_status=%lld transport_errors=%lld\n",
+      o.mode.c_str(), o.connections, o.mode == "single" ? 1 : o.batch, secs,
+      static_cast<long long>(stats.spans_acked.load()), stats.spans_acked.load() / secs,
+      stats.requests_ok.load() / secs, pct(lat, 0.5), pct(lat, 0.99), lat.empty() ? 0 : lat.back(),
+      static_cast<long long>(stats.requests_429.load()), static_cast<long long>(stats.requests_other.load()),
+      static_cast<long long>(stats.errors.load()));
+  return 0;
+}

@@ -1,0 +1,131 @@
+#pragma once
+// Realistic spans for benchmarks: operation names, models and providers from
+// fixed lists; 3-10 attributes and 0-4 tags; 30 % nested under a parent; 20 %
+// with prompt and completion text of 0.5-8 KB; 2 % errors; plausible tokens and
+// costs; start times now, or spread over a window before now.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace stacklens::bench {
+
+class SpanFactory {
+ public:
+  SpanFactory(uint64_t seed, int64_t window_s) : rng_(seed), window_s_(window_s) {}
+
+  // One span (a new trace, or a child of the previous one), wire format.
+  std::string next_span_json(std::vector<std::string>& trace_ids) {
+    std::string out;
+    append_span(out, trace_ids);
+    return out;
+  }
+
+  std::string batch_json(int n, std::vector<std::string>& trace_ids) {
+    std::string out = "{\"spans\":[";
+    for (int i = 0; i < n; ++i) {
+      if (i) out += ',';
+      append_span(out, trace_ids);
+    }
+    out += "]}";
+    return out;
+  }
+
+ private:
+  static constexpr const char* kModels[] = {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3-mini", "claude-3-5-sonnet",
+                                            "claude-3-haiku", "claude-opus-4", "gemini-1.5-pro", "gemini-2.0-flash",
+                                            "llama-3-70b", "mistral-large", "command-r-plus"};
+  static constexpr const char* kProviders[] = {"openai", "openai", "openai", "openai", "anthropic", "anthropic",
+                                               "anthropic", "gemini", "gemini", "bedrock", "azure-openai", "bedrock"};
+  static constexpr const char* kWords[] = {
+      "the", "customer", "asked", "about", "refund", "policy", "order", "shipping", "delay", "please", "summarise",
+      "document", "context", "answer", "question", "retrieve", "relevant", "passages", "from", "knowledge", "base",
+      "assistant", "user", "system", "you", "are", "a", "helpful", "agent", "tool", "call", "result", "json",
+      "account", "invoice", "billing", "support", "ticket", "priority", "escalate", "translate", "french", "english",
+      "code", "function", "return", "value", "error", "retry", "latency", "token", "model", "prompt", "completion"};
+
+  uint64_t rand64() { return rng_(); }
+  int uniform(int lo, int hi) { return lo + static_cast<int>(rng_() % static_cast<uint64_t>(hi - lo + 1)); }
+  bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+
+  static std::string hex(uint64_t v, int digits) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return std::string(buf + 16 - digits);
+  }
+
+  std::string text(int bytes) {
+    std::string out;
+    out.reserve(static_cast<size_t>(bytes) + 16);
+    while (static_cast<int>(out.size()) < bytes) {
+      out += kWords[rng_() % (sizeof kWords / sizeof kWords[0])];
+      out += chance(0.08) ? ". " : " ";
+    }
+    return out;
+  }
+
+  int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  void append_span(std::string& out, std::vector<std::string>& trace_ids) {
+    const bool child = !trace_.empty() && children_ < 9 && chance(0.30);
+    if (!child) {
+      trace_ = hex(rand64(), 16) + hex(rand64(), 16);
+      root_ = hex(rand64(), 16);
+      children_ = 0;
+      start_ns_ = now_ns() - (window_s_ > 0 ? static_cast<int64_t>(rng_() % static_cast<uint64_t>(window_s_)) * 1000000000LL : 0);
+      trace_ids.push_back(trace_);
+    } else {
+      ++children_;
+    }
+    const std::string span_id = child ? hex(rand64(), 16) : root_;
+    const int op = uniform(0, 49);
+    const int m = uniform(0, 11);
+    const int64_t start = start_ns_ + (child ? uniform(1, 500) * 1000000LL : 0);
+    const int64_t dur = static_cast<int64_t>(uniform(50, 4000)) * 1000000LL;
+    const int in = uniform(50, 4000), outt = uniform(10, 1200);
+    char num[64];
+    out += "{\"traceId\":\"" + trace_ + "\",\"spanId\":\"" + span_id + "\",\"parentSpanId\":";
+    out += child ? "\"" + root_ + "\"" : "null";
+    out += ",\"name\":\"operation-" + std::to_string(op) + "\",\"status\":\"";
+    out += chance(0.02) ? "error" : "ok";
+    out += "\",\"startTime\":" + std::to_string(start) + ",\"endTime\":" + std::to_string(start + dur);
+    out += ",\"attributes\":{";
+    const int attrs = uniform(3, 10);
+    for (int a = 0; a < attrs; ++a) {
+      if (a) out += ',';
+      out += "\"attr_" + std::to_string(a) + "\":\"value-" + std::to_string(uniform(0, 999)) + "\"";
+    }
+    out += "},\"tags\":[";
+    const int tags = uniform(0, 4);
+    for (int t = 0; t < tags; ++t) {
+      if (t) out += ',';
+      out += "\"tag-" + std::to_string(uniform(0, 19)) + "\"";
+    }
+    out += "],\"llmSpan\":{\"model\":\"";
+    out += kModels[m];
+    out += "\",\"provider\":\"";
+    out += kProviders[m];
+    std::snprintf(num, sizeof num, "%.6f", (in * 2.5 + outt * 10.0) / 1e6);
+    out += "\",\"inputTokens\":" + std::to_string(in) + ",\"outputTokens\":" + std::to_string(outt) +
+           ",\"totalTokens\":" + std::to_string(in + outt) + ",\"estimatedCostUsd\":" + num +
+           ",\"temperature\":0.7,\"maxTokens\":2048";
+    if (chance(0.20)) {
+      out += ",\"promptContent\":\"" + text(uniform(512, 8192)) + "\"";
+      out += ",\"completionContent\":\"" + text(uniform(512, 8192)) + "\"";
+    }
+    out += ",\"isStreaming\":false,\"finishReason\":\"stop\"}}";
+  }
+
+  std::mt19937_64 rng_;
+  int64_t window_s_;
+  std::string trace_, root_;
+  int children_ = 0;
+  int64_t start_ns_ = 0;
+};
+
+}  // namespace stacklens::bench
