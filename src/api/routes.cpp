@@ -14,6 +14,7 @@ void add_routes(http::Router& router, Services& services) {
   add_prompt_routes(router, services);
   add_query_routes(router, services);
   add_key_routes(router, services);
+  add_otlp_routes(router, services);
 }
 
 }  // namespace stacklens::api
