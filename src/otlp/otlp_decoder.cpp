@@ -30,8 +30,7 @@ constexpr int kMaxDepth = 32;
 
 Error bad(std::string_view what) { return make_error(ErrorCode::bad_request, fmt::format("malformed protobuf: {}", what)); }
 
-// Calls on_field(field) for every field of `bytes`; checks the wire type of the
-// fields the caller knows through `expect`.
+// Calls on_field(field) for every field of `bytes`, stopping at the first error.
 template <typename F>
 Status each_field(std::string_view bytes, F&& on_field) {
   ProtobufReader r(bytes);
