@@ -10,7 +10,8 @@ apt_packages=(build-essential cmake ninja-build pkg-config
   libsqlite3-dev libsodium-dev libfmt-dev libspdlog-dev libcli11-dev zlib1g-dev libpq-dev
   python3 python3-pip nodejs npm)
 if [ "$mode" = test ]; then
-  apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl)
+  # clang and its libFuzzer runtime: scripts/fuzz.sh
+  apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl clang libclang-rt-14-dev)
 fi
 
 missing=()

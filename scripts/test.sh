@@ -19,4 +19,19 @@ python3 -m pytest -q -p no:cacheprovider tests/server --junitxml="$reports/serve
 echo "== Python SDK: lint, types, Python 3.9 syntax, unit and end-to-end tests"
 JUNIT_DIR=$reports bash sdk/python/scripts/check.sh --e2e || echo "sdk: lint, type or syntax checks failed" > "$reports/sdk-lint.failed"
 
+# A step that is one test: a JUnit report with one case, passed or failed.
+step() {
+  local name=$1; shift
+  local out
+  if out=$("$@" 2>&1); then
+    printf '<testsuite name="%s"><testcase name="%s"/></testsuite>\n' "$name" "$name" > "$reports/$name.xml"
+  else
+    printf '<testsuite name="%s"><testcase name="%s"><failure/></testcase></testsuite>\n' "$name" "$name" > "$reports/$name.xml"
+  fi
+  echo "$out" | tail -5
+}
+
+echo "== fuzzing the OTLP decoders (bounded)"
+step fuzz-otlp bash scripts/fuzz.sh "${STACKLENS_FUZZ_SECONDS:-30}"
+
 python3 scripts/summarize_tests.py "$reports"

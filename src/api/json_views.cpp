@@ -36,6 +36,13 @@ bj::object span_json(const Span& s) {
   for (const auto& [k, v] : s.attributes) attrs[k] = v;
   o["attributes"] = std::move(attrs);
   o["tags"] = strings(s.tags);
+  bj::array events;
+  for (const auto& e : s.events) {
+    bj::object ea;
+    for (const auto& [k, v] : e.attributes) ea[k] = v;
+    events.push_back(bj::object{{"name", e.name}, {"time", format_iso8601(e.time_us)}, {"attributes", std::move(ea)}});
+  }
+  o["events"] = std::move(events);
   if (s.llm) {
     const LlmData& l = *s.llm;
     o["llmSpan"] = bj::object{{"model", l.model},

@@ -15,6 +15,8 @@ void add_query_routes(http::Router& router, Services& services);
 void add_key_routes(http::Router& router, Services& services);
 void add_session_routes(http::Router& router, Services& services);
 void add_project_routes(http::Router& router, Services& services);
+// POST /otlp/v1/traces (OpenTelemetry); no /api/v1 alias.
+void add_otlp_routes(http::Router& router, Services& services);
 
 // Adds `path` under /api/v1 and bare.
 void add_product_route(http::Router& router, boost::beast::http::verb method, const std::string& path,

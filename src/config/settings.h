@@ -24,6 +24,7 @@ struct Limits {
   size_t max_tags = 64;
   size_t max_tag_bytes = 256;
   size_t max_text_bytes = 1024 * 1024;  // prompt, completion
+  size_t max_events = 128;              // events per span (OpenTelemetry ingest)
 };
 
 struct Settings {

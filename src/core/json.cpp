@@ -71,10 +71,42 @@ Result<const bj::object*> req_object(const bj::value& v, std::string_view where)
   return &v.get_object();
 }
 
+namespace {
+
+// Compact JSON with doubles written the short way (0.5, not 5E-1), at any depth.
+void append_compact(std::string& out, const bj::value& v) {
+  if (v.is_double() && std::isfinite(v.get_double())) {
+    out += fmt::format("{}", v.get_double());
+  } else if (v.is_array()) {
+    out += '[';
+    for (size_t i = 0; i < v.get_array().size(); ++i) {
+      if (i) out += ',';
+      append_compact(out, v.get_array()[i]);
+    }
+    out += ']';
+  } else if (v.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& kv : v.get_object()) {
+      if (!first) out += ',';
+      first = false;
+      out += bj::serialize(bj::value(kv.key()));
+      out += ':';
+      append_compact(out, kv.value());
+    }
+    out += '}';
+  } else {
+    out += bj::serialize(v);
+  }
+}
+
+}  // namespace
+
 std::string to_attribute_string(const bj::value& v) {
   if (v.is_string()) return std::string(v.get_string());
-  if (v.is_double()) return fmt::format("{}", v.get_double());  // 0.5, not 5E-1
-  return bj::serialize(v);
+  std::string out;
+  append_compact(out, v);
+  return out;
 }
 
 }  // namespace stacklens::json

@@ -27,6 +27,13 @@ struct LlmData {
 
 using Attributes = std::vector<std::pair<std::string, std::string>>;
 
+// Something that happened at a point in a span's life (OpenTelemetry span events), kept in order.
+struct SpanEvent {
+  std::string name;
+  Micros time_us = 0;
+  Attributes attributes;
+};
+
 struct Span {
   int64_t project_id = 0;
   std::string trace_id;
@@ -39,6 +46,7 @@ struct Span {
   Micros end_us = 0;
   Attributes attributes;
   std::vector<std::string> tags;
+  std::vector<SpanEvent> events;
   std::optional<LlmData> llm;
 
   bool is_error() const { return status == "error"; }

@@ -49,6 +49,10 @@ CREATE INDEX span_tags_lookup ON span_tags(project_id, tag, trace_id);
 CREATE TABLE span_attrs(project_id INTEGER NOT NULL, trace_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX span_attrs_lookup ON span_attrs(project_id, key, value, trace_id);
 )sql",
+    // 2: span events (OpenTelemetry), a JSON array of {name, time_us, attributes}.
+    R"sql(
+ALTER TABLE spans ADD COLUMN events TEXT NOT NULL DEFAULT '[]';
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -35,7 +35,7 @@ namespace {
 constexpr std::string_view kSpanColumns =
     "trace_id, span_id, parent_span_id, name, kind, status, start_us, end_us, model, provider, input_tokens, "
     "output_tokens, total_tokens, cost_usd, temperature, max_tokens, is_streaming, finish_reason, prompt, prompt_key, "
-    "completion, completion_key, attributes, tags";
+    "completion, completion_key, attributes, tags, events";
 
 SpanRecord read_span(Stmt& s, int64_t project_id) {
   SpanRecord r;
@@ -70,6 +70,17 @@ SpanRecord read_span(Stmt& s, int64_t project_id) {
   if (auto tags = json::parse(s.text(23)); tags && tags->is_array())
     for (const auto& t : tags->get_array())
       if (t.is_string()) sp.tags.emplace_back(t.get_string());
+  if (auto events = json::parse(s.text(24)); events && events->is_array())
+    for (const auto& e : events->get_array()) {
+      if (!e.is_object()) continue;
+      const auto& o = e.get_object();
+      SpanEvent ev;
+      if (auto n = o.if_contains("name"); n && n->is_string()) ev.name = n->get_string();
+      if (auto t = o.if_contains("time_us"); t && t->is_int64()) ev.time_us = t->get_int64();
+      if (auto a = o.if_contains("attributes"); a && a->is_object())
+        for (const auto& kv : a->get_object()) ev.attributes.emplace_back(kv.key(), json::to_attribute_string(kv.value()));
+      sp.events.push_back(std::move(ev));
+    }
   return r;
 }
 
@@ -77,6 +88,16 @@ std::string attributes_json(const Attributes& attrs) {
   boost::json::object o;
   for (const auto& [k, v] : attrs) o[k] = v;
   return json::serialize(o);
+}
+
+std::string events_json(const std::vector<SpanEvent>& events) {
+  boost::json::array a;
+  for (const auto& e : events) {
+    boost::json::object attrs;
+    for (const auto& [k, v] : e.attributes) attrs[k] = v;
+    a.push_back(boost::json::object{{"name", e.name}, {"time_us", e.time_us}, {"attributes", std::move(attrs)}});
+  }
+  return json::serialize(a);
 }
 
 std::string tags_json(const std::vector<std::string>& tags) {
@@ -131,7 +152,7 @@ Status SqliteSpanStore::insert_one(const SpanRecord& r, bool& inserted) {
   const Span& s = r.span;
   auto ins = writer_->prepare(fmt::format(
       "INSERT INTO spans(project_id, {}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,"
-      "?21,?22,?23,?24,?25) ON CONFLICT(project_id, trace_id, span_id) DO NOTHING",
+      "?21,?22,?23,?24,?25,?26) ON CONFLICT(project_id, trace_id, span_id) DO NOTHING",
       kSpanColumns));
   if (!ins) return ins.error();
   Stmt& st = **ins;
@@ -145,7 +166,7 @@ Status SqliteSpanStore::insert_one(const SpanRecord& r, bool& inserted) {
   }
   if (r.prompt) st.bind_blob(20, r.prompt->bytes).bind(21, r.prompt->key_id);
   if (r.completion) st.bind_blob(22, r.completion->bytes).bind(23, r.completion->key_id);
-  st.bind(24, attributes_json(s.attributes)).bind(25, tags_json(s.tags));
+  st.bind(24, attributes_json(s.attributes)).bind(25, tags_json(s.tags)).bind(26, events_json(s.events));
   if (auto rs = st.run(); !rs) return rs;
   inserted = writer_->changes() == 1;
   if (!inserted) return ok_status();
