@@ -226,6 +226,7 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto& lat = stats.latencies_ms;
+  std::sort(lat.begin(), lat.end());
   std::printf(
       "mode=%s connections=%d batch=%d duration=%.1fs acked_spans=%lld spans_per_s=%.0f requests_per_s=%.0f "
       "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f rejected_429=%lld other_status=%lld transport_errors=%lld\n",

@@ -14,7 +14,10 @@ namespace stacklens::bench {
 
 class SpanFactory {
  public:
-  SpanFactory(uint64_t seed, int64_t window_s) : rng_(seed), window_s_(window_s) {}
+  SpanFactory(uint64_t seed, int64_t window_s) : rng_(seed), window_s_(window_s) {
+    // Prompt and completion texts come from a pool, so that generating load costs little CPU.
+    for (int i = 0; i < 64; ++i) pool_.push_back(text(8192));
+  }
 
   // One span (a new trace, or a child of the previous one), wire format.
   std::string next_span_json(std::vector<std::string>& trace_ids) {
@@ -66,6 +69,12 @@ class SpanFactory {
     return out;
   }
 
+  std::string pooled_text(int bytes) {
+    const std::string& t = pool_[rng_() % pool_.size()];
+    const size_t offset = rng_() % (t.size() - static_cast<size_t>(bytes) + 1);
+    return t.substr(offset, static_cast<size_t>(bytes));
+  }
+
   int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -115,8 +124,8 @@ class SpanFactory {
            ",\"totalTokens\":" + std::to_string(in + outt) + ",\"estimatedCostUsd\":" + num +
            ",\"temperature\":0.7,\"maxTokens\":2048";
     if (chance(0.20)) {
-      out += ",\"promptContent\":\"" + text(uniform(512, 8192)) + "\"";
-      out += ",\"completionContent\":\"" + text(uniform(512, 8192)) + "\"";
+      out += ",\"promptContent\":\"" + pooled_text(uniform(512, 8192)) + "\"";
+      out += ",\"completionContent\":\"" + pooled_text(uniform(512, 8192)) + "\"";
     }
     out += ",\"isStreaming\":false,\"finishReason\":\"stop\"}}";
   }
@@ -126,6 +135,7 @@ class SpanFactory {
   std::string trace_, root_;
   int children_ = 0;
   int64_t start_ns_ = 0;
+  std::vector<std::string> pool_;
 };
 
 }  // namespace stacklens::bench

@@ -15,7 +15,7 @@ namespace {
 void ingest_one(Services& s, http::Context& ctx, http::Respond respond) {
   auto who = s.auth.authenticate(ctx, Scope::traces_write);
   if (!who) return respond(http::error_reply(who.error()));
-  auto body = json_body(ctx);
+  auto body = json_body(ctx, boost::json::make_shared_resource<boost::json::monotonic_resource>());
   if (!body) return s.metrics.add_rejected(1), respond(http::error_reply(body.error()));
   auto span = ingest::parse_wire_span(*body, who->project_id, s.settings.limits);
   if (!span) return s.metrics.add_rejected(1), respond(http::error_reply(span.error()));
@@ -33,7 +33,7 @@ void ingest_one(Services& s, http::Context& ctx, http::Respond respond) {
 void ingest_batch(Services& s, http::Context& ctx, http::Respond respond) {
   auto who = s.auth.authenticate(ctx, Scope::traces_write);
   if (!who) return respond(http::error_reply(who.error()));
-  auto body = json_body(ctx);
+  auto body = json_body(ctx, boost::json::make_shared_resource<boost::json::monotonic_resource>());
   if (!body) return respond(http::error_reply(body.error()));
   const bj::array* items = nullptr;
   if (body->is_array()) items = &body->get_array();

@@ -13,7 +13,8 @@
 
 namespace stacklens::api {
 
-Result<boost::json::value> json_body(const http::Context& ctx);
+// The body parsed as JSON; with `storage`, into that arena (ingest parses each request into one).
+Result<boost::json::value> json_body(const http::Context& ctx, boost::json::storage_ptr storage = {});
 Result<std::optional<int64_t>> int_param(const http::Context& ctx, std::string_view name, int64_t lo, int64_t hi);
 Result<std::optional<double>> number_param(const http::Context& ctx, std::string_view name);
 // ISO-8601 or nanoseconds since the epoch.

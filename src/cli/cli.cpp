@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -39,6 +40,8 @@ struct SettingFlags {
 }  // namespace
 
 int run(int argc, char** argv) {
+  // Logs go to stderr; stdout carries only what commands print for people and scripts.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("stacklens"));
   CLI::App app{"StackLens: self-hosted LLM observability, prompt management and governance"};
   app.require_subcommand(1);
   int rc = 0;

@@ -5,11 +5,11 @@
 
 namespace stacklens::json {
 
-Result<bj::value> parse(std::string_view body) {
+Result<bj::value> parse(std::string_view body, bj::storage_ptr storage) {
   bj::parse_options opts;
   opts.max_depth = 32;
   boost::system::error_code ec;
-  bj::value v = bj::parse(body, ec, bj::storage_ptr(), opts);
+  bj::value v = bj::parse(body, ec, std::move(storage), opts);
   if (ec) return make_error(ErrorCode::bad_request, fmt::format("malformed JSON: {}", ec.message()));
   return v;
 }

@@ -14,7 +14,8 @@ namespace stacklens::json {
 namespace bj = boost::json;
 
 // Parses a whole document; invalid UTF-8, trailing garbage and depth > 32 are errors.
-Result<bj::value> parse(std::string_view body);
+// `storage` lets a request parse into its own arena (bj::monotonic_resource) and free it at once.
+Result<bj::value> parse(std::string_view body, bj::storage_ptr storage = {});
 std::string serialize(const bj::value& v);
 
 // Field readers. `where` is the field's path for messages, e.g. "llmSpan.inputTokens".

@@ -4,7 +4,8 @@ request in, expected status and JSON out, run in order against one server.
 A case: {"name", "method", "path", "key": "full" | "none" | a key name from the
 `keys` fixture | a literal string, "body": JSON | "raw_body": text | "raw_body_hex": bytes, "headers": {},
 "status": 200, "json": partial expected body (objects match by subset, lists
-element-wise and fully), "error_contains": "text"}. "{{var}}" in path or body is
+element-wise and fully; floats within "relative_tolerance", default exact),
+"error_contains": "text"}. "{{var}}" in path or body is
 replaced by a value saved earlier with "save": {"var": "json.path"}.
 """
 
@@ -17,18 +18,19 @@ from typing import Any, Dict
 import httpx
 
 
-def subset(expected: Any, actual: Any, where: str = "$") -> None:
+def subset(expected: Any, actual: Any, where: str = "$", rel: float = 1e-12) -> None:
     if isinstance(expected, dict):
         assert isinstance(actual, dict), f"{where}: expected object, got {actual!r}"
         for k, v in expected.items():
             assert k in actual, f"{where}: key {k!r} missing in {actual!r}"
-            subset(v, actual[k], f"{where}.{k}")
+            subset(v, actual[k], f"{where}.{k}", rel)
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: expected {expected!r}, got {actual!r}"
         for i, (e, a) in enumerate(zip(expected, actual)):
-            subset(e, a, f"{where}[{i}]")
+            subset(e, a, f"{where}[{i}]", rel)
     elif isinstance(expected, float):
-        assert isinstance(actual, (int, float)) and abs(actual - expected) < 1e-9, f"{where}: {actual!r} != {expected!r}"
+        ok = isinstance(actual, (int, float)) and abs(actual - expected) <= max(1e-9, rel * abs(expected))
+        assert ok, f"{where}: {actual!r} != {expected!r} (relative tolerance {rel})"
     else:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
 
@@ -72,6 +74,6 @@ def run_case(client: httpx.Client, keys: Dict[str, str], case: Dict[str, Any], s
     if "error_contains" in case:
         assert case["error_contains"] in body.get("error", ""), f"{label}: error {body.get('error')!r}"
     if "json" in case:
-        subset(substitute(case["json"], saved), body)
+        subset(substitute(case["json"], saved), body, rel=case.get("relative_tolerance", 1e-12))
     for var, path in case.get("save", {}).items():
         saved[var] = lookup(body, path)

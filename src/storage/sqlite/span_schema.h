@@ -53,6 +53,81 @@ CREATE INDEX span_attrs_lookup ON span_attrs(project_id, key, value, trace_id);
     R"sql(
 ALTER TABLE spans ADD COLUMN events TEXT NOT NULL DEFAULT '[]';
 )sql",
+    // 3: built for ingest speed. Traces and spans are found by 64-bit keys of
+    // their ids (sl_key, registered by the store) in one unique index that both
+    // deduplicates and serves trace lookups; tag and attribute filters read the
+    // span's JSON columns instead of per-value index rows; dashboards read
+    // per-minute and per-hour rollups kept at ingest time (filled by the store
+    // for data that predates them, see rollup_state).
+    R"sql(
+CREATE TABLE span_rows(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL,
+  trace_key INTEGER NOT NULL,
+  span_key INTEGER NOT NULL,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  parent_span_id TEXT,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  model TEXT, provider TEXT,
+  input_tokens INTEGER, output_tokens INTEGER, total_tokens INTEGER, cost_usd REAL,
+  temperature REAL, max_tokens INTEGER, is_streaming INTEGER, finish_reason TEXT,
+  prompt BLOB, prompt_key INTEGER, completion BLOB, completion_key INTEGER,
+  attributes TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  events TEXT NOT NULL);
+INSERT INTO span_rows SELECT id, project_id, sl_key(trace_id), sl_key(span_id), trace_id, span_id, parent_span_id,
+  name, kind, status, start_us, end_us, model, provider, input_tokens, output_tokens, total_tokens, cost_usd,
+  temperature, max_tokens, is_streaming, finish_reason, prompt, prompt_key, completion, completion_key,
+  attributes, tags, events FROM spans;
+DROP TABLE spans;
+DROP TABLE span_tags;
+DROP TABLE span_attrs;
+ALTER TABLE span_rows RENAME TO spans;
+CREATE UNIQUE INDEX span_identity ON spans(project_id, trace_key, span_key);
+CREATE INDEX span_time ON spans(project_id, start_us);
+CREATE TABLE trace_rows(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL,
+  trace_key INTEGER NOT NULL,
+  trace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  has_root INTEGER NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  span_count INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  total_tokens INTEGER NOT NULL,
+  cost_usd REAL NOT NULL);
+INSERT INTO trace_rows SELECT id, project_id, sl_key(trace_id), trace_id, name, has_root, start_us, end_us, errors,
+  span_count, input_tokens, output_tokens, total_tokens, cost_usd FROM traces;
+DROP TABLE traces;
+ALTER TABLE trace_rows RENAME TO traces;
+CREATE UNIQUE INDEX trace_identity ON traces(project_id, trace_key);
+CREATE INDEX trace_time ON traces(project_id, start_us, id);
+CREATE TABLE rollups(
+  project_id INTEGER NOT NULL,
+  level INTEGER NOT NULL,      -- bucket width in seconds: 60 or 3600
+  dim INTEGER NOT NULL,        -- 0 all spans, 1 model, 2 provider, 3 operation name
+  bucket INTEGER NOT NULL,     -- bucket start, seconds since the epoch
+  grp TEXT NOT NULL,
+  llm INTEGER NOT NULL,        -- 1: spans with LLM data
+  requests INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cost_usd REAL NOT NULL,
+  latency BLOB NOT NULL,       -- LatencyHistogram, encoded
+  PRIMARY KEY(project_id, level, dim, bucket, grp, llm)) WITHOUT ROWID;
+CREATE TABLE rollup_state(rebuilt INTEGER NOT NULL);
+INSERT INTO rollup_state VALUES(0);
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -1,14 +1,17 @@
 #include "storage/sqlite/sqlite_span_store.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <map>
 #include <set>
+#include <variant>
 
-#include "core/json.h"
+#include "storage/sqlite/latency_histogram.h"
+#include "storage/sqlite/rollup_accumulator.h"
+#include "storage/sqlite/span_codec.h"
 #include "storage/sqlite/span_schema.h"
 
 namespace stacklens::sqlite {
@@ -36,6 +39,50 @@ constexpr std::string_view kSpanColumns =
     "trace_id, span_id, parent_span_id, name, kind, status, start_us, end_us, model, provider, input_tokens, "
     "output_tokens, total_tokens, cost_usd, temperature, max_tokens, is_streaming, finish_reason, prompt, prompt_key, "
     "completion, completion_key, attributes, tags, events";
+constexpr auto kCheckpointEvery = std::chrono::milliseconds(250);
+constexpr int64_t kRebuildChunk = 50000;
+// A WAL this long (4 KiB pages: 64 MiB) is checkpointed by the writer itself right after a
+// commit, when no other write can slip in, so the next transaction starts the WAL over. The
+// background checkpointer has usually copied most of it already, so this is short.
+constexpr int kWalFramesBeforeReset = 16384;
+
+// sl_key(text): the 64-bit key of an id (migrations use it to key existing rows).
+void sql_key(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const int n = sqlite3_value_bytes(argv[0]);
+  sqlite3_result_int64(ctx, id_key(std::string_view(text ? text : "", static_cast<size_t>(n))));
+}
+
+// sl_histogram_merge(a, b): the sum of two encoded latency histograms.
+void sql_histogram_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  LatencyHistogram h;
+  for (int i = 0; i < 2; ++i) {
+    const auto* p = static_cast<const char*>(sqlite3_value_blob(argv[i]));
+    const int n = sqlite3_value_bytes(argv[i]);
+    if (p && !h.merge_encoded(std::string_view(p, static_cast<size_t>(n))))
+      return sqlite3_result_error(ctx, "malformed latency histogram", -1);
+  }
+  const std::string out = h.encode();
+  sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+}
+
+Status register_functions(Db& db) {
+  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+  if (sqlite3_create_function(db.raw(), "sl_key", 1, flags, nullptr, sql_key, nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_create_function(db.raw(), "sl_histogram_merge", 2, flags, nullptr, sql_histogram_merge, nullptr,
+                              nullptr) != SQLITE_OK)
+    return db.error("register functions");
+  return ok_status();
+}
+
+Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_kib) {
+  auto db = Db::open(path);
+  if (!db) return db.error();
+  if (auto st = register_functions(**db); !st) return st.error();
+  if (auto st = (*db)->exec(fmt::format("PRAGMA cache_size=-{}; PRAGMA temp_store=MEMORY;", cache_kib)); !st)
+    return st.error();
+  return db;
+}
 
 SpanRecord read_span(Stmt& s, int64_t project_id) {
   SpanRecord r;
@@ -65,73 +112,122 @@ SpanRecord read_span(Stmt& s, int64_t project_id) {
   }
   if (!s.is_null(18)) r.prompt = SealedText{s.text(18), static_cast<int>(s.i64(19))};
   if (!s.is_null(20)) r.completion = SealedText{s.text(20), static_cast<int>(s.i64(21))};
-  if (auto attrs = json::parse(s.text(22)); attrs && attrs->is_object())
-    for (const auto& kv : attrs->get_object()) sp.attributes.emplace_back(kv.key(), json::to_attribute_string(kv.value()));
-  if (auto tags = json::parse(s.text(23)); tags && tags->is_array())
-    for (const auto& t : tags->get_array())
-      if (t.is_string()) sp.tags.emplace_back(t.get_string());
-  if (auto events = json::parse(s.text(24)); events && events->is_array())
-    for (const auto& e : events->get_array()) {
-      if (!e.is_object()) continue;
-      const auto& o = e.get_object();
-      SpanEvent ev;
-      if (auto n = o.if_contains("name"); n && n->is_string()) ev.name = n->get_string();
-      if (auto t = o.if_contains("time_us"); t && t->is_int64()) ev.time_us = t->get_int64();
-      if (auto a = o.if_contains("attributes"); a && a->is_object())
-        for (const auto& kv : a->get_object()) ev.attributes.emplace_back(kv.key(), json::to_attribute_string(kv.value()));
-      sp.events.push_back(std::move(ev));
-    }
+  parse_attributes(s.text(22), sp.attributes);
+  parse_tags(s.text(23), sp.tags);
+  parse_events(s.text(24), sp.events);
   return r;
-}
-
-std::string attributes_json(const Attributes& attrs) {
-  boost::json::object o;
-  for (const auto& [k, v] : attrs) o[k] = v;
-  return json::serialize(o);
-}
-
-std::string events_json(const std::vector<SpanEvent>& events) {
-  boost::json::array a;
-  for (const auto& e : events) {
-    boost::json::object attrs;
-    for (const auto& [k, v] : e.attributes) attrs[k] = v;
-    a.push_back(boost::json::object{{"name", e.name}, {"time_us", e.time_us}, {"attributes", std::move(attrs)}});
-  }
-  return json::serialize(a);
-}
-
-std::string tags_json(const std::vector<std::string>& tags) {
-  boost::json::array a;
-  for (const auto& t : tags) a.emplace_back(t);
-  return json::serialize(a);
 }
 
 Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
   const auto colon = c.find(':');
   int64_t start = 0, id = 0;
-  if (colon == std::string::npos ||
-      std::from_chars(c.data(), c.data() + colon, start).ec != std::errc() ||
+  if (colon == std::string::npos || std::from_chars(c.data(), c.data() + colon, start).ec != std::errc() ||
       std::from_chars(c.data() + colon + 1, c.data() + c.size(), id).ptr != c.data() + c.size())
     return make_error(ErrorCode::bad_request, "cursor is malformed: pass back the nextCursor of a previous page");
   return std::make_pair(start, id);
 }
 
-double percentile(std::vector<int64_t>& v, double p) {
-  if (v.empty()) return 0;
-  // Nearest rank: the smallest value with at least p of the values at or below it.
-  const double rank = std::ceil(p * static_cast<double>(v.size()));
-  const size_t idx = std::min(v.size() - 1, static_cast<size_t>(std::max(1.0, rank)) - 1);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(idx), v.end());
-  return static_cast<double>(v[idx]) / 1000.0;
+// One commit's new spans summed per trace: one upsert per trace, not per span.
+struct TraceSum {
+  std::string trace_id, name;
+  bool has_root = false;
+  Micros start_us = INT64_MAX, end_us = INT64_MIN;
+  int64_t errors = 0, spans = 0, input_tokens = 0, output_tokens = 0, total_tokens = 0;
+  double cost_usd = 0;
+
+  void add(const Span& s) {
+    const bool root = !s.parent_span_id;
+    // The trace's name: its root span's, else its earliest span's.
+    if ((root && !has_root) || (root == has_root && s.start_us < start_us)) name = s.name;
+    has_root = has_root || root;
+    trace_id = s.trace_id;
+    start_us = std::min(start_us, s.start_us);
+    end_us = std::max(end_us, s.end_us);
+    errors += s.is_error() ? 1 : 0;
+    spans++;
+    if (s.llm) {
+      input_tokens += s.llm->input_tokens;
+      output_tokens += s.llm->output_tokens;
+      total_tokens += s.llm->total_tokens;
+      cost_usd += s.llm->cost_usd;
+    }
+  }
+};
+
+Status upsert_traces(Db& db, const std::map<std::pair<int64_t, int64_t>, TraceSum>& traces) {
+  auto up = db.prepare(
+      "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
+      "input_tokens, output_tokens, total_tokens, cost_usd) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
+      "ON CONFLICT(project_id, trace_key) DO UPDATE SET "
+      "name = CASE WHEN excluded.has_root > traces.has_root THEN excluded.name "
+      "  WHEN excluded.has_root = traces.has_root AND excluded.start_us < traces.start_us THEN excluded.name "
+      "  ELSE traces.name END, "
+      "has_root = max(traces.has_root, excluded.has_root), start_us = min(traces.start_us, excluded.start_us), "
+      "end_us = max(traces.end_us, excluded.end_us), errors = traces.errors + excluded.errors, "
+      "span_count = traces.span_count + excluded.span_count, "
+      "input_tokens = traces.input_tokens + excluded.input_tokens, "
+      "output_tokens = traces.output_tokens + excluded.output_tokens, "
+      "total_tokens = traces.total_tokens + excluded.total_tokens, cost_usd = traces.cost_usd + excluded.cost_usd");
+  if (!up) return up.error();
+  for (const auto& [key, t] : traces) {
+    Stmt& s = (*up)->reset();
+    s.bind(1, key.first).bind(2, key.second).bind(3, t.trace_id).bind(4, t.name);
+    s.bind(5, static_cast<int64_t>(t.has_root)).bind(6, t.start_us).bind(7, t.end_us).bind(8, t.errors);
+    s.bind(9, t.spans).bind(10, t.input_tokens).bind(11, t.output_tokens).bind(12, t.total_tokens);
+    s.bind(13, t.cost_usd);
+    if (auto r = s.run(); !r) return r;
+  }
+  return ok_status();
 }
 
 }  // namespace
 
+SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer)
+    : path_(std::move(path)), writer_(std::move(writer)), checkpointer_([this] { checkpoint_loop(); }) {
+  sqlite3_wal_hook(
+      writer_->raw(),
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<SqliteSpanStore*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
+}
+
+SqliteSpanStore::~SqliteSpanStore() {
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
 Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string& path) {
-  auto db = Db::open(path);
+  auto db = open_connection(path, 64 * 1024);
   if (!db) return db.error();
   if (auto st = migrate(**db, kSpanMigrations); !st) return st.error();
-  return std::unique_ptr<SqliteSpanStore>(new SqliteSpanStore(path, std::move(*db)));
+  // Checkpoints run on their own thread (checkpoint_loop), never inside a commit.
+  if (auto st = (*db)->exec("PRAGMA wal_autocheckpoint=0"); !st) return st.error();
+  std::unique_ptr<SqliteSpanStore> store(new SqliteSpanStore(path, std::move(*db)));
+  if (auto st = store->rebuild_rollups_if_needed(); !st) return st.error();
+  return store;
+}
+
+void SqliteSpanStore::checkpoint_loop() {
+  std::unique_ptr<Db> db;
+  std::unique_lock lock(checkpoint_mu_);
+  while (!stopping_) {
+    checkpoint_cv_.wait_for(lock, kCheckpointEvery, [this] { return stopping_; });
+    if (stopping_) break;
+    if (!db) {
+      auto opened = Db::open(path_);
+      if (!opened) continue;
+      db = std::move(*opened);
+    }
+    // PASSIVE: copies what it can without waiting for, or blocking, the writer and readers.
+    if (auto st = db->exec("PRAGMA wal_checkpoint(PASSIVE)"); !st) spdlog::warn("checkpoint: {}", st.error().message);
+  }
+  if (db) (void)db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 Result<SqliteSpanStore::ReaderLease> SqliteSpanStore::reader() {
@@ -143,76 +239,90 @@ Result<SqliteSpanStore::ReaderLease> SqliteSpanStore::reader() {
       return ReaderLease(this, std::move(db));
     }
   }
-  auto db = Db::open(path_);
+  auto db = open_connection(path_, 8 * 1024);
   if (!db) return db.error();
   return ReaderLease(this, std::move(*db));
 }
 
-Status SqliteSpanStore::insert_one(const SpanRecord& r, bool& inserted) {
-  const Span& s = r.span;
-  auto ins = writer_->prepare(fmt::format(
-      "INSERT INTO spans(project_id, {}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,"
-      "?21,?22,?23,?24,?25,?26) ON CONFLICT(project_id, trace_id, span_id) DO NOTHING",
-      kSpanColumns));
-  if (!ins) return ins.error();
-  Stmt& st = **ins;
-  st.bind(1, s.project_id).bind(2, s.trace_id).bind(3, s.span_id).bind(4, s.parent_span_id).bind(5, s.name);
-  st.bind(6, s.kind).bind(7, s.status).bind(8, s.start_us).bind(9, s.end_us);
-  if (s.llm) {
-    const LlmData& l = *s.llm;
-    st.bind(10, l.model).bind(11, l.provider).bind(12, l.input_tokens).bind(13, l.output_tokens);
-    st.bind(14, l.total_tokens).bind(15, l.cost_usd).bind(16, l.temperature).bind(17, l.max_tokens);
-    st.bind(18, static_cast<int64_t>(l.is_streaming)).bind(19, l.finish_reason);
+Status SqliteSpanStore::rebuild_rollups_if_needed() {
+  auto state = writer_->prepare("SELECT rebuilt FROM rollup_state");
+  if (!state) return state.error();
+  auto row = (*state)->step();
+  if (!row) return row.error();
+  const bool rebuilt = *row && (*state)->i64(0) != 0;
+  (*state)->reset();
+  if (rebuilt) return ok_status();
+  auto scan = writer_->prepare(fmt::format(
+      "SELECT {}, project_id, id FROM spans WHERE id > ?1 ORDER BY id LIMIT {}", kSpanColumns, kRebuildChunk));
+  if (!scan) return scan.error();
+  int64_t after = 0;
+  for (;;) {
+    RollupAccumulator acc;
+    Stmt& s = (*scan)->reset().bind(1, after);
+    int64_t rows = 0;
+    for (;;) {
+      auto r = s.step();
+      if (!r) return r.error();
+      if (!*r) break;
+      acc.add(read_span(s, s.i64(25)).span);
+      after = s.i64(26);
+      ++rows;
+    }
+    if (rows > 0) spdlog::info("built metrics rollups for {} spans stored before rollups existed", rows);
+    Transaction tx(*writer_);
+    if (!tx.begin_status()) return tx.begin_status();
+    if (auto st = acc.flush(*writer_); !st) return st;
+    if (rows < kRebuildChunk)
+      if (auto st = writer_->exec("UPDATE rollup_state SET rebuilt = 1"); !st) return st;
+    if (auto st = tx.commit(); !st) return st;
+    if (rows < kRebuildChunk) return ok_status();
   }
-  if (r.prompt) st.bind_blob(20, r.prompt->bytes).bind(21, r.prompt->key_id);
-  if (r.completion) st.bind_blob(22, r.completion->bytes).bind(23, r.completion->key_id);
-  st.bind(24, attributes_json(s.attributes)).bind(25, tags_json(s.tags)).bind(26, events_json(s.events));
-  if (auto rs = st.run(); !rs) return rs;
-  inserted = writer_->changes() == 1;
-  if (!inserted) return ok_status();
-
-  auto up = writer_->prepare(
-      "INSERT INTO traces(project_id, trace_id, name, has_root, start_us, end_us, errors, span_count, input_tokens, "
-      "output_tokens, total_tokens, cost_usd) VALUES(?1,?2,?3,?4,?5,?6,?7,1,?8,?9,?10,?11) "
-      "ON CONFLICT(project_id, trace_id) DO UPDATE SET "
-      "name = CASE WHEN excluded.has_root > traces.has_root THEN excluded.name "
-      "  WHEN excluded.has_root = traces.has_root AND excluded.start_us < traces.start_us THEN excluded.name "
-      "  ELSE traces.name END, "
-      "has_root = max(traces.has_root, excluded.has_root), start_us = min(traces.start_us, excluded.start_us), "
-      "end_us = max(traces.end_us, excluded.end_us), errors = traces.errors + excluded.errors, "
-      "span_count = traces.span_count + 1, input_tokens = traces.input_tokens + excluded.input_tokens, "
-      "output_tokens = traces.output_tokens + excluded.output_tokens, "
-      "total_tokens = traces.total_tokens + excluded.total_tokens, cost_usd = traces.cost_usd + excluded.cost_usd");
-  if (!up) return up.error();
-  const LlmData none{};
-  const LlmData& l = s.llm ? *s.llm : none;
-  (*up)->bind(1, s.project_id).bind(2, s.trace_id).bind(3, s.name).bind(4, static_cast<int64_t>(!s.parent_span_id));
-  (*up)->bind(5, s.start_us).bind(6, s.end_us).bind(7, static_cast<int64_t>(s.is_error()));
-  (*up)->bind(8, l.input_tokens).bind(9, l.output_tokens).bind(10, l.total_tokens).bind(11, l.cost_usd);
-  if (auto rs = (*up)->run(); !rs) return rs;
-
-  auto tag = writer_->prepare("INSERT INTO span_tags(project_id, trace_id, tag) VALUES(?1,?2,?3)");
-  if (!tag) return tag.error();
-  for (const auto& t : s.tags)
-    if (auto rs = (*tag)->reset().bind(1, s.project_id).bind(2, s.trace_id).bind(3, t).run(); !rs) return rs;
-  auto attr = writer_->prepare("INSERT INTO span_attrs(project_id, trace_id, key, value) VALUES(?1,?2,?3,?4)");
-  if (!attr) return attr.error();
-  for (const auto& [k, v] : s.attributes)
-    if (auto rs = (*attr)->reset().bind(1, s.project_id).bind(2, s.trace_id).bind(3, k).bind(4, v).run(); !rs)
-      return rs;
-  return ok_status();
 }
 
 Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& records) {
   Transaction tx(*writer_);
   if (!tx.begin_status()) return tx.begin_status().error();
+  auto ins = writer_->prepare(fmt::format(
+      "INSERT INTO spans(project_id, trace_key, span_key, {}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+      "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28) "
+      "ON CONFLICT(project_id, trace_key, span_key) DO NOTHING",
+      kSpanColumns));
+  if (!ins) return ins.error();
   WriteOutcome out;
+  std::map<std::pair<int64_t, int64_t>, TraceSum> traces;
+  RollupAccumulator rollups;
   for (const auto& r : records) {
-    bool inserted = false;
-    if (auto st = insert_one(r, inserted); !st) return st.error();
-    (inserted ? out.inserted : out.duplicates)++;
+    const Span& s = r.span;
+    const int64_t trace_key = id_key(s.trace_id);
+    Stmt& st = (*ins)->reset();
+    st.bind(1, s.project_id).bind(2, trace_key).bind(3, id_key(s.span_id));
+    st.bind(4, s.trace_id).bind(5, s.span_id).bind(6, s.parent_span_id).bind(7, s.name).bind(8, s.kind);
+    st.bind(9, s.status).bind(10, s.start_us).bind(11, s.end_us);
+    if (s.llm) {
+      const LlmData& l = *s.llm;
+      st.bind(12, l.model).bind(13, l.provider).bind(14, l.input_tokens).bind(15, l.output_tokens);
+      st.bind(16, l.total_tokens).bind(17, l.cost_usd).bind(18, l.temperature).bind(19, l.max_tokens);
+      st.bind(20, static_cast<int64_t>(l.is_streaming)).bind(21, l.finish_reason);
+    }
+    if (r.prompt) st.bind_blob(22, r.prompt->bytes).bind(23, r.prompt->key_id);
+    if (r.completion) st.bind_blob(24, r.completion->bytes).bind(25, r.completion->key_id);
+    st.bind(26, attributes_json(s.attributes)).bind(27, tags_json(s.tags)).bind(28, events_json(s.events));
+    if (auto rs = st.run(); !rs) return rs.error();
+    if (writer_->changes() != 1) {
+      out.duplicates++;
+      continue;
+    }
+    out.inserted++;
+    traces[{s.project_id, trace_key}].add(s);
+    rollups.add(s);
   }
+  if (auto st = upsert_traces(*writer_, traces); !st) return st.error();
+  if (auto st = rollups.flush(*writer_); !st) return st.error();
   if (auto st = tx.commit(); !st) return st.error();
+  if (wal_frames_ > kWalFramesBeforeReset) {
+    wal_frames_ = 0;
+    if (auto st = writer_->exec("PRAGMA wal_checkpoint(PASSIVE)"); !st) spdlog::warn("checkpoint: {}", st.error().message);
+  }
   return out;
 }
 
@@ -221,7 +331,7 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
   if (!db) return db.error();
   std::string sql =
       "SELECT t.id, t.trace_id, t.name, t.start_us, t.end_us, t.errors, t.span_count, t.input_tokens, "
-      "t.output_tokens, t.total_tokens, t.cost_usd FROM traces t WHERE t.project_id = ?1";
+      "t.output_tokens, t.total_tokens, t.cost_usd, t.trace_key FROM traces t WHERE t.project_id = ?1";
   // Values are bound in order after ?1; the SQL only ever holds placeholders.
   std::vector<std::variant<int64_t, double, std::string>> binds;
   auto ph = [&](auto v) {
@@ -234,21 +344,16 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
   if (f.status == "ok") sql += " AND t.errors = 0";
   if (f.min_latency_ms) sql += " AND (t.end_us - t.start_us) >= " + ph(static_cast<int64_t>(*f.min_latency_ms * 1000.0));
   if (f.min_cost_usd) sql += " AND t.cost_usd >= " + ph(*f.min_cost_usd);
-  const auto span_has = [&](std::string_view column, const std::string& v) {
-    sql += fmt::format(" AND EXISTS(SELECT 1 FROM spans s WHERE s.project_id = t.project_id AND s.trace_id = t.trace_id "
-                       "AND s.{} = {})",
-                       column, ph(v));
+  // Span-level filters: some span of the trace matches (found through span_identity's prefix).
+  const auto some_span = [&](const std::string& condition) {
+    sql += " AND EXISTS(SELECT 1 FROM spans s WHERE s.project_id = t.project_id AND s.trace_key = t.trace_key AND " +
+           condition + ")";
   };
-  if (f.name) span_has("name", *f.name);
-  if (f.model) span_has("model", *f.model);
-  if (f.provider) span_has("provider", *f.provider);
-  for (const auto& tag : f.tags)
-    sql += " AND EXISTS(SELECT 1 FROM span_tags g WHERE g.project_id = t.project_id AND g.tag = " + ph(tag) +
-           " AND g.trace_id = t.trace_id)";
-  for (const auto& [k, v] : f.attributes) {
-    sql += " AND EXISTS(SELECT 1 FROM span_attrs a WHERE a.project_id = t.project_id AND a.key = " + ph(k);
-    sql += " AND a.value = " + ph(v) + " AND a.trace_id = t.trace_id)";
-  }
+  if (f.name) some_span("s.name = " + ph(*f.name));
+  if (f.model) some_span("s.model = " + ph(*f.model));
+  if (f.provider) some_span("s.provider = " + ph(*f.provider));
+  for (const auto& tag : f.tags) some_span("instr(s.tags, " + ph(tag_needle(tag)) + ") > 0");
+  for (const auto& [k, v] : f.attributes) some_span("instr(s.attributes, " + ph(attribute_needle(k, v)) + ") > 0");
   if (f.cursor) {
     auto c = parse_cursor(*f.cursor);
     if (!c) return c.error();
@@ -265,8 +370,7 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
     std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 2), v); }, binds[i]);
 
   TracePage page;
-  std::vector<int64_t> ids;
-  std::map<std::string, size_t> index;
+  std::vector<int64_t> ids, keys;
   for (;;) {
     auto row = s.step();
     if (!row) return row.error();
@@ -288,24 +392,24 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
     t.output_tokens = s.i64(8);
     t.total_tokens = s.i64(9);
     t.cost_usd = s.f64(10);
-    index[t.trace_id] = page.traces.size();
+    keys.push_back(s.i64(11));
     page.traces.push_back(std::move(t));
   }
   // Models, providers and tags of the page's traces.
-  auto facets = (*db)->prepare(
-      "SELECT model, provider, tags FROM spans WHERE project_id = ?1 AND trace_id = ?2");
+  auto facets = (*db)->prepare("SELECT model, provider, tags FROM spans WHERE project_id = ?1 AND trace_key = ?2");
   if (!facets) return facets.error();
-  for (auto& t : page.traces) {
-    Stmt& fs = (*facets)->reset().bind(1, project_id).bind(2, t.trace_id);
+  for (size_t i = 0; i < page.traces.size(); ++i) {
+    TraceSummary& t = page.traces[i];
+    Stmt& fs = (*facets)->reset().bind(1, project_id).bind(2, keys[i]);
     std::set<std::string> models, providers, tags;
     for (;;) {
       auto row = fs.step();
       if (!row) return row.error();
       if (!*row) break;
       if (!fs.is_null(0)) models.insert(fs.text(0)), providers.insert(fs.text(1));
-      if (auto arr = json::parse(fs.text(2)); arr && arr->is_array())
-        for (const auto& tag : arr->get_array())
-          if (tag.is_string()) tags.insert(std::string(tag.get_string()));
+      std::vector<std::string> span_tags;
+      parse_tags(fs.text(2), span_tags);
+      tags.insert(span_tags.begin(), span_tags.end());
     }
     t.models.assign(models.begin(), models.end());
     t.providers.assign(providers.begin(), providers.end());
@@ -318,9 +422,10 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
   auto db = reader();
   if (!db) return db.error();
   auto st = (*db)->prepare(fmt::format(
-      "SELECT {} FROM spans WHERE project_id = ?1 AND trace_id = ?2 ORDER BY start_us, id", kSpanColumns));
+      "SELECT {} FROM spans WHERE project_id = ?1 AND trace_key = ?2 AND trace_id = ?3 ORDER BY start_us, id",
+      kSpanColumns));
   if (!st) return st.error();
-  (*st)->bind(1, project_id).bind(2, trace_id);
+  (*st)->bind(1, project_id).bind(2, id_key(trace_id)).bind(3, trace_id);
   TraceDetail d;
   for (;;) {
     auto row = (*st)->step();
@@ -360,49 +465,56 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
 }
 
 Result<std::vector<MetricsSeries>> SqliteSpanStore::metrics(int64_t project_id, const MetricsQuery& q) {
+  if (q.interval_us % 60000000 != 0)
+    return make_error(ErrorCode::bad_request, "interval must be a whole number of minutes (a multiple of 60 seconds)");
+  if (q.kind && *q.kind != "llm")
+    return make_error(ErrorCode::bad_request, "kind: metrics can be limited to llm spans only (kind=llm)");
+  const int64_t level = q.interval_us % 3600000000LL == 0 ? 3600 : 60;
+  int64_t dim = dim_all;
+  switch (q.group_by) {
+    case GroupBy::none: dim = dim_all; break;
+    case GroupBy::model: dim = dim_model; break;
+    case GroupBy::provider: dim = dim_provider; break;
+    case GroupBy::name: dim = dim_name; break;
+  }
   auto db = reader();
   if (!db) return db.error();
-  std::string_view group_col = "''";
-  switch (q.group_by) {
-    case GroupBy::none: break;
-    case GroupBy::model: group_col = "coalesce(model, '')"; break;
-    case GroupBy::provider: group_col = "coalesce(provider, '')"; break;
-    case GroupBy::name: group_col = "name"; break;
-  }
-  auto st = (*db)->prepare(fmt::format(
-      "SELECT start_us, end_us - start_us, status = 'error', coalesce(input_tokens, 0), coalesce(output_tokens, 0), "
-      "coalesce(cost_usd, 0), {} FROM spans WHERE project_id = ?1 AND start_us >= ?2 AND start_us < ?3 "
-      "AND (?4 IS NULL OR kind = ?4)",
-      group_col));
+  auto st = (*db)->prepare(
+      "SELECT bucket, grp, requests, errors, input_tokens, output_tokens, cost_usd, latency FROM rollups "
+      "WHERE project_id = ?1 AND level = ?2 AND dim = ?3 AND bucket >= ?4 AND bucket < ?5 AND llm >= ?6");
   if (!st) return st.error();
+  const int64_t from_s = q.from_us / 1000000 / level * level;
+  const int64_t to_s = (q.to_us + 999999) / 1000000;
   Stmt& s = **st;
-  s.bind(1, project_id).bind(2, q.from_us).bind(3, q.to_us).bind(4, q.kind);
+  s.bind(1, project_id).bind(2, level).bind(3, dim).bind(4, from_s).bind(5, to_s).bind(6, int64_t{q.kind ? 1 : 0});
   struct Acc {
     MetricsPoint p;
-    std::vector<int64_t> latencies;
+    LatencyHistogram latency;
   };
   std::map<std::string, std::map<Micros, Acc>> groups;
   for (;;) {
     auto row = s.step();
     if (!row) return row.error();
     if (!*row) break;
-    const Micros bucket = q.from_us + (s.i64(0) - q.from_us) / q.interval_us * q.interval_us;
-    Acc& a = groups[s.text(6)][bucket];
+    const Micros at = std::max(q.from_us, s.i64(0) * 1000000);
+    const Micros bucket = q.from_us + (at - q.from_us) / q.interval_us * q.interval_us;
+    Acc& a = groups[s.text(1)][bucket];
     a.p.bucket_us = bucket;
-    a.p.requests++;
-    a.p.errors += s.i64(2);
-    a.p.input_tokens += s.i64(3);
-    a.p.output_tokens += s.i64(4);
-    a.p.cost_usd += s.f64(5);
-    a.latencies.push_back(s.i64(1));
+    a.p.requests += s.i64(2);
+    a.p.errors += s.i64(3);
+    a.p.input_tokens += s.i64(4);
+    a.p.output_tokens += s.i64(5);
+    a.p.cost_usd += s.f64(6);
+    const std::string blob = s.text(7);
+    if (!a.latency.merge_encoded(blob)) return make_error(ErrorCode::internal, "a stored latency histogram is malformed");
   }
   std::vector<MetricsSeries> out;
   for (auto& [group, buckets] : groups) {
     MetricsSeries series{group, {}};
     for (auto& [bucket, a] : buckets) {
-      a.p.latency_p50_ms = percentile(a.latencies, 0.50);
-      a.p.latency_p95_ms = percentile(a.latencies, 0.95);
-      a.p.latency_p99_ms = percentile(a.latencies, 0.99);
+      a.p.latency_p50_ms = a.latency.quantile_ms(0.50);
+      a.p.latency_p95_ms = a.latency.quantile_ms(0.95);
+      a.p.latency_p99_ms = a.latency.quantile_ms(0.99);
       series.points.push_back(a.p);
     }
     out.push_back(std::move(series));
@@ -411,9 +523,10 @@ Result<std::vector<MetricsSeries>> SqliteSpanStore::metrics(int64_t project_id, 
 }
 
 Result<int64_t> SqliteSpanStore::count_spans() {
+  // Rows are never deleted and a skipped duplicate takes no rowid, so the largest rowid counts them.
   auto db = reader();
   if (!db) return db.error();
-  auto st = (*db)->prepare("SELECT count(*) FROM spans");
+  auto st = (*db)->prepare("SELECT coalesce(max(id), 0) FROM spans");
   if (!st) return st.error();
   auto row = (*st)->step();
   if (!row) return row.error();

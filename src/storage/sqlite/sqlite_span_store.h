@@ -1,7 +1,9 @@
 #pragma once
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/span_store.h"
@@ -9,10 +11,13 @@
 
 namespace stacklens::sqlite {
 
-// spans.db: one writer connection (the writer thread's) and a pool of readers.
+// spans.db: one writer connection (the writer thread's), a pool of readers, and
+// a checkpointer thread that moves the WAL into the database file in the
+// background so that commits never wait for it.
 class SqliteSpanStore final : public SpanStore {
  public:
   static Result<std::unique_ptr<SqliteSpanStore>> open(const std::string& path);
+  ~SqliteSpanStore() override;
 
   Result<WriteOutcome> write(const std::vector<SpanRecord>& records) override;
   Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) override;
@@ -23,14 +28,20 @@ class SqliteSpanStore final : public SpanStore {
 
  private:
   class ReaderLease;
-  explicit SqliteSpanStore(std::string path, std::unique_ptr<Db> writer) : path_(std::move(path)), writer_(std::move(writer)) {}
+  SqliteSpanStore(std::string path, std::unique_ptr<Db> writer);
   Result<ReaderLease> reader();
-  Status insert_one(const SpanRecord& r, bool& inserted);
+  Status rebuild_rollups_if_needed();
+  void checkpoint_loop();
 
   std::string path_;
   std::unique_ptr<Db> writer_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;
+  int wal_frames_ = 0;  // set by the writer connection's WAL hook after each commit
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool stopping_ = false;
+  std::thread checkpointer_;
 };
 
 }  // namespace stacklens::sqlite

@@ -1,0 +1,47 @@
+#include "storage/sqlite/rollup_accumulator.h"
+
+namespace stacklens::sqlite {
+
+void RollupAccumulator::add(const Span& s) {
+  const int64_t secs = s.start_us >= 0 ? s.start_us / 1000000 : (s.start_us - 999999) / 1000000;
+  const int64_t llm = s.llm ? 1 : 0;
+  const std::string none;
+  const std::string* groups[] = {&none, s.llm ? &s.llm->model : &none, s.llm ? &s.llm->provider : &none, &s.name};
+  for (int64_t level : kRollupLevels) {
+    const int64_t bucket = secs - ((secs % level) + level) % level;
+    for (int64_t dim = dim_all; dim <= dim_name; ++dim) {
+      Sum& sum = sums_[Key{s.project_id, level, dim, bucket, *groups[dim], llm}];
+      sum.requests++;
+      sum.errors += s.is_error() ? 1 : 0;
+      if (s.llm) {
+        sum.input_tokens += s.llm->input_tokens;
+        sum.output_tokens += s.llm->output_tokens;
+        sum.cost_usd += s.llm->cost_usd;
+      }
+      sum.latency.add(s.latency_us());
+    }
+  }
+}
+
+Status RollupAccumulator::flush(Db& db) {
+  auto st = db.prepare(
+      "INSERT INTO rollups(project_id, level, dim, bucket, grp, llm, requests, errors, input_tokens, output_tokens, "
+      "cost_usd, latency) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+      "ON CONFLICT(project_id, level, dim, bucket, grp, llm) DO UPDATE SET requests = requests + excluded.requests, "
+      "errors = errors + excluded.errors, input_tokens = input_tokens + excluded.input_tokens, "
+      "output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd, "
+      "latency = sl_histogram_merge(latency, excluded.latency)");
+  if (!st) return st.error();
+  for (const auto& [key, sum] : sums_) {
+    const auto& [project, level, dim, bucket, group, llm] = key;
+    Stmt& s = (*st)->reset();
+    s.bind(1, project).bind(2, level).bind(3, dim).bind(4, bucket).bind(5, group).bind(6, llm);
+    s.bind(7, sum.requests).bind(8, sum.errors).bind(9, sum.input_tokens).bind(10, sum.output_tokens);
+    s.bind(11, sum.cost_usd).bind_blob(12, sum.latency.encode());
+    if (auto r = s.run(); !r) return r;
+  }
+  sums_.clear();
+  return ok_status();
+}
+
+}  // namespace stacklens::sqlite

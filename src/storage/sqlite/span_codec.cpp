@@ -1,0 +1,81 @@
+#include "storage/sqlite/span_codec.h"
+
+#include <sodium.h>
+
+#include <cstring>
+
+#include "core/json.h"
+
+namespace stacklens::sqlite {
+namespace {
+constexpr unsigned char kKey[crypto_shorthash_KEYBYTES] = {'s', 't', 'a', 'c', 'k', 'l', 'e', 'n',
+                                                           's', '-', 'i', 'd', '-', 'k', 'e', 'y'};
+
+std::string quoted(const std::string& s) { return json::serialize(boost::json::string(s)); }
+}  // namespace
+
+int64_t id_key(std::string_view id) {
+  unsigned char out[crypto_shorthash_BYTES];
+  crypto_shorthash(out, reinterpret_cast<const unsigned char*>(id.data()), id.size(), kKey);
+  int64_t v;
+  std::memcpy(&v, out, sizeof v);
+  return v;
+}
+
+std::string attributes_json(const Attributes& attrs) {
+  boost::json::object o;
+  for (const auto& [k, v] : attrs) o[k] = v;
+  return json::serialize(o);
+}
+
+std::string tags_json(const std::vector<std::string>& tags) {
+  boost::json::array a;
+  for (const auto& t : tags) a.emplace_back(t);
+  return json::serialize(a);
+}
+
+std::string events_json(const std::vector<SpanEvent>& events) {
+  if (events.empty()) return "[]";
+  boost::json::array a;
+  for (const auto& e : events) {
+    boost::json::object attrs;
+    for (const auto& [k, v] : e.attributes) attrs[k] = v;
+    a.push_back(boost::json::object{{"name", e.name}, {"time_us", e.time_us}, {"attributes", std::move(attrs)}});
+  }
+  return json::serialize(a);
+}
+
+void parse_attributes(std::string_view text, Attributes& out) {
+  if (auto attrs = json::parse(text); attrs && attrs->is_object())
+    for (const auto& kv : attrs->get_object()) out.emplace_back(kv.key(), json::to_attribute_string(kv.value()));
+}
+
+void parse_tags(std::string_view text, std::vector<std::string>& out) {
+  if (auto tags = json::parse(text); tags && tags->is_array())
+    for (const auto& t : tags->get_array())
+      if (t.is_string()) out.emplace_back(t.get_string());
+}
+
+void parse_events(std::string_view text, std::vector<SpanEvent>& out) {
+  if (text == "[]") return;
+  auto events = json::parse(text);
+  if (!events || !events->is_array()) return;
+  for (const auto& e : events->get_array()) {
+    if (!e.is_object()) continue;
+    const auto& o = e.get_object();
+    SpanEvent ev;
+    if (auto n = o.if_contains("name"); n && n->is_string()) ev.name = n->get_string();
+    if (auto t = o.if_contains("time_us"); t && t->is_int64()) ev.time_us = t->get_int64();
+    if (auto a = o.if_contains("attributes"); a && a->is_object())
+      for (const auto& kv : a->get_object()) ev.attributes.emplace_back(kv.key(), json::to_attribute_string(kv.value()));
+    out.push_back(std::move(ev));
+  }
+}
+
+std::string attribute_needle(const std::string& key, const std::string& value) {
+  return quoted(key) + ":" + quoted(value);
+}
+
+std::string tag_needle(const std::string& tag) { return quoted(tag); }
+
+}  // namespace stacklens::sqlite
