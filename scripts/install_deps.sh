@@ -10,7 +10,7 @@ apt_packages=(build-essential cmake ninja-build pkg-config
   libsqlite3-dev libsodium-dev libfmt-dev libspdlog-dev libcli11-dev zlib1g-dev libpq-dev
   python3 python3-pip nodejs npm)
 if [ "$mode" = test ]; then
-  apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl)
+  apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl chromium fonts-dejavu-core)
 fi
 
 missing=()
@@ -40,4 +40,10 @@ if [ "$mode" = test ]; then
   # Debian's own python3 refuses system-wide pip installs without this flag.
   python3 -m pip install "${pip_flags[@]}" -r requirements-test.txt 2>/dev/null ||
     python3 -m pip install "${pip_flags[@]}" --break-system-packages -r requirements-test.txt
+fi
+
+# The dashboard's packages (web/package-lock.json), needed to build web/dist in
+# both modes and, in test mode, for playwright-core. Skipped when current.
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi

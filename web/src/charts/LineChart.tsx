@@ -51,7 +51,7 @@ export function LineChart(props: {
     setHover(Math.min(n - 1, Math.max(0, i)));
   };
 
-  const ticks = [0, 0.5, 1].map((f) => f * max);
+  const ticks = format(max / 2) === format(max) || format(max / 2) === format(0) ? [0, max] : [0, max / 2, max];
   const timeLabel = (t: number) => {
     const d = new Date(t);
     const span = n > 1 ? times[n - 1] - times[0] : 0;

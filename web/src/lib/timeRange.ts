@@ -25,6 +25,8 @@ export function rangeFromQuery(query: URLSearchParams, fallback = "24h"): TimeRa
   return { id: preset.id, from: new Date(now.getTime() - preset.seconds * 1000), to: now };
 }
 
-export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+/** Whole seconds, rounded down (or up, for the end of a range, so nothing just sent is cut off). */
+export function isoSeconds(d: Date, up = false): string {
+  const ms = up ? Math.ceil(d.getTime() / 1000) * 1000 : Math.floor(d.getTime() / 1000) * 1000;
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

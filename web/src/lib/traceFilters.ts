@@ -42,7 +42,7 @@ export function apiQuery(q: URLSearchParams, cursor?: string): Query {
   const range = rangeFromQuery(q);
   return {
     from: isoSeconds(range.from),
-    to: range.id === "custom" ? isoSeconds(range.to) : undefined,
+    to: range.id === "custom" ? isoSeconds(range.to, true) : undefined,
     name: f.name, model: f.model, provider: f.provider, status: f.status,
     tag: f.tags, attr: f.attrs,
     min_latency_ms: f.minLatencyMs, min_cost_usd: f.minCostUsd,

@@ -28,7 +28,7 @@ export function OverviewPage() {
 
   const data = useAsync(async () => {
     const from = isoSeconds(range.from);
-    const to = isoSeconds(range.to);
+    const to = isoSeconds(range.to, true);
     const whole = Math.max(1, Math.ceil((range.to.getTime() - range.from.getTime()) / 1000));
     const base = { from, to, kind: kind || undefined };
     const [series, overall, byName, byModel, byProvider] = await Promise.all([
