@@ -40,6 +40,8 @@ if [ "$mode" = test ]; then
   # Debian's own python3 refuses system-wide pip installs without this flag.
   python3 -m pip install "${pip_flags[@]}" -r requirements-test.txt 2>/dev/null ||
     python3 -m pip install "${pip_flags[@]}" --break-system-packages -r requirements-test.txt
+  python3 -m pip install "${pip_flags[@]}" -e 'sdk/python[dev]' 2>/dev/null ||
+    python3 -m pip install "${pip_flags[@]}" --break-system-packages -e 'sdk/python[dev]'
 fi
 
 # The dashboard's packages (web/package-lock.json), needed to build web/dist in

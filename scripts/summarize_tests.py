@@ -6,7 +6,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-EXPECTED = {"unit.xml", "server.xml"}
+EXPECTED = {"unit.xml", "server.xml", "sdk-unit.xml", "sdk-e2e.xml"}
 
 
 def count(path: Path) -> tuple[int, int, int]:
@@ -30,6 +30,9 @@ def main() -> int:
     found = {p.name for p in reports.glob("*.xml")}
     for name in sorted(EXPECTED - found):
         print(f"suite report {name} is missing: that suite did not run to the end")
+        failed += 1
+    for marker in sorted(reports.glob("*.failed")):
+        print(marker.read_text().strip())
         failed += 1
     for path in sorted(reports.glob("*.xml")):
         p, f, s = count(path)

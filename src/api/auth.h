@@ -1,8 +1,14 @@
 #pragma once
-// API key authentication: "X-Api-Key: sl-..." or "Authorization: Bearer sl-...".
-// 401 when the key is missing, unknown or revoked; 403 when it lacks the scope.
-// Keys are looked up by hash on every request, so a revocation made by another
-// process (the admin subcommand) takes effect on the next request.
+// Who is calling, and may they do this?
+//
+// Two ways in: an API key ("X-Api-Key: sl-..." or "Authorization: Bearer sl-...")
+// bound to one project with scopes, or a dashboard session cookie, whose user's
+// role in the chosen project (header X-StackLens-Project, else the user's first
+// project) gives the scopes. Sessions must send X-CSRF-Token on state-changing
+// requests. 401 when nobody is signed in or the key is missing, unknown or
+// revoked; 403 when the scope, the membership or the CSRF token is missing.
+// Keys and sessions are looked up on every request, so a revocation made by
+// another process (the admin subcommand) takes effect on the next request.
 #include <mutex>
 #include <unordered_map>
 
@@ -13,15 +19,30 @@
 
 namespace stacklens::api {
 
+inline constexpr std::string_view kSessionCookie = "stacklens_session";
+
+struct SessionContext {
+  Session session;
+  std::vector<Membership> memberships;
+  std::optional<size_t> current_index;  // the chosen project; none when the user belongs to none
+  const Membership* current() const { return current_index ? &memberships[*current_index] : nullptr; }
+};
+
 class Authenticator {
  public:
   explicit Authenticator(MetaStore& meta) : meta_(meta) {}
   Result<Principal> authenticate(const http::Context& ctx, Scope needed);
+  // The signed-in dashboard user (no API keys here). With `state_changing`, the CSRF token is checked.
+  Result<SessionContext> session(const http::Context& ctx, bool state_changing);
 
  private:
+  Result<Principal> by_key(std::string_view key, Scope needed);
   MetaStore& meta_;
   std::mutex mu_;
   std::unordered_map<int64_t, Micros> last_touch_;  // key id -> when last_used was last written
 };
+
+std::optional<std::string> cookie_value(const http::Context& ctx, std::string_view name);
+bool is_state_changing(const http::Context& ctx);
 
 }  // namespace stacklens::api

@@ -14,6 +14,8 @@ void add_routes(http::Router& router, Services& services) {
   add_prompt_routes(router, services);
   add_query_routes(router, services);
   add_key_routes(router, services);
+  add_session_routes(router, services);
+  add_project_routes(router, services);
 }
 
 }  // namespace stacklens::api

@@ -13,6 +13,8 @@ void add_ingest_routes(http::Router& router, Services& services);
 void add_prompt_routes(http::Router& router, Services& services);
 void add_query_routes(http::Router& router, Services& services);
 void add_key_routes(http::Router& router, Services& services);
+void add_session_routes(http::Router& router, Services& services);
+void add_project_routes(http::Router& router, Services& services);
 
 // Adds `path` under /api/v1 and bare.
 void add_product_route(http::Router& router, boost::beast::http::verb method, const std::string& path,

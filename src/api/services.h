@@ -11,6 +11,7 @@
 namespace stacklens::api {
 
 class Authenticator;
+class LoginThrottle;
 
 struct Services {
   const Settings& settings;
@@ -20,6 +21,7 @@ struct Services {
   query::TraceService& traces;
   Metrics& metrics;
   Authenticator& auth;
+  LoginThrottle& login_throttle;
 };
 
 }  // namespace stacklens::api

@@ -8,6 +8,7 @@ namespace stacklens::api {
 namespace verb = boost::beast::http;
 
 namespace {
+constexpr std::string_view kVersion = "0.1.0";
 constexpr uint64_t kMinFreeBytes = 16ull * 1024 * 1024;
 
 Status check_ready(Services& s) {
@@ -30,6 +31,15 @@ void add_system_routes(http::Router& router, Services& s) {
     auto st = check_ready(s);
     if (!st) return respond(http::error_reply(st.error()));
     respond(http::json_reply(200, boost::json::object{{"status", "ready"}}));
+  });
+  router.add(verb::verb::get, "/api/v1/server", [&s](http::Context& ctx, http::Respond respond) {
+    // The endpoint SDKs should use: the configured public URL, else the host the browser used.
+    std::string endpoint = s.settings.public_url;
+    if (endpoint.empty()) {
+      const std::string_view host = ctx.header("Host");
+      endpoint = host.empty() ? s.settings.url() : fmt::format("http://{}", host);
+    }
+    respond(http::json_reply(200, boost::json::object{{"version", kVersion}, {"endpoint", endpoint}}));
   });
   router.add(verb::verb::get, "/metrics", [&s](http::Context&, http::Respond respond) {
     respond(http::Reply{200, s.metrics.render(), "text/plain; version=0.0.4", {}});

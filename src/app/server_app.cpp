@@ -12,7 +12,9 @@
 #include "api/routes.h"
 #include "app/bootstrap.h"
 #include "app/storage_factory.h"
+#include "api/login_throttle.h"
 #include "http/server.h"
+#include "http/static_files.h"
 
 namespace stacklens::app {
 namespace {
@@ -28,6 +30,14 @@ Status write_port_file(const std::filesystem::path& file, int port) {
   std::filesystem::rename(tmp, file, ec);
   if (ec) return make_error(ErrorCode::unavailable, fmt::format("cannot write port file {}", file.string()));
   return ok_status();
+}
+
+std::filesystem::path web_dir(const Settings& settings) {
+  if (!settings.web_dir.empty()) return settings.web_dir;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "web/dist";
+  return exe.parent_path().parent_path() / "web" / "dist";  // build/stacklens -> web/dist
 }
 
 int fail(const Error& e) {
@@ -49,7 +59,8 @@ int print_routes(const Settings& settings) {
   ingest::SpanWriter writer(**spans, *sealer, metrics, 1, 1);
   query::TraceService traces(**spans, *sealer);
   api::Authenticator auth(**meta);
-  api::Services services{settings, **spans, **meta, writer, traces, metrics, auth};
+  api::LoginThrottle throttle;
+  api::Services services{settings, **spans, **meta, writer, traces, metrics, auth, throttle};
   http::Router router;
   api::add_routes(router, services);
   for (const auto& r : router.routes())
@@ -72,9 +83,11 @@ int serve(const Settings& settings) {
   ingest::SpanWriter writer(**spans, *sealer, metrics, settings.ingest_queue_spans, settings.commit_batch_spans);
   query::TraceService traces(**spans, *sealer);
   api::Authenticator auth(**meta);
-  api::Services services{settings, **spans, **meta, writer, traces, metrics, auth};
+  api::LoginThrottle throttle;
+  api::Services services{settings, **spans, **meta, writer, traces, metrics, auth, throttle};
   http::Router router;
   api::add_routes(router, services);
+  router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
 
   http::Server server(router,
                       http::ServerOptions{settings.listen, settings.port, settings.limits.max_body_bytes,

@@ -60,6 +60,8 @@ const std::vector<SettingDef>& table() {
        [](Settings& s, const std::string& v) { s.port_file = v; return ok_status(); }},
       {"public-url", "URL users reach this server at, printed and shown in the dashboard",
        [](Settings& s, const std::string& v) { s.public_url = v; return ok_status(); }},
+      {"web-dir", "directory of the built dashboard (default: web/dist of the source tree the binary was built in)",
+       [](Settings& s, const std::string& v) { s.web_dir = v; return ok_status(); }},
       {"io-threads", "threads serving HTTP (default 2)", int_setter(&Settings::io_threads, 1, 64, "io-threads")},
       {"ingest-queue-spans", "spans waiting for commit before ingest answers 429 (default 50000)",
        int_setter(&Settings::ingest_queue_spans, 1, 10000000, "ingest-queue-spans")},

@@ -32,6 +32,7 @@ struct Settings {
   std::filesystem::path data_dir = "stacklens-data";
   std::filesystem::path port_file;  // when set, the bound port is written here (useful with --port 0)
   std::string public_url;           // how users reach this server; derived from listen/port when empty
+  std::filesystem::path web_dir;    // the built dashboard; empty: web/dist beside the binary's build/ folder
   int io_threads = 2;
   size_t ingest_queue_spans = 50000;  // beyond this, ingest answers 429 with Retry-After
   size_t commit_batch_spans = 5000;   // at most this many spans per transaction

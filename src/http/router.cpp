@@ -106,6 +106,11 @@ void Router::dispatch(const Request& req, Respond respond, std::string& route_la
     Context ctx{req, std::move(params), std::string(path_raw.data(), path_raw.size()), url->params()};
     return r.handler(ctx, std::move(respond));
   }
+  if (!path_matched && fallback_ && req.method() == boost::beast::http::verb::get) {
+    route_label = "static";
+    Context ctx{req, {}, std::string(path_raw.data(), path_raw.size()), url->params()};
+    return fallback_(ctx, std::move(respond));
+  }
   if (bad_encoding) return respond(error_reply(make_error(ErrorCode::bad_request, "path has a malformed %-escape")));
   if (path_matched)
     return respond(error_reply(make_error(ErrorCode::method_not_allowed,

@@ -36,6 +36,8 @@ struct Route {
 class Router {
  public:
   void add(boost::beast::http::verb method, std::string pattern, Handler handler);
+  // Answers GET requests that match no route's path (the dashboard's files).
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
   // Matches and calls the handler, or answers 404/405. `route_label` gets the
   // matched pattern (or "unmatched") for metrics.
   void dispatch(const Request& req, Respond respond, std::string& route_label) const;
@@ -43,6 +45,7 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 }  // namespace stacklens::http

@@ -16,6 +16,7 @@ enum class Scope : uint32_t {
   prompts_read = 1u << 2,
   prompts_write = 1u << 3,
   keys_manage = 1u << 4,
+  members_manage = 1u << 5,  // projects' members and roles
 };
 
 struct ScopeName {
@@ -25,7 +26,7 @@ struct ScopeName {
 inline constexpr ScopeName kScopeNames[] = {
     {Scope::traces_write, "traces:write"},   {Scope::traces_read, "traces:read"},
     {Scope::prompts_read, "prompts:read"},   {Scope::prompts_write, "prompts:write"},
-    {Scope::keys_manage, "keys:manage"},
+    {Scope::keys_manage, "keys:manage"},     {Scope::members_manage, "members:manage"},
 };
 
 using ScopeSet = uint32_t;
@@ -56,11 +57,34 @@ struct ApiKeyInfo {
 enum class Role { viewer, member, admin };
 std::optional<Role> parse_role(std::string_view s);
 std::string_view role_name(Role r);
+// viewer: read traces and prompts; member: also write them; admin: also keys and members.
+ScopeSet scopes_of(Role r);
 
 struct User {
   int64_t id = 0;
   std::string email;
   Micros created_us = 0;
+};
+
+struct UserCredentials {
+  User user;
+  std::string password_hash;
+};
+
+struct Membership {
+  int64_t project_id = 0;
+  std::string project_name;
+  std::string email;
+  Role role = Role::viewer;
+  Micros project_created_us = 0;
+};
+
+// A signed-in dashboard user. Only the hash of the session token is stored.
+struct Session {
+  int64_t id = 0;
+  User user;
+  std::string csrf_token;
+  Micros expires_us = 0;
 };
 
 // Who is calling: resolved from an API key (or, later, a dashboard session).

@@ -29,6 +29,16 @@ class MetaStore {
   virtual Status set_password(const std::string& email, const std::string& password_hash) = 0;
   virtual Status set_role(int64_t user_id, int64_t project_id, Role role) = 0;
   virtual Result<std::vector<User>> list_users() = 0;
+  virtual Result<std::optional<UserCredentials>> find_user(const std::string& email) = 0;
+  virtual Result<std::vector<Membership>> memberships_of(int64_t user_id) = 0;
+  virtual Result<std::vector<Membership>> members_of(int64_t project_id) = 0;
+  virtual Status remove_member(const std::string& email, int64_t project_id) = 0;
+
+  // Sessions are found by the hash of their token.
+  virtual Result<Session> create_session(int64_t user_id, const std::string& token_hash, const std::string& csrf_token,
+                                         Micros expires_us) = 0;
+  virtual Result<std::optional<Session>> find_session(const std::string& token_hash, Micros now) = 0;
+  virtual Status delete_session(const std::string& token_hash) = 0;
 
   virtual Result<ApiKeyInfo> create_key(int64_t project_id, const std::string& name, const std::string& prefix,
                                         const std::string& hash, ScopeSet scopes) = 0;

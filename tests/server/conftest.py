@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 from stacklens_server import StackLensServer  # noqa: E402
 
-ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage"
+ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,7 @@ def keys(server: StackLensServer) -> Dict[str, str]:
         "prompts:read": server.create_key("prompts:read"),
         "prompts:write": server.create_key("prompts:write"),
         "keys:manage": server.create_key("keys:manage"),
+        "members:manage": server.create_key("members:manage"),
     }
     revoked = server.create_key(ALL_SCOPES)
     server.cli("keys", "revoke", revoked[:11])

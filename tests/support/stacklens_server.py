@@ -12,7 +12,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Iterable, List, Optional
+from typing import IO, Iterable, List, Optional
 
 import httpx
 
@@ -27,6 +27,7 @@ class StackLensServer:
         self.proc: Optional[subprocess.Popen[bytes]] = None
         self.port = 0
         self.log_path = self.data_dir.parent / (self.data_dir.name + ".log")
+        self._log_file: Optional[IO[bytes]] = None
 
     @property
     def url(self) -> str:
@@ -49,11 +50,11 @@ class StackLensServer:
         port_file = self.data_dir.parent / (self.data_dir.name + ".port")
         if port_file.exists():
             port_file.unlink()
-        log = open(self.log_path, "ab")
+        self._log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [str(BINARY), "serve", "--data-dir", str(self.data_dir), "--listen", "127.0.0.1",
              "--port", "0", "--port-file", str(port_file), *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=self._log_file, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -82,6 +83,9 @@ class StackLensServer:
             self.proc.send_signal(sig)
         code = self.proc.wait(timeout=timeout)
         self.proc = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
         return code
 
     def kill(self) -> None:

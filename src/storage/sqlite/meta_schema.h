@@ -60,6 +60,15 @@ CREATE TABLE prompt_promotions(
   rolled_back_by TEXT);
 CREATE INDEX prompt_promotions_env ON prompt_promotions(prompt_id, env, id);
 )sql",
+    R"sql(
+CREATE TABLE sessions(
+  id INTEGER PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  csrf_token TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  expires_us INTEGER NOT NULL);
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -137,6 +137,90 @@ Result<std::vector<User>> SqliteMetaStore::list_users() {
   return collect<User>(**s, [](Stmt& r) { return User{r.i64(0), r.text(1), r.i64(2)}; });
 }
 
+Result<std::optional<UserCredentials>> SqliteMetaStore::find_user(const std::string& email) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("SELECT id, email, created_us, password_hash FROM users WHERE email = ?1");
+  if (!s) return s.error();
+  auto rows = collect<UserCredentials>((*s)->bind(1, email), [](Stmt& r) {
+    return UserCredentials{User{r.i64(0), r.text(1), r.i64(2)}, r.text(3)};
+  });
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<UserCredentials>{};
+  return std::optional<UserCredentials>(rows->front());
+}
+
+Result<std::vector<Membership>> SqliteMetaStore::query_memberships(const std::string& where, int64_t arg) {
+  auto s = db_->prepare(
+      "SELECT p.id, p.name, u.email, m.role, p.created_us FROM memberships m JOIN projects p ON p.id = m.project_id "
+      "JOIN users u ON u.id = m.user_id " + where + " ORDER BY p.id, u.email");
+  if (!s) return s.error();
+  return collect<Membership>((*s)->bind(1, arg), [](Stmt& r) {
+    return Membership{r.i64(0), r.text(1), r.text(2), parse_role(r.text(3)).value_or(Role::viewer), r.i64(4)};
+  });
+}
+
+Result<std::vector<Membership>> SqliteMetaStore::memberships_of(int64_t user_id) {
+  std::lock_guard lock(mu_);
+  return query_memberships("WHERE m.user_id = ?1", user_id);
+}
+
+Result<std::vector<Membership>> SqliteMetaStore::members_of(int64_t project_id) {
+  std::lock_guard lock(mu_);
+  return query_memberships("WHERE m.project_id = ?1", project_id);
+}
+
+Status SqliteMetaStore::remove_member(const std::string& email, int64_t project_id) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare(
+      "DELETE FROM memberships WHERE project_id = ?2 AND user_id = (SELECT id FROM users WHERE email = ?1)");
+  if (!s) return s.error();
+  if (auto r = (*s)->bind(1, email).bind(2, project_id).run(); !r) return r;
+  if (db_->changes() == 0)
+    return make_error(ErrorCode::not_found, fmt::format("'{}' is not a member of this project", email));
+  return ok_status();
+}
+
+Result<Session> SqliteMetaStore::create_session(int64_t user_id, const std::string& token_hash,
+                                                const std::string& csrf_token, Micros expires_us) {
+  std::lock_guard lock(mu_);
+  const Micros now = now_micros();
+  // Expired sessions are swept here, where sessions are written anyway.
+  if (auto d = db_->prepare("DELETE FROM sessions WHERE expires_us < ?1"); !d || !(*d)->bind(1, now).run())
+    return db_->error("sweep sessions");
+  auto s = db_->prepare(
+      "INSERT INTO sessions(token_hash, user_id, csrf_token, created_us, expires_us) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!s) return s.error();
+  if (auto r = (*s)->bind(1, token_hash).bind(2, user_id).bind(3, csrf_token).bind(4, now).bind(5, expires_us).run(); !r)
+    return r.error();
+  Session out;
+  out.id = db_->last_insert_rowid();
+  out.user.id = user_id;
+  out.csrf_token = csrf_token;
+  out.expires_us = expires_us;
+  return out;
+}
+
+Result<std::optional<Session>> SqliteMetaStore::find_session(const std::string& token_hash, Micros now) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare(
+      "SELECT s.id, u.id, u.email, u.created_us, s.csrf_token, s.expires_us FROM sessions s "
+      "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_us > ?2");
+  if (!s) return s.error();
+  auto rows = collect<Session>((*s)->bind(1, token_hash).bind(2, now), [](Stmt& r) {
+    return Session{r.i64(0), User{r.i64(1), r.text(2), r.i64(3)}, r.text(4), r.i64(5)};
+  });
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<Session>{};
+  return std::optional<Session>(rows->front());
+}
+
+Status SqliteMetaStore::delete_session(const std::string& token_hash) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("DELETE FROM sessions WHERE token_hash = ?1");
+  if (!s) return s.error();
+  return (*s)->bind(1, token_hash).run();
+}
+
 Result<ApiKeyInfo> SqliteMetaStore::create_key(int64_t project_id, const std::string& name, const std::string& prefix,
                                                const std::string& hash, ScopeSet scopes) {
   std::lock_guard lock(mu_);

@@ -24,6 +24,14 @@ class SqliteMetaStore final : public MetaStore {
   Status set_password(const std::string& email, const std::string& password_hash) override;
   Status set_role(int64_t user_id, int64_t project_id, Role role) override;
   Result<std::vector<User>> list_users() override;
+  Result<std::optional<UserCredentials>> find_user(const std::string& email) override;
+  Result<std::vector<Membership>> memberships_of(int64_t user_id) override;
+  Result<std::vector<Membership>> members_of(int64_t project_id) override;
+  Status remove_member(const std::string& email, int64_t project_id) override;
+  Result<Session> create_session(int64_t user_id, const std::string& token_hash, const std::string& csrf_token,
+                                 Micros expires_us) override;
+  Result<std::optional<Session>> find_session(const std::string& token_hash, Micros now) override;
+  Status delete_session(const std::string& token_hash) override;
 
   Result<ApiKeyInfo> create_key(int64_t project_id, const std::string& name, const std::string& prefix,
                                 const std::string& hash, ScopeSet scopes) override;
@@ -52,6 +60,7 @@ class SqliteMetaStore final : public MetaStore {
   explicit SqliteMetaStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
   Result<int64_t> prompt_id(int64_t project_id, const std::string& name);  // not_found when absent
   Result<std::vector<ApiKeyInfo>> query_keys(const std::string& where, const std::vector<std::string>& args);
+  Result<std::vector<Membership>> query_memberships(const std::string& where, int64_t arg);
   Result<std::optional<Prompt>> get_prompt_locked(int64_t project_id, const std::string& name);
 
   std::mutex mu_;

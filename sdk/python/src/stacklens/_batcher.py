@@ -25,6 +25,7 @@ from ._stats import Counters, Stats
 from ._wire import BATCH_PATH, INGEST_PATH, SpanBody, encode, error_message
 
 logger = logging.getLogger("stacklens")
+DROP_LOG_INTERVAL = 10.0  # seconds between "queue full" warnings
 
 
 class Batcher:
@@ -44,8 +45,9 @@ class Batcher:
         self._done = 0
         self._lost_at_last_flush = 0
         self._closed = False
-        self._overflowing = False
+        self._next_drop_log = 0.0
         self._use_batch_endpoint = True
+        self._outage = False
         self._thread = threading.Thread(target=self._run, name="stacklens-batcher", daemon=True)
         self._thread.start()
 
@@ -62,7 +64,6 @@ class Batcher:
             if self._closed or len(self._queue) >= self._settings.max_queue_size:
                 self._drop()
                 return
-            self._overflowing = False
             self._queue.append(span)
             self._enqueued += 1
             size = len(self._queue)
@@ -71,10 +72,15 @@ class Batcher:
 
     def _drop(self) -> None:
         self._counters.add(dropped=1)
-        if not self._overflowing:
-            self._overflowing = True
+        now = time.monotonic()
+        if now >= self._next_drop_log:  # at most one warning per interval
+            self._next_drop_log = now + DROP_LOG_INTERVAL
             reason = "shut down" if self._closed else "full"
-            logger.warning("stacklens: span queue is %s; dropping spans", reason)
+            logger.warning(
+                "stacklens: span queue is %s; dropping spans (%d dropped so far)",
+                reason,
+                self._counters.dropped,
+            )
 
     def queued(self) -> int:
         return len(self._queue)
@@ -213,18 +219,30 @@ class Batcher:
                 failure = str(exc)
             else:
                 if not policy.retryable_status(response.status_code):
+                    self._outage = False
                     return response
                 failure = f"HTTP {response.status_code}"
             if retry >= policy.max_retries or self._abort.is_set():
-                logger.warning(
-                    "stacklens: giving up on %s after %d attempts: %s", path, retry + 1, failure
-                )
+                self._report_outage(path, retry + 1, failure)
                 return response
             retry += 1
             self._counters.add(retries=1)
             delay = policy.delay(retry, None if response is None else retry_after(response))
             if self._abort.wait(delay):
                 return response
+
+    def _report_outage(self, path: str, attempts: int, failure: str) -> None:
+        # One warning per outage, not one per batch; the rest at debug level.
+        level = logging.DEBUG if self._outage else logging.WARNING
+        self._outage = True
+        logger.log(
+            level,
+            "stacklens: giving up on %s after %d attempts: %s (spans are "
+            "counted as failed until the server answers again)",
+            path,
+            attempts,
+            failure,
+        )
 
 
 def _batch_outcome(response: httpx.Response, count: int) -> tuple[int, int]:

@@ -7,6 +7,7 @@ import asyncio
 import threading
 import time
 import weakref
+from collections.abc import AsyncIterator
 from typing import Optional
 
 import httpx
@@ -105,29 +106,44 @@ class SyncClient:
         self._http.close()
 
 
+async def _closed_with_the_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
+    # A suspended async generator: loop.shutdown_asyncgens() (which asyncio.run
+    # calls) closes it, and the finally block closes the connections cleanly.
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
 class AsyncClient:
-    """The asyncio twin of SyncClient; one httpx.AsyncClient per event loop."""
+    """The asyncio twin of SyncClient; one httpx.AsyncClient per event loop,
+    closed when that loop shuts down its async generators."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.endpoint = settings.endpoint
         self._lock = threading.Lock()
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]
-        self._by_loop = weakref.WeakKeyDictionary()
+        self._by_loop: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncIterator[None]]
+        ] = weakref.WeakKeyDictionary()
 
-    def _http(self) -> httpx.AsyncClient:
+    async def _http(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         with self._lock:
-            client = self._by_loop.get(loop)
-            if client is None:
-                client = httpx.AsyncClient(
-                    base_url=self.settings.endpoint,
-                    headers=_headers(self.settings),
-                    timeout=self.settings.timeout,
-                    transport=self.settings.async_transport,
-                )
-                self._by_loop[loop] = client
-            return client
+            entry = self._by_loop.get(loop)
+        if entry is not None and not entry[0].is_closed:
+            return entry[0]
+        client = httpx.AsyncClient(
+            base_url=self.settings.endpoint,
+            headers=_headers(self.settings),
+            timeout=self.settings.timeout,
+            transport=self.settings.async_transport,
+        )
+        closer = _closed_with_the_loop(client)
+        await closer.__anext__()
+        with self._lock:
+            self._by_loop[loop] = (client, closer)
+        return client
 
     async def send(
         self,
@@ -137,7 +153,8 @@ class AsyncClient:
         params: Optional[dict[str, str]] = None,
     ) -> httpx.Response:
         try:
-            return await self._http().request(method, path, content=content, params=params)
+            http = await self._http()
+            return await http.request(method, path, content=content, params=params)
         except httpx.TransportError as exc:
             raise network_error(self.endpoint, exc) from exc
 
@@ -165,10 +182,3 @@ class AsyncClient:
                 raise status_error(response)
             retry += 1
             await _asleep(policy.delay(retry, retry_after(response)))
-
-    async def aclose_current_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            client = self._by_loop.pop(loop, None)
-        if client is not None:
-            await client.aclose()

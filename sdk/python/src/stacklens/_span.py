@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Optional
-from uuid import uuid4
 
+from . import _ids, _wire
 from . import _validation as check
-from . import _wire
-
-
-def new_id() -> str:
-    return str(uuid4())
 
 
 class Span:
@@ -42,8 +37,8 @@ class Span:
         parent_span_id: Optional[str] = None,
     ) -> None:
         self._name = check.name("name", name)
-        self._trace_id = trace_id or new_id()
-        self._span_id = new_id()
+        self._trace_id = trace_id or _ids.new_id()
+        self._span_id = _ids.new_id()
         self._parent_span_id = parent_span_id
         self._status = "ok"
         self._attributes: dict[str, str] = {}
@@ -147,8 +142,8 @@ class Span:
             parent_span_id=self._parent_span_id,
             name=self._name,
             status=self._status,
-            start_time=_wire.timestamp(self._start_time),
-            end_time=_wire.timestamp(end),
+            start_time=self._start_time,
+            end_time=end,
             attributes=dict(self._attributes),
             tags=list(self._tags),
             llm=self._llm,

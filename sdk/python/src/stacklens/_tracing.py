@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import Optional
 
-from . import _context, _runtime, _wire
+from . import _context, _ids, _runtime, _wire
 from . import _validation as check
-from ._span import Span, llm_data, new_id
+from ._span import Span, llm_data
 from ._wire import SpanBody
 
 logger = logging.getLogger("stacklens")
@@ -46,23 +46,21 @@ def _one_shot(
     start = check.optional_datetime("start_time", start_time)
     end = check.optional_datetime("end_time", end_time)
     if start is None and end is None:
-        start_text = end_text = _wire.timestamp(_wire.utc_now())
+        start_at = end_at = _wire.utc_now()
     else:
-        start_at = start or end
         end_at = end or _wire.utc_now()
-        assert start_at is not None
-        start_text, end_text = _wire.timestamp(start_at), _wire.timestamp(end_at)
+        start_at = start or end_at
         if _as_utc(end_at) < _as_utc(start_at):
             raise ValueError("end_time must not be earlier than start_time")
     parent = _context.current_span()
     return _wire.span(
-        trace_id=new_id() if parent is None else parent.trace_id,
-        span_id=new_id(),
+        trace_id=_ids.new_id() if parent is None else parent.trace_id,
+        span_id=_ids.new_id(),
         parent_span_id=None if parent is None else parent.span_id,
         name=name,
         status=status,
-        start_time=start_text,
-        end_time=end_text,
+        start_time=start_at,
+        end_time=end_at,
         attributes=attrs,
         tags=tag_list,
         llm=llm,

@@ -21,6 +21,8 @@ def _type_name(value: object) -> str:
 
 
 def name(arg: str, value: object) -> str:
+    if type(value) is str and value:
+        return value
     if not isinstance(value, str):
         raise TypeError(f"{arg} must be a str, not {_type_name(value)}")
     if not value:
@@ -35,6 +37,8 @@ def optional_str(arg: str, value: object) -> Optional[str]:
 
 
 def tokens(arg: str, value: object) -> int:
+    if type(value) is int and value >= 0:
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{arg} must be an int, not {_type_name(value)}")
     if value < 0:
@@ -47,6 +51,8 @@ def optional_tokens(arg: str, value: object) -> Optional[int]:
 
 
 def number(arg: str, value: object, *, minimum: Optional[float] = 0.0) -> float:
+    if type(value) is float and 0.0 <= value < math.inf and minimum == 0.0:
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{arg} must be a float, not {_type_name(value)}")
     result = float(value)
@@ -68,6 +74,8 @@ def flag(arg: str, value: object) -> bool:
 
 
 def status(value: object) -> str:
+    if value == "ok" or value == "error":
+        return str(value)
     if not isinstance(value, str):
         raise TypeError(f"status must be a str, not {_type_name(value)}")
     if value not in STATUSES:
@@ -97,6 +105,12 @@ def attribute_value(value: object) -> str:
 def attributes(value: object) -> dict[str, str]:
     if value is None:
         return {}
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or type(item) is not str:
+                break
+        else:
+            return dict(value)
     if not isinstance(value, Mapping):
         raise TypeError(f"attributes must be a dict[str, str], not {_type_name(value)}")
     result: dict[str, str] = {}
@@ -116,6 +130,12 @@ def tag(value: object) -> str:
 def tags(value: object) -> list[str]:
     if value is None:
         return []
+    if type(value) is list:
+        for item in value:
+            if type(item) is not str:
+                break
+        else:
+            return list(value)
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise TypeError(f"tags must be a list of str, not {_type_name(value)}")
     return [tag(item) for item in value]

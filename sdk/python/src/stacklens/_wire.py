@@ -16,12 +16,6 @@ PROMPT_PATH = "/api/v1/flowops/v1/prompts/by-name/"
 
 SpanBody = dict[str, Any]
 
-_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def encode(value: Any) -> bytes:
-    return _encoder.encode(value).encode("utf-8")
-
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -29,11 +23,28 @@ def utc_now() -> datetime:
 
 def timestamp(moment: datetime) -> str:
     """ISO-8601 in UTC as datetime.isoformat() prints it; naive values are taken as UTC."""
-    if moment.tzinfo is None:
+    if moment.tzinfo is timezone.utc:
+        return moment.isoformat()
+    if moment.tzinfo is None or not moment.utcoffset():
         return moment.replace(tzinfo=timezone.utc).isoformat()
-    if moment.utcoffset():
-        return moment.astimezone(timezone.utc).isoformat()
-    return moment.replace(tzinfo=timezone.utc).isoformat()
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _encode_default(value: object) -> str:
+    # Span bodies carry datetimes until they are encoded, so the formatting
+    # happens on the background worker rather than on the caller's thread.
+    if isinstance(value, datetime):
+        return timestamp(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_encoder = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_encode_default
+)
+
+
+def encode(value: Any) -> bytes:
+    return _encoder.encode(value).encode("utf-8")
 
 
 def llm_span(
@@ -74,8 +85,8 @@ def span(
     parent_span_id: Optional[str],
     name: str,
     status: str,
-    start_time: str,
-    end_time: str,
+    start_time: datetime,
+    end_time: datetime,
     attributes: dict[str, str],
     tags: list[str],
     llm: Optional[dict[str, Any]],

@@ -84,7 +84,8 @@ def run(
 
 
 def configure(key: str) -> None:
-    run(CONFIGURE, key, "")
+    """The first line of the configure example; STACKLENS_ENDPOINT names the server."""
+    run('stacklens.configure(api_key="sl-xxxx")', key, "")
 
 
 def test_configure_example(server: StackLensServer, key: str, api: Api) -> None:

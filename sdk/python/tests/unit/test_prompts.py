@@ -109,3 +109,25 @@ def test_aprompts_errors(server: Recorder) -> None:
     server.handler = error(404, "missing")
     with pytest.raises(stacklens.ApiError):
         asyncio.run(stacklens.aprompts.get("p"))
+
+
+def test_async_client_is_closed_with_its_loop(
+    server: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[httpx.AsyncClient] = []
+    original = httpx.AsyncClient.aclose
+
+    async def spy(self: httpx.AsyncClient) -> None:
+        closed.append(self)
+        await original(self)
+
+    monkeypatch.setattr(httpx.AsyncClient, "aclose", spy)
+
+    async def run() -> None:
+        await stacklens.aprompts.get("a")
+        await stacklens.aprompts.get("b")  # same loop: same pooled client
+
+    asyncio.run(run())
+    asyncio.run(run())
+    assert len(closed) == 2
+    assert len(server.requests) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -10,7 +11,7 @@ from email.utils import format_datetime
 import pytest
 
 import stacklens
-from stacklens import _retry, _span, _wire
+from stacklens import _ids, _retry, _wire
 
 from .conftest import Recorder
 
@@ -26,7 +27,7 @@ IDS = [
 @pytest.fixture
 def fixed(monkeypatch: pytest.MonkeyPatch) -> None:
     ids: Iterator[str] = iter(IDS)
-    monkeypatch.setattr(_span, "uuid4", lambda: uuid.UUID(next(ids)))
+    monkeypatch.setattr(_ids, "new_id", lambda: next(ids))
     monkeypatch.setattr(_wire, "utc_now", lambda: NOW)
 
 
@@ -138,3 +139,22 @@ def test_parse_retry_after() -> None:
     parsed = _retry.parse_retry_after(later)
     assert parsed is not None
     assert 20 < parsed <= 30
+
+
+def test_ids_are_uuid4() -> None:
+    seen = set()
+    for _ in range(2000):
+        text = _ids.new_id()
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+        assert str(parsed) == text
+        seen.add(text)
+    assert len(seen) == 2000
+
+
+def test_ids_ignore_the_global_random_seed() -> None:
+    random.seed(42)
+    first = _ids.new_id()
+    random.seed(42)
+    assert _ids.new_id() != first

@@ -1,0 +1,91 @@
+// Dashboard sign-in: POST /api/v1/auth/login, GET /api/v1/auth/me, POST /api/v1/auth/logout.
+#include <fmt/format.h>
+
+#include "api/login_throttle.h"
+#include "api/request_helpers.h"
+#include "api/routes.h"
+#include "crypto/secrets.h"
+
+namespace stacklens::api {
+namespace bj = boost::json;
+using boost::beast::http::verb;
+
+namespace {
+
+constexpr int64_t kSessionSeconds = 7 * 24 * 3600;
+
+bj::object session_json(const SessionContext& sc) {
+  bj::array projects;
+  for (const auto& m : sc.memberships) projects.push_back(bj::object{{"name", m.project_name}, {"role", role_name(m.role)}});
+  const Membership* current = sc.current();
+  return bj::object{{"user", bj::object{{"email", sc.session.user.email}}},
+                    {"csrfToken", sc.session.csrf_token},
+                    {"projects", std::move(projects)},
+                    {"currentProject", current ? bj::value(current->project_name) : bj::value(nullptr)}};
+}
+
+std::string cookie(const http::Context& ctx, const std::string& value, int64_t max_age) {
+  const bool tls = ctx.header("X-Forwarded-Proto") == "https";
+  return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", kSessionCookie, value, max_age,
+                     tls ? "; Secure" : "");
+}
+
+void login(Services& s, http::Context& ctx, http::Respond respond) {
+  auto run = [&]() -> Result<http::Reply> {
+    SL_TRY(body, json_body(ctx));
+    SL_TRY(obj, json::req_object(body, "body"));
+    SL_TRY(email, json::req_string(*obj, "email", "email"));
+    SL_TRY(password, json::req_string(*obj, "password", "password"));
+    const Micros now = now_micros();
+    if (const int64_t wait = s.login_throttle.wait_seconds(email, now); wait > 0) {
+      Error e = make_error(ErrorCode::overloaded,
+                           fmt::format("too many failed sign-ins for {}: try again in {} s", email, wait));
+      http::Reply r = http::error_reply(e);
+      for (auto& [k, v] : r.headers)
+        if (k == "Retry-After") v = std::to_string(wait);
+      return r;
+    }
+    SL_TRY(user, s.meta.find_user(email));
+    if (!user || !secrets::verify_password(user->password_hash, password)) {
+      s.login_throttle.failed(email, now);
+      return make_error(ErrorCode::unauthorized, "email or password is wrong");
+    }
+    s.login_throttle.succeeded(email);
+    const std::string token = secrets::random_token(32);
+    SL_TRY(created, s.meta.create_session(user->user.id, secrets::hash_api_key(token), secrets::random_token(24),
+                                          now + kSessionSeconds * 1000000));
+    SessionContext sc;
+    sc.session = std::move(created);
+    sc.session.user = user->user;
+    SL_TRY(memberships, s.meta.memberships_of(user->user.id));
+    sc.memberships = std::move(memberships);
+    if (!sc.memberships.empty()) sc.current_index = 0;
+    http::Reply r = http::json_reply(200, session_json(sc));
+    r.headers.emplace_back("Set-Cookie", cookie(ctx, token, kSessionSeconds));
+    return r;
+  };
+  auto reply = run();
+  respond(reply ? std::move(*reply) : http::error_reply(reply.error()));
+}
+
+}  // namespace
+
+void add_session_routes(http::Router& router, Services& s) {
+  router.add(verb::post, "/api/v1/auth/login",
+             [&s](http::Context& ctx, http::Respond respond) { login(s, ctx, std::move(respond)); });
+  router.add(verb::get, "/api/v1/auth/me", [&s](http::Context& ctx, http::Respond respond) {
+    auto sc = s.auth.session(ctx, false);
+    respond(sc ? http::json_reply(200, session_json(*sc)) : http::error_reply(sc.error()));
+  });
+  router.add(verb::post, "/api/v1/auth/logout", [&s](http::Context& ctx, http::Respond respond) {
+    auto sc = s.auth.session(ctx, true);
+    if (!sc) return respond(http::error_reply(sc.error()));
+    if (auto st = s.meta.delete_session(secrets::hash_api_key(*cookie_value(ctx, kSessionCookie))); !st)
+      return respond(http::error_reply(st.error()));
+    http::Reply r = http::json_reply(200, bj::object{});
+    r.headers.emplace_back("Set-Cookie", cookie(ctx, "", 0));
+    respond(std::move(r));
+  });
+}
+
+}  // namespace stacklens::api
