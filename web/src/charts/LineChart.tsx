@@ -88,7 +88,7 @@ export function LineChart(props: {
         ))}
         {series.map((s) =>
           s.values.map((v, i) =>
-            v !== null && (n < 40 || hover === i) ? (
+            v !== null && (n < 40 || hover === i || (s.values[i - 1] == null && s.values[i + 1] == null)) ? (
               <circle key={`${s.label}-${i}`} cx={x(i)} cy={y(v)} r={2.4} fill={s.color} />
             ) : null,
           ),
