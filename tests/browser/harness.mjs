@@ -27,11 +27,11 @@ async function waitFor(check, what, timeoutMs = 20000) {
 }
 
 /** Starts the server; resolves with its URL and the first admin's login. */
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const dir = mkdtempSync(path.join(tmpdir(), "stacklens-browser-"));
   const portFile = path.join(dir, "port");
   const proc = spawn(BINARY, ["serve", "--port", "0", "--port-file", portFile, "--data-dir", path.join(dir, "data"),
-    "--web-dir", path.join(ROOT, "web/dist"), "--log-level", "warn"], { stdio: ["ignore", "pipe", "pipe"] });
+    "--web-dir", path.join(ROOT, "web/dist"), "--log-level", "warn", ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   proc.stdout.on("data", (d) => (out += d));
@@ -41,12 +41,15 @@ export async function startServer() {
   const login = await waitFor(() => {
     if (exited !== null) throw new Error(`server exited ${exited}: ${err}`);
     const m = out.match(/Admin login:\s*(\S+)\s*\/\s*(\S+)/);
-    return m && existsSync(portFile) && readFileSync(portFile, "utf8").trim() ? { email: m[1], password: m[2] } : null;
+    const k = out.match(/API key:\s*(sl-\S+)/);
+    return m && k && existsSync(portFile) && readFileSync(portFile, "utf8").trim()
+      ? { email: m[1], password: m[2], apiKey: k[1] } : null;
   }, "the server's admin login");
   const port = Number(readFileSync(portFile, "utf8").trim());
   return {
     url: `http://127.0.0.1:${port}`,
-    admin: login,
+    admin: { email: login.email, password: login.password },
+    bootstrapKey: login.apiKey,
     logs: () => err,
     stop: async () => {
       if (exited === null) {

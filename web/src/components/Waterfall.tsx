@@ -11,7 +11,7 @@ export function Waterfall(props: {
   onSelect: (spanId: string) => void;
   onToggle: (spanId: string) => void;
 }) {
-  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const ticks = [0, 0.5, 1];
   return (
     <div className="waterfall" data-testid="waterfall">
       <div className="wf-head">
