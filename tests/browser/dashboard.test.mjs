@@ -125,7 +125,7 @@ test("the overview charts the traffic", async () => {
   await page.waitForSelector("[data-testid=overview-data]");
   assert.match(await text(".stats"), /Requests\s+[1-9]/);
   await page.waitForSelector("[data-testid=chart-latency] circle");
-  assert.match(await text(".top-lists"), /document-summary/);
+  await page.waitForSelector(".top-lists >> text=document-summary");
   await screenshot(page, "07-overview");
 });
 

@@ -26,20 +26,25 @@ export function OverviewPage() {
   const [sort, setSort] = useState<SortKey>("requests");
   const key = `${range.id}|${query.get("from")}|${query.get("to")}|${kind}`;
 
-  const data = useAsync(async () => {
-    const from = isoSeconds(range.from);
-    const to = isoSeconds(range.to, true);
+  // The charts and totals first; the ranked lists after them, so the server's
+  // two I/O threads answer what the page shows first.
+  const fetchMetrics = (extra: Record<string, string | number>) => {
     const whole = Math.max(1, Math.ceil((range.to.getTime() - range.from.getTime()) / 1000));
-    const base = { from, to, kind: kind || undefined };
-    const [series, overall, byName, byModel, byProvider] = await Promise.all([
-      traces.metrics({ ...base, group_by: "none" }),
-      traces.metrics({ ...base, group_by: "none", interval: whole }),
-      traces.metrics({ ...base, group_by: "name", interval: whole }),
-      traces.metrics({ ...base, group_by: "model", interval: whole }),
-      traces.metrics({ ...base, group_by: "provider", interval: whole }),
-    ]);
-    return { series, overall, byName, byModel, byProvider };
+    return traces.metrics({
+      from: isoSeconds(range.from), to: isoSeconds(range.to, true), kind: kind || undefined,
+      ...extra, interval: extra.interval === "whole" ? whole : extra.interval,
+    });
+  };
+  const data = useAsync(async () => {
+    const [series, overall] = await Promise.all([fetchMetrics({ group_by: "none" }), fetchMetrics({ group_by: "none", interval: "whole" })]);
+    return { series, overall };
   }, [key]);
+  const tops = useAsync(async () => {
+    if (!data.data) return undefined;
+    const [byName, byModel, byProvider] = await Promise.all(
+      ["name", "model", "provider"].map((g) => fetchMetrics({ group_by: g, interval: "whole" })));
+    return { byName, byModel, byProvider };
+  }, [key, data.data]);
 
   const setQuery = (changes: Record<string, string | null>) => {
     const q = new URLSearchParams(query);
@@ -52,6 +57,7 @@ export function OverviewPage() {
   const sum: Totals | null = d ? totals(d.overall.series.flatMap((s) => s.points)) : null;
   const val = (p: MetricPoint | null, f: (x: MetricPoint) => number, zero = true) => (p ? f(p) : zero ? 0 : null);
 
+  const topsEmpty = tops.loading ? "Loading…" : undefined;
   const sortBy = SORTS.find((s) => s.id === sort)!;
   const ranked = (m: Metrics | undefined) =>
     groupTotals(m)
@@ -115,10 +121,11 @@ export function OverviewPage() {
               </div>
             </div>
             <div className="top-lists">
-              <BarList title="Operations" rows={ranked(d.byName)} format={sortBy.fmt} />
-              <BarList title="Models" rows={ranked(d.byModel)} format={sortBy.fmt} />
-              <BarList title="Providers" rows={ranked(d.byProvider)} format={sortBy.fmt} />
+              <BarList title="Operations" rows={ranked(tops.data?.byName)} format={sortBy.fmt} empty={topsEmpty} />
+              <BarList title="Models" rows={ranked(tops.data?.byModel)} format={sortBy.fmt} empty={topsEmpty} />
+              <BarList title="Providers" rows={ranked(tops.data?.byProvider)} format={sortBy.fmt} empty={topsEmpty} />
             </div>
+            <ErrorBanner error={tops.error} onRetry={tops.reload} />
           </div>
         </div>
       )}
