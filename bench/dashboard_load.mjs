@@ -69,9 +69,13 @@ await page.waitForSelector("[data-testid=role]");
 
 const runs = { overview: [], traces: [], tracesFiltered: [] };
 for (let i = 0; i < 5; i++) {
+  // Each page's requests finish before the next navigation, so runs do not share the server.
   runs.overview.push(await timeToVisible(page, `${server.url}/`, "[data-testid=overview-data]"));
+  await page.waitForLoadState("networkidle");
   runs.traces.push(await timeToVisible(page, `${server.url}/traces`, "tr[data-trace-id]"));
+  await page.waitForLoadState("networkidle");
   runs.tracesFiltered.push(await timeToVisible(page, `${server.url}/traces?model=gpt-4o&tag=prod&attr=user_id%3Du-45`, "tr[data-trace-id], [data-testid=no-match]"));
+  await page.waitForLoadState("networkidle");
 }
 // The API requests behind those pages, timed alone (server side plus transfer).
 const since = new Date(Date.now() - DAY_MS).toISOString();

@@ -29,16 +29,16 @@ export function TraceFilterBar({ value, onApply }: { value: TraceFilters; onAppl
   const clear = () => onApply({ name: "", model: "", provider: "", status: "", tags: [], attrs: [], minLatencyMs: "", minCostUsd: "" });
   return (
     <form className="filters card" onSubmit={submit} aria-label="Trace filters">
-      <label>Operation<input name="name" value={draft.name} onChange={set("name")} placeholder="document-summary" /></label>
-      <label>Model<input name="model" value={draft.model} onChange={set("model")} placeholder="gpt-4o" /></label>
-      <label>Provider<input name="provider" value={draft.provider} onChange={set("provider")} placeholder="openai" /></label>
+      <label>Operation<input name="name" value={draft.name} onChange={set("name")} placeholder="e.g. document-summary" /></label>
+      <label>Model<input name="model" value={draft.model} onChange={set("model")} placeholder="e.g. gpt-4o" /></label>
+      <label>Provider<input name="provider" value={draft.provider} onChange={set("provider")} placeholder="e.g. openai" /></label>
       <label>Status
         <select name="status" value={draft.status} onChange={set("status")}>
           <option value="">any</option><option value="ok">ok</option><option value="error">error</option>
         </select>
       </label>
-      <label>Tags<input name="tags" value={tags} onChange={(e) => setTags(e.target.value)} placeholder="prod, beta" /></label>
-      <label className="wide">Attributes<input name="attrs" value={attrs} onChange={(e) => setAttrs(e.target.value)} placeholder="user_id=u-42; session_id=s1" /></label>
+      <label>Tags<input name="tags" value={tags} onChange={(e) => setTags(e.target.value)} placeholder="e.g. prod, beta" /></label>
+      <label className="wide">Attributes<input name="attrs" value={attrs} onChange={(e) => setAttrs(e.target.value)} placeholder="e.g. user_id=u-42; session_id=s1" /></label>
       <label className="narrow">Min latency (ms)<input name="min_latency_ms" inputMode="decimal" value={draft.minLatencyMs} onChange={set("minLatencyMs")} /></label>
       <label className="narrow">Min cost ($)<input name="min_cost_usd" inputMode="decimal" value={draft.minCostUsd} onChange={set("minCostUsd")} /></label>
       <div className="filter-actions">

@@ -35,15 +35,12 @@ export function OverviewPage() {
       ...extra, interval: extra.interval === "whole" ? whole : extra.interval,
     });
   };
-  const data = useAsync(async () => {
-    const [series, overall] = await Promise.all([fetchMetrics({ group_by: "none" }), fetchMetrics({ group_by: "none", interval: "whole" })]);
-    return { series, overall };
-  }, [key]);
+  const data = useAsync(async () => ({ series: await fetchMetrics({ group_by: "none" }) }), [key]);
   const tops = useAsync(async () => {
     if (!data.data) return undefined;
-    const [byName, byModel, byProvider] = await Promise.all(
-      ["name", "model", "provider"].map((g) => fetchMetrics({ group_by: g, interval: "whole" })));
-    return { byName, byModel, byProvider };
+    const [overall, byName, byModel, byProvider] = await Promise.all(
+      ["none", "name", "model", "provider"].map((g) => fetchMetrics({ group_by: g, interval: "whole" })));
+    return { overall, byName, byModel, byProvider };
   }, [key, data.data]);
 
   const setQuery = (changes: Record<string, string | null>) => {
@@ -54,7 +51,10 @@ export function OverviewPage() {
 
   const d = data.data;
   const buckets = d ? toBuckets(d.series) : null;
-  const sum: Totals | null = d ? totals(d.overall.series.flatMap((s) => s.points)) : null;
+  // Counts from the chart's buckets; exact percentiles from the whole-range query once it answers.
+  const sum: Totals | null = d ? totals(d.series.series.flatMap((s) => s.points)) : null;
+  const exact = tops.data ? totals(tops.data.overall.series.flatMap((s) => s.points)) : null;
+  const latency = exact ? `${fmtMs(exact.p50)} / ${fmtMs(exact.p95)} / ${fmtMs(exact.p99)}` : tops.error ? "unavailable" : "…";
   const val = (p: MetricPoint | null, f: (x: MetricPoint) => number, zero = true) => (p ? f(p) : zero ? 0 : null);
 
   const topsEmpty = tops.loading ? "Loading…" : undefined;
@@ -91,7 +91,7 @@ export function OverviewPage() {
             <Stat label="Input tokens" value={fmtCompact(sum.inputTokens)} />
             <Stat label="Output tokens" value={fmtCompact(sum.outputTokens)} />
             <Stat label="Cost" value={fmtCost(sum.costUsd)} />
-            <Stat label="Latency p50 / p95 / p99" value={`${fmtMs(sum.p50)} / ${fmtMs(sum.p95)} / ${fmtMs(sum.p99)}`} />
+            <Stat label="Latency p50 / p95 / p99" value={latency} />
           </div>
           <div className="charts">
             <LineChart title="Requests and errors" testId="chart-requests" times={buckets.times} format={fmtCompact} series={[
