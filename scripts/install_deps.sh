@@ -10,8 +10,8 @@ apt_packages=(build-essential cmake ninja-build pkg-config
   libsqlite3-dev libsodium-dev libfmt-dev libspdlog-dev libcli11-dev zlib1g-dev libpq-dev
   python3 python3-pip nodejs npm)
 if [ "$mode" = test ]; then
-  # clang and its libFuzzer runtime: scripts/fuzz.sh
-  apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl clang libclang-rt-14-dev)
+  # clang and its libFuzzer runtime: scripts/fuzz.sh; chromium and a font: the browser tests
+  apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl clang libclang-rt-14-dev chromium fonts-dejavu-core)
 fi
 
 missing=()
@@ -43,4 +43,10 @@ if [ "$mode" = test ]; then
     python3 -m pip install "${pip_flags[@]}" --break-system-packages -r requirements-test.txt
   python3 -m pip install "${pip_flags[@]}" -e 'sdk/python[dev]' 2>/dev/null ||
     python3 -m pip install "${pip_flags[@]}" --break-system-packages -e 'sdk/python[dev]'
+fi
+
+# The dashboard's packages (web/package-lock.json), needed to build web/dist in
+# both modes and, in test mode, for playwright-core. Skipped when current.
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh run
 bash scripts/build.sh
+bash scripts/build_web.sh
 export STACKLENS_DATA_DIR=${STACKLENS_DATA_DIR:-$PWD/stacklens-data}
 exec ./build/stacklens serve "$@"

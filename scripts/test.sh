@@ -31,6 +31,9 @@ step() {
   echo "$out" | tail -5
 }
 
+echo "== dashboard in headless Chromium (playwright-core)"
+bash scripts/test_browser.sh | tail -15
+
 echo "== fuzzing the OTLP decoders (bounded)"
 step fuzz-otlp bash scripts/fuzz.sh "${STACKLENS_FUZZ_SECONDS:-30}"
 

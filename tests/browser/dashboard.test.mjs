@@ -1,0 +1,249 @@
+// A new user's path through the dashboard, in Debian's chromium, against the
+// real server and the real Python SDK. Each page's screenshot is saved to
+// artifacts/screenshots/. Steps share one browser page and run in order.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { screenshot, sdk, startBrowser, startServer, timeToVisible } from "./harness.mjs";
+
+let server;
+let browser;
+let page;
+let apiKey = "";
+let keyPrefix = "";
+let ids = {};
+let viewer = { email: "viewer@example.com", password: "" };
+const PROMPT = "support-system-prompt";
+const V1 = "You are a support agent for StackLens.\nAnswer briefly.";
+const V2 = "You are a support agent for StackLens.\nAnswer briefly and cite the docs.\nNever share API keys.";
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+  page = await browser.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+});
+
+after(async () => {
+  await browser?.stop();
+  await server?.stop();
+});
+
+const go = (path) => page.goto(server.url + path);
+const text = (sel) => page.locator(sel).first().innerText();
+
+async function signIn(email, password) {
+  await go("/");
+  await page.fill("input[name=email]", email);
+  await page.fill("input[name=password]", password);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-testid=role]");
+}
+
+test("a wrong password is refused in plain words", async () => {
+  await go("/");
+  await page.fill("input[name=email]", server.admin.email);
+  await page.fill("input[name=password]", "not-the-password");
+  await page.click("button[type=submit]");
+  assert.match(await text("[role=alert]"), /Wrong email or password|Too many/);
+  await screenshot(page, "01-sign-in");
+});
+
+test("the first admin signs in and sees the empty state with this server's endpoint", async () => {
+  await signIn(server.admin.email, server.admin.password);
+  assert.match(await text("[data-testid=role]"), /admin of default/);
+  await page.waitForSelector("[data-testid=empty-traces]");
+  const endpoint = await text("[data-testid=endpoint]");
+  assert.match(endpoint, /^http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(await text("[data-testid=sdk-snippet]"), /stacklens\.configure\(api_key="sl-\.\.\.", endpoint="http/);
+  await screenshot(page, "02-overview-empty");
+});
+
+test("the admin creates an API key and sees its secret once", async () => {
+  await page.click("nav >> text=API Keys");
+  await page.fill("input[name=key-name]", "browser-test");
+  await page.check("input[name='scope-traces:read']");
+  await page.click("form[aria-label='Create API key'] button[type=submit]");
+  apiKey = (await text("[data-testid=new-key-secret]")).trim();
+  assert.match(apiKey, /^sl-/);
+  await page.waitForSelector("[data-testid=keys-table] tbody tr[data-key-prefix]");
+  const prefixes = await page.$$eval("[data-testid=keys-table] tbody tr[data-key-prefix]", (rows) => rows.map((r) => r.dataset.keyPrefix));
+  keyPrefix = prefixes.find((p) => apiKey.startsWith(p));
+  assert.ok(keyPrefix, `the list ${prefixes} holds the new key's prefix`);
+  await screenshot(page, "03-api-keys");
+});
+
+test("traces sent with the Python SDK show in the Traces table", async () => {
+  ids = sdk(server.url, apiKey, "send-traces");
+  assert.ok(ids.summary && ids.agent && ids.error, JSON.stringify(ids));
+  await page.click("nav >> text=Traces");
+  for (const id of [ids.summary, ids.agent, ids.error]) await page.waitForSelector(`tr[data-trace-id="${id}"]`);
+  const errorRow = page.locator(`tr[data-trace-id="${ids.error}"]`);
+  assert.match(await errorRow.innerText(), /failing-run[\s\S]*error/);
+  const agentRow = page.locator(`tr[data-trace-id="${ids.agent}"]`);
+  assert.match(await agentRow.innerText(), /agent-run[\s\S]*claude-3-5-sonnet/);
+  await screenshot(page, "04-traces");
+});
+
+test("filtering by tag and by attribute narrows the table and lives in the URL", async () => {
+  await page.fill("input[name=tags]", "agent");
+  await page.click("form[aria-label='Trace filters'] button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("tr[data-trace-id]").length === 1);
+  assert.ok(page.url().includes("tag=agent"), page.url());
+  await page.waitForSelector(`tr[data-trace-id="${ids.agent}"]`);
+
+  await go("/traces?attr=user_id%3Du-42");
+  await page.waitForSelector(`tr[data-trace-id="${ids.summary}"]`);
+  assert.equal(await page.locator("tr[data-trace-id]").count(), 1);
+  assert.equal(await page.inputValue("input[name=attrs]"), "user_id=u-42");
+
+  await go("/traces?status=error");
+  await page.waitForSelector(`tr[data-trace-id="${ids.error}"]`);
+  assert.equal(await page.locator("tr[data-trace-id]").count(), 1);
+
+  await go("/traces?tag=no-such-tag");
+  await page.waitForSelector("[data-testid=no-match]");
+  await screenshot(page, "05-traces-filtered-empty");
+});
+
+test("the trace detail shows the span tree and the LLM call's prompt and completion", async () => {
+  await go("/traces");
+  await page.click(`tr[data-trace-id="${ids.agent}"] a`);
+  await page.waitForSelector("[data-testid=waterfall]");
+  assert.equal(await page.locator(".wf-row").count(), 3);
+  await page.click(".wf-row:has-text('plan-step')");
+  assert.equal(await text("[data-testid=prompt-content]"), "Plan a trip to Lisbon for the browser test.");
+  assert.equal(await text("[data-testid=completion-content]"), "Day 1: Alfama and the castle. Day 2: Belem.");
+  const llm = await text("[data-testid=llm-fields]");
+  for (const want of ["claude-3-5-sonnet", "anthropic", "200 in / 150 out", "0.2", "512", "stop"]) assert.ok(llm.includes(want), `${want} in ${llm}`);
+  await screenshot(page, "06-trace-detail");
+  await page.click(".wf-row:has-text('agent-run')");
+  assert.match(await text("[data-testid=attributes]"), /session_id\s+s-777/);
+});
+
+test("the overview charts the traffic", async () => {
+  await page.click("nav >> text=Overview");
+  await page.waitForSelector("[data-testid=overview-data]");
+  assert.match(await text(".stats"), /Requests\s+[1-9]/);
+  await page.waitForSelector("[data-testid=chart-latency] circle");
+  await page.waitForSelector(".top-lists >> text=document-summary");
+  await screenshot(page, "07-overview");
+});
+
+test("a state-changing request without the CSRF token is refused", async () => {
+  const status = await page.evaluate(() =>
+    fetch("/api/v1/flowops/v1/prompts", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "no-csrf", content: "x" }),
+    }).then((r) => r.status));
+  assert.equal(status, 403);
+});
+
+test("a trace of 500 spans renders as a waterfall", async () => {
+  const traceId = "big" + Date.now().toString(16);
+  const t0 = Date.parse("2026-01-01T00:00:00Z") * 1e6;
+  const spans = Array.from({ length: 500 }, (_, i) => ({
+    traceId, spanId: `s${i}`, parentSpanId: i === 0 ? null : `s${Math.floor((i - 1) / 4)}`,
+    name: i === 0 ? "big-agent-run" : `step-${i}`, startTime: String(t0 + i * 1e6), endTime: String(t0 + i * 1e6 + 5e6),
+    ...(i % 3 === 0 ? { llmSpan: { model: "gpt-4o-mini", provider: "openai", inputTokens: 10, outputTokens: 5, promptContent: "p".repeat(2000), completionContent: "c" } } : {}),
+  }));
+  const r = await fetch(`${server.url}/api/v1/stacktrace/v1/traces/batch`, {
+    method: "POST", headers: { "Content-Type": "application/json", "X-Api-Key": apiKey }, body: JSON.stringify({ spans }),
+  });
+  assert.equal(r.status, 200, await r.text());
+  const ms = await timeToVisible(page, `${server.url}/traces/${traceId}`, ".wf-row >> nth=499");
+  console.log(`timing: trace detail with 500 spans rendered in ${ms.toFixed(0)} ms`);
+  const t1 = performance.now();
+  await page.click(".wf-row >> nth=3");
+  await page.waitForSelector("[data-testid=prompt-content]");
+  console.log(`timing: selecting a span of the 500 took ${(performance.now() - t1).toFixed(0)} ms`);
+  assert.match(await text("[data-testid=prompt-content]"), /…$/);
+  await screenshot(page, "12-trace-500-spans");
+});
+
+test("a prompt is created, edited into v2, compared, promoted to two environments and fetched by the SDK", async () => {
+  await page.click("nav >> text=Prompts");
+  await page.click("text=New prompt");
+  await page.fill("input[name=name]", PROMPT);
+  await page.fill("input[name=description]", "System prompt of the support bot");
+  await page.fill("textarea[name=content]", V1);
+  await page.click("form[aria-label='New prompt'] button[type=submit]");
+  await page.waitForSelector("[data-testid=prompt-detail-page]");
+  await page.click("text=Edit (saves a new version)");
+  await page.fill("textarea[name=content]", V2);
+  await page.fill("input[name=message]", "cite the docs");
+  await page.click("form[aria-label='Edit prompt'] button[type=submit]");
+  await page.waitForSelector("text=Saved as v2");
+  assert.match(await text("[data-testid=diff]"), /2 lines added, 1 removed/);
+
+  await page.selectOption("select[aria-label='Version to promote to production']", "1");
+  await page.click("[data-testid=env-production] button:has-text('Promote')");
+  await page.waitForSelector("text=production now serves v1");
+  await page.selectOption("select[aria-label='Version to promote to staging']", "2");
+  await page.click("[data-testid=env-staging] button:has-text('Promote')");
+  await page.waitForSelector("text=staging now serves v2");
+  assert.equal(await text("[data-testid=sdk-line-staging]"), `stacklens.prompts.get("${PROMPT}", env="staging")`);
+  await screenshot(page, "08-prompt-detail", true);
+
+  assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "production").content, V1);
+  assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "staging").content, V2);
+});
+
+test("promoting v2 to production then rolling back serves v1 again", async () => {
+  await page.selectOption("select[aria-label='Version to promote to production']", "2");
+  await page.click("[data-testid=env-production] button:has-text('Promote')");
+  await page.waitForSelector("text=production now serves v2");
+  assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "production").content, V2);
+  await page.click("[data-testid=env-production] button:has-text('Roll back')");
+  await page.waitForSelector("text=production rolled back");
+  assert.equal(await text("[data-testid=env-production-version]"), "v1");
+  assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "production").content, V1);
+  await page.click("nav >> text=Prompts");
+  await page.waitForSelector("[data-testid=prompts-table]");
+  await screenshot(page, "09-prompts");
+});
+
+test("a revoked key makes the SDK raise AuthError", async () => {
+  await page.click("nav >> text=API Keys");
+  page.once("dialog", (d) => d.accept());
+  await page.click(`tr[data-key-prefix="${keyPrefix}"] button:has-text('Revoke')`);
+  await page.waitForSelector(`tr[data-key-prefix="${keyPrefix}"] >> text=revoked`);
+  assert.ok(sdk(server.url, apiKey, "prompt", PROMPT, "production").authError);
+  assert.ok(sdk(server.url, apiKey, "one-trace").authError);
+});
+
+test("the admin adds a viewer, who finds no edit controls and whose API calls are refused", async () => {
+  await page.click("nav >> text=Members");
+  await page.fill("input[name=member-email]", viewer.email);
+  await page.selectOption("select[name=member-role]", "viewer");
+  await page.click("form[aria-label='Add member'] button[type=submit]");
+  viewer.password = (await text("[data-testid=new-member-password]")).trim();
+  await page.waitForSelector(`tr[data-email="${viewer.email}"]`);
+  await screenshot(page, "10-members");
+
+  await page.click("text=Sign out");
+  await page.waitForSelector("input[name=password]");
+  await signIn(viewer.email, viewer.password);
+  assert.match(await text("[data-testid=role]"), /viewer of default/);
+  assert.equal(await page.locator("nav >> text=API Keys").count(), 0);
+  await go(`/prompts/${PROMPT}`);
+  await page.waitForSelector("[data-testid=env-production]");
+  assert.equal(await page.locator("button:has-text('Promote')").count(), 0);
+  assert.equal(await page.locator("button:has-text('Roll back')").count(), 0);
+  assert.equal(await page.locator("text=Edit (saves a new version)").count(), 0);
+  await go("/prompts");
+  await page.waitForSelector("[data-testid=prompts-table]");
+  assert.equal(await page.locator("text=New prompt").count(), 0);
+  await screenshot(page, "11-viewer-prompts");
+
+  const refused = await page.evaluate(async (name) => {
+    const me = await (await fetch("/api/v1/auth/me")).json();
+    const h = { "Content-Type": "application/json", "X-CSRF-Token": me.csrfToken };
+    const post = (path, body) => fetch(path, { method: "POST", headers: h, body: JSON.stringify(body) }).then((r) => r.status);
+    return {
+      promote: await post(`/api/v1/flowops/v1/prompts/${name}/promote`, { version: 2, env: "production" }),
+      create: await post("/api/v1/flowops/v1/prompts", { name: "viewer-made", content: "x" }),
+      key: await post("/api/v1/keys", { scopes: ["traces:read"] }),
+      listKeys: (await fetch("/api/v1/keys")).status,
+    };
+  }, PROMPT);
+  assert.deepEqual(refused, { promote: 403, create: 403, key: 403, listKeys: 403 });
+});

@@ -1,0 +1,112 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { ApiError, onSignedOutCall, setCsrfToken, setProject } from "./api/client";
+import { auth } from "./api/endpoints";
+import { SessionContext, type SessionContextValue } from "./api/session";
+import type { Session } from "./api/types";
+import { ErrorBanner } from "./components/ErrorBanner";
+import { Layout } from "./components/Layout";
+import { errorText } from "./lib/useAsync";
+import { match, navigate, useLocation } from "./lib/router";
+import { KeysPage } from "./pages/KeysPage";
+import { LoginPage } from "./pages/LoginPage";
+import { MembersPage } from "./pages/MembersPage";
+import { OverviewPage } from "./pages/OverviewPage";
+import { PromptDetailPage } from "./pages/PromptDetailPage";
+import { PromptsPage } from "./pages/PromptsPage";
+import { TraceDetailPage } from "./pages/TraceDetailPage";
+import { TracesPage } from "./pages/TracesPage";
+
+const PROJECT_KEY = "stacklens.project";
+
+function pickProject(s: Session): string {
+  const stored = localStorage.getItem(PROJECT_KEY);
+  if (stored && s.projects.some((p) => p.name === stored)) return stored;
+  return s.currentProject || s.projects[0]?.name || "";
+}
+
+export function App() {
+  const [session, setSession] = useState<Session | null>(null);
+  const [checking, setChecking] = useState(true);
+  const [fatal, setFatal] = useState("");
+  const [project, setProjectState] = useState("");
+
+  const accept = useCallback((s: Session) => {
+    setCsrfToken(s.csrfToken);
+    const name = pickProject(s);
+    setProject(name);
+    setProjectState(name);
+    setSession(s);
+  }, []);
+
+  const check = useCallback(async () => {
+    try {
+      accept(await auth.me());
+      setFatal("");
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) setSession(null);
+      else setFatal(errorText(err));
+    } finally {
+      setChecking(false);
+    }
+  }, [accept]);
+
+  useEffect(() => {
+    onSignedOutCall(() => setSession(null));
+    void check();
+  }, [check]);
+
+  const value = useMemo<SessionContextValue | null>(() => {
+    if (!session) return null;
+    const role = session.projects.find((p) => p.name === project)?.role ?? "viewer";
+    return {
+      session,
+      project,
+      role,
+      switchProject: (name: string) => {
+        localStorage.setItem(PROJECT_KEY, name);
+        setProject(name);
+        setProjectState(name);
+        navigate("/");
+      },
+      refresh: async () => accept(await auth.me()),
+      signOut: async () => {
+        try {
+          await auth.logout();
+        } finally {
+          setCsrfToken("");
+          setSession(null);
+          navigate("/");
+        }
+      },
+    };
+  }, [session, project, accept]);
+
+  if (checking) return <div className="loading-page">Loading…</div>;
+  if (fatal) return <div className="login"><div className="card"><ErrorBanner error={fatal} onRetry={() => void check()} /></div></div>;
+  if (!value) return <LoginPage onSignedIn={accept} />;
+  return (
+    <SessionContext.Provider value={value}>
+      <Layout>
+        <Routes key={project} />
+      </Layout>
+    </SessionContext.Provider>
+  );
+}
+
+function Routes() {
+  const { path } = useLocation();
+  let params: Record<string, string> | null;
+  if (path === "/" || path === "/overview") return <OverviewPage />;
+  if (path === "/traces") return <TracesPage />;
+  if ((params = match("/traces/:id", path))) return <TraceDetailPage traceId={params.id} />;
+  if (path === "/prompts") return <PromptsPage />;
+  if ((params = match("/prompts/:name", path))) return <PromptDetailPage name={params.name} />;
+  if (path === "/settings/keys") return <KeysPage />;
+  if (path === "/settings/members" || path === "/settings") return <MembersPage />;
+  return (
+    <div className="page">
+      <h1>Page not found</h1>
+      <p>There is no page at <code>{path}</code>.</p>
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+// One typed function per API operation the dashboard uses.
+import { api, Query } from "./client";
+import type {
+  ApiKey, Environment, Member, Metrics, ProjectRole, Prompt, PromptVersion, Scope, ServerInfo, Session,
+  TraceDetail, TracePage,
+} from "./types";
+
+const enc = encodeURIComponent;
+
+export const auth = {
+  login: (email: string, password: string) => api<Session>("POST", "/auth/login", { email, password }),
+  me: () => api<Session>("GET", "/auth/me"),
+  logout: () => api<object>("POST", "/auth/logout", {}),
+};
+
+export const server = { info: () => api<ServerInfo>("GET", "/server") };
+
+export const traces = {
+  list: (query: Query) => api<TracePage>("GET", "/stacktrace/v1/traces", undefined, query),
+  get: (traceId: string) => api<TraceDetail>("GET", `/stacktrace/v1/traces/${enc(traceId)}`),
+  metrics: (query: Query) => api<Metrics>("GET", "/stacktrace/v1/metrics", undefined, query),
+};
+
+const P = "/flowops/v1/prompts";
+export const prompts = {
+  list: () => api<{ prompts: Prompt[] }>("GET", P),
+  get: (name: string) => api<Prompt>("GET", `${P}/${enc(name)}`),
+  create: (name: string, content: string, description: string) =>
+    api<Prompt>("POST", P, { name, content, description }),
+  versions: (name: string) => api<{ name: string; versions: PromptVersion[] }>("GET", `${P}/${enc(name)}/versions`),
+  addVersion: (name: string, content: string, message: string) =>
+    api<PromptVersion>("POST", `${P}/${enc(name)}/versions`, { content, message }),
+  promote: (name: string, version: number, env: Environment) =>
+    api<{ env: Environment; version: number }>("POST", `${P}/${enc(name)}/promote`, { version, env }),
+  rollback: (name: string, env: Environment) =>
+    api<{ env: Environment; version: number }>("POST", `${P}/${enc(name)}/rollback`, { env }),
+};
+
+export const keys = {
+  list: () => api<{ keys: ApiKey[] }>("GET", "/keys"),
+  create: (name: string, scopes: Scope[]) => api<ApiKey>("POST", "/keys", { name, scopes }),
+  revoke: (id: number) => api<ApiKey>("DELETE", `/keys/${id}`),
+};
+
+export const members = {
+  list: () => api<{ members: Member[] }>("GET", "/members"),
+  add: (email: string, role: string, password?: string) =>
+    api<Member>("POST", "/members", password ? { email, role, password } : { email, role }),
+  remove: (email: string) => api<object>("DELETE", `/members/${enc(email)}`),
+};
+
+export const projects = {
+  list: () => api<{ projects: ProjectRole[] }>("GET", "/projects"),
+  create: (name: string) => api<ProjectRole>("POST", "/projects", { name }),
+};

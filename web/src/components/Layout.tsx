@@ -1,0 +1,47 @@
+import type { ReactNode } from "react";
+import { can, useSession } from "../api/session";
+import { Link, useLocation } from "../lib/router";
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { session, project, role, switchProject, signOut } = useSession();
+  const { path } = useLocation();
+  const nav: { to: string; label: string; show: boolean }[] = [
+    { to: "/", label: "Overview", show: true },
+    { to: "/traces", label: "Traces", show: true },
+    { to: "/prompts", label: "Prompts", show: true },
+    { to: "/settings/keys", label: "API Keys", show: can.manageKeys(role) },
+    { to: "/settings/members", label: "Members & Projects", show: true },
+  ];
+  const active = (to: string) => (to === "/" ? path === "/" : path.startsWith(to));
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <div className="brand">StackLens</div>
+        <label className="project-switch">
+          <span className="muted small-text">Project</span>
+          <select aria-label="Project" value={project} onChange={(e) => switchProject(e.target.value)}>
+            {session.projects.map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
+          </select>
+        </label>
+        <nav>
+          <div className="nav-group">StackTrace</div>
+          {nav.slice(0, 2).map((n) => (
+            <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""}>{n.label}</Link>
+          ))}
+          <div className="nav-group">FlowOps</div>
+          <Link to="/prompts" className={active("/prompts") ? "active" : ""}>Prompts</Link>
+          <div className="nav-group">Settings</div>
+          {nav.slice(3).filter((n) => n.show).map((n) => (
+            <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""}>{n.label}</Link>
+          ))}
+        </nav>
+        <div className="whoami">
+          <div title={session.user.email} className="email">{session.user.email}</div>
+          <div className="muted small-text" data-testid="role">{role} of {project}</div>
+          <button className="link" onClick={() => void signOut()}>Sign out</button>
+        </div>
+      </aside>
+      <main className="content">{children}</main>
+    </div>
+  );
+}

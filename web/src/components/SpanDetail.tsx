@@ -1,0 +1,68 @@
+import type { Span } from "../api/types";
+import { fmtCost, fmtInt, fmtMs, fmtTime } from "../lib/format";
+import { CopyButton } from "./CopyButton";
+import { Foldable } from "./Foldable";
+import { Status, Tags } from "./Tags";
+
+function Field({ label, children }: { label: string; children: React.ReactNode }) {
+  return (<><dt>{label}</dt><dd>{children}</dd></>);
+}
+
+const orDash = (v: unknown) => (v === null || v === undefined || v === "" ? <span className="muted">–</span> : String(v));
+
+export function SpanDetail({ span }: { span: Span }) {
+  const llm = span.llmSpan;
+  const attrs = Object.entries(span.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    <div className="span-detail" data-testid="span-detail">
+      <h2 title={span.name}>{span.name}</h2>
+      <dl className="fields">
+        <Field label="Status"><Status status={span.status} /></Field>
+        <Field label="Kind">{span.kind}</Field>
+        <Field label="Started">{fmtTime(span.startTime)}</Field>
+        <Field label="Duration">{fmtMs(span.latencyMs)}</Field>
+        <Field label="Span ID"><code>{span.spanId}</code></Field>
+        <Field label="Parent">{span.parentSpanId ? <code>{span.parentSpanId}</code> : <span className="muted">root</span>}</Field>
+        <Field label="Tags"><Tags tags={span.tags} /></Field>
+      </dl>
+      {llm && (
+        <>
+          <h3>LLM call</h3>
+          <dl className="fields" data-testid="llm-fields">
+            <Field label="Model">{llm.model}</Field>
+            <Field label="Provider">{llm.provider}</Field>
+            <Field label="Tokens">{fmtInt(llm.inputTokens)} in / {fmtInt(llm.outputTokens)} out ({fmtInt(llm.totalTokens)} total)</Field>
+            <Field label="Cost">{fmtCost(llm.estimatedCostUsd)}</Field>
+            <Field label="Temperature">{orDash(llm.temperature)}</Field>
+            <Field label="Max tokens">{orDash(llm.maxTokens)}</Field>
+            <Field label="Streaming">{llm.isStreaming ? "yes" : "no"}</Field>
+            <Field label="Finish reason">{orDash(llm.finishReason)}</Field>
+          </dl>
+          <Foldable title="Prompt" text={llm.promptContent} testId="prompt-content" />
+          <Foldable title="Completion" text={llm.completionContent} testId="completion-content" />
+        </>
+      )}
+      <h3>Attributes</h3>
+      {attrs.length === 0 ? <p className="muted">None.</p> : (
+        <table className="attrs" data-testid="attributes">
+          <tbody>
+            {attrs.map(([k, v]) => (
+              <tr key={k}><th>{k}</th><td><AttrValue value={v} /></td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function AttrValue({ value }: { value: string }) {
+  if (value.length <= 200) return <span className="attr-value">{value}</span>;
+  return (
+    <details>
+      <summary>{value.slice(0, 120)}… ({value.length.toLocaleString()} chars)</summary>
+      <pre>{value}</pre>
+      <CopyButton text={value} />
+    </details>
+  );
+}

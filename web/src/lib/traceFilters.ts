@@ -1,0 +1,53 @@
+// The Traces page's filters: read from the URL, written to the URL, sent to the API.
+import type { Query } from "../api/client";
+import { isoSeconds, rangeFromQuery } from "./timeRange";
+
+export interface TraceFilters {
+  name: string; model: string; provider: string; status: string;
+  tags: string[]; attrs: string[]; minLatencyMs: string; minCostUsd: string;
+}
+
+export function filtersFromQuery(q: URLSearchParams): TraceFilters {
+  return {
+    name: q.get("name") ?? "",
+    model: q.get("model") ?? "",
+    provider: q.get("provider") ?? "",
+    status: q.get("status") ?? "",
+    tags: q.getAll("tag"),
+    attrs: q.getAll("attr"),
+    minLatencyMs: q.get("min_latency_ms") ?? "",
+    minCostUsd: q.get("min_cost_usd") ?? "",
+  };
+}
+
+/** Keeps the time range keys of `base` and replaces every filter key. */
+export function filtersToQuery(f: TraceFilters, base: URLSearchParams): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const k of ["range", "from", "to", "live"]) {
+    const v = base.get(k);
+    if (v) q.set(k, v);
+  }
+  const single: [string, string][] = [
+    ["name", f.name], ["model", f.model], ["provider", f.provider], ["status", f.status],
+    ["min_latency_ms", f.minLatencyMs], ["min_cost_usd", f.minCostUsd],
+  ];
+  for (const [k, v] of single) if (v.trim()) q.set(k, v.trim());
+  for (const t of f.tags) if (t.trim()) q.append("tag", t.trim());
+  for (const a of f.attrs) if (a.trim()) q.append("attr", a.trim());
+  return q;
+}
+
+export function apiQuery(q: URLSearchParams, cursor?: string): Query {
+  const f = filtersFromQuery(q);
+  const range = rangeFromQuery(q);
+  return {
+    from: isoSeconds(range.from),
+    to: range.id === "custom" ? isoSeconds(range.to, true) : undefined,
+    name: f.name, model: f.model, provider: f.provider, status: f.status,
+    tag: f.tags, attr: f.attrs,
+    min_latency_ms: f.minLatencyMs, min_cost_usd: f.minCostUsd,
+    limit: 50, cursor,
+  };
+}
+
+export const splitList = (text: string, sep: RegExp) => text.split(sep).map((s) => s.trim()).filter(Boolean);
