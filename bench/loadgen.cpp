@@ -50,6 +50,7 @@ struct Stats {
   std::mutex mu;
   std::vector<double> latencies_ms;
   std::atomic<int64_t> spans_acked{0}, requests_ok{0}, requests_429{0}, requests_other{0}, errors{0};
+  std::atomic<int64_t> bytes_acked{0};  // request bodies of acknowledged requests
 };
 
 int connect_to(const Options& o) {
@@ -147,6 +148,7 @@ void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std
     if (status == 200) {
       stats.requests_ok++;
       stats.spans_acked += n;
+      stats.bytes_acked += static_cast<int64_t>(payload.size());
       local.push_back(ms);
       if (log) {
         std::lock_guard lock(log_mu);
@@ -229,11 +231,13 @@ int main(int argc, char** argv) {
   std::sort(lat.begin(), lat.end());
   std::printf(
       "mode=%s connections=%d batch=%d duration=%.1fs acked_spans=%lld spans_per_s=%.0f requests_per_s=%.0f "
-      "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f rejected_429=%lld other_status=%lld transport_errors=%lld\n",
+      "p50_ms=%.2f p99_ms=%.2f max_ms=%.2f rejected_429=%lld other_status=%lld transport_errors=%lld "
+      "wire_bytes_per_span=%.0f\n",
       o.mode.c_str(), o.connections, o.mode == "single" ? 1 : o.batch, secs,
       static_cast<long long>(stats.spans_acked.load()), stats.spans_acked.load() / secs,
       stats.requests_ok.load() / secs, pct(lat, 0.5), pct(lat, 0.99), lat.empty() ? 0 : lat.back(),
       static_cast<long long>(stats.requests_429.load()), static_cast<long long>(stats.requests_other.load()),
-      static_cast<long long>(stats.errors.load()));
+      static_cast<long long>(stats.errors.load()),
+      stats.spans_acked.load() ? static_cast<double>(stats.bytes_acked.load()) / stats.spans_acked.load() : 0.0);
   return 0;
 }

@@ -1,5 +1,3 @@
-#include <sys/statvfs.h>
-
 #include <fmt/format.h>
 
 #include "api/routes.h"
@@ -9,16 +7,11 @@ namespace verb = boost::beast::http;
 
 namespace {
 constexpr std::string_view kVersion = "0.1.0";
-constexpr uint64_t kMinFreeBytes = 16ull * 1024 * 1024;
 
 Status check_ready(Services& s) {
   const auto health = s.writer.health();
   if (!health.ok) return make_error(ErrorCode::unavailable, "not ready: " + health.problem);
-  struct statvfs vfs {};
-  if (::statvfs(s.settings.data_dir.c_str(), &vfs) == 0 &&
-      static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize < kMinFreeBytes)
-    return make_error(ErrorCode::unavailable, "not ready: storage is full (less than 16 MiB free in the data directory)");
-  if (auto st = s.spans.check_readable(); !st) return make_error(ErrorCode::unavailable, "not ready: " + st.error().message);
+  if (auto st = s.spans.check_ready(); !st) return make_error(ErrorCode::unavailable, "not ready: " + st.error().message);
   return ok_status();
 }
 }  // namespace

@@ -28,7 +28,7 @@ Result<std::unique_ptr<MetaStore>> open_meta_store(const Settings& settings) {
 
 Result<std::unique_ptr<SpanStore>> open_span_store(const Settings& settings) {
   if (auto st = prepare_data_dir(settings); !st) return st.error();
-  auto store = sqlite::SqliteSpanStore::open(settings.spans_db().string());
+  auto store = sqlite::SqliteSpanStore::open(settings.spans_db().string(), settings.disk_reserve_mb << 20);
   if (!store) return store.error();
   return std::unique_ptr<SpanStore>(std::move(*store));
 }

@@ -1,3 +1,5 @@
+#include <pthread.h>
+
 #include "http/server.h"
 
 #include <fmt/format.h>
@@ -122,7 +124,11 @@ Result<int> Server::start() {
   const int port = acceptor_.local_endpoint().port();
   work_ = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(ioc_.get_executor());
   accept();
-  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  for (int i = 0; i < options_.threads; ++i)
+    threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "sl-http");
+      ioc_.run();
+    });
   return port;
 }
 

@@ -1,3 +1,5 @@
+#include <pthread.h>
+
 #include "ingest/span_writer.h"
 
 #include <fmt/format.h>
@@ -64,6 +66,7 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
 }
 
 void SpanWriter::run() {
+  pthread_setname_np(pthread_self(), "sl-writer");
   std::vector<Pending> batch;
   std::vector<SpanRecord> records;
   for (;;) {
@@ -126,7 +129,9 @@ void SpanWriter::stop() {
 WriterHealth SpanWriter::health() const {
   std::lock_guard lock(mu_);
   if (stopping_) return {false, "shutting down"};
-  if (last_error_) return {false, last_error_->code == ErrorCode::storage_full ? "storage is full" : last_error_->message};
+  // A full disk is the store's to report (SpanStore::check_ready), so that /ready recovers as soon
+  // as space returns rather than after the next successful commit.
+  if (last_error_ && last_error_->code != ErrorCode::storage_full) return {false, last_error_->message};
   if (queued_spans_ > 0 && now_micros() - last_progress_us_ > kStuckAfterUs)
     return {false, fmt::format("writer has not committed for {} s", (now_micros() - last_progress_us_) / 1000000)};
   return {};

@@ -26,8 +26,8 @@ class SpanStore {
   virtual Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) = 0;
   virtual Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) = 0;
   virtual Result<int64_t> count_spans() = 0;
-  // Cheap probe that storage can be read; used by /ready.
-  virtual Status check_readable() = 0;
+  // Cheap probe that storage can be read and has room to write; used by /ready.
+  virtual Status check_ready() = 0;
 };
 
 }  // namespace stacklens

@@ -1,9 +1,14 @@
+#include <pthread.h>
+
 #include "storage/sqlite/sqlite_span_store.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <charconv>
 #include <map>
 #include <set>
@@ -182,8 +187,11 @@ Status upsert_traces(Db& db, const std::map<std::pair<int64_t, int64_t>, TraceSu
 
 }  // namespace
 
-SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer)
-    : path_(std::move(path)), writer_(std::move(writer)), checkpointer_([this] { checkpoint_loop(); }) {
+SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes)
+    : path_(std::move(path)),
+      reserve_bytes_(reserve_bytes),
+      writer_(std::move(writer)),
+      checkpointer_([this] { checkpoint_loop(); }) {
   sqlite3_wal_hook(
       writer_->raw(),
       [](void* self, sqlite3*, const char*, int frames) {
@@ -202,18 +210,19 @@ SqliteSpanStore::~SqliteSpanStore() {
   if (checkpointer_.joinable()) checkpointer_.join();
 }
 
-Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string& path) {
+Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string& path, uint64_t reserve_bytes) {
   auto db = open_connection(path, 64 * 1024);
   if (!db) return db.error();
   if (auto st = migrate(**db, kSpanMigrations); !st) return st.error();
   // Checkpoints run on their own thread (checkpoint_loop), never inside a commit.
   if (auto st = (*db)->exec("PRAGMA wal_autocheckpoint=0"); !st) return st.error();
-  std::unique_ptr<SqliteSpanStore> store(new SqliteSpanStore(path, std::move(*db)));
+  std::unique_ptr<SqliteSpanStore> store(new SqliteSpanStore(path, std::move(*db), reserve_bytes));
   if (auto st = store->rebuild_rollups_if_needed(); !st) return st.error();
   return store;
 }
 
 void SqliteSpanStore::checkpoint_loop() {
+  pthread_setname_np(pthread_self(), "sl-checkpoint");
   std::unique_ptr<Db> db;
   std::unique_lock lock(checkpoint_mu_);
   while (!stopping_) {
@@ -279,7 +288,20 @@ Status SqliteSpanStore::rebuild_rollups_if_needed() {
   }
 }
 
+Status SqliteSpanStore::check_free_space() const {
+  struct statvfs vfs {};
+  const std::string dir = std::filesystem::path(path_).parent_path().string();
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &vfs) != 0) return ok_status();
+  const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (free_bytes < reserve_bytes_)
+    return make_error(ErrorCode::storage_full,
+                      fmt::format("storage is full: {} MiB free in {}, {} MiB are kept in reserve", free_bytes >> 20,
+                                  dir, reserve_bytes_ >> 20));
+  return ok_status();
+}
+
 Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& records) {
+  if (auto st = check_free_space(); !st) return st.error();
   Transaction tx(*writer_);
   if (!tx.begin_status()) return tx.begin_status().error();
   auto ins = writer_->prepare(fmt::format(
@@ -535,7 +557,8 @@ Result<int64_t> SqliteSpanStore::count_spans() {
   return n;
 }
 
-Status SqliteSpanStore::check_readable() {
+Status SqliteSpanStore::check_ready() {
+  if (auto st = check_free_space(); !st) return st;
   auto n = count_spans();
   if (!n) return n.error();
   return ok_status();

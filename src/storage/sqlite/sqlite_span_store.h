@@ -16,7 +16,9 @@ namespace stacklens::sqlite {
 // background so that commits never wait for it.
 class SqliteSpanStore final : public SpanStore {
  public:
-  static Result<std::unique_ptr<SqliteSpanStore>> open(const std::string& path);
+  // Writes are refused (storage_full) while the file system holds less than `reserve_bytes`
+  // free, so SQLite never meets a full disk half-way through a commit or a checkpoint.
+  static Result<std::unique_ptr<SqliteSpanStore>> open(const std::string& path, uint64_t reserve_bytes);
   ~SqliteSpanStore() override;
 
   Result<WriteOutcome> write(const std::vector<SpanRecord>& records) override;
@@ -24,16 +26,18 @@ class SqliteSpanStore final : public SpanStore {
   Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) override;
   Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) override;
   Result<int64_t> count_spans() override;
-  Status check_readable() override;
+  Status check_ready() override;
 
  private:
   class ReaderLease;
-  SqliteSpanStore(std::string path, std::unique_ptr<Db> writer);
+  SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes);
+  Status check_free_space() const;
   Result<ReaderLease> reader();
   Status rebuild_rollups_if_needed();
   void checkpoint_loop();
 
   std::string path_;
+  uint64_t reserve_bytes_;
   std::unique_ptr<Db> writer_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;
