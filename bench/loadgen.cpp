@@ -44,6 +44,7 @@ struct Options {
   uint64_t seed = 1;
   int projects = 1;  // ignored by the server (the key decides); kept for symmetry with seed scripts
   int64_t time_window_s = 0;  // spread start times over this many seconds before now (0: now)
+  int64_t total_spans = 0;    // stop once this many spans are acknowledged (0: run for --duration)
 };
 
 struct Stats {
@@ -195,6 +196,7 @@ int main(int argc, char** argv) {
     else if (a == "--span-log") o.span_log = v;
     else if (a == "--seed") o.seed = std::strtoull(v.c_str(), nullptr, 10);
     else if (a == "--time-window") o.time_window_s = std::atoll(v.c_str());
+    else if (a == "--total-spans") o.total_spans = std::atoll(v.c_str());
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -216,14 +218,17 @@ int main(int argc, char** argv) {
     threads.emplace_back(worker, std::cref(o), i, std::ref(stats), std::ref(stop), log.is_open() ? &log : nullptr,
                          std::ref(log_mu), per_conn);
   int64_t last = 0;
-  for (int s = 1; s <= static_cast<int>(o.duration); ++s) {
+  if (o.total_spans > 0) o.duration = 1e9;
+  for (int s = 1; s <= static_cast<int>(std::min(o.duration, 1e9)); ++s) {
     std::this_thread::sleep_until(t0 + std::chrono::seconds(s));
     int64_t now = stats.spans_acked.load();
     std::fprintf(stderr, "t=%3ds acked spans/s=%lld\n", s, static_cast<long long>(now - last));
     last = now;
+    if (o.total_spans > 0 && now >= o.total_spans) break;
   }
-  std::this_thread::sleep_until(t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                         std::chrono::duration<double>(o.duration)));
+  if (o.total_spans == 0)
+    std::this_thread::sleep_until(t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                           std::chrono::duration<double>(o.duration)));
   stop = true;
   for (auto& t : threads) t.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

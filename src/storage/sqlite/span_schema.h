@@ -128,6 +128,17 @@ CREATE TABLE rollups(
 CREATE TABLE rollup_state(rebuilt INTEGER NOT NULL);
 INSERT INTO rollup_state VALUES(0);
 )sql",
+    // 4: each trace keeps its spans' attributes and tags (the spans' JSON, concatenated),
+    // so attribute and tag filters test one row per trace instead of joining its spans.
+    R"sql(
+ALTER TABLE traces ADD COLUMN attributes TEXT NOT NULL DEFAULT '';
+ALTER TABLE traces ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+UPDATE traces SET
+  attributes = coalesce((SELECT group_concat(s.attributes, '') FROM spans s
+                         WHERE s.project_id = traces.project_id AND s.trace_key = traces.trace_key), ''),
+  tags = coalesce((SELECT group_concat(s.tags, '') FROM spans s
+                   WHERE s.project_id = traces.project_id AND s.trace_key = traces.trace_key), '');
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -38,6 +38,8 @@ class SqliteSpanStore::ReaderLease {
   std::unique_ptr<Db> db_;
 };
 
+// Queries name the index they need (INDEXED BY): without statistics SQLite may
+// otherwise walk span_time for "ORDER BY start_us" and read a whole project.
 namespace {
 
 constexpr std::string_view kSpanColumns =
@@ -134,13 +136,15 @@ Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
 
 // One commit's new spans summed per trace: one upsert per trace, not per span.
 struct TraceSum {
-  std::string trace_id, name;
+  std::string trace_id, name, attributes, tags;  // attributes, tags: the spans' JSON, concatenated
   bool has_root = false;
   Micros start_us = INT64_MAX, end_us = INT64_MIN;
   int64_t errors = 0, spans = 0, input_tokens = 0, output_tokens = 0, total_tokens = 0;
   double cost_usd = 0;
 
-  void add(const Span& s) {
+  void add(const Span& s, const std::string& attributes_text, const std::string& tags_text) {
+    attributes += attributes_text;
+    tags += tags_text;
     const bool root = !s.parent_span_id;
     // The trace's name: its root span's, else its earliest span's.
     if ((root && !has_root) || (root == has_root && s.start_us < start_us)) name = s.name;
@@ -162,7 +166,8 @@ struct TraceSum {
 Status upsert_traces(Db& db, const std::map<std::pair<int64_t, int64_t>, TraceSum>& traces) {
   auto up = db.prepare(
       "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
-      "input_tokens, output_tokens, total_tokens, cost_usd) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
+      "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) "
       "ON CONFLICT(project_id, trace_key) DO UPDATE SET "
       "name = CASE WHEN excluded.has_root > traces.has_root THEN excluded.name "
       "  WHEN excluded.has_root = traces.has_root AND excluded.start_us < traces.start_us THEN excluded.name "
@@ -172,14 +177,15 @@ Status upsert_traces(Db& db, const std::map<std::pair<int64_t, int64_t>, TraceSu
       "span_count = traces.span_count + excluded.span_count, "
       "input_tokens = traces.input_tokens + excluded.input_tokens, "
       "output_tokens = traces.output_tokens + excluded.output_tokens, "
-      "total_tokens = traces.total_tokens + excluded.total_tokens, cost_usd = traces.cost_usd + excluded.cost_usd");
+      "total_tokens = traces.total_tokens + excluded.total_tokens, cost_usd = traces.cost_usd + excluded.cost_usd, "
+      "attributes = traces.attributes || excluded.attributes, tags = traces.tags || excluded.tags");
   if (!up) return up.error();
   for (const auto& [key, t] : traces) {
     Stmt& s = (*up)->reset();
     s.bind(1, key.first).bind(2, key.second).bind(3, t.trace_id).bind(4, t.name);
     s.bind(5, static_cast<int64_t>(t.has_root)).bind(6, t.start_us).bind(7, t.end_us).bind(8, t.errors);
     s.bind(9, t.spans).bind(10, t.input_tokens).bind(11, t.output_tokens).bind(12, t.total_tokens);
-    s.bind(13, t.cost_usd);
+    s.bind(13, t.cost_usd).bind(14, t.attributes).bind(15, t.tags);
     if (auto r = s.run(); !r) return r;
   }
   return ok_status();
@@ -328,14 +334,15 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
     }
     if (r.prompt) st.bind_blob(22, r.prompt->bytes).bind(23, r.prompt->key_id);
     if (r.completion) st.bind_blob(24, r.completion->bytes).bind(25, r.completion->key_id);
-    st.bind(26, attributes_json(s.attributes)).bind(27, tags_json(s.tags)).bind(28, events_json(s.events));
+    const std::string attributes = attributes_json(s.attributes), tags = tags_json(s.tags);
+    st.bind(26, attributes).bind(27, tags).bind(28, events_json(s.events));
     if (auto rs = st.run(); !rs) return rs.error();
     if (writer_->changes() != 1) {
       out.duplicates++;
       continue;
     }
     out.inserted++;
-    traces[{s.project_id, trace_key}].add(s);
+    traces[{s.project_id, trace_key}].add(s, attributes, tags);
     rollups.add(s);
   }
   if (auto st = upsert_traces(*writer_, traces); !st) return st.error();
@@ -368,14 +375,15 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
   if (f.min_cost_usd) sql += " AND t.cost_usd >= " + ph(*f.min_cost_usd);
   // Span-level filters: some span of the trace matches (found through span_identity's prefix).
   const auto some_span = [&](const std::string& condition) {
-    sql += " AND EXISTS(SELECT 1 FROM spans s WHERE s.project_id = t.project_id AND s.trace_key = t.trace_key AND " +
+    sql += " AND EXISTS(SELECT 1 FROM spans s INDEXED BY span_identity WHERE s.project_id = t.project_id AND "
+           "s.trace_key = t.trace_key AND " +
            condition + ")";
   };
   if (f.name) some_span("s.name = " + ph(*f.name));
   if (f.model) some_span("s.model = " + ph(*f.model));
   if (f.provider) some_span("s.provider = " + ph(*f.provider));
-  for (const auto& tag : f.tags) some_span("instr(s.tags, " + ph(tag_needle(tag)) + ") > 0");
-  for (const auto& [k, v] : f.attributes) some_span("instr(s.attributes, " + ph(attribute_needle(k, v)) + ") > 0");
+  for (const auto& tag : f.tags) sql += " AND instr(t.tags, " + ph(tag_needle(tag)) + ") > 0";
+  for (const auto& [k, v] : f.attributes) sql += " AND instr(t.attributes, " + ph(attribute_needle(k, v)) + ") > 0";
   if (f.cursor) {
     auto c = parse_cursor(*f.cursor);
     if (!c) return c.error();
@@ -418,7 +426,7 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
     page.traces.push_back(std::move(t));
   }
   // Models, providers and tags of the page's traces.
-  auto facets = (*db)->prepare("SELECT model, provider, tags FROM spans WHERE project_id = ?1 AND trace_key = ?2");
+  auto facets = (*db)->prepare("SELECT model, provider, tags FROM spans INDEXED BY span_identity WHERE project_id = ?1 AND trace_key = ?2");
   if (!facets) return facets.error();
   for (size_t i = 0; i < page.traces.size(); ++i) {
     TraceSummary& t = page.traces[i];
@@ -444,7 +452,8 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
   auto db = reader();
   if (!db) return db.error();
   auto st = (*db)->prepare(fmt::format(
-      "SELECT {} FROM spans WHERE project_id = ?1 AND trace_key = ?2 AND trace_id = ?3 ORDER BY start_us, id",
+      "SELECT {} FROM spans INDEXED BY span_identity WHERE project_id = ?1 AND trace_key = ?2 AND trace_id = ?3 "
+      "ORDER BY start_us, id",
       kSpanColumns));
   if (!st) return st.error();
   (*st)->bind(1, project_id).bind(2, id_key(trace_id)).bind(3, trace_id);
