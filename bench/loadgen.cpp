@@ -6,7 +6,8 @@
 //   loadgen --url http://127.0.0.1:8480 --key sl-... --mode batch --connections 4 --batch 1000 --duration 60
 //   loadgen ... --mode single --connections 64 --duration 30
 //   loadgen ... --rate 10000           (spans per second across all connections; 0 = as fast as possible)
-//   loadgen ... --span-log FILE        (write acknowledged trace ids, for loss checks)
+//   loadgen ... --span-log FILE        (write "traceId spanId" of every acknowledged span, for loss checks)
+//   loadgen ... --total-spans N        (stop after N acknowledged spans)
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -117,11 +118,11 @@ void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std
       fd = connect_to(o);
       continue;
     }
-    std::vector<std::string> trace_ids;
+    std::vector<std::string> span_ids;
     std::string payload;
     int n = single ? 1 : o.batch;
-    if (single) payload = factory.next_span_json(trace_ids);
-    else payload = factory.batch_json(n, trace_ids);
+    if (single) payload = factory.next_span_json(span_ids);
+    else payload = factory.batch_json(n, span_ids);
     std::string req = "POST " + path + " HTTP/1.1\r\nHost: " + o.host + "\r\nX-Api-Key: " + o.key +
                       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(payload.size()) +
                       "\r\n\r\n" + payload;
@@ -153,7 +154,7 @@ void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std
       local.push_back(ms);
       if (log) {
         std::lock_guard lock(log_mu);
-        for (const auto& t : trace_ids) *log << t << "\n";
+        for (const auto& t : span_ids) *log << t << "\n";
       }
     } else if (status == 429 || status == 503) {
       stats.requests_429++;

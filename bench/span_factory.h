@@ -20,17 +20,18 @@ class SpanFactory {
   }
 
   // One span (a new trace, or a child of the previous one), wire format.
-  std::string next_span_json(std::vector<std::string>& trace_ids) {
+  // `span_ids` gets "traceId spanId" of each span made.
+  std::string next_span_json(std::vector<std::string>& span_ids) {
     std::string out;
-    append_span(out, trace_ids);
+    append_span(out, span_ids);
     return out;
   }
 
-  std::string batch_json(int n, std::vector<std::string>& trace_ids) {
+  std::string batch_json(int n, std::vector<std::string>& span_ids) {
     std::string out = "{\"spans\":[";
     for (int i = 0; i < n; ++i) {
       if (i) out += ',';
-      append_span(out, trace_ids);
+      append_span(out, span_ids);
     }
     out += "]}";
     return out;
@@ -80,18 +81,18 @@ class SpanFactory {
         .count();
   }
 
-  void append_span(std::string& out, std::vector<std::string>& trace_ids) {
+  void append_span(std::string& out, std::vector<std::string>& span_ids) {
     const bool child = !trace_.empty() && children_ < 9 && chance(0.30);
     if (!child) {
       trace_ = hex(rand64(), 16) + hex(rand64(), 16);
       root_ = hex(rand64(), 16);
       children_ = 0;
       start_ns_ = now_ns() - (window_s_ > 0 ? static_cast<int64_t>(rng_() % static_cast<uint64_t>(window_s_)) * 1000000000LL : 0);
-      trace_ids.push_back(trace_);
     } else {
       ++children_;
     }
     const std::string span_id = child ? hex(rand64(), 16) : root_;
+    span_ids.push_back(trace_ + " " + span_id);
     const int op = uniform(0, 49);
     const int m = uniform(0, 11);
     const int64_t start = start_ns_ + (child ? uniform(1, 500) * 1000000LL : 0);

@@ -63,6 +63,8 @@ Result<MetricsQuery> metrics_query(http::Context& ctx) {
     // About 60 buckets, rounded to whole minutes.
     q.interval_us = std::max<int64_t>(60, (q.to_us - q.from_us) / 60 / 1000000 / 60 * 60) * 1000000;
   }
+  if (q.interval_us % 60000000 != 0)
+    return make_error(ErrorCode::bad_request, "interval must be a whole number of minutes (a multiple of 60 seconds)");
   if ((q.to_us - q.from_us) / q.interval_us > kMaxBuckets)
     return make_error(ErrorCode::bad_request,
                       fmt::format("range / interval gives more than {} buckets: widen the interval", kMaxBuckets));
@@ -72,7 +74,10 @@ Result<MetricsQuery> metrics_query(http::Context& ctx) {
   else if (group == "provider") q.group_by = GroupBy::provider;
   else if (group == "name") q.group_by = GroupBy::name;
   else return make_error(ErrorCode::bad_request, "group_by must be model, provider, name or none");
-  if (auto kind = ctx.query_param("kind"); kind && !kind->empty()) q.kind = *kind;
+  if (auto kind = ctx.query_param("kind"); kind && !kind->empty()) {
+    if (*kind != "llm") return make_error(ErrorCode::bad_request, "kind: metrics can be limited to llm spans only (kind=llm)");
+    q.kind = *kind;
+  }
   return q;
 }
 

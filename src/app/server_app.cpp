@@ -45,51 +45,60 @@ int fail(const Error& e) {
   return 1;
 }
 
+// Everything a serving process holds, wired once: stores, sealer, writer, services, routes.
+struct Runtime {
+  std::unique_ptr<MetaStore> meta;
+  std::unique_ptr<SpanStore> spans;
+  std::optional<Sealer> sealer;
+  Metrics metrics;
+  std::unique_ptr<ingest::SpanWriter> writer;
+  std::unique_ptr<query::TraceService> traces;
+  std::unique_ptr<api::Authenticator> auth;
+  api::LoginThrottle throttle;
+  std::unique_ptr<api::Services> services;
+  http::Router router;
+};
+
+Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
+  auto rt = std::make_unique<Runtime>();
+  SL_TRY(meta, open_meta_store(settings));
+  SL_TRY(spans, open_span_store(settings));
+  SL_TRY(sealer, Sealer::open_or_create(settings.key_file()));
+  rt->meta = std::move(meta);
+  rt->spans = std::move(spans);
+  rt->sealer = std::move(sealer);
+  rt->writer = std::make_unique<ingest::SpanWriter>(*rt->spans, *rt->sealer, rt->metrics, settings.ingest_queue_spans,
+                                                    settings.commit_batch_spans);
+  rt->traces = std::make_unique<query::TraceService>(*rt->spans, *rt->sealer);
+  rt->auth = std::make_unique<api::Authenticator>(*rt->meta);
+  rt->services.reset(new api::Services{settings, *rt->spans, *rt->meta, *rt->writer, *rt->traces, rt->metrics,
+                                       *rt->auth, rt->throttle});
+  api::add_routes(rt->router, *rt->services);
+  rt->router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
+  return rt;
+}
+
 }  // namespace
 
 int print_routes(const Settings& settings) {
-  // The handlers are never called: the routes are only listed.
-  auto meta = open_meta_store(settings);
-  if (!meta) return fail(meta.error());
-  auto spans = open_span_store(settings);
-  if (!spans) return fail(spans.error());
-  auto sealer = Sealer::open_or_create(settings.key_file());
-  if (!sealer) return fail(sealer.error());
-  Metrics metrics;
-  ingest::SpanWriter writer(**spans, *sealer, metrics, 1, 1);
-  query::TraceService traces(**spans, *sealer);
-  api::Authenticator auth(**meta);
-  api::LoginThrottle throttle;
-  api::Services services{settings, **spans, **meta, writer, traces, metrics, auth, throttle};
-  http::Router router;
-  api::add_routes(router, services);
-  for (const auto& r : router.routes())
+  auto rt = open_runtime(settings);
+  if (!rt) return fail(rt.error());
+  for (const auto& r : (*rt)->router.routes())
     std::printf("%s %s\n", std::string(boost::beast::http::to_string(r.method)).c_str(), r.pattern.c_str());
   return 0;
 }
 
 int serve(const Settings& settings) {
-  auto meta = open_meta_store(settings);
-  if (!meta) return fail(meta.error());
-  auto spans = open_span_store(settings);
-  if (!spans) return fail(spans.error());
-  auto sealer = Sealer::open_or_create(settings.key_file());
-  if (!sealer) return fail(sealer.error());
-  auto boot = bootstrap_if_empty(**meta);
+  auto opened = open_runtime(settings);
+  if (!opened) return fail(opened.error());
+  Runtime& rt = **opened;
+  auto boot = bootstrap_if_empty(*rt.meta);
   if (!boot) return fail(boot.error());
+  Metrics& metrics = rt.metrics;
+  ingest::SpanWriter& writer = *rt.writer;
+  if (auto n = rt.spans->count_spans()) metrics.set_spans_stored(*n);
 
-  Metrics metrics;
-  if (auto n = (*spans)->count_spans()) metrics.set_spans_stored(*n);
-  ingest::SpanWriter writer(**spans, *sealer, metrics, settings.ingest_queue_spans, settings.commit_batch_spans);
-  query::TraceService traces(**spans, *sealer);
-  api::Authenticator auth(**meta);
-  api::LoginThrottle throttle;
-  api::Services services{settings, **spans, **meta, writer, traces, metrics, auth, throttle};
-  http::Router router;
-  api::add_routes(router, services);
-  router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
-
-  http::Server server(router,
+  http::Server server(rt.router,
                       http::ServerOptions{settings.listen, settings.port, settings.limits.max_body_bytes,
                                           settings.io_threads},
                       [&metrics](const std::string& route, int status) { metrics.count_request(route, status); });

@@ -24,6 +24,16 @@ Result<int64_t> project_id(MetaStore& meta, const std::string& name) {
 
 std::string when(std::optional<Micros> t) { return t ? format_iso8601(*t) : "-"; }
 
+// The given password, or a generated one (then `generated` is set), checked and hashed.
+Result<std::string> password_hash(std::optional<std::string>& password, bool& generated) {
+  generated = !password;
+  if (!password) password = secrets::generate_password();
+  if (password->size() < 8) return make_error(ErrorCode::bad_request, "password must be at least 8 characters");
+  auto hash = secrets::hash_password(*password);
+  if (!hash) return make_error(ErrorCode::internal, "password hashing failed");
+  return *hash;
+}
+
 }  // namespace
 
 #define OPEN_META(var)                           \
@@ -110,11 +120,9 @@ int users_create(const Settings& s, const std::string& email, std::optional<std:
   if (!role) return fail(fmt::format("unknown role '{}': use admin, member or viewer", role_text));
   auto pid = project_id(meta, project);
   if (!pid) return fail(pid.error().message);
-  const bool generated = !password;
-  if (!password) password = secrets::generate_password();
-  if (password->size() < 8) return fail("password must be at least 8 characters");
-  auto hash = secrets::hash_password(*password);
-  if (!hash) return fail("password hashing failed");
+  bool generated = false;
+  auto hash = password_hash(password, generated);
+  if (!hash) return fail(hash.error().message);
   auto u = meta.create_user(email, *hash);
   if (!u) return fail(u.error().message);
   if (auto st = meta.set_role(u->id, *pid, *role); !st) return fail(st.error().message);
@@ -125,11 +133,9 @@ int users_create(const Settings& s, const std::string& email, std::optional<std:
 
 int users_reset_password(const Settings& s, const std::string& email, std::optional<std::string> password) {
   OPEN_META(meta);
-  const bool generated = !password;
-  if (!password) password = secrets::generate_password();
-  if (password->size() < 8) return fail("password must be at least 8 characters");
-  auto hash = secrets::hash_password(*password);
-  if (!hash) return fail("password hashing failed");
+  bool generated = false;
+  auto hash = password_hash(password, generated);
+  if (!hash) return fail(hash.error().message);
   if (auto st = meta.set_password(email, *hash); !st) return fail(st.error().message);
   std::printf("password of %s reset\n", email.c_str());
   if (generated) std::printf("password: %s\n", password->c_str());

@@ -48,9 +48,9 @@ enum class GroupBy { none, model, provider, name };
 
 struct MetricsQuery {
   Micros from_us = 0, to_us = 0;
-  int64_t interval_us = 3600LL * 1000000;
+  int64_t interval_us = 3600LL * 1000000;  // a whole number of minutes
   GroupBy group_by = GroupBy::none;
-  std::optional<std::string> kind;
+  std::optional<std::string> kind;  // only "llm": spans with LLM data
 };
 
 struct MetricsPoint {

@@ -1,0 +1,122 @@
+// Where an ingested span's time goes, stage by stage, on realistic spans
+// (bench/span_factory.h). Google Benchmark; items/s are spans per second for
+// one core, so 1e6 / items_per_second is the stage's cost in µs per span.
+//
+//   build/ingest_stages --benchmark_min_time=1s
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include "config/settings.h"
+#include "core/json.h"
+#include "crypto/sealer.h"
+#include "ingest/span_parser.h"
+#include "span_factory.h"
+#include "storage/sqlite/rollup_accumulator.h"
+#include "storage/sqlite/sqlite_span_store.h"
+
+using namespace stacklens;
+
+namespace {
+
+constexpr int kBatch = 1000;
+
+std::string batch_body(uint64_t seed) {
+  bench::SpanFactory factory(seed, 0);
+  std::vector<std::string> ids;
+  return factory.batch_json(kBatch, ids);
+}
+
+std::vector<Span> parsed_spans(const std::string& body) {
+  auto doc = json::parse(body);
+  std::vector<Span> out;
+  for (const auto& v : doc->get_object().at("spans").get_array()) out.push_back(*ingest::parse_wire_span(v, 1, Limits{}));
+  return out;
+}
+
+std::filesystem::path temp_dir(const char* name) {
+  auto dir = std::filesystem::temp_directory_path() / ("stacklens-bench-" + std::string(name));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+  return dir;
+}
+
+void BM_ParseJson(benchmark::State& state) {
+  const std::string body = batch_body(1);
+  for (auto _ : state) {
+    auto doc = json::parse(body, boost::json::make_shared_resource<boost::json::monotonic_resource>());
+    benchmark::DoNotOptimize(doc);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.size()));
+}
+
+void BM_Validate(benchmark::State& state) {
+  const std::string body = batch_body(2);
+  auto doc = json::parse(body);
+  const auto& spans = doc->get_object().at("spans").get_array();
+  const Limits limits;
+  for (auto _ : state)
+    for (const auto& v : spans) benchmark::DoNotOptimize(ingest::parse_wire_span(v, 1, limits));
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+void BM_SealText(benchmark::State& state) {
+  auto spans = parsed_spans(batch_body(3));
+  auto sealer = Sealer::open_or_create(temp_dir("seal") / "keys");
+  for (auto _ : state)
+    for (const auto& s : spans)
+      if (s.llm && s.llm->prompt) {
+        benchmark::DoNotOptimize(sealer->seal(*s.llm->prompt, seal_context(s, "prompt")));
+        benchmark::DoNotOptimize(sealer->seal(*s.llm->completion, seal_context(s, "completion")));
+      }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+void BM_Rollup(benchmark::State& state) {
+  auto spans = parsed_spans(batch_body(4));
+  for (auto _ : state) {
+    sqlite::RollupAccumulator acc;
+    for (const auto& s : spans) acc.add(s);
+    benchmark::DoNotOptimize(acc);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+// One durable commit of a batch (spans, trace aggregates, rollups), into a store
+// that grows as the benchmark runs.
+void BM_StoreWrite(benchmark::State& state) {
+  auto dir = temp_dir("store");
+  auto store = sqlite::SqliteSpanStore::open((dir / "spans.db").string(), 0);
+  auto sealer = Sealer::open_or_create(dir / "keys");
+  uint64_t seed = 100;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<SpanRecord> records;
+    for (auto& s : parsed_spans(batch_body(seed++))) {
+      SpanRecord r;
+      if (s.llm && s.llm->prompt) {
+        r.prompt = sealer->seal(*s.llm->prompt, seal_context(s, "prompt"));
+        r.completion = sealer->seal(*s.llm->completion, seal_context(s, "completion"));
+        s.llm->prompt.reset();
+        s.llm->completion.reset();
+      }
+      r.span = std::move(s);
+      records.push_back(std::move(r));
+    }
+    state.ResumeTiming();
+    auto out = (*store)->write(records);
+    if (!out) state.SkipWithError(out.error().message.c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+}  // namespace
+
+BENCHMARK(BM_ParseJson)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Validate)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SealText)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Rollup)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StoreWrite)->Unit(benchmark::kMillisecond)->Iterations(200);
+BENCHMARK_MAIN();
