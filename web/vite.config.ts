@@ -5,6 +5,6 @@ import { defineConfig } from "vite";
 export default defineConfig({
   base: "/",
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 400 },
-  oxc: { jsx: { runtime: "automatic" } },
+  esbuild: { jsx: "automatic" },
   server: { proxy: { "/api": "http://127.0.0.1:8480" } },
 });
