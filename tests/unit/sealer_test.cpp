@@ -1,0 +1,67 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sys/stat.h>
+
+#include "crypto/sealer.h"
+
+using namespace stacklens;
+
+namespace {
+std::filesystem::path fresh_dir(const char* name) {
+  auto dir = std::filesystem::temp_directory_path() / (std::string("stacklens-unit-") + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+}  // namespace
+
+TEST(Sealer, RoundTripsShortAndCompressibleText) {
+  auto sealer = Sealer::open_or_create(fresh_dir("seal") / "keys");
+  ASSERT_TRUE(sealer);
+  const std::string small = "hello";
+  std::string big;
+  for (int i = 0; i < 500; ++i) big += "the same words again ";
+  for (const auto& plain : {small, big}) {
+    SealedText sealed = sealer->seal(plain, "ctx");
+    EXPECT_EQ(sealed.bytes.find(plain.substr(0, 5)), std::string::npos);
+    auto opened = sealer->open(sealed, "ctx");
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(*opened, plain);
+  }
+  EXPECT_LT(sealer->seal(big, "ctx").bytes.size(), big.size() / 4) << "compressible text is compressed";
+}
+
+TEST(Sealer, RefusesTamperingAndTheWrongPlace) {
+  auto sealer = Sealer::open_or_create(fresh_dir("tamper") / "keys");
+  SealedText sealed = sealer->seal("secret prompt", "1|t|s|prompt");
+  EXPECT_FALSE(sealer->open(sealed, "1|t|s|completion")) << "bound to its field";
+  sealed.bytes[30] ^= 1;
+  EXPECT_FALSE(sealer->open(sealed, "1|t|s|prompt"));
+}
+
+TEST(Sealer, KeyFileIsPrivateAndRotationKeepsOldTextReadable) {
+  const auto file = fresh_dir("rotate") / "keys";
+  auto first = Sealer::open_or_create(file);
+  ASSERT_TRUE(first);
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  SealedText old = first->seal("old text", "c");
+  auto id = Sealer::rotate(file);
+  ASSERT_TRUE(id);
+  EXPECT_EQ(*id, 2);
+  auto second = Sealer::open_or_create(file);
+  EXPECT_EQ(second->active_key_id(), 2);
+  EXPECT_EQ(*second->open(old, "c"), "old text");
+  EXPECT_EQ(second->seal("new", "c").key_id, 2);
+}
+
+TEST(Sealer, RefusesAKeyFileOthersCanRead) {
+  const auto file = fresh_dir("perm") / "keys";
+  ASSERT_TRUE(Sealer::open_or_create(file));
+  ::chmod(file.c_str(), 0644);
+  auto again = Sealer::open_or_create(file);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("chmod 600"), std::string::npos);
+}

@@ -1,0 +1,50 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "config/settings.h"
+
+using namespace stacklens;
+
+TEST(Settings, DefaultsAreDocumented) {
+  auto s = load_settings({});
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->port, 8480);
+  EXPECT_EQ(s->listen, "127.0.0.1");
+  EXPECT_EQ(s->limits.max_body_bytes, 8u * 1024 * 1024);
+  EXPECT_EQ(s->url(), "http://127.0.0.1:8480");
+}
+
+TEST(Settings, FlagBeatsEnvironmentBeatsConfigFile) {
+  const auto file = std::filesystem::temp_directory_path() / "stacklens-settings-test.conf";
+  std::ofstream(file) << "# a comment\nport = 9001\nmax_tags = 3\nlog-level = \"warn\"\n";
+  SettingSources src;
+  src.config_file = file;
+  src.env = {{"STACKLENS_PORT", "9002"}, {"STACKLENS_MAX_TAGS", "4"}};
+  src.flags = {{"port", "9003"}};
+  auto s = load_settings(src);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->port, 9003);
+  EXPECT_EQ(s->limits.max_tags, 4u);
+  EXPECT_EQ(s->log_level, "warn");
+}
+
+TEST(Settings, BadValuesNameTheSetting) {
+  SettingSources src;
+  src.flags = {{"port", "eighty"}};
+  auto s = load_settings(src);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("setting port must be an integer from 0 to 65535"), std::string::npos);
+  src.flags = {{"log-level", "loud"}};
+  EXPECT_FALSE(load_settings(src));
+}
+
+TEST(Settings, UnknownConfigFileKeysAreErrors) {
+  const auto file = std::filesystem::temp_directory_path() / "stacklens-settings-unknown.conf";
+  std::ofstream(file) << "prot = 1\n";
+  SettingSources src;
+  src.config_file = file;
+  auto s = load_settings(src);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("unknown setting 'prot'"), std::string::npos);
+}
