@@ -12,6 +12,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -80,27 +81,125 @@ bool send_all(int fd, const std::string& data) {
   return true;
 }
 
+// Takes one complete HTTP response off the front of `buf`: its status, or 0 while incomplete.
+int take_response(std::string& buf, std::string& body) {
+  size_t hdr_end = buf.find("\r\n\r\n");
+  if (hdr_end == std::string::npos) return 0;
+  int status = std::atoi(buf.c_str() + 9);
+  size_t len = 0;
+  size_t cl = buf.find("Content-Length: ");
+  if (cl == std::string::npos || cl > hdr_end) cl = buf.find("content-length: ");
+  if (cl != std::string::npos && cl < hdr_end) len = std::strtoul(buf.c_str() + cl + 16, nullptr, 10);
+  if (buf.size() < hdr_end + 4 + len) return 0;
+  body = buf.substr(hdr_end + 4, len);
+  buf.erase(0, hdr_end + 4 + len);
+  return status;
+}
+
 // Reads one HTTP response; returns the status code (0 on failure) and the body.
 int read_response(int fd, std::string& buf, std::string& body) {
   for (;;) {
-    size_t hdr_end = buf.find("\r\n\r\n");
-    if (hdr_end != std::string::npos) {
-      int status = std::atoi(buf.c_str() + 9);
-      size_t len = 0;
-      size_t cl = buf.find("Content-Length: ");
-      if (cl == std::string::npos || cl > hdr_end) cl = buf.find("content-length: ");
-      if (cl != std::string::npos && cl < hdr_end) len = std::strtoul(buf.c_str() + cl + 16, nullptr, 10);
-      if (buf.size() >= hdr_end + 4 + len) {
-        body = buf.substr(hdr_end + 4, len);
-        buf.erase(0, hdr_end + 4 + len);
-        return status;
-      }
-    }
+    if (int status = take_response(buf, body)) return status;
     char tmp[65536];
     ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
     if (n <= 0) return 0;
     buf.append(tmp, static_cast<size_t>(n));
   }
+}
+
+std::string http_request(const Options& o, const std::string& path, const std::string& payload) {
+  return "POST " + path + " HTTP/1.1\r\nHost: " + o.host + "\r\nX-Api-Key: " + o.key +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(payload.size()) + "\r\n\r\n" +
+         payload;
+}
+
+// Many connections on one thread (epoll), so that a 2-core machine spends its
+// time on the server rather than on the load generator's thread switches.
+void epoll_worker(const Options& o, int id, int connections, Stats& stats, std::atomic<bool>& stop,
+                  std::ofstream* log, std::mutex& log_mu) {
+  struct Conn {
+    int fd = -1;
+    std::string buf;
+    int spans = 0;
+    size_t bytes = 0;
+    std::vector<std::string> span_ids;
+    std::chrono::steady_clock::time_point t0;
+  };
+  stacklens::bench::SpanFactory factory(o.seed * 1000 + static_cast<uint64_t>(id), o.time_window_s);
+  const bool single = o.mode == "single";
+  const std::string path = single ? "/api/v1/stacktrace/v1/traces" : "/api/v1/stacktrace/v1/traces/batch";
+  const int ep = ::epoll_create1(0);
+  std::vector<Conn> conns(static_cast<size_t>(connections));
+  std::vector<double> local;
+  auto send_next = [&](size_t i) {
+    Conn& c = conns[i];
+    if (c.fd < 0) {
+      c.fd = connect_to(o);
+      if (c.fd < 0) return false;
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = i;
+      ::epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+    }
+    c.span_ids.clear();
+    c.spans = single ? 1 : o.batch;
+    const std::string payload = single ? factory.next_span_json(c.span_ids) : factory.batch_json(c.spans, c.span_ids);
+    c.bytes = payload.size();
+    c.t0 = std::chrono::steady_clock::now();
+    if (send_all(c.fd, http_request(o, path, payload))) return true;
+    ::close(c.fd);
+    c.fd = -1;
+    c.buf.clear();
+    stats.errors++;
+    return false;
+  };
+  for (size_t i = 0; i < conns.size(); ++i) send_next(i);
+  std::vector<epoll_event> events(conns.size());
+  std::string body;
+  while (!stop.load(std::memory_order_relaxed)) {
+    const int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 50);
+    for (int e = 0; e < n; ++e) {
+      const size_t i = events[static_cast<size_t>(e)].data.u64;
+      Conn& c = conns[i];
+      char tmp[65536];
+      const ssize_t got = ::recv(c.fd, tmp, sizeof tmp, 0);
+      if (got <= 0) {
+        ::close(c.fd);
+        c.fd = -1;
+        c.buf.clear();
+        stats.errors++;
+        send_next(i);
+        continue;
+      }
+      c.buf.append(tmp, static_cast<size_t>(got));
+      const int status = take_response(c.buf, body);
+      if (status == 0) continue;
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c.t0).count();
+      if (status == 200) {
+        stats.requests_ok++;
+        stats.spans_acked += c.spans;
+        stats.bytes_acked += static_cast<int64_t>(c.bytes);
+        local.push_back(ms);
+        if (log) {
+          std::lock_guard lock(log_mu);
+          for (const auto& t : c.span_ids) *log << t << "\n";
+        }
+      } else if (status == 429 || status == 503) {
+        stats.requests_429++;
+      } else {
+        stats.requests_other++;
+        if (stats.requests_other < 5) std::fprintf(stderr, "status %d: %s\n", status, body.substr(0, 300).c_str());
+      }
+      if (!stop.load(std::memory_order_relaxed)) send_next(i);
+    }
+    for (size_t i = 0; i < conns.size(); ++i)
+      if (conns[i].fd < 0 && !stop.load(std::memory_order_relaxed)) send_next(i);
+  }
+  for (auto& c : conns)
+    if (c.fd >= 0) ::close(c.fd);
+  ::close(ep);
+  std::lock_guard lock(stats.mu);
+  stats.latencies_ms.insert(stats.latencies_ms.end(), local.begin(), local.end());
 }
 
 void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std::ofstream* log, std::mutex& log_mu,
@@ -123,9 +222,7 @@ void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std
     int n = single ? 1 : o.batch;
     if (single) payload = factory.next_span_json(span_ids);
     else payload = factory.batch_json(n, span_ids);
-    std::string req = "POST " + path + " HTTP/1.1\r\nHost: " + o.host + "\r\nX-Api-Key: " + o.key +
-                      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(payload.size()) +
-                      "\r\n\r\n" + payload;
+    const std::string req = http_request(o, path, payload);
     if (per_conn_rate > 0) {
       next_send += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
           std::chrono::duration<double>(n / per_conn_rate));
@@ -215,9 +312,17 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   const double per_conn = o.rate > 0 ? o.rate / o.connections : 0;
   auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < o.connections; ++i)
-    threads.emplace_back(worker, std::cref(o), i, std::ref(stats), std::ref(stop), log.is_open() ? &log : nullptr,
-                         std::ref(log_mu), per_conn);
+  if (o.rate > 0) {
+    // Paced load: a blocking thread per connection, each sleeping to its own schedule.
+    for (int i = 0; i < o.connections; ++i)
+      threads.emplace_back(worker, std::cref(o), i, std::ref(stats), std::ref(stop), log.is_open() ? &log : nullptr,
+                           std::ref(log_mu), per_conn);
+  } else {
+    const int n_threads = std::min(o.connections, 2);
+    for (int t = 0; t < n_threads; ++t)
+      threads.emplace_back(epoll_worker, std::cref(o), t, o.connections / n_threads + (t < o.connections % n_threads),
+                           std::ref(stats), std::ref(stop), log.is_open() ? &log : nullptr, std::ref(log_mu));
+  }
   int64_t last = 0;
   if (o.total_spans > 0) o.duration = 1e9;
   for (int s = 1; s <= static_cast<int>(std::min(o.duration, 1e9)); ++s) {
