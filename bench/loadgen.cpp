@@ -8,6 +8,7 @@
 //   loadgen ... --rate 10000           (spans per second across all connections; 0 = as fast as possible)
 //   loadgen ... --span-log FILE        (write "traceId spanId" of every acknowledged span, for loss checks)
 //   loadgen ... --total-spans N        (stop after N acknowledged spans)
+//   loadgen ... --time-window S --total-spans N --chronological 1   (backfill S seconds in time order)
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -47,6 +48,7 @@ struct Options {
   int projects = 1;  // ignored by the server (the key decides); kept for symmetry with seed scripts
   int64_t time_window_s = 0;  // spread start times over this many seconds before now (0: now)
   int64_t total_spans = 0;    // stop once this many spans are acknowledged (0: run for --duration)
+  bool chronological = false;  // with --time-window and --total-spans: start times in order over the window
 };
 
 struct Stats {
@@ -125,7 +127,8 @@ void epoll_worker(const Options& o, int id, int connections, Stats& stats, std::
     std::vector<std::string> span_ids;
     std::chrono::steady_clock::time_point t0;
   };
-  stacklens::bench::SpanFactory factory(o.seed * 1000 + static_cast<uint64_t>(id), o.time_window_s);
+  const int64_t share = o.chronological && o.total_spans > 0 ? o.total_spans / std::min(o.connections, 2) : 0;
+  stacklens::bench::SpanFactory factory(o.seed * 1000 + static_cast<uint64_t>(id), o.time_window_s, share);
   const bool single = o.mode == "single";
   const std::string path = single ? "/api/v1/stacktrace/v1/traces" : "/api/v1/stacktrace/v1/traces/batch";
   const int ep = ::epoll_create1(0);
@@ -295,6 +298,7 @@ int main(int argc, char** argv) {
     else if (a == "--seed") o.seed = std::strtoull(v.c_str(), nullptr, 10);
     else if (a == "--time-window") o.time_window_s = std::atoll(v.c_str());
     else if (a == "--total-spans") o.total_spans = std::atoll(v.c_str());
+    else if (a == "--chronological") o.chronological = v == "1" || v == "true";
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;

@@ -1,7 +1,8 @@
 """Query latency at scale, while ingest continues.
 
 Seeds a server with --spans realistic spans (default 10 million) over 30 days in
-20 projects of uneven size (Zipf), then, while bench/loadgen keeps ingesting
+20 projects of uneven size (Zipf), each project's spans sent in time order as
+live traffic would have arrived, then, while bench/loadgen keeps ingesting
 10,000 spans/s, times the dashboard's queries on the largest project and prints
 each p95 beside its target. Seeding is kept in --data-dir, so later runs reuse it.
 
@@ -44,7 +45,7 @@ def seed(srv: StackLensServer, total: int) -> Dict[str, str]:
         keys[name] = srv.create_key("traces:write,traces:read", project=name)
         count = max(1000, int(total * w / sum(weights)))
         subprocess.run([str(LOADGEN), "--url", srv.url, "--key", keys[name], "--mode", "batch", "--connections", "4",
-                        "--batch", "1000", "--total-spans", str(count), "--time-window", str(30 * DAY),
+                        "--batch", "1000", "--total-spans", str(count), "--time-window", str(30 * DAY), "--chronological", "1",
                         "--seed", str(i + 1)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         print(f"seeded {name}: {count} spans", flush=True)
     secs = time.monotonic() - started

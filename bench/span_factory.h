@@ -14,7 +14,11 @@ namespace stacklens::bench {
 
 class SpanFactory {
  public:
-  SpanFactory(uint64_t seed, int64_t window_s) : rng_(seed), window_s_(window_s) {
+  // With `window_s`, start times fall in the window before now: at random, or, given
+  // `chronological_spans`, in time order across that many spans (as live traffic would
+  // have arrived over the window).
+  SpanFactory(uint64_t seed, int64_t window_s, int64_t chronological_spans = 0)
+      : rng_(seed), window_s_(window_s), chronological_(chronological_spans) {
     // Prompt and completion texts come from a pool, so that generating load costs little CPU.
     for (int i = 0; i < 64; ++i) pool_.push_back(text(8192));
   }
@@ -87,12 +91,19 @@ class SpanFactory {
       trace_ = hex(rand64(), 16) + hex(rand64(), 16);
       root_ = hex(rand64(), 16);
       children_ = 0;
-      start_ns_ = now_ns() - (window_s_ > 0 ? static_cast<int64_t>(rng_() % static_cast<uint64_t>(window_s_)) * 1000000000LL : 0);
+      start_ns_ = now_ns();
+      if (window_s_ > 0 && chronological_ > 0)
+        start_ns_ -= static_cast<int64_t>(static_cast<double>(window_s_) * 1e9 *
+                                          static_cast<double>(std::max<int64_t>(0, chronological_ - made_)) /
+                                          static_cast<double>(chronological_));
+      else if (window_s_ > 0)
+        start_ns_ -= static_cast<int64_t>(rng_() % static_cast<uint64_t>(window_s_)) * 1000000000LL;
     } else {
       ++children_;
     }
     const std::string span_id = child ? hex(rand64(), 16) : root_;
     span_ids.push_back(trace_ + " " + span_id);
+    ++made_;
     const int op = uniform(0, 49);
     const int m = uniform(0, 11);
     const int64_t start = start_ns_ + (child ? uniform(1, 500) * 1000000LL : 0);
@@ -133,6 +144,7 @@ class SpanFactory {
 
   std::mt19937_64 rng_;
   int64_t window_s_;
+  int64_t chronological_ = 0, made_ = 0;
   std::string trace_, root_;
   int children_ = 0;
   int64_t start_ns_ = 0;

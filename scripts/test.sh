@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
-bash scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/build.sh test || { echo "0 passed, 1 failed"; exit 1; }
 
 reports=$(mktemp -d)
 export STACKLENS_TEST_REPORTS=$reports
