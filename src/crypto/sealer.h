@@ -4,7 +4,7 @@
 // records the id of the key that sealed it, so keys can be rotated: new values use
 // the newest key, old values stay readable with theirs.
 //
-// Sealed layout: nonce(24) | AEAD( flag(1) | payload ), flag 0 = raw, 1 = zlib.
+// Sealed layout: nonce(24) | AEAD( flag(1) | payload ), flag 0 = raw, 2 = zstd.
 // The associated data binds a value to its place (project, trace, span, field).
 #include <filesystem>
 #include <map>
