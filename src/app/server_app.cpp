@@ -100,7 +100,7 @@ int serve(const Settings& settings) {
 
   http::Server server(rt.router,
                       http::ServerOptions{settings.listen, settings.port, settings.limits.max_body_bytes,
-                                          settings.io_threads},
+                                          settings.io_threads, settings.inflight_body_mb << 20},
                       [&metrics](const std::string& route, int status) { metrics.count_request(route, status); });
   auto port = server.start();
   if (!port) return fail(port.error());

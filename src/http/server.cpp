@@ -19,21 +19,49 @@ namespace {
 
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
 
+constexpr size_t kBodyCostFactor = 3;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Router& router, size_t max_body, const RequestObserver& observer)
-      : stream_(std::move(socket)), router_(router), max_body_(max_body), observer_(observer) {}
+  Session(tcp::socket socket, const Router& router, size_t max_body, const RequestObserver& observer,
+          BodyBudget& budget)
+      : stream_(std::move(socket)), router_(router), max_body_(max_body), observer_(observer), budget_(budget) {}
+  ~Session() { release_budget(); }
 
   void run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); }); }
 
  private:
   void read() {
+    release_budget();
+    request_ = {};
     parser_.emplace();
     parser_->body_limit(max_body_);
     parser_->header_limit(64 * 1024);
     stream_.expires_after(kIdleTimeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  // The header is in: reserve memory for the body before reading it.
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    const size_t body = parser_->content_length() ? static_cast<size_t>(*parser_->content_length())
+                                                  : (parser_->chunked() ? max_body_ : 0);
+    if (body > max_body_) return on_read(bhttp::error::body_limit);
+    if (body > 0) {
+      if (!budget_.try_reserve(body * kBodyCostFactor))
+        return send_error(make_error(ErrorCode::overloaded,
+                                     "server is busy receiving other requests; retry after the Retry-After delay"),
+                          false);
+      reserved_ = body * kBodyCostFactor;
+    }
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void release_budget() {
+    if (reserved_) budget_.release(reserved_);
+    reserved_ = 0;
   }
 
   void on_read(beast::error_code ec) {
@@ -95,6 +123,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const Router& router_;
   size_t max_body_;
   const RequestObserver& observer_;
+  BodyBudget& budget_;
+  size_t reserved_ = 0;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
@@ -104,8 +134,21 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+bool BodyBudget::try_reserve(size_t bytes) {
+  size_t used = used_.load();
+  // One request may always proceed when nothing else is in flight, however large.
+  do {
+    if (used > 0 && used + bytes > limit_) return false;
+  } while (!used_.compare_exchange_weak(used, used + bytes));
+  return true;
+}
+
 Server::Server(const Router& router, ServerOptions options, RequestObserver observer)
-    : router_(router), options_(std::move(options)), observer_(std::move(observer)), acceptor_(net::make_strand(ioc_)) {}
+    : router_(router),
+      options_(std::move(options)),
+      observer_(std::move(observer)),
+      budget_(options_.inflight_body_budget),
+      acceptor_(net::make_strand(ioc_)) {}
 
 Server::~Server() { stop(); }
 
@@ -137,7 +180,7 @@ void Server::accept() {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), router_, options_.max_body_bytes, observer_)->run();
+      std::make_shared<Session>(std::move(socket), router_, options_.max_body_bytes, observer_, budget_)->run();
     } else {
       spdlog::warn("accept failed: {}", ec.message());
     }

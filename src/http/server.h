@@ -2,6 +2,7 @@
 // HTTP/1.1 with keep-alive on Boost.Beast: an acceptor and one session per
 // connection, on a pool of io threads. Bodies over the limit get 413, requests
 // that do not parse get 400; every answer goes through the Router.
+#include <atomic>
 #include <boost/asio.hpp>
 #include <functional>
 #include <memory>
@@ -18,6 +19,23 @@ struct ServerOptions {
   int port = 0;
   size_t max_body_bytes = 8 * 1024 * 1024;
   int threads = 2;
+  // Memory that request bodies being read and handled may take at once, counted as
+  // three times each body (the body, its parsed JSON, the spans made of it). A request
+  // whose body does not fit gets 429 before its body is read, so memory stays bounded
+  // whatever the number of connections.
+  size_t inflight_body_budget = 96 * 1024 * 1024;
+};
+
+// Shared by all connections: bytes reserved by requests in flight.
+class BodyBudget {
+ public:
+  explicit BodyBudget(size_t limit) : limit_(limit) {}
+  bool try_reserve(size_t bytes);
+  void release(size_t bytes) { used_.fetch_sub(bytes); }
+
+ private:
+  const size_t limit_;
+  std::atomic<size_t> used_{0};
 };
 
 using RequestObserver = std::function<void(const std::string& route, int status)>;
@@ -39,6 +57,7 @@ class Server {
   const Router& router_;
   ServerOptions options_;
   RequestObserver observer_;
+  BodyBudget budget_;
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;

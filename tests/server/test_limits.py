@@ -46,3 +46,35 @@ def test_metrics_count_requests_and_rejections(server: Any, keys: Dict[str, str]
         assert name in text
     rejected = [line for line in text.splitlines() if line.startswith("stacklens_spans_rejected_total ")]
     assert int(rejected[0].split()[1]) >= 1
+
+
+def test_bodies_in_flight_are_bounded(tmp_path: Any) -> None:
+    import socket
+
+    from stacklens_server import StackLensServer
+
+    srv = StackLensServer(tmp_path / "data", extra_args=["--inflight-body-mb", "1"]).start()
+    try:
+        key = srv.create_key("traces:write")
+        # A slow client announces a 400 kB body and sends none of it: it holds its reservation.
+        slow = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        slow.sendall(b"POST /api/v1/stacktrace/v1/traces HTTP/1.1\r\nHost: x\r\nX-Api-Key: " + key.encode() +
+                     b"\r\nContent-Type: application/json\r\nContent-Length: 400000\r\n\r\n")
+        span = {"traceId": "t", "spanId": "s", "name": "n", "startTime": "2024-01-01T00:00:00Z"}
+        refused = None
+        for _ in range(50):  # until the slow client's header has been read
+            resp = httpx.post(srv.url + "/api/v1/stacktrace/v1/traces", json=span, headers={"X-Api-Key": key})
+            if resp.status_code == 429:
+                refused = resp
+                break
+        assert refused is not None, "a second body was accepted beyond the in-flight budget"
+        assert "busy" in refused.json()["error"] and refused.headers["retry-after"] == "1"
+        slow.close()
+        for _ in range(200):  # the reservation goes with the connection
+            if httpx.post(srv.url + "/api/v1/stacktrace/v1/traces", json=span,
+                          headers={"X-Api-Key": key}).status_code == 200:
+                break
+        else:
+            raise AssertionError("the budget was not released when the slow client went away")
+    finally:
+        srv.stop()
