@@ -46,12 +46,15 @@ constexpr std::string_view kSpanColumns =
     "trace_id, span_id, parent_span_id, name, kind, status, start_us, end_us, model, provider, input_tokens, "
     "output_tokens, total_tokens, cost_usd, temperature, max_tokens, is_streaming, finish_reason, prompt, prompt_key, "
     "completion, completion_key, attributes, tags, events";
-constexpr auto kCheckpointEvery = std::chrono::milliseconds(250);
+// Checkpoints are spaced out on purpose: index pages that commits dirty again and again are
+// then copied into the database once per checkpoint rather than once per commit (measured:
+// 250 ms gave 25,600 spans/s, 2 s 30,100, 5 s 31,200 with twice the WAL).
+constexpr auto kCheckpointEvery = std::chrono::milliseconds(2000);
 constexpr int64_t kRebuildChunk = 50000;
-// A WAL this long (4 KiB pages: 64 MiB) is checkpointed by the writer itself right after a
+// A WAL this long (4 KiB pages: 256 MiB) is checkpointed by the writer itself right after a
 // commit, when no other write can slip in, so the next transaction starts the WAL over. The
 // background checkpointer has usually copied most of it already, so this is short.
-constexpr int kWalFramesBeforeReset = 16384;
+constexpr int kWalFramesBeforeReset = 65536;
 
 // sl_key(text): the 64-bit key of an id (migrations use it to key existing rows).
 void sql_key(sqlite3_context* ctx, int, sqlite3_value** argv) {
