@@ -54,7 +54,9 @@ Handler static_files(std::filesystem::path root, std::vector<std::string> api_pr
     while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
     std::error_code ec;
     std::filesystem::path file = std::filesystem::weakly_canonical(root / rel, ec);
-    const bool inside = !ec && file.string().rfind(root.string(), 0) == 0;
+    // Inside the root directory itself, not merely a path that starts with the same letters.
+    const std::string root_dir = root.string() + "/";
+    const bool inside = !ec && file.string().rfind(root_dir, 0) == 0;
     if (rel.empty() || !inside || !std::filesystem::is_regular_file(file, ec)) file = root / "index.html";
     auto body = read_file(file);
     if (!body) return respond(Reply{200, std::string(kNotBuilt), "text/html; charset=utf-8", {}});

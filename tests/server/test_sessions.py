@@ -146,3 +146,25 @@ def test_dashboard_files_and_spa_fallback(tmp_path: Path) -> None:
         assert httpx.get(srv.url + "/api/v1/server").json()["endpoint"] == srv.url
     finally:
         srv.stop()
+
+
+def test_dashboard_files_never_leave_the_web_directory(tmp_path: Path) -> None:
+    import socket
+
+    web = tmp_path / "web"
+    web.mkdir()
+    (web / "index.html").write_text("<!doctype html><div id=root></div>")
+    sibling = tmp_path / "web2"  # shares the web directory's name as a prefix
+    sibling.mkdir()
+    (sibling / "secret.txt").write_text("SIBLING-SECRET")
+    srv = StackLensServer(tmp_path / "data", extra_args=["--web-dir", str(web)]).start()
+    try:
+        for target in (b"/../web2/secret.txt", b"/../../etc/passwd", b"/./../web2/secret.txt"):
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock:
+                sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                reply = b""
+                while chunk := sock.recv(65536):
+                    reply += chunk
+            assert b"SIBLING-SECRET" not in reply and b"root:" not in reply, target
+    finally:
+        srv.stop()
