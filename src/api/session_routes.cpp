@@ -46,7 +46,10 @@ void login(Services& s, http::Context& ctx, http::Respond respond) {
       return r;
     }
     SL_TRY(user, s.meta.find_user(email));
-    if (!user || !secrets::verify_password(user->password_hash, password)) {
+    // An unknown email costs the same argon2id work as a known one, so timing does not tell them apart.
+    static const std::string decoy = secrets::hash_password(secrets::generate_password()).value_or("");
+    const bool verified = secrets::verify_password(user ? user->password_hash : decoy, password);
+    if (!user || !verified) {
       s.login_throttle.failed(email, now);
       return make_error(ErrorCode::unauthorized, "email or password is wrong");
     }
