@@ -9,12 +9,6 @@ namespace stacklens::api {
 namespace {
 constexpr Micros kTouchEveryUs = 60'000'000;
 
-std::string_view scope_label(Scope s) {
-  for (const auto& sn : kScopeNames)
-    if (sn.scope == s) return sn.name;
-  return "?";
-}
-
 std::string_view api_key_of(const http::Context& ctx) {
   std::string_view key = ctx.header("X-Api-Key");
   if (key.empty()) {
@@ -62,7 +56,7 @@ Result<Principal> Authenticator::authenticate(const http::Context& ctx, Scope ne
   const ScopeSet scopes = scopes_of(m->role);
   if (!has_scope(scopes, needed))
     return make_error(ErrorCode::forbidden, fmt::format("your role in project {} is {}, which lacks the {} scope",
-                                                        m->project_name, role_name(m->role), scope_label(needed)));
+                                                        m->project_name, role_name(m->role), scope_name(needed)));
   return Principal{m->project_id, scopes, "user:" + sc.session.user.email};
 }
 
@@ -95,7 +89,7 @@ Result<Principal> Authenticator::by_key(std::string_view key, Scope needed) {
   if (k.revoked) return make_error(ErrorCode::unauthorized, fmt::format("API key {} has been revoked", k.key.prefix));
   if (!has_scope(k.key.scopes, needed))
     return make_error(ErrorCode::forbidden, fmt::format("API key {} lacks the {} scope (it has: {})", k.key.prefix,
-                                                        scope_label(needed), format_scopes(k.key.scopes)));
+                                                        scope_name(needed), format_scopes(k.key.scopes)));
   const Micros now = now_micros();
   bool touch = false;
   {

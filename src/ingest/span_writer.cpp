@@ -102,7 +102,7 @@ void SpanWriter::run() {
     }
     Status status = ok_status();
     if (outcome) {
-      metrics_.observe_commit(secs, records.size());
+      metrics_.observe_commit(secs);
       metrics_.add_spans_stored(outcome->inserted);
       metrics_.add_duplicates(outcome->duplicates);
     } else {

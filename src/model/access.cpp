@@ -29,6 +29,12 @@ std::optional<ScopeSet> parse_scopes(std::string_view csv, std::string* bad) {
   return set;
 }
 
+std::string_view scope_name(Scope s) {
+  for (const auto& sn : kScopeNames)
+    if (sn.scope == s) return sn.name;
+  return "?";
+}
+
 std::vector<std::string> scope_list(ScopeSet set) {
   std::vector<std::string> out;
   for (const auto& sn : kScopeNames)

@@ -34,6 +34,7 @@ inline bool has_scope(ScopeSet set, Scope s) { return (set & static_cast<uint32_
 // "traces:write,prompts:read" -> set; unknown names are reported in `bad`.
 std::optional<ScopeSet> parse_scopes(std::string_view csv, std::string* bad);
 std::string format_scopes(ScopeSet set);
+std::string_view scope_name(Scope s);
 std::vector<std::string> scope_list(ScopeSet set);
 
 struct Project {

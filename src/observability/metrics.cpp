@@ -9,14 +9,13 @@ void Metrics::count_request(const std::string& route, int status) {
   requests_[{route, status}]++;
 }
 
-void Metrics::observe_commit(double seconds, size_t spans) {
+void Metrics::observe_commit(double seconds) {
   std::lock_guard lock(mu_);
   size_t i = 0;
   while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;
   commit_buckets_[i]++;
   commit_sum_ += seconds;
   commit_count_++;
-  (void)spans;
 }
 
 std::string Metrics::render() const {

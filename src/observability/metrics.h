@@ -13,7 +13,7 @@ namespace stacklens {
 class Metrics {
  public:
   void count_request(const std::string& route, int status);
-  void observe_commit(double seconds, size_t spans);
+  void observe_commit(double seconds);
   void add_rejected(int64_t n) { spans_rejected_ += n; }
   void set_spans_stored(int64_t n) { spans_stored_ = n; }
   void add_spans_stored(int64_t n) { spans_stored_ += n; }
