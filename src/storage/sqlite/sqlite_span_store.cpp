@@ -12,6 +12,8 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include "storage/sqlite/latency_histogram.h"
@@ -166,33 +168,20 @@ struct TraceSum {
   }
 };
 
-Status upsert_traces(Db& db, const std::map<std::pair<int64_t, int64_t>, TraceSum>& traces) {
-  auto up = db.prepare(
-      "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
-      "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) "
-      "ON CONFLICT(project_id, trace_key) DO UPDATE SET "
-      "name = CASE WHEN excluded.has_root > traces.has_root THEN excluded.name "
-      "  WHEN excluded.has_root = traces.has_root AND excluded.start_us < traces.start_us THEN excluded.name "
-      "  ELSE traces.name END, "
-      "has_root = max(traces.has_root, excluded.has_root), start_us = min(traces.start_us, excluded.start_us), "
-      "end_us = max(traces.end_us, excluded.end_us), errors = traces.errors + excluded.errors, "
-      "span_count = traces.span_count + excluded.span_count, "
-      "input_tokens = traces.input_tokens + excluded.input_tokens, "
-      "output_tokens = traces.output_tokens + excluded.output_tokens, "
-      "total_tokens = traces.total_tokens + excluded.total_tokens, cost_usd = traces.cost_usd + excluded.cost_usd, "
-      "attributes = traces.attributes || excluded.attributes, tags = traces.tags || excluded.tags");
-  if (!up) return up.error();
-  for (const auto& [key, t] : traces) {
-    Stmt& s = (*up)->reset();
-    s.bind(1, key.first).bind(2, key.second).bind(3, t.trace_id).bind(4, t.name);
-    s.bind(5, static_cast<int64_t>(t.has_root)).bind(6, t.start_us).bind(7, t.end_us).bind(8, t.errors);
-    s.bind(9, t.spans).bind(10, t.input_tokens).bind(11, t.output_tokens).bind(12, t.total_tokens);
-    s.bind(13, t.cost_usd).bind(14, t.attributes).bind(15, t.tags);
-    if (auto r = s.run(); !r) return r;
-  }
-  return ok_status();
-}
+// A trace row's sums grow by a commit's new spans; the name follows the rules of TraceSum::add.
+constexpr std::string_view kMergeTrace =
+    "UPDATE traces SET "
+    "name = CASE WHEN ?3 > has_root THEN ?2 WHEN ?3 = has_root AND ?4 < start_us THEN ?2 ELSE name END, "
+    "has_root = max(has_root, ?3), start_us = min(start_us, ?4), end_us = max(end_us, ?5), errors = errors + ?6, "
+    "span_count = span_count + ?7, input_tokens = input_tokens + ?8, output_tokens = output_tokens + ?9, "
+    "total_tokens = total_tokens + ?10, cost_usd = cost_usd + ?11, attributes = attributes || ?12, "
+    "tags = tags || ?13 WHERE id = ?1";
+
+// One commit's spans of one trace, in arrival order.
+struct TraceGroup {
+  int64_t project_id = 0, trace_key = 0;
+  std::vector<const SpanRecord*> spans;
+};
 
 }  // namespace
 
@@ -311,44 +300,105 @@ Status SqliteSpanStore::check_free_space() const {
 
 Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& records) {
   if (auto st = check_free_space(); !st) return st.error();
+  // Group by trace: one lookup of the trace's row and one trace write per trace and commit.
+  std::vector<TraceGroup> groups;
+  {
+    std::unordered_map<int64_t, std::vector<size_t>> by_key;  // trace_key -> groups (one per project)
+    for (const auto& r : records) {
+      const int64_t key = id_key(r.span.trace_id);
+      auto& candidates = by_key[key];
+      auto it = std::find_if(candidates.begin(), candidates.end(),
+                             [&](size_t g) { return groups[g].project_id == r.span.project_id; });
+      if (it == candidates.end()) {
+        candidates.push_back(groups.size());
+        groups.push_back(TraceGroup{r.span.project_id, key, {}});
+        it = candidates.end() - 1;
+      }
+      groups[*it].spans.push_back(&r);
+    }
+  }
   Transaction tx(*writer_);
   if (!tx.begin_status()) return tx.begin_status().error();
+  auto find = writer_->prepare("SELECT id FROM traces WHERE project_id = ?1 AND trace_key = ?2");
+  auto add_trace = writer_->prepare(
+      "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
+      "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
+  auto merge_trace = writer_->prepare(kMergeTrace);
   auto ins = writer_->prepare(fmt::format(
-      "INSERT INTO spans(project_id, trace_key, span_key, {}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-      "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28) "
-      "ON CONFLICT(project_id, trace_key, span_key) DO NOTHING",
+      "INSERT INTO spans(project_id, trace_key, span_key, trace_row, {}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+      "?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29) "
+      "ON CONFLICT(trace_row, span_key) DO NOTHING",
       kSpanColumns));
-  if (!ins) return ins.error();
+  for (auto* st : {&find, &add_trace, &merge_trace, &ins})
+    if (!*st) return st->error();
   WriteOutcome out;
-  std::map<std::pair<int64_t, int64_t>, TraceSum> traces;
   RollupAccumulator rollups;
-  for (const auto& r : records) {
-    const Span& s = r.span;
-    const int64_t trace_key = id_key(s.trace_id);
-    Stmt& st = (*ins)->reset();
-    st.bind(1, s.project_id).bind(2, trace_key).bind(3, id_key(s.span_id));
-    st.bind(4, s.trace_id).bind(5, s.span_id).bind(6, s.parent_span_id).bind(7, s.name).bind(8, s.kind);
-    st.bind(9, s.status).bind(10, s.start_us).bind(11, s.end_us);
-    if (s.llm) {
-      const LlmData& l = *s.llm;
-      st.bind(12, l.model).bind(13, l.provider).bind(14, l.input_tokens).bind(15, l.output_tokens);
-      st.bind(16, l.total_tokens).bind(17, l.cost_usd).bind(18, l.temperature).bind(19, l.max_tokens);
-      st.bind(20, static_cast<int64_t>(l.is_streaming)).bind(21, l.finish_reason);
+  std::unordered_set<int64_t> seen;  // span keys of a new trace's group
+  for (const TraceGroup& g : groups) {
+    Stmt& f = (*find)->reset().bind(1, g.project_id).bind(2, g.trace_key);
+    auto found = f.step();
+    if (!found) return found.error();
+    const std::optional<int64_t> existing = *found ? std::optional<int64_t>(f.i64(0)) : std::nullopt;
+    f.reset();
+    // Serialise once; the trace keeps the concatenation of its spans' attributes and tags.
+    std::vector<std::pair<std::string, std::string>> texts;
+    texts.reserve(g.spans.size());
+    for (const SpanRecord* r : g.spans) texts.emplace_back(attributes_json(r->span.attributes), tags_json(r->span.tags));
+    TraceSum sum;
+    int64_t trace_row = 0;
+    if (!existing) {
+      // A new trace: every distinct span of the group is new, so its sums are known up front.
+      seen.clear();
+      for (size_t i = 0; i < g.spans.size(); ++i) {
+        const int64_t key = id_key(g.spans[i]->span.span_id);
+        if (!seen.insert(key).second) continue;
+        sum.add(g.spans[i]->span, texts[i].first, texts[i].second);
+      }
+      Stmt& a = (*add_trace)->reset();
+      a.bind(1, g.project_id).bind(2, g.trace_key).bind(3, sum.trace_id).bind(4, sum.name);
+      a.bind(5, static_cast<int64_t>(sum.has_root)).bind(6, sum.start_us).bind(7, sum.end_us).bind(8, sum.errors);
+      a.bind(9, sum.spans).bind(10, sum.input_tokens).bind(11, sum.output_tokens).bind(12, sum.total_tokens);
+      a.bind(13, sum.cost_usd).bind(14, sum.attributes).bind(15, sum.tags);
+      if (auto rs = a.run(); !rs) return rs.error();
+      trace_row = writer_->last_insert_rowid();
+    } else {
+      trace_row = *existing;
     }
-    if (r.prompt) st.bind_blob(22, r.prompt->bytes).bind(23, r.prompt->key_id);
-    if (r.completion) st.bind_blob(24, r.completion->bytes).bind(25, r.completion->key_id);
-    const std::string attributes = attributes_json(s.attributes), tags = tags_json(s.tags);
-    st.bind(26, attributes).bind(27, tags).bind(28, events_json(s.events));
-    if (auto rs = st.run(); !rs) return rs.error();
-    if (writer_->changes() != 1) {
-      out.duplicates++;
-      continue;
+    for (size_t i = 0; i < g.spans.size(); ++i) {
+      const SpanRecord& r = *g.spans[i];
+      const Span& s = r.span;
+      Stmt& st = (*ins)->reset();
+      st.bind(1, s.project_id).bind(2, g.trace_key).bind(3, id_key(s.span_id)).bind(4, trace_row);
+      st.bind(5, s.trace_id).bind(6, s.span_id).bind(7, s.parent_span_id).bind(8, s.name).bind(9, s.kind);
+      st.bind(10, s.status).bind(11, s.start_us).bind(12, s.end_us);
+      if (s.llm) {
+        const LlmData& l = *s.llm;
+        st.bind(13, l.model).bind(14, l.provider).bind(15, l.input_tokens).bind(16, l.output_tokens);
+        st.bind(17, l.total_tokens).bind(18, l.cost_usd).bind(19, l.temperature).bind(20, l.max_tokens);
+        st.bind(21, static_cast<int64_t>(l.is_streaming)).bind(22, l.finish_reason);
+      }
+      if (r.prompt) st.bind_blob(23, r.prompt->bytes).bind(24, r.prompt->key_id);
+      if (r.completion) st.bind_blob(25, r.completion->bytes).bind(26, r.completion->key_id);
+      st.bind(27, texts[i].first).bind(28, texts[i].second).bind(29, events_json(s.events));
+      if (auto rs = st.run(); !rs) return rs.error();
+      if (writer_->changes() != 1) {
+        out.duplicates++;
+        continue;
+      }
+      out.inserted++;
+      if (existing) sum.add(s, texts[i].first, texts[i].second);
+      rollups.add(s);
     }
-    out.inserted++;
-    traces[{s.project_id, trace_key}].add(s, attributes, tags);
-    rollups.add(s);
+    if (existing && sum.spans > 0) {
+      Stmt& m = (*merge_trace)->reset();
+      m.bind(1, trace_row).bind(2, sum.name).bind(3, static_cast<int64_t>(sum.has_root)).bind(4, sum.start_us);
+      m.bind(5, sum.end_us).bind(6, sum.errors).bind(7, sum.spans).bind(8, sum.input_tokens);
+      m.bind(9, sum.output_tokens).bind(10, sum.total_tokens).bind(11, sum.cost_usd).bind(12, sum.attributes);
+      m.bind(13, sum.tags);
+      if (auto rs = m.run(); !rs) return rs.error();
+    }
   }
-  if (auto st = upsert_traces(*writer_, traces); !st) return st.error();
   if (auto st = rollups.flush(*writer_); !st) return st.error();
   if (auto st = tx.commit(); !st) return st.error();
   if (wal_frames_ > kWalFramesBeforeReset) {
@@ -363,7 +413,7 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
   if (!db) return db.error();
   std::string sql =
       "SELECT t.id, t.trace_id, t.name, t.start_us, t.end_us, t.errors, t.span_count, t.input_tokens, "
-      "t.output_tokens, t.total_tokens, t.cost_usd, t.trace_key FROM traces t WHERE t.project_id = ?1";
+      "t.output_tokens, t.total_tokens, t.cost_usd FROM traces t WHERE t.project_id = ?1";
   // Values are bound in order after ?1; the SQL only ever holds placeholders.
   std::vector<std::variant<int64_t, double, std::string>> binds;
   auto ph = [&](auto v) {
@@ -376,11 +426,9 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
   if (f.status == "ok") sql += " AND t.errors = 0";
   if (f.min_latency_ms) sql += " AND (t.end_us - t.start_us) >= " + ph(static_cast<int64_t>(*f.min_latency_ms * 1000.0));
   if (f.min_cost_usd) sql += " AND t.cost_usd >= " + ph(*f.min_cost_usd);
-  // Span-level filters: some span of the trace matches (found through span_identity's prefix).
+  // Span-level filters: some span of the trace matches (found through span_in_trace's prefix).
   const auto some_span = [&](const std::string& condition) {
-    sql += " AND EXISTS(SELECT 1 FROM spans s INDEXED BY span_identity WHERE s.project_id = t.project_id AND "
-           "s.trace_key = t.trace_key AND " +
-           condition + ")";
+    sql += " AND EXISTS(SELECT 1 FROM spans s INDEXED BY span_in_trace WHERE s.trace_row = t.id AND " + condition + ")";
   };
   if (f.name) some_span("s.name = " + ph(*f.name));
   if (f.model) some_span("s.model = " + ph(*f.model));
@@ -403,7 +451,7 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
     std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 2), v); }, binds[i]);
 
   TracePage page;
-  std::vector<int64_t> ids, keys;
+  std::vector<int64_t> ids;
   for (;;) {
     auto row = s.step();
     if (!row) return row.error();
@@ -425,15 +473,14 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
     t.output_tokens = s.i64(8);
     t.total_tokens = s.i64(9);
     t.cost_usd = s.f64(10);
-    keys.push_back(s.i64(11));
     page.traces.push_back(std::move(t));
   }
   // Models, providers and tags of the page's traces.
-  auto facets = (*db)->prepare("SELECT model, provider, tags FROM spans INDEXED BY span_identity WHERE project_id = ?1 AND trace_key = ?2");
+  auto facets = (*db)->prepare("SELECT model, provider, tags FROM spans INDEXED BY span_in_trace WHERE trace_row = ?1");
   if (!facets) return facets.error();
   for (size_t i = 0; i < page.traces.size(); ++i) {
     TraceSummary& t = page.traces[i];
-    Stmt& fs = (*facets)->reset().bind(1, project_id).bind(2, keys[i]);
+    Stmt& fs = (*facets)->reset().bind(1, ids[i]);
     std::set<std::string> models, providers, tags;
     for (;;) {
       auto row = fs.step();
@@ -455,8 +502,8 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
   auto db = reader();
   if (!db) return db.error();
   auto st = (*db)->prepare(fmt::format(
-      "SELECT {} FROM spans INDEXED BY span_identity WHERE project_id = ?1 AND trace_key = ?2 AND trace_id = ?3 "
-      "ORDER BY start_us, id",
+      "SELECT {} FROM spans INDEXED BY span_in_trace WHERE trace_row = "
+      "(SELECT id FROM traces WHERE project_id = ?1 AND trace_key = ?2 AND trace_id = ?3) ORDER BY start_us, id",
       kSpanColumns));
   if (!st) return st.error();
   (*st)->bind(1, project_id).bind(2, id_key(trace_id)).bind(3, trace_id);

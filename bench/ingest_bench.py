@@ -1,0 +1,129 @@
+"""Ingest speed against a fresh server, with its RSS sampled every second.
+
+    python3 bench/ingest_bench.py batch             # 4 connections x 1,000-span requests, 60 s (target 100,000 spans/s)
+    python3 bench/ingest_bench.py single            # 64 connections of single spans, 30 s (target 20,000 req/s, p99 < 20 ms)
+    python3 bench/ingest_bench.py overload          # 64 connections of 1,000-span requests, 20 s (target RSS < 256 MB, 429s)
+    python3 bench/ingest_bench.py batch --duration 20 --perf perf.data   # also record a CPU profile of the server
+
+Each run starts `build/stacklens` on a new data directory (deleted afterwards unless --keep),
+runs `build/loadgen`, prints what it measured next to the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "support"))
+
+from stacklens_server import StackLensServer  # noqa: E402
+
+LOADGEN = REPO / "build" / "loadgen"
+MODES = {
+    "batch": dict(mode="batch", connections=4, batch=1000, duration=60),
+    "single": dict(mode="single", connections=64, batch=1, duration=30),
+    "overload": dict(mode="batch", connections=64, batch=1000, duration=20),
+}
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workload", choices=sorted(MODES))
+    parser.add_argument("--duration", type=int)
+    parser.add_argument("--connections", type=int)
+    parser.add_argument("--perf", help="record the server with perf into this file")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    w = dict(MODES[args.workload])
+    if args.duration:
+        w["duration"] = args.duration
+    if args.connections:
+        w["connections"] = args.connections
+
+    work = Path(tempfile.mkdtemp(prefix="stacklens-ingest-", dir="/var/tmp"))
+    srv = StackLensServer(work / "data").start()
+    key = srv.create_key("traces:write,traces:read")
+    pid = srv.proc.pid
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(1.0):
+            peak[0] = max(peak[0], rss_mb(pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    perf = None
+    if args.perf:
+        perf = subprocess.Popen(["perf", "record", "-g", "-F", "499", "-p", str(pid), "-o", args.perf],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [str(LOADGEN), "--url", srv.url, "--key", key, "--mode", w["mode"], "--connections", str(w["connections"]),
+           "--batch", str(w["batch"]), "--duration", str(w["duration"]), "--seed", str(args.seed)]
+    print("$", " ".join(cmd).replace(key, "sl-..."), flush=True)
+    cpu0, child0 = cpu_seconds(pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    server_cpu = cpu_seconds(pid) - cpu0
+    child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    loadgen_cpu = child1.ru_utime + child1.ru_stime - child0.ru_utime - child0.ru_stime
+    if perf:
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
+    done.set()
+    sampler.join()
+    peak[0] = max(peak[0], rss_mb(pid))
+    srv.stop()
+    disk = sum(f.stat().st_size for f in (work / "data").iterdir() if f.is_file())
+    print(out.rstrip())
+    m = re.search(r"spans_per_s=([\d.]+)", out)
+    r = re.search(r"requests_per_s=([\d.]+)", out)
+    p99 = re.search(r"p99_ms=([\d.]+)", out)
+    acked = re.search(r"acked_spans=(\d+)", out)
+    if acked and int(acked.group(1)) > 0:
+        n = int(acked.group(1))
+        print(f"\nCPU: server {server_cpu:.1f} s ({server_cpu / w['duration']:.2f} cores, {server_cpu / n * 1e6:.1f} µs "
+              f"per span), loadgen {loadgen_cpu:.1f} s ({loadgen_cpu / n * 1e6:.1f} µs per span)")
+    print(f"peak server RSS {peak[0]:.0f} MB (target < 256 MB)")
+    if acked and int(acked.group(1)) > 0:
+        print(f"data directory {disk / 1e6:.0f} MB, {disk / int(acked.group(1)):.0f} bytes per span")
+    if args.workload == "batch" and m:
+        print(f"batched ingest {float(m.group(1)):,.0f} spans/s (target 100,000): "
+              f"{'met' if float(m.group(1)) >= 100000 else 'NOT met'}")
+    if args.workload == "single" and r and p99:
+        print(f"single-span {float(r.group(1)):,.0f} req/s (target 20,000), p99 {p99.group(1)} ms (target < 20): "
+              f"{'met' if float(r.group(1)) >= 20000 and float(p99.group(1)) < 20 else 'NOT met'}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"data kept in {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
