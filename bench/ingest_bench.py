@@ -52,6 +52,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu(pid: int) -> dict:
+    """CPU seconds per thread name (threads of one name summed)."""
+    out: dict = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("workload", choices=sorted(MODES))
@@ -87,9 +100,10 @@ def main() -> int:
     cmd = [str(LOADGEN), "--url", srv.url, "--key", key, "--mode", w["mode"], "--connections", str(w["connections"]),
            "--batch", str(w["batch"]), "--duration", str(w["duration"]), "--seed", str(args.seed)]
     print("$", " ".join(cmd).replace(key, "sl-..."), flush=True)
-    cpu0, child0 = cpu_seconds(pid), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0, child0, threads0 = cpu_seconds(pid), resource.getrusage(resource.RUSAGE_CHILDREN), thread_cpu(pid)
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
     server_cpu = cpu_seconds(pid) - cpu0
+    threads = {k: v - threads0.get(k, 0.0) for k, v in thread_cpu(pid).items()}
     child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     loadgen_cpu = child1.ru_utime + child1.ru_stime - child0.ru_utime - child0.ru_stime
     if perf:
@@ -109,6 +123,8 @@ def main() -> int:
         n = int(acked.group(1))
         print(f"\nCPU: server {server_cpu:.1f} s ({server_cpu / w['duration']:.2f} cores, {server_cpu / n * 1e6:.1f} µs "
               f"per span), loadgen {loadgen_cpu:.1f} s ({loadgen_cpu / n * 1e6:.1f} µs per span)")
+        print("server threads: " + ", ".join(f"{k} {v / w['duration']:.2f} cores ({v / n * 1e6:.1f} µs per span)"
+                                             for k, v in sorted(threads.items(), key=lambda kv: -kv[1]) if v > 0.05))
     print(f"peak server RSS {peak[0]:.0f} MB (target < 256 MB)")
     if acked and int(acked.group(1)) > 0:
         print(f"data directory {disk / 1e6:.0f} MB, {disk / int(acked.group(1)):.0f} bytes per span")

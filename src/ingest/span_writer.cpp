@@ -54,7 +54,10 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
   }
   Pending p;
   p.records.reserve(spans.size());
-  for (auto& s : spans) p.records.push_back(seal(std::move(s), sealer_));
+  for (auto& s : spans) {
+    p.records.push_back(seal(std::move(s), sealer_));
+    store_.prepare(p.records.back());
+  }
   p.done = std::move(done);
   {
     std::lock_guard lock(mu_);

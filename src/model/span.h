@@ -64,6 +64,14 @@ struct SpanRecord {
   Span span;  // span.llm->prompt / completion are empty here
   std::optional<SealedText> prompt;
   std::optional<SealedText> completion;
+  // A storage backend's own encoding of the span, made by SpanStore::prepare on the request
+  // thread so that the single writer thread does not: list-valued fields as stored, 64-bit keys
+  // of the ids. Once set, span.attributes, tags and events may be empty (they live here).
+  struct Encoded {
+    std::string attributes, tags, events;
+    int64_t trace_key = 0, span_key = 0;
+  };
+  std::optional<Encoded> encoded;
 };
 
 }  // namespace stacklens

@@ -17,6 +17,9 @@ struct WriteOutcome {
 class SpanStore {
  public:
   virtual ~SpanStore() = default;
+  // Called on request threads before a record is queued for write(): a backend may encode the
+  // record there (SpanRecord::encoded) to keep work off its single writer thread.
+  virtual void prepare(SpanRecord& record) const { (void)record; }
   // Commits all records in one durable transaction, or none of them.
   // Called from the single writer thread only.
   virtual Result<WriteOutcome> write(const std::vector<SpanRecord>& records) = 0;

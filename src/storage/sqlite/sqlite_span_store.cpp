@@ -298,14 +298,39 @@ Status SqliteSpanStore::check_free_space() const {
   return ok_status();
 }
 
+void SqliteSpanStore::prepare(SpanRecord& r) const {
+  if (r.encoded) return;
+  Span& s = r.span;
+  r.encoded = SpanRecord::Encoded{attributes_json(s.attributes), tags_json(s.tags), events_json(s.events),
+                                  id_key(s.trace_id), id_key(s.span_id)};
+  // Freed here, on the request thread, rather than by the writer.
+  s.attributes = {};
+  s.tags = {};
+  s.events = {};
+}
+
 Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& records) {
   if (auto st = check_free_space(); !st) return st.error();
+  // Records that did not come through prepare() (tests, tools) are encoded here.
+  std::vector<SpanRecord> unprepared;
+  std::vector<const SpanRecord*> all;
+  all.reserve(records.size());
+  for (const auto& r : records) {
+    if (r.encoded) {
+      all.push_back(&r);
+      continue;
+    }
+    unprepared.push_back(r);
+    prepare(unprepared.back());
+  }
+  for (const auto& r : unprepared) all.push_back(&r);
   // Group by trace: one lookup of the trace's row and one trace write per trace and commit.
   std::vector<TraceGroup> groups;
   {
     std::unordered_map<int64_t, std::vector<size_t>> by_key;  // trace_key -> groups (one per project)
-    for (const auto& r : records) {
-      const int64_t key = id_key(r.span.trace_id);
+    for (const SpanRecord* rp : all) {
+      const SpanRecord& r = *rp;
+      const int64_t key = r.encoded->trace_key;
       auto& candidates = by_key[key];
       auto it = std::find_if(candidates.begin(), candidates.end(),
                              [&](size_t g) { return groups[g].project_id == r.span.project_id; });
@@ -341,19 +366,15 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
     if (!found) return found.error();
     const std::optional<int64_t> existing = *found ? std::optional<int64_t>(f.i64(0)) : std::nullopt;
     f.reset();
-    // Serialise once; the trace keeps the concatenation of its spans' attributes and tags.
-    std::vector<std::pair<std::string, std::string>> texts;
-    texts.reserve(g.spans.size());
-    for (const SpanRecord* r : g.spans) texts.emplace_back(attributes_json(r->span.attributes), tags_json(r->span.tags));
     TraceSum sum;
     int64_t trace_row = 0;
     if (!existing) {
       // A new trace: every distinct span of the group is new, so its sums are known up front.
       seen.clear();
       for (size_t i = 0; i < g.spans.size(); ++i) {
-        const int64_t key = id_key(g.spans[i]->span.span_id);
-        if (!seen.insert(key).second) continue;
-        sum.add(g.spans[i]->span, texts[i].first, texts[i].second);
+        const SpanRecord& r = *g.spans[i];
+        if (!seen.insert(r.encoded->span_key).second) continue;
+        sum.add(r.span, r.encoded->attributes, r.encoded->tags);
       }
       Stmt& a = (*add_trace)->reset();
       a.bind(1, g.project_id).bind(2, g.trace_key).bind(3, sum.trace_id).bind(4, sum.name);
@@ -368,8 +389,9 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
     for (size_t i = 0; i < g.spans.size(); ++i) {
       const SpanRecord& r = *g.spans[i];
       const Span& s = r.span;
+      const SpanRecord::Encoded& e = *r.encoded;
       Stmt& st = (*ins)->reset();
-      st.bind(1, s.project_id).bind(2, g.trace_key).bind(3, id_key(s.span_id)).bind(4, trace_row);
+      st.bind(1, s.project_id).bind(2, g.trace_key).bind(3, e.span_key).bind(4, trace_row);
       st.bind(5, s.trace_id).bind(6, s.span_id).bind(7, s.parent_span_id).bind(8, s.name).bind(9, s.kind);
       st.bind(10, s.status).bind(11, s.start_us).bind(12, s.end_us);
       if (s.llm) {
@@ -380,14 +402,14 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
       }
       if (r.prompt) st.bind_blob(23, r.prompt->bytes).bind(24, r.prompt->key_id);
       if (r.completion) st.bind_blob(25, r.completion->bytes).bind(26, r.completion->key_id);
-      st.bind(27, texts[i].first).bind(28, texts[i].second).bind(29, events_json(s.events));
+      st.bind(27, e.attributes).bind(28, e.tags).bind(29, e.events);
       if (auto rs = st.run(); !rs) return rs.error();
       if (writer_->changes() != 1) {
         out.duplicates++;
         continue;
       }
       out.inserted++;
-      if (existing) sum.add(s, texts[i].first, texts[i].second);
+      if (existing) sum.add(s, e.attributes, e.tags);
       rollups.add(s);
     }
     if (existing && sum.spans > 0) {

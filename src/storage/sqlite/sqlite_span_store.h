@@ -21,6 +21,7 @@ class SqliteSpanStore final : public SpanStore {
   static Result<std::unique_ptr<SqliteSpanStore>> open(const std::string& path, uint64_t reserve_bytes);
   ~SqliteSpanStore() override;
 
+  void prepare(SpanRecord& record) const override;
   Result<WriteOutcome> write(const std::vector<SpanRecord>& records) override;
   Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) override;
   Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) override;
