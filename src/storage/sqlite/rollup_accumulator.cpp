@@ -23,7 +23,20 @@ void RollupAccumulator::add(const Span& s) {
   }
 }
 
-Status RollupAccumulator::flush(Db& db) {
+void RollupAccumulator::Sum::merge(const Sum& o) {
+  requests += o.requests;
+  errors += o.errors;
+  input_tokens += o.input_tokens;
+  output_tokens += o.output_tokens;
+  cost_usd += o.cost_usd;
+  latency.merge(o.latency);
+}
+
+void RollupAccumulator::merge(const RollupAccumulator& other) {
+  for (const auto& [key, sum] : other.sums_) sums_[key].merge(sum);
+}
+
+Status RollupAccumulator::flush(Db& db) const {
   auto st = db.prepare(
       "INSERT INTO rollups(project_id, level, dim, bucket, grp, llm, requests, errors, input_tokens, output_tokens, "
       "cost_usd, latency) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
@@ -40,7 +53,6 @@ Status RollupAccumulator::flush(Db& db) {
     s.bind(11, sum.cost_usd).bind_blob(12, sum.latency.encode());
     if (auto r = s.run(); !r) return r;
   }
-  sums_.clear();
   return ok_status();
 }
 

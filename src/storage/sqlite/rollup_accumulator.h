@@ -1,6 +1,7 @@
 #pragma once
-// Per-minute and per-hour metrics rollups, summed in memory for one commit and
-// then merged into the rollups table, so dashboards never scan raw spans.
+// Per-minute and per-hour metrics rollups, summed in memory and merged into the
+// rollups table now and then (see SqliteSpanStore::write), so dashboards never
+// scan raw spans.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -18,16 +19,31 @@ enum RollupDim : int64_t { dim_all = 0, dim_model = 1, dim_provider = 2, dim_nam
 
 class RollupAccumulator {
  public:
-  void add(const Span& span);
-  Status flush(Db& db);  // merges into the rollups table, inside the caller's transaction
-  bool empty() const { return sums_.empty(); }
-
- private:
   struct Sum {
     int64_t requests = 0, errors = 0, input_tokens = 0, output_tokens = 0;
     double cost_usd = 0;
     LatencyHistogram latency;
+    void merge(const Sum& other);
   };
+
+  void add(const Span& span);
+  void merge(const RollupAccumulator& other);
+  Status flush(Db& db) const;  // merges into the rollups table, inside the caller's transaction
+  bool empty() const { return sums_.empty(); }
+  size_t size() const { return sums_.size(); }
+  void clear() { sums_.clear(); }
+  // Calls f(bucket, group, sum) for the sums of one project, level and dimension with
+  // from <= bucket < to and llm >= min_llm.
+  template <typename F>
+  void for_each(int64_t project, int64_t level, int64_t dim, int64_t from, int64_t to, int64_t min_llm, F&& f) const {
+    for (auto it = sums_.lower_bound(Key{project, level, dim, from, std::string(), 0}); it != sums_.end(); ++it) {
+      const auto& [p, l, d, bucket, group, llm] = it->first;
+      if (p != project || l != level || d != dim || bucket >= to) break;
+      if (llm >= min_llm) f(bucket, group, it->second);
+    }
+  }
+
+ private:
   // project, level, dim, bucket, group, llm
   using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, std::string, int64_t>;
   std::map<Key, Sum> sums_;

@@ -150,6 +150,14 @@ UPDATE spans SET trace_row = (SELECT t.id FROM traces t
 DROP INDEX span_identity;
 CREATE UNIQUE INDEX span_in_trace ON spans(trace_row, span_key);
 )sql",
+    // 6: rollups are merged into the table about once a second rather than at every commit;
+    // through_id is the last span id they include (spans above it are summed again on start),
+    // generation counts the merges (readers use it to add the unmerged sums exactly once).
+    R"sql(
+ALTER TABLE rollup_state ADD COLUMN through_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rollup_state ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+UPDATE rollup_state SET through_id = CASE WHEN rebuilt = 1 THEN (SELECT coalesce(max(id), 0) FROM spans) ELSE 0 END;
+)sql",
 };
 
 }  // namespace stacklens::sqlite

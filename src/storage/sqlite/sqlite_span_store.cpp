@@ -53,6 +53,11 @@ constexpr std::string_view kSpanColumns =
 // 250 ms gave 25,600 spans/s, 2 s 30,100, 5 s 31,200 with twice the WAL).
 constexpr auto kCheckpointEvery = std::chrono::milliseconds(2000);
 constexpr int64_t kRebuildChunk = 50000;
+// Rollups are merged into their table at most this often (and when this many sums are pending):
+// a merge is an upsert per (bucket, dimension, group), which at every commit of a few spans cost
+// more than the spans themselves.
+constexpr auto kRollupMergeEvery = std::chrono::milliseconds(1000);
+constexpr size_t kMaxPendingRollups = 10000;
 // A WAL this long (4 KiB pages: 256 MiB) is checkpointed by the writer itself right after a
 // commit, when no other write can slip in, so the next transaction starts the WAL over. The
 // background checkpointer has usually copied most of it already, so this is short.
@@ -200,6 +205,7 @@ SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, u
 }
 
 SqliteSpanStore::~SqliteSpanStore() {
+  if (auto st = merge_rollups(); !st) spdlog::warn("merging rollups at shutdown: {}", st.error().message);
   {
     std::lock_guard lock(checkpoint_mu_);
     stopping_ = true;
@@ -215,7 +221,7 @@ Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string
   // Checkpoints run on their own thread (checkpoint_loop), never inside a commit.
   if (auto st = (*db)->exec("PRAGMA wal_autocheckpoint=0"); !st) return st.error();
   std::unique_ptr<SqliteSpanStore> store(new SqliteSpanStore(path, std::move(*db), reserve_bytes));
-  if (auto st = store->rebuild_rollups_if_needed(); !st) return st.error();
+  if (auto st = store->catch_up_rollups(); !st) return st.error();
   return store;
 }
 
@@ -251,18 +257,20 @@ Result<SqliteSpanStore::ReaderLease> SqliteSpanStore::reader() {
   return ReaderLease(this, std::move(*db));
 }
 
-Status SqliteSpanStore::rebuild_rollups_if_needed() {
-  auto state = writer_->prepare("SELECT rebuilt FROM rollup_state");
+// Sums spans above rollup_state.through_id into the rollups: spans stored before rollups existed,
+// or committed after the last merge before a crash.
+Status SqliteSpanStore::catch_up_rollups() {
+  auto state = writer_->prepare("SELECT through_id, generation FROM rollup_state");
   if (!state) return state.error();
   auto row = (*state)->step();
   if (!row) return row.error();
-  const bool rebuilt = *row && (*state)->i64(0) != 0;
+  if (!*row) return make_error(ErrorCode::internal, "spans.db has no rollup_state row");
+  int64_t after = (*state)->i64(0);
+  rollup_generation_ = (*state)->i64(1);
   (*state)->reset();
-  if (rebuilt) return ok_status();
   auto scan = writer_->prepare(fmt::format(
       "SELECT {}, project_id, id FROM spans WHERE id > ?1 ORDER BY id LIMIT {}", kSpanColumns, kRebuildChunk));
   if (!scan) return scan.error();
-  int64_t after = 0;
   for (;;) {
     RollupAccumulator acc;
     Stmt& s = (*scan)->reset().bind(1, after);
@@ -275,15 +283,34 @@ Status SqliteSpanStore::rebuild_rollups_if_needed() {
       after = s.i64(26);
       ++rows;
     }
-    if (rows > 0) spdlog::info("built metrics rollups for {} spans stored before rollups existed", rows);
+    if (rows == 0) return ok_status();
+    spdlog::info("summed {} stored spans into the metrics rollups", rows);
     Transaction tx(*writer_);
     if (!tx.begin_status()) return tx.begin_status();
     if (auto st = acc.flush(*writer_); !st) return st;
-    if (rows < kRebuildChunk)
-      if (auto st = writer_->exec("UPDATE rollup_state SET rebuilt = 1"); !st) return st;
+    auto mark = writer_->prepare("UPDATE rollup_state SET through_id = ?1, generation = generation + 1");
+    if (!mark) return mark.error();
+    if (auto st = (*mark)->reset().bind(1, after).run(); !st) return st;
     if (auto st = tx.commit(); !st) return st;
-    if (rows < kRebuildChunk) return ok_status();
+    ++rollup_generation_;
   }
+}
+
+// Merges the pending rollups into the table in their own transaction (used when the writer stops).
+Status SqliteSpanStore::merge_rollups() {
+  if (pending_rollups_.empty()) return ok_status();
+  Transaction tx(*writer_);
+  if (!tx.begin_status()) return tx.begin_status();
+  if (auto st = pending_rollups_.flush(*writer_); !st) return st;
+  if (auto st = writer_->exec("UPDATE rollup_state SET through_id = (SELECT coalesce(max(id), 0) FROM spans), "
+                              "generation = generation + 1");
+      !st)
+    return st;
+  if (auto st = tx.commit(); !st) return st;
+  std::lock_guard lock(rollups_mu_);
+  pending_rollups_.clear();
+  ++rollup_generation_;
+  return ok_status();
 }
 
 Status SqliteSpanStore::check_free_space() const {
@@ -421,8 +448,31 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
       if (auto rs = m.run(); !rs) return rs.error();
     }
   }
-  if (auto st = rollups.flush(*writer_); !st) return st.error();
+  // Rollups: merged into their table about once a second, with the spans they count. Until
+  // then they are pending in memory (readers add them); after a crash catch_up_rollups() sums
+  // the spans above through_id again.
+  const auto now = std::chrono::steady_clock::now();
+  const bool merge = now - last_rollup_merge_ >= kRollupMergeEvery ||
+                     pending_rollups_.size() + rollups.size() > kMaxPendingRollups;
+  if (merge) {
+    if (auto st = pending_rollups_.flush(*writer_); !st) return st.error();
+    if (auto st = rollups.flush(*writer_); !st) return st.error();
+    if (auto st = writer_->exec("UPDATE rollup_state SET through_id = (SELECT coalesce(max(id), 0) FROM spans), "
+                                "generation = generation + 1");
+        !st)
+      return st.error();
+  }
   if (auto st = tx.commit(); !st) return st.error();
+  {
+    std::lock_guard lock(rollups_mu_);
+    if (merge) {
+      pending_rollups_.clear();
+      ++rollup_generation_;
+      last_rollup_merge_ = now;
+    } else {
+      pending_rollups_.merge(rollups);
+    }
+  }
   if (wal_frames_ > kWalFramesBeforeReset) {
     wal_frames_ = 0;
     if (auto st = writer_->exec("PRAGMA wal_checkpoint(PASSIVE)"); !st) spdlog::warn("checkpoint: {}", st.error().message);
@@ -581,31 +631,63 @@ Result<std::vector<MetricsSeries>> SqliteSpanStore::metrics(int64_t project_id, 
   auto st = (*db)->prepare(
       "SELECT bucket, grp, requests, errors, input_tokens, output_tokens, cost_usd, latency FROM rollups "
       "WHERE project_id = ?1 AND level = ?2 AND dim = ?3 AND bucket >= ?4 AND bucket < ?5 AND llm >= ?6");
+  auto generation = (*db)->prepare("SELECT generation FROM rollup_state");
   if (!st) return st.error();
+  if (!generation) return generation.error();
   const int64_t from_s = q.from_us / 1000000 / level * level;
   const int64_t to_s = (q.to_us + 999999) / 1000000;
-  Stmt& s = **st;
-  s.bind(1, project_id).bind(2, level).bind(3, dim).bind(4, from_s).bind(5, to_s).bind(6, int64_t{q.kind ? 1 : 0});
+  const int64_t min_llm = q.kind ? 1 : 0;
   struct Acc {
     MetricsPoint p;
     LatencyHistogram latency;
   };
   std::map<std::string, std::map<Micros, Acc>> groups;
-  for (;;) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    const Micros at = std::max(q.from_us, s.i64(0) * 1000000);
+  const auto add = [&](int64_t bucket_s, const std::string& group, int64_t requests, int64_t errors,
+                       int64_t input_tokens, int64_t output_tokens, double cost_usd) -> Acc& {
+    const Micros at = std::max(q.from_us, bucket_s * 1000000);
     const Micros bucket = q.from_us + (at - q.from_us) / q.interval_us * q.interval_us;
-    Acc& a = groups[s.text(1)][bucket];
+    Acc& a = groups[group][bucket];
     a.p.bucket_us = bucket;
-    a.p.requests += s.i64(2);
-    a.p.errors += s.i64(3);
-    a.p.input_tokens += s.i64(4);
-    a.p.output_tokens += s.i64(5);
-    a.p.cost_usd += s.f64(6);
-    const std::string blob = s.text(7);
-    if (!a.latency.merge_encoded(blob)) return make_error(ErrorCode::internal, "a stored latency histogram is malformed");
+    a.p.requests += requests;
+    a.p.errors += errors;
+    a.p.input_tokens += input_tokens;
+    a.p.output_tokens += output_tokens;
+    a.p.cost_usd += cost_usd;
+    return a;
+  };
+  // The table's rows plus the writer's pending sums: both as of the same merge (generation),
+  // else a merge happened in between and the read starts over.
+  for (int attempt = 0;; ++attempt) {
+    groups.clear();
+    int64_t pending_generation = 0;
+    {
+      std::lock_guard lock(rollups_mu_);
+      pending_generation = rollup_generation_;
+      pending_rollups_.for_each(project_id, level, dim, from_s, to_s, min_llm,
+                                [&](int64_t bucket, const std::string& group, const RollupAccumulator::Sum& sum) {
+                                  add(bucket, group, sum.requests, sum.errors, sum.input_tokens, sum.output_tokens,
+                                      sum.cost_usd)
+                                      .latency.merge(sum.latency);
+                                });
+    }
+    Transaction tx(**db, false);
+    if (!tx.begin_status()) return tx.begin_status().error();
+    auto row = (*generation)->reset().step();
+    if (!row) return row.error();
+    const int64_t table_generation = *row ? (*generation)->i64(0) : 0;
+    (*generation)->reset();
+    if (table_generation != pending_generation && attempt < 10) continue;
+    Stmt& s = (*st)->reset();
+    s.bind(1, project_id).bind(2, level).bind(3, dim).bind(4, from_s).bind(5, to_s).bind(6, min_llm);
+    for (;;) {
+      auto r = s.step();
+      if (!r) return r.error();
+      if (!*r) break;
+      Acc& a = add(s.i64(0), s.text(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.f64(6));
+      if (!a.latency.merge_encoded(s.text(7)))
+        return make_error(ErrorCode::internal, "a stored latency histogram is malformed");
+    }
+    break;
   }
   std::vector<MetricsSeries> out;
   for (auto& [group, buckets] : groups) {

@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "storage/span_store.h"
+#include "storage/sqlite/rollup_accumulator.h"
 #include "storage/sqlite/sqlite_db.h"
 
 namespace stacklens::sqlite {
@@ -34,7 +36,8 @@ class SqliteSpanStore final : public SpanStore {
   SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes);
   Status check_free_space() const;
   Result<ReaderLease> reader();
-  Status rebuild_rollups_if_needed();
+  Status catch_up_rollups();
+  Status merge_rollups();
   void checkpoint_loop();
 
   std::string path_;
@@ -43,6 +46,12 @@ class SqliteSpanStore final : public SpanStore {
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;
   int wal_frames_ = 0;  // set by the writer connection's WAL hook after each commit
+  // Rollups of committed spans not merged into the rollups table yet. Changed by the writer
+  // thread only, under rollups_mu_; readers add them to what they read (see metrics()).
+  mutable std::mutex rollups_mu_;
+  RollupAccumulator pending_rollups_;
+  int64_t rollup_generation_ = 0;  // rollup_state.generation as of the last merge
+  std::chrono::steady_clock::time_point last_rollup_merge_ = std::chrono::steady_clock::now();
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;
