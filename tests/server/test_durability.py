@@ -39,6 +39,14 @@ def hammer(url: str, key: str, prefix: str, acked: List[str], stop: threading.Ev
                 acked.append(trace_id)
 
 
+def stored_spans(db: Path) -> int:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return int(con.execute("SELECT count(*) FROM spans").fetchone()[0])
+    finally:
+        con.close()
+
+
 def test_kill_minus_9_loses_no_acknowledged_span(tmp_path: Path) -> None:
     srv = StackLensServer(tmp_path / "data").start()
     key = srv.create_key("traces:write,traces:read")
@@ -69,6 +77,12 @@ def test_kill_minus_9_loses_no_acknowledged_span(tmp_path: Path) -> None:
                 ids = [s["spanId"] for s in spans]
                 assert sorted(ids) == sorted(f"span-{i}" for i in range(SPANS_PER_BATCH)), trace_id
                 assert spans[3]["llmSpan"]["promptContent"] == f"prompt {trace_id} 3"
+            # Metrics count every stored span once: rollups pending at a kill are summed again on start.
+            stored = stored_spans(tmp_path / "data" / "spans.db")
+            metrics = client.get("/api/v1/stacktrace/v1/metrics",
+                                 params={"from": "2024-06-01T00:00:00Z", "to": "2024-06-02T00:00:00Z",
+                                         "interval": 3600}).json()
+            assert sum(p["requests"] for series in metrics["series"] for p in series["points"]) == stored
     finally:
         assert srv.stop() == 0
     for db in ("spans.db", "meta.db"):
@@ -79,4 +93,7 @@ def test_kill_minus_9_loses_no_acknowledged_span(tmp_path: Path) -> None:
     dupes = con.execute("SELECT count(*) FROM (SELECT 1 FROM spans GROUP BY project_id, trace_id, span_id "
                         "HAVING count(*) > 1)").fetchone()[0]
     assert dupes == 0
+    # At a clean stop the pending rollups are merged into their table: it counts every span.
+    merged = con.execute("SELECT sum(requests) FROM rollups WHERE level = 3600 AND dim = 0").fetchone()[0]
+    assert merged == con.execute("SELECT count(*) FROM spans").fetchone()[0]
     con.close()
