@@ -83,19 +83,10 @@ void sql_histogram_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
-Status register_functions(Db& db) {
-  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
-  if (sqlite3_create_function(db.raw(), "sl_key", 1, flags, nullptr, sql_key, nullptr, nullptr) != SQLITE_OK ||
-      sqlite3_create_function(db.raw(), "sl_histogram_merge", 2, flags, nullptr, sql_histogram_merge, nullptr,
-                              nullptr) != SQLITE_OK)
-    return db.error("register functions");
-  return ok_status();
-}
-
 Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_kib) {
   auto db = Db::open(path);
   if (!db) return db.error();
-  if (auto st = register_functions(**db); !st) return st.error();
+  if (auto st = register_span_functions(**db); !st) return st.error();
   if (auto st = (*db)->exec(fmt::format("PRAGMA cache_size=-{}; PRAGMA temp_store=MEMORY;", cache_kib)); !st)
     return st.error();
   return db;
@@ -189,6 +180,16 @@ struct TraceGroup {
 };
 
 }  // namespace
+
+Status register_span_functions(Db& db) {
+  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+  if (sqlite3_create_function(db.raw(), "sl_key", 1, flags, nullptr, sql_key, nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_create_function(db.raw(), "sl_histogram_merge", 2, flags, nullptr, sql_histogram_merge, nullptr,
+                              nullptr) != SQLITE_OK)
+    return db.error("register functions");
+  return ok_status();
+}
+
 
 SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes)
     : path_(std::move(path)),

@@ -13,6 +13,9 @@
 
 namespace stacklens::sqlite {
 
+// The SQL functions spans.db's migrations and queries use (sl_key, sl_histogram_merge).
+Status register_span_functions(Db& db);
+
 // spans.db: one writer connection (the writer thread's), a pool of readers, and
 // a checkpointer thread that moves the WAL into the database file in the
 // background so that commits never wait for it.
