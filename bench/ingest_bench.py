@@ -27,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
+import httpx  # noqa: E402
 from stacklens_server import StackLensServer  # noqa: E402
 
 LOADGEN = REPO / "build" / "loadgen"
@@ -106,6 +107,8 @@ def main() -> int:
     threads = {k: v - threads0.get(k, 0.0) for k, v in thread_cpu(pid).items()}
     child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     loadgen_cpu = child1.ru_utime + child1.ru_stime - child0.ru_utime - child0.ru_stime
+    scrape = httpx.get(srv.url + "/metrics", timeout=10).text
+    commit = {m.group(1): float(m.group(2)) for m in re.finditer(r"^stacklens_commit_seconds_(sum|count) (\S+)$", scrape, re.M)}
     if perf:
         perf.send_signal(signal.SIGINT)
         perf.wait()
@@ -125,6 +128,11 @@ def main() -> int:
               f"per span), loadgen {loadgen_cpu:.1f} s ({loadgen_cpu / n * 1e6:.1f} µs per span)")
         print("server threads: " + ", ".join(f"{k} {v / w['duration']:.2f} cores ({v / n * 1e6:.1f} µs per span)"
                                              for k, v in sorted(threads.items(), key=lambda kv: -kv[1]) if v > 0.05))
+    if commit.get("count"):
+        stored = float(re.search(r"^stacklens_spans_stored_total (\S+)$", scrape, re.M).group(1))
+        print(f"commits: {commit['count']:.0f}, {stored / commit['count']:.0f} spans each, "
+              f"{commit['sum'] / commit['count'] * 1000:.1f} ms each, writer busy committing "
+              f"{commit['sum'] / w['duration'] * 100:.0f} % of the run")
     print(f"peak server RSS {peak[0]:.0f} MB (target < 256 MB)")
     if acked and int(acked.group(1)) > 0:
         print(f"data directory {disk / 1e6:.0f} MB, {disk / int(acked.group(1)):.0f} bytes per span")
