@@ -4,7 +4,8 @@
 // records the id of the key that sealed it, so keys can be rotated: new values use
 // the newest key, old values stay readable with theirs.
 //
-// Sealed layout: nonce(24) | AEAD( flag(1) | payload ), flag 0 = raw, 2 = zstd.
+// Sealed layout: nonce(24) | AEAD( flag(1) | payload ), flag 0 = raw, 3 = LZ4 (4-byte length, block),
+// 2 = zstd (written by earlier versions, still read).
 // The associated data binds a value to its place (project, trace, span, field).
 #include <filesystem>
 #include <map>

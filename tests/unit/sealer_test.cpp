@@ -3,6 +3,11 @@
 #include <filesystem>
 #include <sys/stat.h>
 
+#include <sodium.h>
+#include <zstd.h>
+
+#include <fstream>
+
 #include "crypto/sealer.h"
 
 using namespace stacklens;
@@ -64,4 +69,34 @@ TEST(Sealer, RefusesAKeyFileOthersCanRead) {
   auto again = Sealer::open_or_create(file);
   ASSERT_FALSE(again);
   EXPECT_NE(again.error().message.find("chmod 600"), std::string::npos);
+}
+
+// Text sealed by earlier versions (zstd-compressed bodies, format byte 2) stays readable.
+TEST(Sealer, OpensTextSealedWithZstd) {
+  const auto dir = fresh_dir("zstd");
+  const std::string key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, '\x11');
+  {
+    std::ofstream keys(dir / "keys");
+    keys << "1 " << std::string(2 * key.size(), '1') << "\n";
+  }
+  ::chmod((dir / "keys").c_str(), 0600);
+  auto sealer = Sealer::open_or_create(dir / "keys");
+  ASSERT_TRUE(sealer);
+  std::string plain;
+  for (int i = 0; i < 100; ++i) plain += "an older prompt, compressed with zstd ";
+  std::string body(1 + ZSTD_compressBound(plain.size()), '\2');
+  body.resize(1 + ZSTD_compress(body.data() + 1, body.size() - 1, plain.data(), plain.size(), 1));
+  const std::string context = "1|trace|span|prompt";
+  constexpr size_t kN = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  std::string sealed(kN + body.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  unsigned long long clen = 0;
+  auto* nonce = reinterpret_cast<unsigned char*>(sealed.data());
+  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + kN, &clen, reinterpret_cast<const unsigned char*>(body.data()),
+                                             body.size(), reinterpret_cast<const unsigned char*>(context.data()),
+                                             context.size(), nullptr, nonce,
+                                             reinterpret_cast<const unsigned char*>(key.data()));
+  sealed.resize(kN + clen);
+  auto opened = sealer->open(SealedText{sealed, 1}, context);
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(*opened, plain);
 }
