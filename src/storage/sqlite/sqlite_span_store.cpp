@@ -376,7 +376,7 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
   auto add_trace = writer_->prepare(
       "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
       "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
+      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) ON CONFLICT(project_id, trace_key) DO NOTHING");
   auto merge_trace = writer_->prepare(kMergeTrace);
   auto ins = writer_->prepare(fmt::format(
       "INSERT INTO spans(project_id, trace_key, span_key, trace_row, {}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
@@ -389,30 +389,29 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
   RollupAccumulator rollups;
   std::unordered_set<int64_t> seen;  // span keys of a new trace's group
   for (const TraceGroup& g : groups) {
-    Stmt& f = (*find)->reset().bind(1, g.project_id).bind(2, g.trace_key);
-    auto found = f.step();
-    if (!found) return found.error();
-    const std::optional<int64_t> existing = *found ? std::optional<int64_t>(f.i64(0)) : std::nullopt;
-    f.reset();
+    // First as a new trace (the common case, one index descent): every distinct span of the group
+    // is then new, so the trace's sums are known up front.
     TraceSum sum;
-    int64_t trace_row = 0;
-    if (!existing) {
-      // A new trace: every distinct span of the group is new, so its sums are known up front.
-      seen.clear();
-      for (size_t i = 0; i < g.spans.size(); ++i) {
-        const SpanRecord& r = *g.spans[i];
-        if (!seen.insert(r.encoded->span_key).second) continue;
-        sum.add(r.span, r.encoded->attributes, r.encoded->tags);
-      }
-      Stmt& a = (*add_trace)->reset();
-      a.bind(1, g.project_id).bind(2, g.trace_key).bind(3, sum.trace_id).bind(4, sum.name);
-      a.bind(5, static_cast<int64_t>(sum.has_root)).bind(6, sum.start_us).bind(7, sum.end_us).bind(8, sum.errors);
-      a.bind(9, sum.spans).bind(10, sum.input_tokens).bind(11, sum.output_tokens).bind(12, sum.total_tokens);
-      a.bind(13, sum.cost_usd).bind(14, sum.attributes).bind(15, sum.tags);
-      if (auto rs = a.run(); !rs) return rs.error();
-      trace_row = writer_->last_insert_rowid();
-    } else {
-      trace_row = *existing;
+    seen.clear();
+    for (const SpanRecord* r : g.spans)
+      if (seen.insert(r->encoded->span_key).second) sum.add(r->span, r->encoded->attributes, r->encoded->tags);
+    Stmt& a = (*add_trace)->reset();
+    a.bind(1, g.project_id).bind(2, g.trace_key).bind(3, sum.trace_id).bind(4, sum.name);
+    a.bind(5, static_cast<int64_t>(sum.has_root)).bind(6, sum.start_us).bind(7, sum.end_us).bind(8, sum.errors);
+    a.bind(9, sum.spans).bind(10, sum.input_tokens).bind(11, sum.output_tokens).bind(12, sum.total_tokens);
+    a.bind(13, sum.cost_usd).bind(14, sum.attributes).bind(15, sum.tags);
+    if (auto rs = a.run(); !rs) return rs.error();
+    const bool existing = writer_->changes() == 0;
+    int64_t trace_row = writer_->last_insert_rowid();
+    if (existing) {
+      // The trace has a row already: its sums grow by the spans that turn out to be new.
+      Stmt& f = (*find)->reset().bind(1, g.project_id).bind(2, g.trace_key);
+      auto found = f.step();
+      if (!found) return found.error();
+      if (!*found) return make_error(ErrorCode::internal, "a trace row vanished during a commit");
+      trace_row = f.i64(0);
+      f.reset();
+      sum = TraceSum{};
     }
     for (size_t i = 0; i < g.spans.size(); ++i) {
       const SpanRecord& r = *g.spans[i];
