@@ -19,12 +19,14 @@ void ingest_one(Services& s, http::Context& ctx, http::Respond respond) {
   if (!body) return s.metrics.add_rejected(1), respond(http::error_reply(body.error()));
   auto span = ingest::parse_wire_span(*body, who->project_id, s.settings.limits);
   if (!span) return s.metrics.add_rejected(1), respond(http::error_reply(span.error()));
-  bj::object ok{{"accepted", 1}, {"traceId", span->trace_id}, {"spanId", span->span_id}};
+  // The answer is rendered here, so that the writer thread only hands it over after the commit.
+  auto ok = std::make_shared<http::Reply>(
+      http::json_reply(200, bj::object{{"accepted", 1}, {"traceId", span->trace_id}, {"spanId", span->span_id}}));
   std::vector<Span> spans;
   spans.push_back(std::move(*span));
   auto shared = std::make_shared<http::Respond>(std::move(respond));
-  auto st = s.writer.submit(std::move(spans), [shared, ok = std::move(ok)](Status committed) {
-    (*shared)(committed ? http::json_reply(200, ok) : http::error_reply(committed.error()));
+  auto st = s.writer.submit(std::move(spans), [shared, ok](Status committed) {
+    (*shared)(committed ? std::move(*ok) : http::error_reply(committed.error()));
   });
   if (!st) (*shared)(http::error_reply(st.error()));
 }
@@ -62,10 +64,11 @@ void ingest_batch(Services& s, http::Context& ctx, http::Respond respond) {
   s.metrics.add_rejected(rejected);
   const int64_t accepted = static_cast<int64_t>(spans.size());
   auto shared = std::make_shared<http::Respond>(std::move(respond));
-  auto reply = std::make_shared<bj::object>(
-      bj::object{{"accepted", accepted}, {"rejected", rejected}, {"results", std::move(results)}});
-  auto st = s.writer.submit(std::move(spans), [shared, reply](Status committed) {
-    (*shared)(committed ? http::json_reply(200, *reply) : http::error_reply(committed.error()));
+  // Rendered (and the results freed) here rather than on the writer thread after the commit.
+  auto ok = std::make_shared<http::Reply>(
+      http::json_reply(200, bj::object{{"accepted", accepted}, {"rejected", rejected}, {"results", std::move(results)}}));
+  auto st = s.writer.submit(std::move(spans), [shared, ok](Status committed) {
+    (*shared)(committed ? std::move(*ok) : http::error_reply(committed.error()));
   });
   if (!st) (*shared)(http::error_reply(st.error()));
 }
