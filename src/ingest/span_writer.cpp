@@ -1,6 +1,4 @@
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "ingest/span_writer.h"
 
@@ -72,7 +70,6 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
 
 void SpanWriter::run() {
   pthread_setname_np(pthread_self(), "sl-writer");
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), -5);
   std::vector<Pending> batch;
   std::vector<SpanRecord> records;
   for (;;) {

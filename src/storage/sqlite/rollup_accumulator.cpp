@@ -23,19 +23,6 @@ void RollupAccumulator::add(const Span& s) {
   }
 }
 
-void RollupAccumulator::Sum::merge(const Sum& o) {
-  requests += o.requests;
-  errors += o.errors;
-  input_tokens += o.input_tokens;
-  output_tokens += o.output_tokens;
-  cost_usd += o.cost_usd;
-  latency.merge(o.latency);
-}
-
-void RollupAccumulator::merge(const RollupAccumulator& other) {
-  for (const auto& [key, sum] : other.sums_) sums_[key].merge(sum);
-}
-
 Status RollupAccumulator::flush(Db& db) const {
   auto st = db.prepare(
       "INSERT INTO rollups(project_id, level, dim, bucket, grp, llm, requests, errors, input_tokens, output_tokens, "

@@ -23,11 +23,9 @@ class RollupAccumulator {
     int64_t requests = 0, errors = 0, input_tokens = 0, output_tokens = 0;
     double cost_usd = 0;
     LatencyHistogram latency;
-    void merge(const Sum& other);
   };
 
   void add(const Span& span);
-  void merge(const RollupAccumulator& other);
   Status flush(Db& db) const;  // merges into the rollups table, inside the caller's transaction
   bool empty() const { return sums_.empty(); }
   size_t size() const { return sums_.size(); }

@@ -386,7 +386,8 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
   for (auto* st : {&find, &add_trace, &merge_trace, &ins})
     if (!*st) return st->error();
   WriteOutcome out;
-  RollupAccumulator rollups;
+  std::vector<const Span*> inserted;  // this commit's new spans, for the rollups
+  inserted.reserve(all.size());
   std::unordered_set<int64_t> seen;  // span keys of a new trace's group
   for (const TraceGroup& g : groups) {
     // First as a new trace (the common case, one index descent): every distinct span of the group
@@ -437,7 +438,7 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
       }
       out.inserted++;
       if (existing) sum.add(s, e.attributes, e.tags);
-      rollups.add(s);
+      inserted.push_back(&s);
     }
     if (existing && sum.spans > 0) {
       Stmt& m = (*merge_trace)->reset();
@@ -452,9 +453,10 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
   // then they are pending in memory (readers add them); after a crash catch_up_rollups() sums
   // the spans above through_id again.
   const auto now = std::chrono::steady_clock::now();
-  const bool merge = now - last_rollup_merge_ >= kRollupMergeEvery ||
-                     pending_rollups_.size() + rollups.size() > kMaxPendingRollups;
+  const bool merge = now - last_rollup_merge_ >= kRollupMergeEvery || pending_rollups_.size() > kMaxPendingRollups;
   if (merge) {
+    RollupAccumulator rollups;
+    for (const Span* s : inserted) rollups.add(*s);
     if (auto st = pending_rollups_.flush(*writer_); !st) return st.error();
     if (auto st = rollups.flush(*writer_); !st) return st.error();
     if (auto st = writer_->exec("UPDATE rollup_state SET through_id = (SELECT coalesce(max(id), 0) FROM spans), "
@@ -470,7 +472,7 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
       ++rollup_generation_;
       last_rollup_merge_ = now;
     } else {
-      pending_rollups_.merge(rollups);
+      for (const Span* s : inserted) pending_rollups_.add(*s);
     }
   }
   if (wal_frames_ > kWalFramesBeforeReset) {
