@@ -179,6 +179,25 @@ struct TraceGroup {
   std::vector<const SpanRecord*> spans;
 };
 
+// Groups a commit's (prepared) records by trace: one write of the trace's row per trace and commit.
+std::vector<TraceGroup> group_by_trace(const std::vector<const SpanRecord*>& records) {
+  std::vector<TraceGroup> groups;
+  std::unordered_map<int64_t, std::vector<size_t>> by_key;  // trace_key -> groups (one per project)
+  for (const SpanRecord* r : records) {
+    const int64_t key = r->encoded->trace_key;
+    auto& candidates = by_key[key];
+    auto it = std::find_if(candidates.begin(), candidates.end(),
+                           [&](size_t g) { return groups[g].project_id == r->span.project_id; });
+    if (it == candidates.end()) {
+      candidates.push_back(groups.size());
+      groups.push_back(TraceGroup{r->span.project_id, key, {}});
+      it = candidates.end() - 1;
+    }
+    groups[*it].spans.push_back(r);
+  }
+  return groups;
+}
+
 }  // namespace
 
 Status register_span_functions(Db& db) {
@@ -341,6 +360,7 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
   if (auto st = check_free_space(); !st) return st.error();
   // Records that did not come through prepare() (tests, tools) are encoded here.
   std::vector<SpanRecord> unprepared;
+  unprepared.reserve(records.size());
   std::vector<const SpanRecord*> all;
   all.reserve(records.size());
   for (const auto& r : records) {
@@ -352,24 +372,7 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
     prepare(unprepared.back());
   }
   for (const auto& r : unprepared) all.push_back(&r);
-  // Group by trace: one lookup of the trace's row and one trace write per trace and commit.
-  std::vector<TraceGroup> groups;
-  {
-    std::unordered_map<int64_t, std::vector<size_t>> by_key;  // trace_key -> groups (one per project)
-    for (const SpanRecord* rp : all) {
-      const SpanRecord& r = *rp;
-      const int64_t key = r.encoded->trace_key;
-      auto& candidates = by_key[key];
-      auto it = std::find_if(candidates.begin(), candidates.end(),
-                             [&](size_t g) { return groups[g].project_id == r.span.project_id; });
-      if (it == candidates.end()) {
-        candidates.push_back(groups.size());
-        groups.push_back(TraceGroup{r.span.project_id, key, {}});
-        it = candidates.end() - 1;
-      }
-      groups[*it].spans.push_back(&r);
-    }
-  }
+  const std::vector<TraceGroup> groups = group_by_trace(all);
   Transaction tx(*writer_);
   if (!tx.begin_status()) return tx.begin_status().error();
   auto find = writer_->prepare("SELECT id FROM traces WHERE project_id = ?1 AND trace_key = ?2");
