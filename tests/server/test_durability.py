@@ -93,6 +93,9 @@ def test_kill_minus_9_loses_no_acknowledged_span(tmp_path: Path) -> None:
     dupes = con.execute("SELECT count(*) FROM (SELECT 1 FROM spans GROUP BY project_id, trace_id, span_id "
                         "HAVING count(*) > 1)").fetchone()[0]
     assert dupes == 0
+    split = con.execute("SELECT count(*) FROM (SELECT 1 FROM traces GROUP BY project_id, trace_id "
+                        "HAVING count(*) > 1)").fetchone()[0]
+    assert split == 0, "a trace has more than one row"
     # At a clean stop the pending rollups are merged into their table: it counts every span.
     merged = con.execute("SELECT sum(requests) FROM rollups WHERE level = 3600 AND dim = 0").fetchone()[0]
     assert merged == con.execute("SELECT count(*) FROM spans").fetchone()[0]

@@ -113,3 +113,55 @@ TEST(SqliteSpanStore, CountsPendingRollupsOnceAndMergesThemOnClose) {
   EXPECT_EQ(requests(**store), 50);
   std::filesystem::remove_all(dir);
 }
+
+// Recent traces are merged into trace_keys in slices; before, during and after a merge (and
+// after reopening) a trace is found, its spans are deduplicated, and it keeps a single row.
+TEST(SqliteSpanStore, FindsTracesBeforeDuringAndAfterMerges) {
+  const auto dir = fresh_dir("identities");
+  const std::string path = (dir / "spans.db").string();
+  const TraceIdentities::Tuning tiny{10, 4};  // a merge starts at 10 recent traces, 4 entries per commit
+  const auto check_all = [](SqliteSpanStore& store, int traces, int spans_each) {
+    for (int i = 0; i < traces; ++i) {
+      auto t = store.get_trace(1, fmt::format("t{}", i));
+      ASSERT_TRUE(t && *t) << i;
+      EXPECT_EQ((*t)->spans.size(), static_cast<size_t>(spans_each)) << i;
+    }
+    TraceFilter f;
+    f.limit = 1000;
+    auto page = store.list_traces(1, f);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->traces.size(), static_cast<size_t>(traces)) << "one row per trace";
+  };
+  {
+    auto store = SqliteSpanStore::open(path, 0, tiny);
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE((*store)->write({record(fmt::format("t{}", i), "a", 1000000)}));
+    check_all(**store, 40, 1);
+    // Every trace again: the old span is a duplicate, a second one joins the same row.
+    for (int i = 0; i < 40; ++i) {
+      auto out = (*store)->write({record(fmt::format("t{}", i), "a", 1000000), record(fmt::format("t{}", i), "b", 1000000)});
+      ASSERT_TRUE(out);
+      EXPECT_EQ(out->inserted, 1) << i;
+      EXPECT_EQ(out->duplicates, 1) << i;
+    }
+    check_all(**store, 40, 2);
+  }
+  {
+    auto db = Db::open(path, true);
+    ASSERT_TRUE(db);
+    auto st = (*db)->prepare("SELECT count(*) FROM trace_keys");
+    ASSERT_TRUE(st);
+    ASSERT_TRUE((*st)->step());
+    EXPECT_GE((*st)->i64(0), 30) << "most traces were merged into trace_keys";
+  }
+  auto store = SqliteSpanStore::open(path, 0, tiny);
+  ASSERT_TRUE(store);
+  check_all(**store, 40, 2);
+  auto out = (*store)->write({record("t7", "b", 1000000), record("t7", "c", 1000000)});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->inserted, 1);
+  auto t7 = (*store)->get_trace(1, "t7");
+  ASSERT_TRUE(t7 && *t7);
+  EXPECT_EQ((*t7)->spans.size(), 3u);
+  std::filesystem::remove_all(dir);
+}

@@ -160,6 +160,21 @@ ALTER TABLE rollup_state ADD COLUMN through_id INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE rollup_state ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
 UPDATE rollup_state SET through_id = CASE WHEN rebuilt = 1 THEN (SELECT coalesce(max(id), 0) FROM spans) ELSE 0 END;
 )sql",
+    // 7: a trace's row is found through trace_keys, filled in sorted slices from the traces
+    // kept in memory since (see trace_identities.h), instead of a unique index on traces that
+    // every new trace wrote at a random page. keyed_through: every trace row up to it is in
+    // trace_keys.
+    R"sql(
+CREATE TABLE trace_keys(
+  project_id INTEGER NOT NULL,
+  trace_key INTEGER NOT NULL,
+  trace_row INTEGER NOT NULL,
+  PRIMARY KEY(project_id, trace_key)) WITHOUT ROWID;
+INSERT INTO trace_keys SELECT project_id, trace_key, id FROM traces;
+DROP INDEX trace_identity;
+CREATE TABLE ingest_state(keyed_through INTEGER NOT NULL);
+INSERT INTO ingest_state SELECT coalesce(max(id), 0) FROM traces;
+)sql",
 };
 
 }  // namespace stacklens::sqlite

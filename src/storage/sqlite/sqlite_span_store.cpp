@@ -210,10 +210,12 @@ Status register_span_functions(Db& db) {
 }
 
 
-SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes)
+SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes,
+                                 TraceIdentities::Tuning tuning)
     : path_(std::move(path)),
       reserve_bytes_(reserve_bytes),
       writer_(std::move(writer)),
+      identities_(tuning),
       checkpointer_([this] { checkpoint_loop(); }) {
   sqlite3_wal_hook(
       writer_->raw(),
@@ -234,13 +236,15 @@ SqliteSpanStore::~SqliteSpanStore() {
   if (checkpointer_.joinable()) checkpointer_.join();
 }
 
-Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string& path, uint64_t reserve_bytes) {
+Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string& path, uint64_t reserve_bytes,
+                                                              TraceIdentities::Tuning tuning) {
   auto db = open_connection(path, 64 * 1024);
   if (!db) return db.error();
   if (auto st = migrate(**db, kSpanMigrations); !st) return st.error();
   // Checkpoints run on their own thread (checkpoint_loop), never inside a commit.
   if (auto st = (*db)->exec("PRAGMA wal_autocheckpoint=0"); !st) return st.error();
-  std::unique_ptr<SqliteSpanStore> store(new SqliteSpanStore(path, std::move(*db), reserve_bytes));
+  std::unique_ptr<SqliteSpanStore> store(new SqliteSpanStore(path, std::move(*db), reserve_bytes, tuning));
+  if (auto st = store->identities_.load(*store->writer_); !st) return st.error();
   if (auto st = store->catch_up_rollups(); !st) return st.error();
   return store;
 }
@@ -375,47 +379,42 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
   const std::vector<TraceGroup> groups = group_by_trace(all);
   Transaction tx(*writer_);
   if (!tx.begin_status()) return tx.begin_status().error();
-  auto find = writer_->prepare("SELECT id FROM traces WHERE project_id = ?1 AND trace_key = ?2");
   auto add_trace = writer_->prepare(
       "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
       "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) ON CONFLICT(project_id, trace_key) DO NOTHING");
+      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
   auto merge_trace = writer_->prepare(kMergeTrace);
   auto ins = writer_->prepare(fmt::format(
       "INSERT INTO spans(project_id, trace_key, span_key, trace_row, {}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
       "?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29) "
       "ON CONFLICT(trace_row, span_key) DO NOTHING",
       kSpanColumns));
-  for (auto* st : {&find, &add_trace, &merge_trace, &ins})
+  for (auto* st : {&add_trace, &merge_trace, &ins})
     if (!*st) return st->error();
   WriteOutcome out;
   std::vector<const Span*> inserted;  // this commit's new spans, for the rollups
   inserted.reserve(all.size());
   std::unordered_set<int64_t> seen;  // span keys of a new trace's group
+  std::vector<TraceIdentities::Entry> added;  // this commit's new traces
   for (const TraceGroup& g : groups) {
-    // First as a new trace (the common case, one index descent): every distinct span of the group
-    // is then new, so the trace's sums are known up front.
+    auto found = identities_.find(*writer_, g.project_id, g.trace_key);
+    if (!found) return found.error();
+    const bool existing = found->has_value();
     TraceSum sum;
-    seen.clear();
-    for (const SpanRecord* r : g.spans)
-      if (seen.insert(r->encoded->span_key).second) sum.add(r->span, r->encoded->attributes, r->encoded->tags);
-    Stmt& a = (*add_trace)->reset();
-    a.bind(1, g.project_id).bind(2, g.trace_key).bind(3, sum.trace_id).bind(4, sum.name);
-    a.bind(5, static_cast<int64_t>(sum.has_root)).bind(6, sum.start_us).bind(7, sum.end_us).bind(8, sum.errors);
-    a.bind(9, sum.spans).bind(10, sum.input_tokens).bind(11, sum.output_tokens).bind(12, sum.total_tokens);
-    a.bind(13, sum.cost_usd).bind(14, sum.attributes).bind(15, sum.tags);
-    if (auto rs = a.run(); !rs) return rs.error();
-    const bool existing = writer_->changes() == 0;
-    int64_t trace_row = writer_->last_insert_rowid();
-    if (existing) {
-      // The trace has a row already: its sums grow by the spans that turn out to be new.
-      Stmt& f = (*find)->reset().bind(1, g.project_id).bind(2, g.trace_key);
-      auto found = f.step();
-      if (!found) return found.error();
-      if (!*found) return make_error(ErrorCode::internal, "a trace row vanished during a commit");
-      trace_row = f.i64(0);
-      f.reset();
-      sum = TraceSum{};
+    int64_t trace_row = existing ? **found : 0;
+    if (!existing) {
+      // A new trace: every distinct span of the group is new, so its sums are known up front.
+      seen.clear();
+      for (const SpanRecord* r : g.spans)
+        if (seen.insert(r->encoded->span_key).second) sum.add(r->span, r->encoded->attributes, r->encoded->tags);
+      Stmt& a = (*add_trace)->reset();
+      a.bind(1, g.project_id).bind(2, g.trace_key).bind(3, sum.trace_id).bind(4, sum.name);
+      a.bind(5, static_cast<int64_t>(sum.has_root)).bind(6, sum.start_us).bind(7, sum.end_us).bind(8, sum.errors);
+      a.bind(9, sum.spans).bind(10, sum.input_tokens).bind(11, sum.output_tokens).bind(12, sum.total_tokens);
+      a.bind(13, sum.cost_usd).bind(14, sum.attributes).bind(15, sum.tags);
+      if (auto rs = a.run(); !rs) return rs.error();
+      trace_row = writer_->last_insert_rowid();
+      added.push_back(TraceIdentities::Entry{g.project_id, g.trace_key, trace_row});
     }
     for (size_t i = 0; i < g.spans.size(); ++i) {
       const SpanRecord& r = *g.spans[i];
@@ -467,7 +466,10 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
         !st)
       return st.error();
   }
+  auto merged_to = identities_.merge_step(*writer_);
+  if (!merged_to) return merged_to.error();
   if (auto st = tx.commit(); !st) return st.error();
+  identities_.committed(added, *merged_to);
   {
     std::lock_guard lock(rollups_mu_);
     if (merge) {
@@ -575,15 +577,32 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
   return page;
 }
 
+// The row of a trace: recent traces are in memory, looked at before trace_keys (see trace_identities.h).
+Result<std::optional<int64_t>> SqliteSpanStore::trace_row(Db& db, int64_t project_id, const std::string& trace_id) const {
+  const int64_t key = id_key(trace_id);
+  if (auto recent = identities_.find_recent(project_id, key)) return recent;
+  auto st = db.prepare("SELECT trace_row FROM trace_keys WHERE project_id = ?1 AND trace_key = ?2");
+  if (!st) return st.error();
+  Stmt& s = (*st)->reset().bind(1, project_id).bind(2, key);
+  auto found = s.step();
+  if (!found) return found.error();
+  std::optional<int64_t> out;
+  if (*found) out = s.i64(0);
+  s.reset();
+  return out;
+}
+
 Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id, const std::string& trace_id) {
   auto db = reader();
   if (!db) return db.error();
+  auto row = trace_row(**db, project_id, trace_id);
+  if (!row) return row.error();
+  if (!*row) return std::optional<TraceDetail>{};
   auto st = (*db)->prepare(fmt::format(
-      "SELECT {} FROM spans INDEXED BY span_in_trace WHERE trace_row = "
-      "(SELECT id FROM traces WHERE project_id = ?1 AND trace_key = ?2 AND trace_id = ?3) ORDER BY start_us, id",
+      "SELECT {} FROM spans INDEXED BY span_in_trace WHERE trace_row = ?1 AND trace_id = ?2 ORDER BY start_us, id",
       kSpanColumns));
   if (!st) return st.error();
-  (*st)->bind(1, project_id).bind(2, id_key(trace_id)).bind(3, trace_id);
+  (*st)->bind(1, **row).bind(2, trace_id);
   TraceDetail d;
   for (;;) {
     auto row = (*st)->step();

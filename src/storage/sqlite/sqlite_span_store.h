@@ -9,6 +9,7 @@
 
 #include "storage/span_store.h"
 #include "storage/sqlite/rollup_accumulator.h"
+#include "storage/sqlite/trace_identities.h"
 #include "storage/sqlite/sqlite_db.h"
 
 namespace stacklens::sqlite {
@@ -23,7 +24,8 @@ class SqliteSpanStore final : public SpanStore {
  public:
   // Writes are refused (storage_full) while the file system holds less than `reserve_bytes`
   // free, so SQLite never meets a full disk half-way through a commit or a checkpoint.
-  static Result<std::unique_ptr<SqliteSpanStore>> open(const std::string& path, uint64_t reserve_bytes);
+  static Result<std::unique_ptr<SqliteSpanStore>> open(const std::string& path, uint64_t reserve_bytes,
+                                                       TraceIdentities::Tuning tuning = {});
   ~SqliteSpanStore() override;
 
   void prepare(SpanRecord& record) const override;
@@ -36,7 +38,8 @@ class SqliteSpanStore final : public SpanStore {
 
  private:
   class ReaderLease;
-  SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes);
+  SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes, TraceIdentities::Tuning tuning);
+  Result<std::optional<int64_t>> trace_row(Db& db, int64_t project_id, const std::string& trace_id) const;
   Status check_free_space() const;
   Result<ReaderLease> reader();
   Status catch_up_rollups();
@@ -48,6 +51,7 @@ class SqliteSpanStore final : public SpanStore {
   std::unique_ptr<Db> writer_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;
+  TraceIdentities identities_;
   int wal_frames_ = 0;  // set by the writer connection's WAL hook after each commit
   // Rollups of committed spans not merged into the rollups table yet. Changed by the writer
   // thread only, under rollups_mu_; readers add them to what they read (see metrics()).

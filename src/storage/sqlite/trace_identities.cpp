@@ -1,0 +1,105 @@
+#include "storage/sqlite/trace_identities.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <mutex>
+#include <tuple>
+
+namespace stacklens::sqlite {
+
+Status TraceIdentities::load(Db& db) {
+  auto through = db.prepare("SELECT keyed_through FROM ingest_state");
+  if (!through) return through.error();
+  auto row = (*through)->step();
+  if (!row) return row.error();
+  const int64_t keyed_through = *row ? (*through)->i64(0) : 0;
+  (*through)->reset();
+  auto scan = db.prepare("SELECT project_id, trace_key, id FROM traces WHERE id > ?1");
+  if (!scan) return scan.error();
+  Stmt& s = (*scan)->reset().bind(1, keyed_through);
+  std::unique_lock lock(mu_);
+  recent_.clear();
+  merging_.clear();
+  merged_ = 0;
+  for (;;) {
+    auto r = s.step();
+    if (!r) return r.error();
+    if (!*r) break;
+    recent_[{s.i64(0), s.i64(1)}] = s.i64(2);
+  }
+  if (!recent_.empty()) spdlog::info("{} recent traces are not merged into trace_keys yet", recent_.size());
+  return ok_status();
+}
+
+Result<std::optional<int64_t>> TraceIdentities::find(Db& db, int64_t project_id, int64_t trace_key) {
+  // The writer is the only thread that changes recent_, so it reads it without the lock.
+  if (auto it = recent_.find({project_id, trace_key}); it != recent_.end()) return std::optional<int64_t>(it->second);
+  auto st = db.prepare("SELECT trace_row FROM trace_keys WHERE project_id = ?1 AND trace_key = ?2");
+  if (!st) return st.error();
+  Stmt& s = (*st)->reset().bind(1, project_id).bind(2, trace_key);
+  auto row = s.step();
+  if (!row) return row.error();
+  std::optional<int64_t> out;
+  if (*row) out = s.i64(0);
+  s.reset();
+  return out;
+}
+
+Result<size_t> TraceIdentities::merge_step(Db& db) {
+  if (merging_.empty()) {
+    if (recent_.size() < tuning_.merge_at) return size_t{0};
+    merging_.reserve(recent_.size());
+    merging_through_ = 0;
+    for (const auto& [key, row] : recent_) {
+      merging_.push_back(Entry{key.first, key.second, row});
+      merging_through_ = std::max(merging_through_, row);
+    }
+    std::sort(merging_.begin(), merging_.end(), [](const Entry& a, const Entry& b) {
+      return std::tie(a.project_id, a.trace_key) < std::tie(b.project_id, b.trace_key);
+    });
+    merged_ = 0;
+  }
+  const size_t end = std::min(merging_.size(), merged_ + tuning_.slice);
+  auto ins = db.prepare(
+      "INSERT INTO trace_keys(project_id, trace_key, trace_row) VALUES(?1, ?2, ?3) "
+      "ON CONFLICT(project_id, trace_key) DO NOTHING");
+  if (!ins) return ins.error();
+  for (size_t i = merged_; i < end; ++i) {
+    const Entry& e = merging_[i];
+    if (auto st = (*ins)->reset().bind(1, e.project_id).bind(2, e.trace_key).bind(3, e.trace_row).run(); !st)
+      return st.error();
+  }
+  if (end == merging_.size()) {
+    auto mark = db.prepare("UPDATE ingest_state SET keyed_through = max(keyed_through, ?1)");
+    if (!mark) return mark.error();
+    if (auto st = (*mark)->reset().bind(1, merging_through_).run(); !st) return st.error();
+  }
+  return end;
+}
+
+void TraceIdentities::committed(const std::vector<Entry>& added, size_t merged_to) {
+  std::unique_lock lock(mu_);
+  for (const Entry& e : added) recent_[{e.project_id, e.trace_key}] = e.trace_row;
+  if (merging_.empty() || merged_to <= merged_) return;
+  for (size_t i = merged_; i < merged_to; ++i) recent_.erase({merging_[i].project_id, merging_[i].trace_key});
+  merged_ = merged_to;
+  if (merged_ == merging_.size()) {
+    merging_.clear();
+    merging_.shrink_to_fit();
+    merged_ = 0;
+  }
+}
+
+std::optional<int64_t> TraceIdentities::find_recent(int64_t project_id, int64_t trace_key) const {
+  std::shared_lock lock(mu_);
+  if (auto it = recent_.find({project_id, trace_key}); it != recent_.end()) return it->second;
+  return std::nullopt;
+}
+
+size_t TraceIdentities::recent_count() const {
+  std::shared_lock lock(mu_);
+  return recent_.size();
+}
+
+}  // namespace stacklens::sqlite

@@ -1,0 +1,66 @@
+#pragma once
+// Which row of `traces` holds a trace, found by (project, 64-bit key of the trace id).
+//
+// A B-tree keyed by random ids takes each new entry on a page of its own, and a
+// commit writes every page it touched to the WAL: with one new trace per span or
+// two, that was most of the bytes ingest wrote once the store held millions of
+// traces. So recent traces are kept in memory, and merged into the trace_keys
+// table in sorted slices (a page then takes many entries per write), a slice
+// at a time inside the writer's own transactions.
+//
+// Every trace row above ingest_state.keyed_through is in memory or in trace_keys
+// (or both, after a crash during a merge); load() restores the memory part from
+// `traces` on start. Entries leave memory only after their slice committed, so a
+// reader that looks in memory first and in trace_keys second always finds a
+// committed trace.
+#include <cstdint>
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.h"
+#include "storage/sqlite/sqlite_db.h"
+
+namespace stacklens::sqlite {
+
+class TraceIdentities {
+ public:
+  struct Tuning {
+    size_t merge_at = 200000;  // traces in memory that start a merge (about 50 bytes each)
+    size_t slice = 20000;      // entries merged per commit
+  };
+  struct Entry {
+    int64_t project_id = 0, trace_key = 0, trace_row = 0;
+  };
+
+  explicit TraceIdentities(Tuning tuning) : tuning_(tuning) {}
+
+  // Writer thread only.
+  Status load(Db& db);
+  Result<std::optional<int64_t>> find(Db& db, int64_t project_id, int64_t trace_key);
+  // Inside the writer's transaction: merges the next slice when a merge is due, and returns
+  // where that slice ends (pass it to committed()).
+  Result<size_t> merge_step(Db& db);
+  // After that transaction committed: its new traces join memory, the merged slice leaves it.
+  void committed(const std::vector<Entry>& added, size_t merged_to);
+
+  // Any thread: a trace added since its slice was merged (nullopt: look in trace_keys).
+  std::optional<int64_t> find_recent(int64_t project_id, int64_t trace_key) const;
+  size_t recent_count() const;
+
+ private:
+  struct KeyHash {
+    size_t operator()(const std::pair<int64_t, int64_t>& k) const {
+      return static_cast<size_t>(k.second) ^ (static_cast<size_t>(k.first) * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  Tuning tuning_;
+  mutable std::shared_mutex mu_;  // writes come from the writer thread only
+  std::unordered_map<std::pair<int64_t, int64_t>, int64_t, KeyHash> recent_;
+  std::vector<Entry> merging_;  // sorted snapshot of recent_ being merged
+  size_t merged_ = 0;           // merging_[0, merged_) are in trace_keys
+  int64_t merging_through_ = 0; // largest trace row of the snapshot
+};
+
+}  // namespace stacklens::sqlite
