@@ -27,8 +27,8 @@ namespace stacklens::sqlite {
 class TraceIdentities {
  public:
   struct Tuning {
-    size_t merge_at = 200000;  // traces in memory that start a merge (about 50 bytes each)
-    size_t slice = 20000;      // entries merged per commit
+    size_t merge_at = 100000;  // traces in memory that start a merge (about 60 bytes each)
+    size_t slice = 10000;      // entries merged per commit
   };
   struct Entry {
     int64_t project_id = 0, trace_key = 0, trace_row = 0;
