@@ -46,6 +46,13 @@ class Stmt {
   Stmt& bind(int i, std::string_view v);
   Stmt& bind_blob(int i, std::string_view v);
   Stmt& bind_null(int i);
+  // Bind without a copy (the ingest hot path): `v` must outlive the statement's run; the
+  // binding is dropped by the next reset(). Temporaries are refused at compile time.
+  Stmt& bind_ref(int i, const std::string& v);
+  Stmt& bind_ref(int i, const std::optional<std::string>& v) { return v ? bind_ref(i, *v) : bind_null(i); }
+  Stmt& bind_blob_ref(int i, const std::string& v);
+  Stmt& bind_ref(int i, std::string&&) = delete;
+  Stmt& bind_blob_ref(int i, std::string&&) = delete;
   template <typename T>
   Stmt& bind(int i, const std::optional<T>& v) {
     return v ? bind(i, *v) : bind_null(i);

@@ -408,10 +408,10 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
       for (const SpanRecord* r : g.spans)
         if (seen.insert(r->encoded->span_key).second) sum.add(r->span, r->encoded->attributes, r->encoded->tags);
       Stmt& a = (*add_trace)->reset();
-      a.bind(1, g.project_id).bind(2, g.trace_key).bind(3, sum.trace_id).bind(4, sum.name);
+      a.bind(1, g.project_id).bind(2, g.trace_key).bind_ref(3, sum.trace_id).bind_ref(4, sum.name);
       a.bind(5, static_cast<int64_t>(sum.has_root)).bind(6, sum.start_us).bind(7, sum.end_us).bind(8, sum.errors);
       a.bind(9, sum.spans).bind(10, sum.input_tokens).bind(11, sum.output_tokens).bind(12, sum.total_tokens);
-      a.bind(13, sum.cost_usd).bind(14, sum.attributes).bind(15, sum.tags);
+      a.bind(13, sum.cost_usd).bind_ref(14, sum.attributes).bind_ref(15, sum.tags);
       if (auto rs = a.run(); !rs) return rs.error();
       trace_row = writer_->last_insert_rowid();
       added.push_back(TraceIdentities::Entry{g.project_id, g.trace_key, trace_row});
@@ -422,17 +422,18 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
       const SpanRecord::Encoded& e = *r.encoded;
       Stmt& st = (*ins)->reset();
       st.bind(1, s.project_id).bind(2, g.trace_key).bind(3, e.span_key).bind(4, trace_row);
-      st.bind(5, s.trace_id).bind(6, s.span_id).bind(7, s.parent_span_id).bind(8, s.name).bind(9, s.kind);
-      st.bind(10, s.status).bind(11, s.start_us).bind(12, s.end_us);
+      // The records outlive the run, so nothing is copied into SQLite's own memory first.
+      st.bind_ref(5, s.trace_id).bind_ref(6, s.span_id).bind_ref(7, s.parent_span_id).bind_ref(8, s.name);
+      st.bind_ref(9, s.kind).bind_ref(10, s.status).bind(11, s.start_us).bind(12, s.end_us);
       if (s.llm) {
         const LlmData& l = *s.llm;
-        st.bind(13, l.model).bind(14, l.provider).bind(15, l.input_tokens).bind(16, l.output_tokens);
+        st.bind_ref(13, l.model).bind_ref(14, l.provider).bind(15, l.input_tokens).bind(16, l.output_tokens);
         st.bind(17, l.total_tokens).bind(18, l.cost_usd).bind(19, l.temperature).bind(20, l.max_tokens);
-        st.bind(21, static_cast<int64_t>(l.is_streaming)).bind(22, l.finish_reason);
+        st.bind(21, static_cast<int64_t>(l.is_streaming)).bind_ref(22, l.finish_reason);
       }
-      if (r.prompt) st.bind_blob(23, r.prompt->bytes).bind(24, r.prompt->key_id);
-      if (r.completion) st.bind_blob(25, r.completion->bytes).bind(26, r.completion->key_id);
-      st.bind(27, e.attributes).bind(28, e.tags).bind(29, e.events);
+      if (r.prompt) st.bind_blob_ref(23, r.prompt->bytes).bind(24, r.prompt->key_id);
+      if (r.completion) st.bind_blob_ref(25, r.completion->bytes).bind(26, r.completion->key_id);
+      st.bind_ref(27, e.attributes).bind_ref(28, e.tags).bind_ref(29, e.events);
       if (auto rs = st.run(); !rs) return rs.error();
       if (writer_->changes() != 1) {
         out.duplicates++;
@@ -444,10 +445,10 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
     }
     if (existing && sum.spans > 0) {
       Stmt& m = (*merge_trace)->reset();
-      m.bind(1, trace_row).bind(2, sum.name).bind(3, static_cast<int64_t>(sum.has_root)).bind(4, sum.start_us);
+      m.bind(1, trace_row).bind_ref(2, sum.name).bind(3, static_cast<int64_t>(sum.has_root)).bind(4, sum.start_us);
       m.bind(5, sum.end_us).bind(6, sum.errors).bind(7, sum.spans).bind(8, sum.input_tokens);
-      m.bind(9, sum.output_tokens).bind(10, sum.total_tokens).bind(11, sum.cost_usd).bind(12, sum.attributes);
-      m.bind(13, sum.tags);
+      m.bind(9, sum.output_tokens).bind(10, sum.total_tokens).bind(11, sum.cost_usd).bind_ref(12, sum.attributes);
+      m.bind_ref(13, sum.tags);
       if (auto rs = m.run(); !rs) return rs.error();
     }
   }
