@@ -41,7 +41,7 @@ class SqliteSpanStore::ReaderLease {
 };
 
 // Queries name the index they need (INDEXED BY): without statistics SQLite may
-// otherwise walk span_time for "ORDER BY start_us" and read a whole project.
+// otherwise pick a worse one and read far more rows than a trace has.
 namespace {
 
 constexpr std::string_view kSpanColumns =
@@ -135,7 +135,7 @@ Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
   return std::make_pair(start, id);
 }
 
-// One commit's new spans summed per trace: one upsert per trace, not per span.
+// One commit's new spans summed per trace: one write of the trace row per trace, not per span.
 struct TraceSum {
   std::string trace_id, name, attributes, tags;  // attributes, tags: the spans' JSON, concatenated
   bool has_root = false;
