@@ -52,6 +52,7 @@ class Stmt {
   Stmt& bind_ref(int i, const std::optional<std::string>& v) { return v ? bind_ref(i, *v) : bind_null(i); }
   Stmt& bind_blob_ref(int i, const std::string& v);
   Stmt& bind_ref(int i, std::string&&) = delete;
+  Stmt& bind_ref(int i, std::optional<std::string>&&) = delete;
   Stmt& bind_blob_ref(int i, std::string&&) = delete;
   template <typename T>
   Stmt& bind(int i, const std::optional<T>& v) {
