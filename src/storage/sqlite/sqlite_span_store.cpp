@@ -582,15 +582,7 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
 Result<std::optional<int64_t>> SqliteSpanStore::trace_row(Db& db, int64_t project_id, const std::string& trace_id) const {
   const int64_t key = id_key(trace_id);
   if (auto recent = identities_.find_recent(project_id, key)) return recent;
-  auto st = db.prepare("SELECT trace_row FROM trace_keys WHERE project_id = ?1 AND trace_key = ?2");
-  if (!st) return st.error();
-  Stmt& s = (*st)->reset().bind(1, project_id).bind(2, key);
-  auto found = s.step();
-  if (!found) return found.error();
-  std::optional<int64_t> out;
-  if (*found) out = s.i64(0);
-  s.reset();
-  return out;
+  return TraceIdentities::find_stored(db, project_id, key);
 }
 
 Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id, const std::string& trace_id) {

@@ -35,6 +35,10 @@ Status TraceIdentities::load(Db& db) {
 Result<std::optional<int64_t>> TraceIdentities::find(Db& db, int64_t project_id, int64_t trace_key) {
   // The writer is the only thread that changes recent_, so it reads it without the lock.
   if (auto it = recent_.find({project_id, trace_key}); it != recent_.end()) return std::optional<int64_t>(it->second);
+  return find_stored(db, project_id, trace_key);
+}
+
+Result<std::optional<int64_t>> TraceIdentities::find_stored(Db& db, int64_t project_id, int64_t trace_key) {
   auto st = db.prepare("SELECT trace_row FROM trace_keys WHERE project_id = ?1 AND trace_key = ?2");
   if (!st) return st.error();
   Stmt& s = (*st)->reset().bind(1, project_id).bind(2, trace_key);

@@ -47,6 +47,8 @@ class TraceIdentities {
 
   // Any thread: a trace added since its slice was merged (nullopt: look in trace_keys).
   std::optional<int64_t> find_recent(int64_t project_id, int64_t trace_key) const;
+  // Any connection: a trace's row as trace_keys has it.
+  static Result<std::optional<int64_t>> find_stored(Db& db, int64_t project_id, int64_t trace_key);
   size_t recent_count() const;
 
  private:
