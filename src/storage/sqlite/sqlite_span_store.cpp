@@ -179,6 +179,42 @@ struct TraceGroup {
   std::vector<const SpanRecord*> spans;
 };
 
+// A span's values, bound at parameters base+1 .. base+kSpanParams of an insert into spans
+// (kSpanInsertColumns order). The records outlive the run, so nothing is copied into SQLite's memory.
+constexpr int kSpanParams = 29;
+constexpr std::string_view kSpanInsertColumns = "project_id, trace_key, span_key, trace_row, ";
+void bind_span(Stmt& st, int base, const SpanRecord& r, int64_t trace_row) {
+  const Span& s = r.span;
+  const SpanRecord::Encoded& e = *r.encoded;
+  st.bind(base + 1, s.project_id).bind(base + 2, e.trace_key).bind(base + 3, e.span_key).bind(base + 4, trace_row);
+  st.bind_ref(base + 5, s.trace_id).bind_ref(base + 6, s.span_id).bind_ref(base + 7, s.parent_span_id);
+  st.bind_ref(base + 8, s.name).bind_ref(base + 9, s.kind).bind_ref(base + 10, s.status);
+  st.bind(base + 11, s.start_us).bind(base + 12, s.end_us);
+  if (s.llm) {
+    const LlmData& l = *s.llm;
+    st.bind_ref(base + 13, l.model).bind_ref(base + 14, l.provider).bind(base + 15, l.input_tokens);
+    st.bind(base + 16, l.output_tokens).bind(base + 17, l.total_tokens).bind(base + 18, l.cost_usd);
+    st.bind(base + 19, l.temperature).bind(base + 20, l.max_tokens);
+    st.bind(base + 21, static_cast<int64_t>(l.is_streaming)).bind_ref(base + 22, l.finish_reason);
+  }
+  if (r.prompt) st.bind_blob_ref(base + 23, r.prompt->bytes).bind(base + 24, r.prompt->key_id);
+  if (r.completion) st.bind_blob_ref(base + 25, r.completion->bytes).bind(base + 26, r.completion->key_id);
+  st.bind_ref(base + 27, e.attributes).bind_ref(base + 28, e.tags).bind_ref(base + 29, e.events);
+}
+
+// INSERT INTO spans of `rows` spans in one statement.
+std::string span_insert_sql(int rows, std::string_view tail) {
+  std::string row = "(?";
+  for (int i = 1; i < kSpanParams; ++i) row += ",?";
+  row += ")";
+  std::string sql = fmt::format("INSERT INTO spans({}{}) VALUES {}", kSpanInsertColumns, kSpanColumns, row);
+  for (int i = 1; i < rows; ++i) sql += "," + row;
+  return sql + std::string(tail);
+}
+
+// Spans of new traces cannot conflict, so they go in this many rows per statement.
+constexpr int kRowsPerInsert = 16;
+
 // Groups a commit's (prepared) records by trace: one write of the trace's row per trace and commit.
 std::vector<TraceGroup> group_by_trace(const std::vector<const SpanRecord*>& records) {
   std::vector<TraceGroup> groups;
@@ -384,17 +420,19 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
       "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags) "
       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
   auto merge_trace = writer_->prepare(kMergeTrace);
-  auto ins = writer_->prepare(fmt::format(
-      "INSERT INTO spans(project_id, trace_key, span_key, trace_row, {}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-      "?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29) "
-      "ON CONFLICT(trace_row, span_key) DO NOTHING",
-      kSpanColumns));
-  for (auto* st : {&add_trace, &merge_trace, &ins})
+  static const std::string kInsertOne = span_insert_sql(1, " ON CONFLICT(trace_row, span_key) DO NOTHING");
+  static const std::string kInsertNew = span_insert_sql(1, "");
+  static const std::string kInsertMany = span_insert_sql(kRowsPerInsert, "");
+  auto ins = writer_->prepare(kInsertOne);
+  auto ins_new = writer_->prepare(kInsertNew);
+  auto ins_many = writer_->prepare(kInsertMany);
+  for (auto* st : {&add_trace, &merge_trace, &ins, &ins_new, &ins_many})
     if (!*st) return st->error();
   WriteOutcome out;
   std::vector<const Span*> inserted;  // this commit's new spans, for the rollups
   inserted.reserve(all.size());
   std::unordered_set<int64_t> seen;  // span keys of a new trace's group
+  std::vector<std::pair<const SpanRecord*, int64_t>> fresh;  // spans of new traces, with their trace row
   std::vector<TraceIdentities::Entry> added;  // this commit's new traces
   for (const TraceGroup& g : groups) {
     auto found = identities_.find(*writer_, g.project_id, g.trace_key);
@@ -405,8 +443,15 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
     if (!existing) {
       // A new trace: every distinct span of the group is new, so its sums are known up front.
       seen.clear();
-      for (const SpanRecord* r : g.spans)
-        if (seen.insert(r->encoded->span_key).second) sum.add(r->span, r->encoded->attributes, r->encoded->tags);
+      const size_t first = fresh.size();
+      for (const SpanRecord* r : g.spans) {
+        if (!seen.insert(r->encoded->span_key).second) {
+          out.duplicates++;  // the same span twice in one commit
+          continue;
+        }
+        sum.add(r->span, r->encoded->attributes, r->encoded->tags);
+        fresh.emplace_back(r, 0);
+      }
       Stmt& a = (*add_trace)->reset();
       a.bind(1, g.project_id).bind(2, g.trace_key).bind_ref(3, sum.trace_id).bind_ref(4, sum.name);
       a.bind(5, static_cast<int64_t>(sum.has_root)).bind(6, sum.start_us).bind(7, sum.end_us).bind(8, sum.errors);
@@ -415,35 +460,23 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
       if (auto rs = a.run(); !rs) return rs.error();
       trace_row = writer_->last_insert_rowid();
       added.push_back(TraceIdentities::Entry{g.project_id, g.trace_key, trace_row});
+      for (size_t i = first; i < fresh.size(); ++i) fresh[i].second = trace_row;
+      continue;  // its spans are inserted below, many per statement
     }
-    for (size_t i = 0; i < g.spans.size(); ++i) {
-      const SpanRecord& r = *g.spans[i];
-      const Span& s = r.span;
-      const SpanRecord::Encoded& e = *r.encoded;
+    // A trace stored before: each span may be a retry of one stored already.
+    for (const SpanRecord* r : g.spans) {
       Stmt& st = (*ins)->reset();
-      st.bind(1, s.project_id).bind(2, g.trace_key).bind(3, e.span_key).bind(4, trace_row);
-      // The records outlive the run, so nothing is copied into SQLite's own memory first.
-      st.bind_ref(5, s.trace_id).bind_ref(6, s.span_id).bind_ref(7, s.parent_span_id).bind_ref(8, s.name);
-      st.bind_ref(9, s.kind).bind_ref(10, s.status).bind(11, s.start_us).bind(12, s.end_us);
-      if (s.llm) {
-        const LlmData& l = *s.llm;
-        st.bind_ref(13, l.model).bind_ref(14, l.provider).bind(15, l.input_tokens).bind(16, l.output_tokens);
-        st.bind(17, l.total_tokens).bind(18, l.cost_usd).bind(19, l.temperature).bind(20, l.max_tokens);
-        st.bind(21, static_cast<int64_t>(l.is_streaming)).bind_ref(22, l.finish_reason);
-      }
-      if (r.prompt) st.bind_blob_ref(23, r.prompt->bytes).bind(24, r.prompt->key_id);
-      if (r.completion) st.bind_blob_ref(25, r.completion->bytes).bind(26, r.completion->key_id);
-      st.bind_ref(27, e.attributes).bind_ref(28, e.tags).bind_ref(29, e.events);
+      bind_span(st, 0, *r, trace_row);
       if (auto rs = st.run(); !rs) return rs.error();
       if (writer_->changes() != 1) {
         out.duplicates++;
         continue;
       }
       out.inserted++;
-      if (existing) sum.add(s, e.attributes, e.tags);
-      inserted.push_back(&s);
+      sum.add(r->span, r->encoded->attributes, r->encoded->tags);
+      inserted.push_back(&r->span);
     }
-    if (existing && sum.spans > 0) {
+    if (sum.spans > 0) {
       Stmt& m = (*merge_trace)->reset();
       m.bind(1, trace_row).bind_ref(2, sum.name).bind(3, static_cast<int64_t>(sum.has_root)).bind(4, sum.start_us);
       m.bind(5, sum.end_us).bind(6, sum.errors).bind(7, sum.spans).bind(8, sum.input_tokens);
@@ -452,6 +485,20 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
       if (auto rs = m.run(); !rs) return rs.error();
     }
   }
+  // Spans of new traces: none can be stored already, so no conflict is possible (one would fail the commit).
+  size_t next = 0;
+  for (; next + kRowsPerInsert <= fresh.size(); next += kRowsPerInsert) {
+    Stmt& st = (*ins_many)->reset();
+    for (int j = 0; j < kRowsPerInsert; ++j) bind_span(st, j * kSpanParams, *fresh[next + j].first, fresh[next + j].second);
+    if (auto rs = st.run(); !rs) return rs.error();
+  }
+  for (; next < fresh.size(); ++next) {
+    Stmt& st = (*ins_new)->reset();
+    bind_span(st, 0, *fresh[next].first, fresh[next].second);
+    if (auto rs = st.run(); !rs) return rs.error();
+  }
+  for (const auto& [r, row] : fresh) inserted.push_back(&r->span);
+  out.inserted += static_cast<int64_t>(fresh.size());
   // Rollups: merged into their table about once a second, with the spans they count. Until
   // then they are pending in memory (readers add them); after a crash catch_up_rollups() sums
   // the spans above through_id again.
