@@ -73,6 +73,8 @@ def main() -> int:
     parser.add_argument("--perf", help="record the server with perf into this file")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="passed to `stacklens serve`, e.g. --server-arg=--ingest-queue-spans=25000")
     args = parser.parse_args()
     w = dict(MODES[args.workload])
     if args.duration:
@@ -81,7 +83,7 @@ def main() -> int:
         w["connections"] = args.connections
 
     work = Path(tempfile.mkdtemp(prefix="stacklens-ingest-", dir="/var/tmp"))
-    srv = StackLensServer(work / "data").start()
+    srv = StackLensServer(work / "data", extra_args=args.server_arg).start()
     key = srv.create_key("traces:write,traces:read")
     pid = srv.proc.pid
     peak = [0.0]

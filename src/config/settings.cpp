@@ -68,7 +68,7 @@ const std::vector<SettingDef>& table() {
       {"commit-batch-spans", "most spans committed in one transaction (default 5000)",
        int_setter(&Settings::commit_batch_spans, 1, 1000000, "commit-batch-spans")},
       {"inflight-body-mb", "memory for request bodies being read and handled, counted as 3x each body; "
-       "beyond it requests get 429 before their body is read (default 96)",
+       "beyond it requests get 429 before their body is read (default 64)",
        int_setter(&Settings::inflight_body_mb, 1, 1 << 20, "inflight-body-mb")},
       {"disk-reserve-mb", "free disk space kept in reserve: below it ingest answers 507 and /ready 503 (default 64)",
        int_setter(&Settings::disk_reserve_mb, 0, 1LL << 30, "disk-reserve-mb")},

@@ -38,7 +38,7 @@ struct Settings {
   size_t ingest_queue_spans = 50000;  // beyond this, ingest answers 429 with Retry-After
   size_t commit_batch_spans = 5000;   // at most this many spans per transaction
   uint64_t disk_reserve_mb = 64;      // ingest answers 507 while less than this is free
-  size_t inflight_body_mb = 96;       // memory for request bodies in flight (3x each body), else 429
+  size_t inflight_body_mb = 64;       // memory for request bodies in flight (3x each body), else 429
   std::string log_level = "info";
   Limits limits;
 
