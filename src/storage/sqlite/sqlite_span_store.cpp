@@ -245,7 +245,6 @@ Status register_span_functions(Db& db) {
   return ok_status();
 }
 
-
 SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes,
                                  TraceIdentities::Tuning tuning)
     : path_(std::move(path)),
@@ -356,20 +355,31 @@ Status SqliteSpanStore::catch_up_rollups() {
   }
 }
 
+// Inside the writer's transaction: the pending sums, plus `more` (spans of this transaction),
+// go into the rollups table, which then counts every span stored so far.
+Status SqliteSpanStore::merge_pending_rollups(const RollupAccumulator& more) {
+  if (auto st = pending_rollups_.flush(*writer_); !st) return st;
+  if (auto st = more.flush(*writer_); !st) return st;
+  return writer_->exec(
+      "UPDATE rollup_state SET through_id = (SELECT coalesce(max(id), 0) FROM spans), generation = generation + 1");
+}
+
+// After the transaction of merge_pending_rollups() committed.
+void SqliteSpanStore::pending_rollups_merged() {
+  std::lock_guard lock(rollups_mu_);
+  pending_rollups_.clear();
+  ++rollup_generation_;
+  last_rollup_merge_ = std::chrono::steady_clock::now();
+}
+
 // Merges the pending rollups into the table in their own transaction (used when the writer stops).
 Status SqliteSpanStore::merge_rollups() {
   if (pending_rollups_.empty()) return ok_status();
   Transaction tx(*writer_);
   if (!tx.begin_status()) return tx.begin_status();
-  if (auto st = pending_rollups_.flush(*writer_); !st) return st;
-  if (auto st = writer_->exec("UPDATE rollup_state SET through_id = (SELECT coalesce(max(id), 0) FROM spans), "
-                              "generation = generation + 1");
-      !st)
-    return st;
+  if (auto st = merge_pending_rollups(RollupAccumulator{}); !st) return st;
   if (auto st = tx.commit(); !st) return st;
-  std::lock_guard lock(rollups_mu_);
-  pending_rollups_.clear();
-  ++rollup_generation_;
+  pending_rollups_merged();
   return ok_status();
 }
 
@@ -502,31 +512,22 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& recor
   // Rollups: merged into their table about once a second, with the spans they count. Until
   // then they are pending in memory (readers add them); after a crash catch_up_rollups() sums
   // the spans above through_id again.
-  const auto now = std::chrono::steady_clock::now();
-  const bool merge = now - last_rollup_merge_ >= kRollupMergeEvery || pending_rollups_.size() > kMaxPendingRollups;
+  const bool merge = std::chrono::steady_clock::now() - last_rollup_merge_ >= kRollupMergeEvery ||
+                     pending_rollups_.size() > kMaxPendingRollups;
   if (merge) {
     RollupAccumulator rollups;
     for (const Span* s : inserted) rollups.add(*s);
-    if (auto st = pending_rollups_.flush(*writer_); !st) return st.error();
-    if (auto st = rollups.flush(*writer_); !st) return st.error();
-    if (auto st = writer_->exec("UPDATE rollup_state SET through_id = (SELECT coalesce(max(id), 0) FROM spans), "
-                                "generation = generation + 1");
-        !st)
-      return st.error();
+    if (auto st = merge_pending_rollups(rollups); !st) return st.error();
   }
   auto merged_to = identities_.merge_step(*writer_);
   if (!merged_to) return merged_to.error();
   if (auto st = tx.commit(); !st) return st.error();
   identities_.committed(added, *merged_to);
-  {
+  if (merge) {
+    pending_rollups_merged();
+  } else {
     std::lock_guard lock(rollups_mu_);
-    if (merge) {
-      pending_rollups_.clear();
-      ++rollup_generation_;
-      last_rollup_merge_ = now;
-    } else {
-      for (const Span* s : inserted) pending_rollups_.add(*s);
-    }
+    for (const Span* s : inserted) pending_rollups_.add(*s);
   }
   if (wal_frames_ > kWalFramesBeforeReset) {
     wal_frames_ = 0;

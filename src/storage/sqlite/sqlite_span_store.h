@@ -44,6 +44,8 @@ class SqliteSpanStore final : public SpanStore {
   Result<ReaderLease> reader();
   Status catch_up_rollups();
   Status merge_rollups();
+  Status merge_pending_rollups(const RollupAccumulator& more);
+  void pending_rollups_merged();
   void checkpoint_loop();
 
   std::string path_;
