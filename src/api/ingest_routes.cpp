@@ -19,16 +19,11 @@ void ingest_one(Services& s, http::Context& ctx, http::Respond respond) {
   if (!body) return s.metrics.add_rejected(1), respond(http::error_reply(body.error()));
   auto span = ingest::parse_wire_span(*body, who->project_id, s.settings.limits);
   if (!span) return s.metrics.add_rejected(1), respond(http::error_reply(span.error()));
-  // The answer is rendered here, so that the writer thread only hands it over after the commit.
-  auto ok = std::make_shared<http::Reply>(
-      http::json_reply(200, bj::object{{"accepted", 1}, {"traceId", span->trace_id}, {"spanId", span->span_id}}));
+  http::Reply ok =
+      http::json_reply(200, bj::object{{"accepted", 1}, {"traceId", span->trace_id}, {"spanId", span->span_id}});
   std::vector<Span> spans;
   spans.push_back(std::move(*span));
-  auto shared = std::make_shared<http::Respond>(std::move(respond));
-  auto st = s.writer.submit(std::move(spans), [shared, ok](Status committed) {
-    (*shared)(committed ? std::move(*ok) : http::error_reply(committed.error()));
-  });
-  if (!st) (*shared)(http::error_reply(st.error()));
+  store_then_reply(s, std::move(spans), std::move(ok), std::move(respond));
 }
 
 // POST /stacktrace/v1/traces/batch: {"spans": [...]}, one result per span.
@@ -63,14 +58,9 @@ void ingest_batch(Services& s, http::Context& ctx, http::Respond respond) {
   }
   s.metrics.add_rejected(rejected);
   const int64_t accepted = static_cast<int64_t>(spans.size());
-  auto shared = std::make_shared<http::Respond>(std::move(respond));
-  // Rendered (and the results freed) here rather than on the writer thread after the commit.
-  auto ok = std::make_shared<http::Reply>(
-      http::json_reply(200, bj::object{{"accepted", accepted}, {"rejected", rejected}, {"results", std::move(results)}}));
-  auto st = s.writer.submit(std::move(spans), [shared, ok](Status committed) {
-    (*shared)(committed ? std::move(*ok) : http::error_reply(committed.error()));
-  });
-  if (!st) (*shared)(http::error_reply(st.error()));
+  http::Reply ok =
+      http::json_reply(200, bj::object{{"accepted", accepted}, {"rejected", rejected}, {"results", std::move(results)}});
+  store_then_reply(s, std::move(spans), std::move(ok), std::move(respond));
 }
 
 }  // namespace

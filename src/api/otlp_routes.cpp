@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "api/auth.h"
+#include "api/request_helpers.h"
 #include "api/routes.h"
 #include "ingest/span_validator.h"
 #include "otlp/export_response.h"
@@ -90,12 +91,8 @@ void export_traces(Services& s, http::Context& ctx, http::Respond respond) {
         fmt::format("request has {} spans; the limit is {} per request", n, s.settings.limits.max_batch_spans))));
   Mapped mapped = map_spans(*req, who->project_id, s.settings.limits);
   s.metrics.add_rejected(mapped.result.rejected_spans);
-  auto shared = std::make_shared<http::Respond>(std::move(respond));
-  auto st = s.writer.submit(std::move(mapped.spans),
-                            [shared, encoding = *enc, result = std::move(mapped.result)](Status committed) {
-                              (*shared)(committed ? export_reply(encoding, result) : http::error_reply(committed.error()));
-                            });
-  if (!st) (*shared)(http::error_reply(st.error()));
+  http::Reply ok = export_reply(*enc, mapped.result);
+  store_then_reply(s, std::move(mapped.spans), std::move(ok), std::move(respond));
 }
 
 }  // namespace

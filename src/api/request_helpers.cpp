@@ -43,4 +43,13 @@ Result<std::optional<Micros>> time_param(const http::Context& ctx, std::string_v
   return std::optional<Micros>(*t);
 }
 
+void store_then_reply(Services& s, std::vector<Span> spans, http::Reply ok, http::Respond respond) {
+  auto shared = std::make_shared<http::Respond>(std::move(respond));
+  auto reply = std::make_shared<http::Reply>(std::move(ok));
+  auto st = s.writer.submit(std::move(spans), [shared, reply](Status committed) {
+    (*shared)(committed ? std::move(*reply) : http::error_reply(committed.error()));
+  });
+  if (!st) (*shared)(http::error_reply(st.error()));
+}
+
 }  // namespace stacklens::api

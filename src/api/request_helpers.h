@@ -20,6 +20,10 @@ Result<std::optional<double>> number_param(const http::Context& ctx, std::string
 // ISO-8601 or nanoseconds since the epoch.
 Result<std::optional<Micros>> time_param(const http::Context& ctx, std::string_view name);
 
+// Queues spans for the writer and answers `ok` once they are committed, or the error that stopped
+// them. `ok` is rendered by the caller, so the writer thread only hands it over.
+void store_then_reply(Services& s, std::vector<Span> spans, http::Reply ok, http::Respond respond);
+
 // A handler for an authenticated caller holding `scope`. With `with_body`, the
 // request body must be a JSON object, handed to `body`; without, an empty object.
 template <typename F>
