@@ -101,9 +101,4 @@ std::optional<int64_t> TraceIdentities::find_recent(int64_t project_id, int64_t 
   return std::nullopt;
 }
 
-size_t TraceIdentities::recent_count() const {
-  std::shared_lock lock(mu_);
-  return recent_.size();
-}
-
 }  // namespace stacklens::sqlite

@@ -49,7 +49,6 @@ class TraceIdentities {
   std::optional<int64_t> find_recent(int64_t project_id, int64_t trace_key) const;
   // Any connection: a trace's row as trace_keys has it.
   static Result<std::optional<int64_t>> find_stored(Db& db, int64_t project_id, int64_t trace_key);
-  size_t recent_count() const;
 
  private:
   struct KeyHash {
