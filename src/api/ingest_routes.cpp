@@ -15,7 +15,9 @@ namespace {
 void ingest_one(Services& s, http::Context& ctx, http::Respond respond) {
   auto who = s.auth.authenticate(ctx, Scope::traces_write);
   if (!who) return respond(http::error_reply(who.error()));
-  auto body = json_body(ctx, boost::json::make_shared_resource<boost::json::monotonic_resource>());
+  // The body and the answer live in one arena, freed at once (no per-value frees).
+  const bj::storage_ptr arena = bj::make_shared_resource<bj::monotonic_resource>();
+  auto body = json_body(ctx, arena);
   if (!body) return s.metrics.add_rejected(1), respond(http::error_reply(body.error()));
   auto span = ingest::parse_wire_span(*body, who->project_id, s.settings.limits);
   if (!span) return s.metrics.add_rejected(1), respond(http::error_reply(span.error()));
@@ -30,7 +32,9 @@ void ingest_one(Services& s, http::Context& ctx, http::Respond respond) {
 void ingest_batch(Services& s, http::Context& ctx, http::Respond respond) {
   auto who = s.auth.authenticate(ctx, Scope::traces_write);
   if (!who) return respond(http::error_reply(who.error()));
-  auto body = json_body(ctx, boost::json::make_shared_resource<boost::json::monotonic_resource>());
+  // The body and the answer live in one arena, freed at once (no per-value frees).
+  const bj::storage_ptr arena = bj::make_shared_resource<bj::monotonic_resource>();
+  auto body = json_body(ctx, arena);
   if (!body) return respond(http::error_reply(body.error()));
   const bj::array* items = nullptr;
   if (body->is_array()) items = &body->get_array();
@@ -43,23 +47,24 @@ void ingest_batch(Services& s, http::Context& ctx, http::Respond respond) {
     return respond(http::error_reply(make_error(
         ErrorCode::payload_too_large,
         fmt::format("batch has {} spans; the limit is {} per request", items->size(), s.settings.limits.max_batch_spans))));
-  bj::array results;
+  bj::array results(arena);
+  results.reserve(items->size());
   std::vector<Span> spans;
   int64_t rejected = 0;
   for (size_t i = 0; i < items->size(); ++i) {
     auto span = ingest::parse_wire_span((*items)[i], who->project_id, s.settings.limits);
     if (span) {
-      results.push_back(bj::object{{"index", i}, {"status", "accepted"}, {"spanId", span->span_id}});
+      results.push_back(bj::object({{"index", i}, {"status", "accepted"}, {"spanId", span->span_id}}, arena));
       spans.push_back(std::move(*span));
     } else {
       ++rejected;
-      results.push_back(bj::object{{"index", i}, {"status", "rejected"}, {"error", span.error().message}});
+      results.push_back(bj::object({{"index", i}, {"status", "rejected"}, {"error", span.error().message}}, arena));
     }
   }
   s.metrics.add_rejected(rejected);
   const int64_t accepted = static_cast<int64_t>(spans.size());
   http::Reply ok =
-      http::json_reply(200, bj::object{{"accepted", accepted}, {"rejected", rejected}, {"results", std::move(results)}});
+      http::json_reply(200, bj::object({{"accepted", accepted}, {"rejected", rejected}, {"results", std::move(results)}}, arena));
   store_then_reply(s, std::move(spans), std::move(ok), std::move(respond));
 }
 

@@ -17,6 +17,9 @@ namespace bj = boost::json;
 // `storage` lets a request parse into its own arena (bj::monotonic_resource) and free it at once.
 Result<bj::value> parse(std::string_view body, bj::storage_ptr storage = {});
 std::string serialize(const bj::value& v);
+// Appends `s` as a JSON string literal, escaped exactly as serialize() escapes strings
+// (for text built without a bj::value, e.g. the store's columns on the ingest path).
+void append_quoted(std::string& out, std::string_view s);
 
 // Field readers. `where` is the field's path for messages, e.g. "llmSpan.inputTokens".
 // absent and null both yield std::nullopt for the optional readers.

@@ -52,6 +52,12 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
     }
     queued_spans_ += spans.size();  // reserve before sealing so concurrent submits cannot overshoot
   }
+  // Spans of earlier commits are freed here, on a request thread, not by the writer.
+  std::vector<std::vector<SpanRecord>> stored;
+  {
+    std::lock_guard lock(garbage_mu_);
+    stored.swap(garbage_);
+  }
   Pending p;
   p.records.reserve(spans.size());
   for (auto& s : spans) {
@@ -71,7 +77,6 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
 void SpanWriter::run() {
   pthread_setname_np(pthread_self(), "sl-writer");
   std::vector<Pending> batch;
-  std::vector<SpanRecord> records;
   for (;;) {
     {
       std::unique_lock lock(mu_);
@@ -84,7 +89,7 @@ void SpanWriter::run() {
         queue_.pop_front();
       }
     }
-    records.clear();
+    std::vector<SpanRecord> records;
     for (auto& p : batch)
       for (auto& r : p.records) records.push_back(std::move(r));
     const auto t0 = std::chrono::steady_clock::now();
@@ -117,6 +122,8 @@ void SpanWriter::run() {
     }
     for (auto& p : batch) p.done(status);
     batch.clear();
+    std::lock_guard lock(garbage_mu_);
+    garbage_.push_back(std::move(records));
   }
 }
 

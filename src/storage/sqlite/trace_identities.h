@@ -13,6 +13,9 @@
 // `traces` on start. Entries leave memory only after their slice committed, so a
 // reader that looks in memory first and in trace_keys second always finds a
 // committed trace.
+//
+// Most traces the writer looks up are new. A KeyFilter holding every trace the
+// store knows answers most of those without a B-tree lookup that finds nothing.
 #include <cstdint>
 #include <optional>
 #include <shared_mutex>
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "storage/sqlite/key_filter.h"
 #include "storage/sqlite/sqlite_db.h"
 
 namespace stacklens::sqlite {
@@ -29,12 +33,13 @@ class TraceIdentities {
   struct Tuning {
     size_t merge_at = 100000;  // traces in memory that start a merge (about 60 bytes each)
     size_t slice = 10000;      // entries merged per commit
+    size_t filter_bytes = size_t{8} << 20;  // KeyFilter of the known traces
   };
   struct Entry {
     int64_t project_id = 0, trace_key = 0, trace_row = 0;
   };
 
-  explicit TraceIdentities(Tuning tuning) : tuning_(tuning) {}
+  explicit TraceIdentities(Tuning tuning) : tuning_(tuning), known_(tuning.filter_bytes) {}
 
   // Writer thread only.
   Status load(Db& db);
@@ -57,6 +62,7 @@ class TraceIdentities {
     }
   };
   Tuning tuning_;
+  KeyFilter known_;  // every trace in trace_keys or recent_ (writer thread only)
   mutable std::shared_mutex mu_;  // writes come from the writer thread only
   std::unordered_map<std::pair<int64_t, int64_t>, int64_t, KeyHash> recent_;
   std::vector<Entry> merging_;  // sorted snapshot of recent_ being merged
