@@ -10,9 +10,12 @@ namespace {
 constexpr std::string_view kKinds[] = {"internal", "llm",       "agent",     "tool",      "retriever", "embedding",
                                        "chain",    "reranker",  "guardrail", "evaluator", "workflow",  "task"};
 
+Status too_long(std::string_view value, size_t max, std::string_view where) {
+  return make_error(ErrorCode::bad_request, fmt::format("{} is {} bytes; the limit is {}", where, value.size(), max));
+}
+
 Status check_length(std::string_view value, size_t max, std::string_view where) {
-  if (value.size() > max)
-    return make_error(ErrorCode::bad_request, fmt::format("{} is {} bytes; the limit is {}", where, value.size(), max));
+  if (value.size() > max) return too_long(value, max, where);
   return ok_status();
 }
 
@@ -57,12 +60,11 @@ Status check_attributes(const Attributes& attrs, const Limits& limits, std::stri
                       fmt::format("{} has {} entries; the limit is {}", where, attrs.size(), limits.max_attributes));
   for (const auto& [key, value] : attrs) {
     if (key.empty()) return make_error(ErrorCode::bad_request, fmt::format("{}: keys must not be empty", where));
-    if (auto st = check_length(key, limits.max_attribute_key_bytes, fmt::format("attribute key '{}'", key.substr(0, 64)));
-        !st)
-      return st;
-    if (auto st = check_length(value, limits.max_attribute_value_bytes, fmt::format("{}.{}", where, key));
-        !st)
-      return st;
+    // Names for messages are formatted only when there is something wrong to say.
+    if (key.size() > limits.max_attribute_key_bytes)
+      return too_long(key, limits.max_attribute_key_bytes, fmt::format("attribute key '{}'", key.substr(0, 64)));
+    if (value.size() > limits.max_attribute_value_bytes)
+      return too_long(value, limits.max_attribute_value_bytes, fmt::format("{}.{}", where, key));
   }
   return ok_status();
 }
@@ -73,7 +75,7 @@ Status check_tags(const std::vector<std::string>& tags, const Limits& limits) {
                       fmt::format("tags has {} entries; the limit is {}", tags.size(), limits.max_tags));
   for (size_t i = 0; i < tags.size(); ++i) {
     if (tags[i].empty()) return make_error(ErrorCode::bad_request, fmt::format("tags[{}] must not be empty", i));
-    if (auto st = check_length(tags[i], limits.max_tag_bytes, fmt::format("tags[{}]", i)); !st) return st;
+    if (tags[i].size() > limits.max_tag_bytes) return too_long(tags[i], limits.max_tag_bytes, fmt::format("tags[{}]", i));
   }
   return ok_status();
 }

@@ -30,6 +30,7 @@ Status TraceIdentities::load(Db& db) {
     recent_[{s.i64(0), s.i64(1)}] = s.i64(2);
     known_.add(s.i64(0), s.i64(1));
   }
+  recent_.reserve(std::max(recent_.size(), tuning_.merge_at) + tuning_.merge_at / 4);
   auto keys = db.prepare("SELECT project_id, trace_key FROM trace_keys");
   if (!keys) return keys.error();
   int64_t stored = 0;
@@ -45,10 +46,24 @@ Status TraceIdentities::load(Db& db) {
   return ok_status();
 }
 
+namespace {
+bool key_less(const TraceIdentities::Entry& a, const TraceIdentities::Entry& b) {
+  return std::tie(a.project_id, a.trace_key) < std::tie(b.project_id, b.trace_key);
+}
+}  // namespace
+
+std::optional<int64_t> TraceIdentities::find_in_memory(int64_t project_id, int64_t trace_key) const {
+  if (auto it = recent_.find({project_id, trace_key}); it != recent_.end()) return it->second;
+  const Entry probe{project_id, trace_key, 0};
+  auto it = std::lower_bound(merging_.begin(), merging_.end(), probe, key_less);
+  if (it != merging_.end() && it->project_id == project_id && it->trace_key == trace_key) return it->trace_row;
+  return std::nullopt;
+}
+
 Result<std::optional<int64_t>> TraceIdentities::find(Db& db, int64_t project_id, int64_t trace_key) {
-  // The writer is the only thread that changes recent_, so it reads it without the lock.
-  if (auto it = recent_.find({project_id, trace_key}); it != recent_.end()) return std::optional<int64_t>(it->second);
   if (!known_.may_contain(project_id, trace_key)) return std::optional<int64_t>{};
+  // The writer is the only thread that changes memory, so it reads it without the lock.
+  if (auto row = find_in_memory(project_id, trace_key)) return row;
   return find_stored(db, project_id, trace_key);
 }
 
@@ -67,16 +82,18 @@ Result<std::optional<int64_t>> TraceIdentities::find_stored(Db& db, int64_t proj
 Result<size_t> TraceIdentities::merge_step(Db& db) {
   if (merging_.empty()) {
     if (recent_.size() < tuning_.merge_at) return size_t{0};
-    merging_.reserve(recent_.size());
+    std::vector<Entry> snapshot;
+    snapshot.reserve(recent_.size());
     merging_through_ = 0;
     for (const auto& [key, row] : recent_) {
-      merging_.push_back(Entry{key.first, key.second, row});
+      snapshot.push_back(Entry{key.first, key.second, row});
       merging_through_ = std::max(merging_through_, row);
     }
-    std::sort(merging_.begin(), merging_.end(), [](const Entry& a, const Entry& b) {
-      return std::tie(a.project_id, a.trace_key) < std::tie(b.project_id, b.trace_key);
-    });
+    std::sort(snapshot.begin(), snapshot.end(), key_less);
+    std::unique_lock lock(mu_);
+    merging_ = std::move(snapshot);
     merged_ = 0;
+    recent_.clear();
   }
   const size_t end = std::min(merging_.size(), merged_ + tuning_.slice);
   auto ins = db.prepare(
@@ -97,25 +114,20 @@ Result<size_t> TraceIdentities::merge_step(Db& db) {
 }
 
 void TraceIdentities::committed(const std::vector<Entry>& added, size_t merged_to) {
+  for (const Entry& e : added) known_.add(e.project_id, e.trace_key);
   std::unique_lock lock(mu_);
-  for (const Entry& e : added) {
-    recent_[{e.project_id, e.trace_key}] = e.trace_row;
-    known_.add(e.project_id, e.trace_key);
-  }
+  for (const Entry& e : added) recent_.emplace(std::pair{e.project_id, e.trace_key}, e.trace_row);
   if (merging_.empty() || merged_to <= merged_) return;
-  for (size_t i = merged_; i < merged_to; ++i) recent_.erase({merging_[i].project_id, merging_[i].trace_key});
   merged_ = merged_to;
   if (merged_ == merging_.size()) {
-    merging_.clear();
-    merging_.shrink_to_fit();
+    merging_ = {};
     merged_ = 0;
   }
 }
 
 std::optional<int64_t> TraceIdentities::find_recent(int64_t project_id, int64_t trace_key) const {
   std::shared_lock lock(mu_);
-  if (auto it = recent_.find({project_id, trace_key}); it != recent_.end()) return it->second;
-  return std::nullopt;
+  return find_in_memory(project_id, trace_key);
 }
 
 }  // namespace stacklens::sqlite

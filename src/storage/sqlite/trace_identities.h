@@ -10,12 +10,13 @@
 //
 // Every trace row above ingest_state.keyed_through is in memory or in trace_keys
 // (or both, after a crash during a merge); load() restores the memory part from
-// `traces` on start. Entries leave memory only after their slice committed, so a
-// reader that looks in memory first and in trace_keys second always finds a
-// committed trace.
+// `traces` on start. A merge starts by moving the recent traces into a sorted
+// snapshot, which stays in memory until its last slice committed, so a reader
+// that looks in memory first and in trace_keys second always finds a committed
+// trace.
 //
 // Most traces the writer looks up are new. A KeyFilter holding every trace the
-// store knows answers most of those without a B-tree lookup that finds nothing.
+// store knows answers most of those without a hash or B-tree lookup.
 #include <cstdint>
 #include <optional>
 #include <shared_mutex>
@@ -44,13 +45,14 @@ class TraceIdentities {
   // Writer thread only.
   Status load(Db& db);
   Result<std::optional<int64_t>> find(Db& db, int64_t project_id, int64_t trace_key);
-  // Inside the writer's transaction: merges the next slice when a merge is due, and returns
-  // where that slice ends (pass it to committed()).
+  // Inside the writer's transaction: merges the next slice of the snapshot (taking one when
+  // enough traces are recent), and returns where that slice ends (pass it to committed()).
   Result<size_t> merge_step(Db& db);
-  // After that transaction committed: its new traces join memory, the merged slice leaves it.
+  // After that transaction committed: its new traces join memory; a snapshot whose last
+  // slice is now in trace_keys is dropped.
   void committed(const std::vector<Entry>& added, size_t merged_to);
 
-  // Any thread: a trace added since its slice was merged (nullopt: look in trace_keys).
+  // Any thread: a trace kept in memory (nullopt: look in trace_keys).
   std::optional<int64_t> find_recent(int64_t project_id, int64_t trace_key) const;
   // Any connection: a trace's row as trace_keys has it.
   static Result<std::optional<int64_t>> find_stored(Db& db, int64_t project_id, int64_t trace_key);
@@ -61,13 +63,15 @@ class TraceIdentities {
       return static_cast<size_t>(k.second) ^ (static_cast<size_t>(k.first) * 0x9e3779b97f4a7c15ULL);
     }
   };
+  std::optional<int64_t> find_in_memory(int64_t project_id, int64_t trace_key) const;
+
   Tuning tuning_;
-  KeyFilter known_;  // every trace in trace_keys or recent_ (writer thread only)
+  KeyFilter known_;  // every trace in trace_keys, recent_ or merging_ (writer thread only)
   mutable std::shared_mutex mu_;  // writes come from the writer thread only
-  std::unordered_map<std::pair<int64_t, int64_t>, int64_t, KeyHash> recent_;
-  std::vector<Entry> merging_;  // sorted snapshot of recent_ being merged
-  size_t merged_ = 0;           // merging_[0, merged_) are in trace_keys
-  int64_t merging_through_ = 0; // largest trace row of the snapshot
+  std::unordered_map<std::pair<int64_t, int64_t>, int64_t, KeyHash> recent_;  // added since the snapshot
+  std::vector<Entry> merging_;   // the snapshot being merged, sorted by (project, key)
+  size_t merged_ = 0;            // merging_[0, merged_) are in trace_keys
+  int64_t merging_through_ = 0;  // largest trace row of the snapshot
 };
 
 }  // namespace stacklens::sqlite
