@@ -1,16 +1,21 @@
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "ingest/span_writer.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace stacklens::ingest {
 namespace {
 
 constexpr Micros kStuckAfterUs = 10'000'000;
+constexpr int kWriterNice = -5;
 
 SpanRecord seal(Span span, const Sealer& sealer) {
   SpanRecord r;
@@ -53,7 +58,7 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
     queued_spans_ += spans.size();  // reserve before sealing so concurrent submits cannot overshoot
   }
   // Spans of earlier commits are freed here, on a request thread, not by the writer.
-  std::vector<std::vector<SpanRecord>> stored;
+  std::vector<std::vector<Pending>> stored;
   {
     std::lock_guard lock(garbage_mu_);
     stored.swap(garbage_);
@@ -76,6 +81,12 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
 
 void SpanWriter::run() {
   pthread_setname_np(pthread_self(), "sl-writer");
+  // Every commit goes through this one thread, so when the cores are busy it should not wait
+  // behind request threads for its turn: measured 64k -> 73k spans/s batched on 2 cores. Raising
+  // a thread's priority needs root or CAP_SYS_NICE; without them the writer runs at the default.
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWriterNice) != 0)
+    spdlog::info("span writer runs at normal priority (nice {} needs CAP_SYS_NICE): {}", kWriterNice,
+                 std::strerror(errno));
   std::vector<Pending> batch;
   for (;;) {
     {
@@ -89,9 +100,9 @@ void SpanWriter::run() {
         queue_.pop_front();
       }
     }
-    std::vector<SpanRecord> records;
-    for (auto& p : batch)
-      for (auto& r : p.records) records.push_back(std::move(r));
+    std::vector<const SpanRecord*> records;
+    for (const auto& p : batch)
+      for (const auto& r : p.records) records.push_back(&r);
     const auto t0 = std::chrono::steady_clock::now();
     Result<WriteOutcome> outcome = store_.write(records);
     // A full disk or a busy file clears up: retry the same group a few times before failing it.
@@ -121,9 +132,9 @@ void SpanWriter::run() {
       status = e;
     }
     for (auto& p : batch) p.done(status);
-    batch.clear();
     std::lock_guard lock(garbage_mu_);
-    garbage_.push_back(std::move(records));
+    garbage_.push_back(std::move(batch));
+    batch = {};
   }
 }
 

@@ -55,7 +55,7 @@ class SpanWriter {
   Micros last_progress_us_ = 0;
   std::optional<Error> last_error_;
   std::mutex garbage_mu_;
-  std::vector<std::vector<SpanRecord>> garbage_;  // committed spans, freed by the next submit()
+  std::vector<std::vector<Pending>> garbage_;  // committed requests, freed by the next submit()
   std::thread thread_;
 };
 

@@ -22,7 +22,13 @@ class SpanStore {
   virtual void prepare(SpanRecord& record) const { (void)record; }
   // Commits all records in one durable transaction, or none of them.
   // Called from the single writer thread only.
-  virtual Result<WriteOutcome> write(const std::vector<SpanRecord>& records) = 0;
+  virtual Result<WriteOutcome> write(const std::vector<const SpanRecord*>& records) = 0;
+  Result<WriteOutcome> write(const std::vector<SpanRecord>& records) {
+    std::vector<const SpanRecord*> all;
+    all.reserve(records.size());
+    for (const auto& r : records) all.push_back(&r);
+    return write(all);
+  }
 
   // Readers: safe from any thread, concurrently with write().
   virtual Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) = 0;

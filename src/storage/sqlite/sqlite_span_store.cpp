@@ -406,19 +406,19 @@ void SqliteSpanStore::prepare(SpanRecord& r) const {
   s.events = {};
 }
 
-Result<WriteOutcome> SqliteSpanStore::write(const std::vector<SpanRecord>& records) {
+Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>& records) {
   if (auto st = check_free_space(); !st) return st.error();
   // Records that did not come through prepare() (tests, tools) are encoded here.
   std::vector<SpanRecord> unprepared;
   unprepared.reserve(records.size());
   std::vector<const SpanRecord*> all;
   all.reserve(records.size());
-  for (const auto& r : records) {
-    if (r.encoded) {
-      all.push_back(&r);
+  for (const SpanRecord* r : records) {
+    if (r->encoded) {
+      all.push_back(r);
       continue;
     }
-    unprepared.push_back(r);
+    unprepared.push_back(*r);
     prepare(unprepared.back());
   }
   for (const auto& r : unprepared) all.push_back(&r);

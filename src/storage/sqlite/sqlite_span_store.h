@@ -29,7 +29,8 @@ class SqliteSpanStore final : public SpanStore {
   ~SqliteSpanStore() override;
 
   void prepare(SpanRecord& record) const override;
-  Result<WriteOutcome> write(const std::vector<SpanRecord>& records) override;
+  using SpanStore::write;
+  Result<WriteOutcome> write(const std::vector<const SpanRecord*>& records) override;
   Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) override;
   Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) override;
   Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) override;
