@@ -44,6 +44,12 @@ SpanWriter::SpanWriter(SpanStore& store, const Sealer& sealer, Metrics& metrics,
 SpanWriter::~SpanWriter() { stop(); }
 
 Status SpanWriter::submit(std::vector<Span> spans, Done done) {
+  {
+    // Spans of earlier commits are freed here, on a request thread, not by the writer.
+    std::vector<std::vector<Pending>> stored;
+    std::lock_guard lock(garbage_mu_);
+    stored.swap(garbage_);
+  }
   if (spans.empty()) {
     done(ok_status());
     return ok_status();
@@ -56,12 +62,6 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
       return make_error(ErrorCode::overloaded, "ingest queue is full; retry after the Retry-After delay");
     }
     queued_spans_ += spans.size();  // reserve before sealing so concurrent submits cannot overshoot
-  }
-  // Spans of earlier commits are freed here, on a request thread, not by the writer.
-  std::vector<std::vector<Pending>> stored;
-  {
-    std::lock_guard lock(garbage_mu_);
-    stored.swap(garbage_);
   }
   Pending p;
   p.records.reserve(spans.size());
