@@ -35,6 +35,7 @@ KeyFilter::Probe KeyFilter::probe(int64_t project_id, int64_t key) const {
 }
 
 void KeyFilter::add(int64_t project_id, int64_t key) {
+  empty_ = false;
   Probe p = probe(project_id, key);
   for (size_t w = 0; w < kBlockWords; ++w) p.block[w] |= p.masks[w];
 }
@@ -46,6 +47,10 @@ bool KeyFilter::may_contain(int64_t project_id, int64_t key) const {
   return true;
 }
 
-void KeyFilter::clear() { std::fill(words_.get(), words_.get() + blocks_ * kBlockWords, 0); }
+void KeyFilter::clear() {
+  if (empty_) return;
+  std::fill(words_.get(), words_.get() + blocks_ * kBlockWords, 0);
+  empty_ = true;
+}
 
 }  // namespace stacklens::sqlite

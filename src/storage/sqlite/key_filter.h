@@ -4,8 +4,9 @@
 // The writer asks it before looking a new trace up in trace_keys: most traces are new,
 // and a B-tree lookup that finds nothing cost ~13 % of the writer's time per span. The
 // filter has a fixed size, so its memory does not grow with the store; as it fills, more
-// answers are "maybe" and those cost the lookup they cost before (about 1.5 % of them at
-// 7 million traces with the default 8 MiB).
+// answers are "maybe" and those cost the lookup they cost before (measured with the
+// default 8 MiB: 0.03 % of absent traces at 3 million stored, 1.2 % at 7 million, 17 % at
+// 15 million).
 //
 // Each pair sets bits within one 64-byte block (one cache line per test).
 #include <cstddef>
@@ -33,6 +34,7 @@ class KeyFilter {
   Probe probe(int64_t project_id, int64_t key) const;
 
   size_t blocks_;  // a power of two
+  bool empty_ = true;  // nothing added since construction or clear(): clear() need not touch the pages
   struct Free {
     void operator()(uint64_t* p) const { std::free(p); }
   };
