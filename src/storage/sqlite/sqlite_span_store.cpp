@@ -409,8 +409,10 @@ void SqliteSpanStore::prepare(SpanRecord& r) const {
 Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>& records) {
   if (auto st = check_free_space(); !st) return st.error();
   // Records that did not come through prepare() (tests, tools) are encoded here.
+  // (Reserved to their count: pointers into `unprepared` must stay valid.)
   std::vector<SpanRecord> unprepared;
-  unprepared.reserve(records.size());
+  unprepared.reserve(static_cast<size_t>(
+      std::count_if(records.begin(), records.end(), [](const SpanRecord* r) { return !r->encoded; })));
   std::vector<const SpanRecord*> all;
   all.reserve(records.size());
   for (const SpanRecord* r : records) {
