@@ -289,15 +289,19 @@ void SqliteSpanStore::checkpoint_loop() {
   std::unique_ptr<Db> db;
   std::unique_lock lock(checkpoint_mu_);
   while (!stopping_) {
-    checkpoint_cv_.wait_for(lock, kCheckpointEvery, [this] { return stopping_; });
+    checkpoint_cv_.wait_for(lock, kCheckpointEvery, [this] { return stopping_ || checkpoint_due_; });
     if (stopping_) break;
+    checkpoint_due_ = false;
     if (!db) {
       auto opened = Db::open(path_);
       if (!opened) continue;
       db = std::move(*opened);
     }
     // PASSIVE: copies what it can without waiting for, or blocking, the writer and readers.
+    // The lock is let go meanwhile, so the writer never waits to mark a checkpoint due.
+    lock.unlock();
     if (auto st = db->exec("PRAGMA wal_checkpoint(PASSIVE)"); !st) spdlog::warn("checkpoint: {}", st.error().message);
+    lock.lock();
   }
   if (db) (void)db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
@@ -533,7 +537,17 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>
   }
   if (wal_frames_ > kWalFramesBeforeReset) {
     wal_frames_ = 0;
+    nudged_ = false;
     if (auto st = writer_->exec("PRAGMA wal_checkpoint(PASSIVE)"); !st) spdlog::warn("checkpoint: {}", st.error().message);
+  } else if (wal_frames_ > kWalFramesBeforeReset / 2 && !nudged_) {
+    // Half-way: the checkpointer copies what is there now on its own thread, so the writer's
+    // checkpoint at the restart only has the rest to copy.
+    nudged_ = true;
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_due_ = true;
+    }
+    checkpoint_cv_.notify_one();
   }
   return out;
 }

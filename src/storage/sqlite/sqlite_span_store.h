@@ -65,6 +65,8 @@ class SqliteSpanStore final : public SpanStore {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;
+  bool checkpoint_due_ = false;  // the WAL is half-way to its restart: checkpoint now
+  bool nudged_ = false;          // writer thread only: checkpoint_due_ was set for this WAL
   std::thread checkpointer_;
 };
 
