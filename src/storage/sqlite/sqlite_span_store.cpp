@@ -62,6 +62,8 @@ constexpr size_t kMaxPendingRollups = 10000;
 // commit, when no other write can slip in, so the next transaction starts the WAL over. The
 // background checkpointer has usually copied most of it already, so this is short.
 constexpr int kWalFramesBeforeReset = 65536;
+// The checkpointer is woken this many times as the WAL grows towards that length.
+constexpr int kNudgesPerWal = 4;
 
 // sl_key(text): the 64-bit key of an id (migrations use it to key existing rows).
 void sql_key(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -537,12 +539,12 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>
   }
   if (wal_frames_ > kWalFramesBeforeReset) {
     wal_frames_ = 0;
-    nudged_ = false;
+    next_nudge_ = kWalFramesBeforeReset / kNudgesPerWal;
     if (auto st = writer_->exec("PRAGMA wal_checkpoint(PASSIVE)"); !st) spdlog::warn("checkpoint: {}", st.error().message);
-  } else if (wal_frames_ > kWalFramesBeforeReset / 2 && !nudged_) {
-    // Half-way: the checkpointer copies what is there now on its own thread, so the writer's
-    // checkpoint at the restart only has the rest to copy.
-    nudged_ = true;
+  } else if (wal_frames_ > next_nudge_) {
+    // On the way: the checkpointer copies what is there now on its own thread, so the writer's
+    // checkpoint at the restart only has the last stretch to copy.
+    next_nudge_ += kWalFramesBeforeReset / kNudgesPerWal;
     {
       std::lock_guard lock(checkpoint_mu_);
       checkpoint_due_ = true;

@@ -65,8 +65,8 @@ class SqliteSpanStore final : public SpanStore {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;
-  bool checkpoint_due_ = false;  // the WAL is half-way to its restart: checkpoint now
-  bool nudged_ = false;          // writer thread only: checkpoint_due_ was set for this WAL
+  bool checkpoint_due_ = false;  // the WAL grew by a stretch (writer: next_nudge_): checkpoint now
+  int next_nudge_ = 16384;       // writer thread only: WAL frames at which to set checkpoint_due_
   std::thread checkpointer_;
 };
 
