@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
+#include <utility>
 #include <mutex>
 #include <tuple>
 
@@ -27,10 +29,10 @@ Status TraceIdentities::load(Db& db) {
     auto r = s.step();
     if (!r) return r.error();
     if (!*r) break;
-    recent_[{s.i64(0), s.i64(1)}] = s.i64(2);
+    recent_.put(Entry{s.i64(0), s.i64(1), s.i64(2)});
     known_.add(s.i64(0), s.i64(1));
   }
-  recent_.reserve(std::max(recent_.size(), tuning_.merge_at) + tuning_.merge_at / 4);
+  recent_.reserve(std::max(recent_.size(), tuning_.merge_at) + tuning_.merge_at / 4);  // a merge's worth, and more
   auto keys = db.prepare("SELECT project_id, trace_key FROM trace_keys");
   if (!keys) return keys.error();
   int64_t stored = 0;
@@ -53,7 +55,7 @@ bool key_less(const TraceIdentities::Entry& a, const TraceIdentities::Entry& b) 
 }  // namespace
 
 std::optional<int64_t> TraceIdentities::find_in_memory(int64_t project_id, int64_t trace_key) const {
-  if (auto it = recent_.find({project_id, trace_key}); it != recent_.end()) return it->second;
+  if (auto row = recent_.find(project_id, trace_key)) return row;
   const Entry probe{project_id, trace_key, 0};
   auto it = std::lower_bound(merging_.begin(), merging_.end(), probe, key_less);
   if (it != merging_.end() && it->project_id == project_id && it->trace_key == trace_key) return it->trace_row;
@@ -85,10 +87,10 @@ Result<size_t> TraceIdentities::merge_step(Db& db) {
     std::vector<Entry> snapshot;
     snapshot.reserve(recent_.size());
     merging_through_ = 0;
-    for (const auto& [key, row] : recent_) {
-      snapshot.push_back(Entry{key.first, key.second, row});
-      merging_through_ = std::max(merging_through_, row);
-    }
+    recent_.for_each([&](const Entry& e) {
+      snapshot.push_back(e);
+      merging_through_ = std::max(merging_through_, e.trace_row);
+    });
     std::sort(snapshot.begin(), snapshot.end(), key_less);
     std::unique_lock lock(mu_);
     merging_ = std::move(snapshot);
@@ -116,7 +118,7 @@ Result<size_t> TraceIdentities::merge_step(Db& db) {
 void TraceIdentities::committed(const std::vector<Entry>& added, size_t merged_to) {
   for (const Entry& e : added) known_.add(e.project_id, e.trace_key);
   std::unique_lock lock(mu_);
-  for (const Entry& e : added) recent_.emplace(std::pair{e.project_id, e.trace_key}, e.trace_row);
+  for (const Entry& e : added) recent_.put(e);
   if (merging_.empty() || merged_to <= merged_) return;
   merged_ = merged_to;
   if (merged_ == merging_.size()) {
@@ -128,6 +130,52 @@ void TraceIdentities::committed(const std::vector<Entry>& added, size_t merged_t
 std::optional<int64_t> TraceIdentities::find_recent(int64_t project_id, int64_t trace_key) const {
   std::shared_lock lock(mu_);
   return find_in_memory(project_id, trace_key);
+}
+
+size_t TraceIdentities::Table::home(int64_t project_id, int64_t trace_key) const {
+  // Keys are hashes already; the multiply spreads the project in and the top bits are kept.
+  const uint64_t h = (static_cast<uint64_t>(trace_key) ^ static_cast<uint64_t>(project_id)) * 0x9e3779b97f4a7c15ULL;
+  return static_cast<size_t>(h >> (64 - std::countr_zero(slots_.size())));
+}
+
+void TraceIdentities::Table::reserve(size_t entries) {
+  const size_t want = std::bit_ceil(std::max<size_t>(entries * 2, 16));
+  if (want <= slots_.size()) return;
+  std::vector<Entry> old = std::exchange(slots_, std::vector<Entry>(want));
+  size_ = 0;
+  for (const Entry& e : old)
+    if (e.trace_row != 0) put(e);
+}
+
+void TraceIdentities::Table::put(const Entry& e) {
+  if ((size_ + 1) * 2 > slots_.size()) reserve(std::max(size_ + 1, slots_.size()));  // doubles
+  for (size_t i = home(e.project_id, e.trace_key);; i = (i + 1) & (slots_.size() - 1)) {
+    Entry& slot = slots_[i];
+    if (slot.trace_row == 0) {
+      slot = e;
+      ++size_;
+      return;
+    }
+    if (slot.project_id == e.project_id && slot.trace_key == e.trace_key) {
+      slot.trace_row = e.trace_row;
+      return;
+    }
+  }
+}
+
+std::optional<int64_t> TraceIdentities::Table::find(int64_t project_id, int64_t trace_key) const {
+  if (slots_.empty()) return std::nullopt;
+  for (size_t i = home(project_id, trace_key);; i = (i + 1) & (slots_.size() - 1)) {
+    const Entry& slot = slots_[i];
+    if (slot.trace_row == 0) return std::nullopt;
+    if (slot.project_id == project_id && slot.trace_key == trace_key) return slot.trace_row;
+  }
+}
+
+void TraceIdentities::Table::clear() {
+  if (size_ == 0) return;
+  std::fill(slots_.begin(), slots_.end(), Entry{});
+  size_ = 0;
 }
 
 }  // namespace stacklens::sqlite

@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <optional>
 #include <shared_mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "core/error.h"
@@ -58,17 +57,34 @@ class TraceIdentities {
   static Result<std::optional<int64_t>> find_stored(Db& db, int64_t project_id, int64_t trace_key);
 
  private:
-  struct KeyHash {
-    size_t operator()(const std::pair<int64_t, int64_t>& k) const {
-      return static_cast<size_t>(k.second) ^ (static_cast<size_t>(k.first) * 0x9e3779b97f4a7c15ULL);
+  // Traces by (project, key): open addressing with linear probing, no allocation per entry.
+  // A slot whose trace_row is 0 is empty (rows start at 1). Kept at most half full.
+  class Table {
+   public:
+    void reserve(size_t entries);
+    void put(const Entry& e);
+    std::optional<int64_t> find(int64_t project_id, int64_t trace_key) const;
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    void clear();
+    template <typename F>
+    void for_each(F&& f) const {
+      for (const Entry& e : slots_)
+        if (e.trace_row != 0) f(e);
     }
+
+   private:
+    size_t home(int64_t project_id, int64_t trace_key) const;
+    std::vector<Entry> slots_;  // a power of two in size, or empty
+    size_t size_ = 0;
   };
+
   std::optional<int64_t> find_in_memory(int64_t project_id, int64_t trace_key) const;
 
   Tuning tuning_;
   KeyFilter known_;  // every trace in trace_keys, recent_ or merging_ (writer thread only)
   mutable std::shared_mutex mu_;  // writes come from the writer thread only
-  std::unordered_map<std::pair<int64_t, int64_t>, int64_t, KeyHash> recent_;  // added since the snapshot
+  Table recent_;                 // added since the snapshot
   std::vector<Entry> merging_;   // the snapshot being merged, sorted by (project, key)
   size_t merged_ = 0;            // merging_[0, merged_) are in trace_keys
   int64_t merging_through_ = 0;  // largest trace row of the snapshot
