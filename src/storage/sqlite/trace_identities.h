@@ -31,7 +31,7 @@ namespace stacklens::sqlite {
 class TraceIdentities {
  public:
   struct Tuning {
-    size_t merge_at = 100000;  // traces in memory that start a merge (about 60 bytes each)
+    size_t merge_at = 100000;  // traces in memory that start a merge (24-48 bytes each)
     size_t slice = 10000;      // entries merged per commit
     size_t filter_bytes = size_t{8} << 20;  // KeyFilter of the known traces
   };
