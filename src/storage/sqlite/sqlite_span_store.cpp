@@ -253,6 +253,7 @@ SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, u
       reserve_bytes_(reserve_bytes),
       writer_(std::move(writer)),
       identities_(tuning),
+      next_nudge_(kWalFramesBeforeReset / kNudgesPerWal),
       checkpointer_([this] { checkpoint_loop(); }) {
   sqlite3_wal_hook(
       writer_->raw(),

@@ -66,7 +66,7 @@ class SqliteSpanStore final : public SpanStore {
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;
   bool checkpoint_due_ = false;  // the WAL grew by a stretch (writer: next_nudge_): checkpoint now
-  int next_nudge_ = 16384;       // writer thread only: WAL frames at which to set checkpoint_due_
+  int next_nudge_;               // writer thread only: WAL frames at which to set checkpoint_due_
   std::thread checkpointer_;
 };
 
