@@ -24,8 +24,7 @@ constexpr int kBatch = 1000;
 
 std::string batch_body(uint64_t seed) {
   bench::SpanFactory factory(seed, 0);
-  std::vector<std::string> ids;
-  return factory.batch_json(kBatch, ids);
+  return factory.batch_json(kBatch, nullptr);
 }
 
 std::vector<Span> parsed_spans(const std::string& body) {

@@ -146,7 +146,8 @@ void epoll_worker(const Options& o, int id, int connections, Stats& stats, std::
     }
     c.span_ids.clear();
     c.spans = single ? 1 : o.batch;
-    const std::string payload = single ? factory.next_span_json(c.span_ids) : factory.batch_json(c.spans, c.span_ids);
+    std::vector<std::string>* ids = log ? &c.span_ids : nullptr;
+    const std::string payload = single ? factory.next_span_json(ids) : factory.batch_json(c.spans, ids);
     c.bytes = payload.size();
     c.t0 = std::chrono::steady_clock::now();
     if (send_all(c.fd, http_request(o, path, payload))) return true;
@@ -223,8 +224,8 @@ void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std
     std::vector<std::string> span_ids;
     std::string payload;
     int n = single ? 1 : o.batch;
-    if (single) payload = factory.next_span_json(span_ids);
-    else payload = factory.batch_json(n, span_ids);
+    if (single) payload = factory.next_span_json(log ? &span_ids : nullptr);
+    else payload = factory.batch_json(n, log ? &span_ids : nullptr);
     const std::string req = http_request(o, path, payload);
     if (per_conn_rate > 0) {
       next_send += std::chrono::duration_cast<std::chrono::steady_clock::duration>(

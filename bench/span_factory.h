@@ -3,11 +3,18 @@
 // fixed lists; 3-10 attributes and 0-4 tags; 30 % nested under a parent; 20 %
 // with prompt and completion text of 0.5-8 KB; 2 % errors; plausible tokens and
 // costs; start times now, or spread over a window before now.
+//
+// Generating load must cost little CPU, as the load generator shares the machine
+// with the server: each span is a copy of one of a few thousand pre-made spans
+// (drawn at random, so the mix above holds), with fresh ids and start and end
+// times written into it at known offsets.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace stacklens::bench {
@@ -19,20 +26,24 @@ class SpanFactory {
   // have arrived over the window).
   SpanFactory(uint64_t seed, int64_t window_s, int64_t chronological_spans = 0)
       : rng_(seed), window_s_(window_s), chronological_(chronological_spans) {
-    // Prompt and completion texts come from a pool, so that generating load costs little CPU.
     for (int i = 0; i < 64; ++i) pool_.push_back(text(8192));
+    for (int i = 0; i < kTemplates; ++i) {
+      roots_.push_back(make_template(false));
+      children_templates_.push_back(make_template(true));
+    }
   }
 
   // One span (a new trace, or a child of the previous one), wire format.
-  // `span_ids` gets "traceId spanId" of each span made.
-  std::string next_span_json(std::vector<std::string>& span_ids) {
+  // `span_ids`, if given, gets "traceId spanId" of each span made.
+  std::string next_span_json(std::vector<std::string>* span_ids) {
     std::string out;
     append_span(out, span_ids);
     return out;
   }
 
-  std::string batch_json(int n, std::vector<std::string>& span_ids) {
+  std::string batch_json(int n, std::vector<std::string>* span_ids) {
     std::string out = "{\"spans\":[";
+    out.reserve(static_cast<size_t>(n) * 2600);
     for (int i = 0; i < n; ++i) {
       if (i) out += ',';
       append_span(out, span_ids);
@@ -58,12 +69,6 @@ class SpanFactory {
   int uniform(int lo, int hi) { return lo + static_cast<int>(rng_() % static_cast<uint64_t>(hi - lo + 1)); }
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
 
-  static std::string hex(uint64_t v, int digits) {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-    return std::string(buf + 16 - digits);
-  }
-
   std::string text(int bytes) {
     std::string out;
     out.reserve(static_cast<size_t>(bytes) + 16);
@@ -85,36 +90,50 @@ class SpanFactory {
         .count();
   }
 
-  void append_span(std::string& out, std::vector<std::string>& span_ids) {
-    const bool child = !trace_.empty() && children_ < 9 && chance(0.30);
-    if (!child) {
-      trace_ = hex(rand64(), 16) + hex(rand64(), 16);
-      root_ = hex(rand64(), 16);
-      children_ = 0;
-      start_ns_ = now_ns();
-      if (window_s_ > 0 && chronological_ > 0)
-        start_ns_ -= static_cast<int64_t>(static_cast<double>(window_s_) * 1e9 *
-                                          static_cast<double>(std::max<int64_t>(0, chronological_ - made_)) /
-                                          static_cast<double>(chronological_));
-      else if (window_s_ > 0)
-        start_ns_ -= static_cast<int64_t>(rng_() % static_cast<uint64_t>(window_s_)) * 1000000000LL;
-    } else {
-      ++children_;
-    }
-    const std::string span_id = child ? hex(rand64(), 16) : root_;
-    span_ids.push_back(trace_ + " " + span_id);
-    ++made_;
+  // A pre-made span: its text, where its ids and times go, and its times relative to its trace.
+  struct Template {
+    std::string json;
+    size_t trace_at = 0, span_at = 0, parent_at = 0, start_at = 0, end_at = 0;  // parent_at: children only
+    int64_t offset_ns = 0, duration_ns = 0;
+  };
+  static constexpr int kTemplates = 2048;
+  static constexpr std::string_view kTrace = "################################", kId = "################";
+  static constexpr std::string_view kTime = "0000000000000000000";  // 19 digits: any time since 2001 in ns
+
+  // Appends `placeholder` to `out` and returns where it starts.
+  static size_t mark(std::string& out, std::string_view placeholder) {
+    const size_t at = out.size();
+    out += placeholder;
+    return at;
+  }
+
+  Template make_template(bool child) {
+    Template t;
+    std::string& out = t.json;
     const int op = uniform(0, 49);
     const int m = uniform(0, 11);
-    const int64_t start = start_ns_ + (child ? uniform(1, 500) * 1000000LL : 0);
-    const int64_t dur = static_cast<int64_t>(uniform(50, 4000)) * 1000000LL;
+    t.offset_ns = child ? uniform(1, 500) * 1000000LL : 0;
+    t.duration_ns = static_cast<int64_t>(uniform(50, 4000)) * 1000000LL;
     const int in = uniform(50, 4000), outt = uniform(10, 1200);
     char num[64];
-    out += "{\"traceId\":\"" + trace_ + "\",\"spanId\":\"" + span_id + "\",\"parentSpanId\":";
-    out += child ? "\"" + root_ + "\"" : "null";
+    out += "{\"traceId\":\"";
+    t.trace_at = mark(out, kTrace);
+    out += "\",\"spanId\":\"";
+    t.span_at = mark(out, kId);
+    out += "\",\"parentSpanId\":";
+    if (child) {
+      out += '"';
+      t.parent_at = mark(out, kId);
+      out += '"';
+    } else {
+      out += "null";
+    }
     out += ",\"name\":\"operation-" + std::to_string(op) + "\",\"status\":\"";
     out += chance(0.02) ? "error" : "ok";
-    out += "\",\"startTime\":" + std::to_string(start) + ",\"endTime\":" + std::to_string(start + dur);
+    out += "\",\"startTime\":";
+    t.start_at = mark(out, kTime);
+    out += ",\"endTime\":";
+    t.end_at = mark(out, kTime);
     out += ",\"attributes\":{";
     const int attrs = uniform(3, 10);
     for (int a = 0; a < attrs; ++a) {
@@ -123,8 +142,8 @@ class SpanFactory {
     }
     out += "},\"tags\":[";
     const int tags = uniform(0, 4);
-    for (int t = 0; t < tags; ++t) {
-      if (t) out += ',';
+    for (int i = 0; i < tags; ++i) {
+      if (i) out += ',';
       out += "\"tag-" + std::to_string(uniform(0, 19)) + "\"";
     }
     out += "],\"llmSpan\":{\"model\":\"";
@@ -140,15 +159,66 @@ class SpanFactory {
       out += ",\"completionContent\":\"" + pooled_text(uniform(512, 8192)) + "\"";
     }
     out += ",\"isStreaming\":false,\"finishReason\":\"stop\"}}";
+    return t;
+  }
+
+  static void put_hex(char* at, uint64_t v, int digits) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int i = digits - 1; i >= 0; --i, v >>= 4) at[i] = kHex[v & 15];
+  }
+
+  static void put_time(char* at, int64_t ns) {
+    auto v = static_cast<uint64_t>(ns);
+    for (int i = static_cast<int>(kTime.size()) - 1; i >= 0; --i, v /= 10) at[i] = static_cast<char>('0' + v % 10);
+  }
+
+  void append_span(std::string& out, std::vector<std::string>* span_ids) {
+    const bool child = has_trace_ && children_ < 9 && chance(0.30);
+    if (!child) {
+      put_hex(trace_, rand64(), 16);
+      put_hex(trace_ + 16, rand64(), 16);
+      put_hex(root_, rand64(), 16);
+      has_trace_ = true;
+      children_ = 0;
+      start_ns_ = now_ns();
+      if (window_s_ > 0 && chronological_ > 0)
+        start_ns_ -= static_cast<int64_t>(static_cast<double>(window_s_) * 1e9 *
+                                          static_cast<double>(std::max<int64_t>(0, chronological_ - made_)) /
+                                          static_cast<double>(chronological_));
+      else if (window_s_ > 0)
+        start_ns_ -= static_cast<int64_t>(rng_() % static_cast<uint64_t>(window_s_)) * 1000000000LL;
+    } else {
+      ++children_;
+    }
+    ++made_;
+    const auto& pool = child ? children_templates_ : roots_;
+    const Template& t = pool[rng_() % pool.size()];
+    const size_t base = out.size();
+    out += t.json;
+    char* p = out.data() + base;
+    std::memcpy(p + t.trace_at, trace_, kTrace.size());
+    if (child) {
+      put_hex(p + t.span_at, rand64(), 16);
+      std::memcpy(p + t.parent_at, root_, kId.size());
+    } else {
+      std::memcpy(p + t.span_at, root_, kId.size());
+    }
+    const int64_t start = start_ns_ + t.offset_ns;
+    put_time(p + t.start_at, start);
+    put_time(p + t.end_at, start + t.duration_ns);
+    if (span_ids)
+      span_ids->push_back(std::string(trace_, kTrace.size()) + " " + std::string(p + t.span_at, kId.size()));
   }
 
   std::mt19937_64 rng_;
   int64_t window_s_;
   int64_t chronological_ = 0, made_ = 0;
-  std::string trace_, root_;
+  char trace_[32] = {}, root_[16] = {};
+  bool has_trace_ = false;
   int children_ = 0;
   int64_t start_ns_ = 0;
   std::vector<std::string> pool_;
+  std::vector<Template> roots_, children_templates_;
 };
 
 }  // namespace stacklens::bench
