@@ -114,6 +114,30 @@ TEST(SqliteSpanStore, CountsPendingRollupsOnceAndMergesThemOnClose) {
   std::filesystem::remove_all(dir);
 }
 
+// A new spans.db is made of 16 KiB pages; one created with SQLite's default keeps its own
+// (a WAL-mode database cannot change its page size) and still takes spans.
+TEST(SqliteSpanStore, NewStoresUseSixteenKibPagesOldOnesKeepTheirs) {
+  const auto dir = fresh_dir("pages");
+  const std::string fresh = (dir / "fresh.db").string(), old = (dir / "old.db").string();
+  {
+    auto db = Db::open(old);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->exec("CREATE TABLE placeholder(x)"));
+  }
+  for (const auto& [path, expected] : {std::pair{fresh, 16384}, std::pair{old, 4096}}) {
+    {
+      auto store = SqliteSpanStore::open(path, 0);
+      ASSERT_TRUE(store) << store.error().message;
+      ASSERT_TRUE((*store)->write({record("t1", "root", 1000000)}));
+      EXPECT_EQ(requests(**store), 1);
+    }
+    auto db = Db::open(path, true);
+    ASSERT_TRUE(db);
+    EXPECT_EQ((*db)->page_size(), expected) << path;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // Recent traces are merged into trace_keys in slices; before, during and after a merge (and
 // after reopening) a trace is found, its spans are deduplicated, and it keeps a single row.
 TEST(SqliteSpanStore, FindsTracesBeforeDuringAndAfterMerges) {

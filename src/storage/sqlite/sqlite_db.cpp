@@ -18,7 +18,7 @@ ErrorCode classify(sqlite3* db) {
 }
 }  // namespace
 
-Result<std::unique_ptr<Db>> Db::open(const std::string& path, bool read_only) {
+Result<std::unique_ptr<Db>> Db::open(const std::string& path, bool read_only, int page_size) {
   sqlite3* raw = nullptr;
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                     SQLITE_OPEN_NOMUTEX;
@@ -31,6 +31,9 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, bool read_only) {
   sqlite3_busy_timeout(raw, 5000);
   sqlite3_extended_result_codes(raw, 1);
   if (!read_only) {
+    // Before the WAL: a database in WAL mode keeps the page size it was created with.
+    if (page_size > 0)
+      if (auto st = db->exec(fmt::format("PRAGMA page_size={}", page_size)); !st) return st.error();
     auto st = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
     if (!st) return st.error();
   }
@@ -71,6 +74,15 @@ Result<Stmt*> Db::prepare(std::string_view sql) {
 }
 
 int64_t Db::changes() const { return sqlite3_changes64(db_); }
+
+int Db::page_size() const {
+  sqlite3_stmt* s = nullptr;
+  int size = 4096;
+  if (sqlite3_prepare_v2(db_, "PRAGMA page_size", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    size = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  return size;
+}
 int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 Stmt& Stmt::reset() {

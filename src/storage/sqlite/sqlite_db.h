@@ -18,7 +18,8 @@ class Stmt;
 class Db {
  public:
   // Opens (creating) a database file in WAL mode with a busy timeout.
-  static Result<std::unique_ptr<Db>> open(const std::string& path, bool read_only = false);
+  // `page_size` (bytes, 0: SQLite's default) applies only when the file is created here.
+  static Result<std::unique_ptr<Db>> open(const std::string& path, bool read_only = false, int page_size = 0);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -26,6 +27,7 @@ class Db {
   Status exec(std::string_view sql);
   Result<Stmt*> prepare(std::string_view sql);  // cached per connection
   int64_t changes() const;
+  int page_size() const;  // bytes
   int64_t last_insert_rowid() const;
   sqlite3* raw() { return db_; }
   Error error(std::string_view what) const;

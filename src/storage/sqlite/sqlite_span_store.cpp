@@ -58,10 +58,16 @@ constexpr int64_t kRebuildChunk = 50000;
 // more than the spans themselves.
 constexpr auto kRollupMergeEvery = std::chrono::milliseconds(1000);
 constexpr size_t kMaxPendingRollups = 10000;
-// A WAL this long (4 KiB pages: 256 MiB) is checkpointed by the writer itself right after a
-// commit, when no other write can slip in, so the next transaction starts the WAL over. The
-// background checkpointer has usually copied most of it already, so this is short.
-constexpr int kWalFramesBeforeReset = 65536;
+// spans.db is made of 16 KiB pages rather than SQLite's 4 KiB: a span row with prompt and
+// completion fits in one page instead of spilling into overflow pages, and the writer handles
+// a quarter of the pages (B-tree cells, WAL frames and their checksums) for the same bytes.
+// Measured in alternating 20 s pairs: 4 KiB 76.8-78.6k spans/s, 16 KiB 84.0-84.5k. A store
+// created with another page size keeps it.
+constexpr int kPageSize = 16384;
+// A WAL this long is checkpointed by the writer itself right after a commit, when no other
+// write can slip in, so the next transaction starts the WAL over. The background checkpointer
+// has usually copied most of it already, so this is short.
+constexpr int64_t kWalBytesBeforeReset = 256 << 20;
 // The checkpointer is woken this many times as the WAL grows towards that length.
 constexpr int kNudgesPerWal = 4;
 
@@ -85,8 +91,8 @@ void sql_histogram_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
-Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_kib) {
-  auto db = Db::open(path);
+Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_kib, int page_size = 0) {
+  auto db = Db::open(path, false, page_size);
   if (!db) return db.error();
   if (auto st = register_span_functions(**db); !st) return st.error();
   if (auto st = (*db)->exec(fmt::format("PRAGMA cache_size=-{}; PRAGMA temp_store=MEMORY;", cache_kib)); !st)
@@ -253,7 +259,8 @@ SqliteSpanStore::SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, u
       reserve_bytes_(reserve_bytes),
       writer_(std::move(writer)),
       identities_(tuning),
-      next_nudge_(kWalFramesBeforeReset / kNudgesPerWal),
+      wal_frames_before_reset_(static_cast<int>(kWalBytesBeforeReset / writer_->page_size())),
+      next_nudge_(wal_frames_before_reset_ / kNudgesPerWal),
       checkpointer_([this] { checkpoint_loop(); }) {
   sqlite3_wal_hook(
       writer_->raw(),
@@ -276,7 +283,7 @@ SqliteSpanStore::~SqliteSpanStore() {
 
 Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string& path, uint64_t reserve_bytes,
                                                               TraceIdentities::Tuning tuning) {
-  auto db = open_connection(path, 64 * 1024);
+  auto db = open_connection(path, 64 * 1024, kPageSize);
   if (!db) return db.error();
   if (auto st = migrate(**db, kSpanMigrations); !st) return st.error();
   // Checkpoints run on their own thread (checkpoint_loop), never inside a commit.
@@ -538,14 +545,14 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>
     std::lock_guard lock(rollups_mu_);
     for (const Span* s : inserted) pending_rollups_.add(*s);
   }
-  if (wal_frames_ > kWalFramesBeforeReset) {
+  if (wal_frames_ > wal_frames_before_reset_) {
     wal_frames_ = 0;
-    next_nudge_ = kWalFramesBeforeReset / kNudgesPerWal;
+    next_nudge_ = wal_frames_before_reset_ / kNudgesPerWal;
     if (auto st = writer_->exec("PRAGMA wal_checkpoint(PASSIVE)"); !st) spdlog::warn("checkpoint: {}", st.error().message);
   } else if (wal_frames_ > next_nudge_) {
     // On the way: the checkpointer copies what is there now on its own thread, so the writer's
     // checkpoint at the restart only has the last stretch to copy.
-    next_nudge_ += kWalFramesBeforeReset / kNudgesPerWal;
+    next_nudge_ += wal_frames_before_reset_ / kNudgesPerWal;
     {
       std::lock_guard lock(checkpoint_mu_);
       checkpoint_due_ = true;

@@ -66,6 +66,7 @@ class SqliteSpanStore final : public SpanStore {
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;
   bool checkpoint_due_ = false;  // the WAL grew by a stretch (writer: next_nudge_): checkpoint now
+  const int wal_frames_before_reset_;  // kWalBytesBeforeReset in this store's pages
   int next_nudge_;               // writer thread only: WAL frames at which to set checkpoint_due_
   std::thread checkpointer_;
 };
