@@ -6,8 +6,9 @@
 //
 // Generating load must cost little CPU, as the load generator shares the machine
 // with the server: each span is a copy of one of a few thousand pre-made spans
-// (drawn at random, so the mix above holds), with fresh ids and start and end
-// times written into it at known offsets.
+// (drawn at random, so the mix above holds), with fresh ids, start and end
+// times, attribute values and tag numbers written into it at known offsets (so
+// that filters on them match as many spans as fresh draws would).
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -91,14 +92,32 @@ class SpanFactory {
   }
 
   // A pre-made span: its text, where its ids and times go, and its times relative to its trace.
+  // A number drawn afresh for each copy: uniform in [lo, hi], all of one digit count.
+  struct Number {
+    size_t at = 0;
+    int lo = 0, hi = 0, digits = 0;
+  };
   struct Template {
     std::string json;
     size_t trace_at = 0, span_at = 0, parent_at = 0, start_at = 0, end_at = 0;  // parent_at: children only
     int64_t offset_ns = 0, duration_ns = 0;
+    std::vector<Number> numbers;  // attribute values and tags
   };
   static constexpr int kTemplates = 2048;
   static constexpr std::string_view kTrace = "################################", kId = "################";
   static constexpr std::string_view kTime = "0000000000000000000";  // 19 digits: any time since 2001 in ns
+
+  // Appends a number uniform in [lo, hi] and returns how to draw it again: uniform among the
+  // numbers of its digit count in that range, which keeps the whole draw uniform.
+  Number number(std::string& out, int lo, int hi) {
+    const std::string text = std::to_string(uniform(lo, hi));
+    int smallest = 1;  // of this digit count
+    for (size_t i = 1; i < text.size(); ++i) smallest *= 10;
+    const Number n{out.size(), std::max(lo, text.size() == 1 ? 0 : smallest), std::min(hi, smallest * 10 - 1),
+                   static_cast<int>(text.size())};
+    out += text;
+    return n;
+  }
 
   // Appends `placeholder` to `out` and returns where it starts.
   static size_t mark(std::string& out, std::string_view placeholder) {
@@ -138,13 +157,17 @@ class SpanFactory {
     const int attrs = uniform(3, 10);
     for (int a = 0; a < attrs; ++a) {
       if (a) out += ',';
-      out += "\"attr_" + std::to_string(a) + "\":\"value-" + std::to_string(uniform(0, 999)) + "\"";
+      out += "\"attr_" + std::to_string(a) + "\":\"value-";
+      t.numbers.push_back(number(out, 0, 999));
+      out += '"';
     }
     out += "},\"tags\":[";
     const int tags = uniform(0, 4);
     for (int i = 0; i < tags; ++i) {
       if (i) out += ',';
-      out += "\"tag-" + std::to_string(uniform(0, 19)) + "\"";
+      out += "\"tag-";
+      t.numbers.push_back(number(out, 0, 19));
+      out += '"';
     }
     out += "],\"llmSpan\":{\"model\":\"";
     out += kModels[m];
@@ -206,6 +229,10 @@ class SpanFactory {
     const int64_t start = start_ns_ + t.offset_ns;
     put_time(p + t.start_at, start);
     put_time(p + t.end_at, start + t.duration_ns);
+    for (const Number& n : t.numbers) {
+      auto v = static_cast<unsigned>(uniform(n.lo, n.hi));
+      for (int i = n.digits - 1; i >= 0; --i, v /= 10) p[n.at + static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
+    }
     if (span_ids)
       span_ids->push_back(std::string(trace_, kTrace.size()) + " " + std::string(p + t.span_at, kId.size()));
   }

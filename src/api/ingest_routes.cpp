@@ -3,6 +3,7 @@
 #include "api/auth.h"
 #include "api/request_helpers.h"
 #include "api/routes.h"
+#include "core/json.h"
 #include "ingest/span_parser.h"
 
 namespace stacklens::api {
@@ -34,8 +35,8 @@ void ingest_one(Services& s, http::Context& ctx, http::Respond respond) {
 void ingest_batch(Services& s, http::Context& ctx, http::Respond respond) {
   auto who = s.auth.authenticate(ctx, Scope::traces_write);
   if (!who) return respond(http::error_reply(who.error()));
-  // The body and the answer live in one arena, freed at once: a storage_ptr that does not own
-  // its monotonic resource lets Boost.JSON skip destroying the values one by one.
+  // The body lives in an arena freed at once: a storage_ptr that does not own its monotonic
+  // resource lets Boost.JSON skip destroying the values one by one.
   bj::monotonic_resource arena_memory;
   const bj::storage_ptr arena(&arena_memory);
   auto body = json_body(ctx, arena);
@@ -51,24 +52,35 @@ void ingest_batch(Services& s, http::Context& ctx, http::Respond respond) {
     return respond(http::error_reply(make_error(
         ErrorCode::payload_too_large,
         fmt::format("batch has {} spans; the limit is {} per request", items->size(), s.settings.limits.max_batch_spans))));
-  bj::array results(arena);
-  results.reserve(items->size());
+  // The answer's results are written as text as the spans are read (a JSON object per span,
+  // built and serialised, cost more than the rest of the answer).
+  std::string results;
+  results.reserve(items->size() * 64);
   std::vector<Span> spans;
+  spans.reserve(items->size());
   int64_t rejected = 0;
   for (size_t i = 0; i < items->size(); ++i) {
     auto span = ingest::parse_wire_span((*items)[i], who->project_id, s.settings.limits);
+    results += i ? ",{\"index\":" : "{\"index\":";
+    results += std::to_string(i);
     if (span) {
-      results.push_back(bj::object({{"index", i}, {"status", "accepted"}, {"spanId", span->span_id}}, arena));
+      results += ",\"status\":\"accepted\",\"spanId\":";
+      json::append_quoted(results, span->span_id);
       spans.push_back(std::move(*span));
     } else {
       ++rejected;
-      results.push_back(bj::object({{"index", i}, {"status", "rejected"}, {"error", span.error().message}}, arena));
+      results += ",\"status\":\"rejected\",\"error\":";
+      json::append_quoted(results, span.error().message);
     }
+    results += '}';
   }
   s.metrics.add_rejected(rejected);
   const int64_t accepted = static_cast<int64_t>(spans.size());
-  http::Reply ok =
-      http::json_reply(200, bj::object({{"accepted", accepted}, {"rejected", rejected}, {"results", std::move(results)}}, arena));
+  std::string answer = fmt::format("{{\"accepted\":{},\"rejected\":{},\"results\":[", accepted, rejected);
+  answer.reserve(answer.size() + results.size() + 2);
+  answer += results;
+  answer += "]}";
+  http::Reply ok{200, std::move(answer), "application/json", {}};
   store_then_reply(s, std::move(spans), std::move(ok), std::move(respond));
 }
 
