@@ -6,11 +6,7 @@
 using namespace stacklens;
 
 namespace {
-Result<Span> parse(const std::string& text) {
-  auto doc = json::parse(text);
-  if (!doc) return doc.error();
-  return ingest::parse_wire_span(*doc, 7, Limits{});
-}
+Result<Span> parse(const std::string& text) { return ingest::parse_wire_span(text, 7, Limits{}); }
 }  // namespace
 
 TEST(SpanParser, ReadsTheHostedClientsFormat) {
@@ -57,4 +53,107 @@ TEST(SpanParser, ErrorsNameTheField) {
     ASSERT_FALSE(s) << text;
     EXPECT_NE(s.error().message.find(message), std::string::npos) << s.error().message;
   }
+}
+
+namespace {
+constexpr const char* kMinimal = R"("traceId":"t","spanId":"s","name":"n","startTime":"2024-01-01T00:00:00Z")";
+
+std::string span_with(const std::string& more) { return std::string("{") + kMinimal + "," + more + "}"; }
+
+std::string error_of(const std::string& text) {
+  auto s = parse(text);
+  return s ? "(accepted)" : s.error().message;
+}
+}  // namespace
+
+// A repeated key counts once, with its last value; an attribute keeps its first place.
+TEST(SpanParser, RepeatedKeysTakeTheLastValue) {
+  auto s = parse(span_with(R"("name":"second","attributes":{"a":"1","b":"2","a":"3"},"tags":[1],"tags":["t"],
+    "llmSpan":{"model":1,"provider":"p"},"llmSpan":{"model":"m","provider":"p","promptContent":"x","promptContent":null})"));
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->name, "second");
+  EXPECT_EQ(s->attributes, (Attributes{{"a", "3"}, {"b", "2"}}));
+  EXPECT_EQ(s->tags, (std::vector<std::string>{"t"}));
+  EXPECT_EQ(s->llm->model, "m");
+  EXPECT_FALSE(s->llm->prompt);
+  // A valid value followed by a bad one is bad; null is as if the key were absent.
+  EXPECT_EQ(error_of(span_with(R"("status":"ok","status":3)")), "status must be a string");
+  EXPECT_EQ(error_of(span_with(R"("llmSpan":{"model":"m","provider":"p"},"llmSpan":7)")),
+            "llmSpan must be an object or null");
+  auto absent = parse(span_with(R"("parentSpanId":"p","parentSpanId":null,"attributes":{"a":"1"},"attributes":null)"));
+  ASSERT_TRUE(absent);
+  EXPECT_FALSE(absent->parent_span_id);
+  EXPECT_TRUE(absent->attributes.empty());
+}
+
+// Attribute values that are not strings are kept as compact JSON, nested ones included.
+TEST(SpanParser, AttributeValuesOfAnyType) {
+  auto s = parse(span_with(
+      R"("attributes":{"i":-3,"u":18446744073709551615,"d":0.5,"b":true,"z":null,"o":{"k":[1,"x\"y",{"a":1,"a":2}]},"e":[],"s":"tab\tnew\nline"})"));
+  ASSERT_TRUE(s) << s.error().message;
+  const Attributes expected = {{"i", "-3"},  {"u", "18446744073709551615"},
+                               {"d", "0.5"}, {"b", "true"},
+                               {"z", "null"}, {"o", R"({"k":[1,"x\"y",{"a":2}]})"},
+                               {"e", "[]"},  {"s", "tab\tnew\nline"}};
+  EXPECT_EQ(s->attributes, expected);
+}
+
+// When a span has several faults, the first in the fixed field order is reported, whatever the
+// order of the keys; a bad value inside llmSpan comes before kind, attributes and tags.
+TEST(SpanParser, FaultsAreReportedInFieldOrder) {
+  EXPECT_EQ(error_of(R"({"tags":[1],"name":2,"spanId":"s","startTime":"2024-01-01T00:00:00Z"})"), "traceId is required");
+  EXPECT_EQ(error_of(span_with(R"("tags":[1],"kind":3,"llmSpan":{"provider":"p","inputTokens":"x"})")),
+            "llmSpan.model is required");
+  EXPECT_EQ(error_of(span_with(R"("tags":[1],"kind":3,"llmSpan":{"model":"m","provider":"p","inputTokens":"x"})")),
+            "llmSpan.inputTokens must be an integer");
+  EXPECT_EQ(error_of(span_with(R"("tags":["a",{"x":1},2],"kind":"llm")")), "tags[1] must be a string");
+  EXPECT_EQ(error_of(span_with(R"("tags":{"a":1})")), "tags must be an array of strings");
+  EXPECT_EQ(error_of(span_with(R"("attributes":["a"])")), "attributes must be an object");
+  EXPECT_EQ(error_of(span_with(R"("endTime":[1])")), "endTime must be an ISO-8601 string or nanoseconds");
+  EXPECT_EQ(error_of(span_with(R"("llmSpan":{"model":"m","provider":"p","maxTokens":18446744073709551615})")),
+            "llmSpan.maxTokens is too large");
+  EXPECT_EQ(error_of(span_with(R"("llmSpan":{"model":"m","provider":"p","temperature":1e999})")),
+            "llmSpan.temperature must be a number");
+  EXPECT_EQ(error_of(span_with(R"("llmSpan":{"model":"m","provider":"p","isStreaming":"yes"})")),
+            "llmSpan.isStreaming must be a boolean");
+  EXPECT_EQ(error_of(R"({"traceId":"t","spanId":"s","name":"n","startTime":null})"), "startTime is required");
+  EXPECT_EQ(error_of("[1]"), "span must be a JSON object");
+  EXPECT_EQ(error_of(R"({"traceId":"t")"), "malformed JSON: incomplete JSON");
+  EXPECT_NE(error_of(span_with(R"("x":1} extra)")).find("malformed JSON"), std::string::npos);
+}
+
+// Unknown keys are skipped whatever they hold; strings with escapes arrive whole.
+TEST(SpanParser, SkipsUnknownKeysAndReadsEscapes) {
+  auto s = parse(span_with(R"("future":{"deep":[{"traceId":"no"}]},"llmSpan":{"model":"m\u00e9\n","provider":"p","extra":[1,{"a":2}]})"));
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->trace_id, "t");
+  EXPECT_EQ(s->llm->model, "m\xc3\xa9\n");
+}
+
+// A batch: one result per item, bad items rejected on their own; the body's shape and size are
+// checked as a whole.
+TEST(SpanParser, BatchesReadEachSpanOnItsOwn) {
+  const Limits limits;
+  const std::string good = std::string("{") + kMinimal + "}";
+  auto batch = ingest::parse_wire_batch(R"({"other":[1],"spans":[)" + good + R"(,3,{"traceId":"t"},)" + good + "]}", 7, limits);
+  ASSERT_TRUE(batch) << batch.error().message;
+  ASSERT_EQ(batch->size(), 4u);
+  EXPECT_TRUE((*batch)[0] && (*batch)[3]);
+  EXPECT_EQ((*batch)[1].error().message, "span must be a JSON object");
+  EXPECT_EQ((*batch)[2].error().message, "spanId is required");
+  auto bare = ingest::parse_wire_batch("[" + good + "]", 7, limits);
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->size(), 1u);
+  for (const char* shape : {R"({"spans":{}})", R"({"spans":3})", "3", R"({"items":[]})", R"({"spans":[],"spans":null})"}) {
+    auto r = ingest::parse_wire_batch(shape, 7, limits);
+    ASSERT_FALSE(r) << shape;
+    EXPECT_EQ(r.error().message, "body must be {\"spans\": [span, ...]}");
+  }
+  Limits two;
+  two.max_batch_spans = 2;
+  auto big = ingest::parse_wire_batch("[" + good + "," + good + ",1]", 7, two);
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, ErrorCode::payload_too_large);
+  EXPECT_EQ(big.error().message, "batch has 3 spans; the limit is 2 per request");
+  EXPECT_EQ(ingest::parse_wire_batch("", 7, limits).error().message, "request body is empty: send a JSON object");
 }
