@@ -9,6 +9,8 @@
 namespace stacklens::sqlite {
 namespace {
 
+constexpr size_t kMaxCachedKeys = 4096;
+
 constexpr std::string_view kKeySelect =
     "SELECT k.id, k.project_id, p.name, k.name, k.prefix, k.scopes, k.created_us, k.last_used_us, k.revoked_us "
     "FROM api_keys k JOIN projects p ON p.id = k.project_id ";
@@ -48,7 +50,9 @@ Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::open(const std::string
   auto db = Db::open(path);
   if (!db) return db.error();
   if (auto st = migrate(**db, kMetaMigrations); !st) return st.error();
-  return std::unique_ptr<SqliteMetaStore>(new SqliteMetaStore(std::move(*db)));
+  auto watcher = Db::open(path);
+  if (!watcher) return watcher.error();
+  return std::unique_ptr<SqliteMetaStore>(new SqliteMetaStore(std::move(*db), std::move(*watcher)));
 }
 
 Result<bool> SqliteMetaStore::is_empty() {
@@ -244,13 +248,47 @@ Result<std::vector<ApiKeyInfo>> SqliteMetaStore::query_keys(const std::string& w
   return collect<ApiKeyInfo>(**s, read_key);
 }
 
+Result<int64_t> SqliteMetaStore::data_version() {
+  auto s = watcher_->prepare("PRAGMA data_version");
+  if (!s) return s.error();
+  auto row = (*s)->step();
+  if (!row) return row.error();
+  const int64_t version = (*s)->i64(0);
+  (*s)->reset();
+  return version;
+}
+
 Result<std::optional<KeyLookup>> SqliteMetaStore::find_key_by_hash(const std::string& hash) {
-  std::lock_guard lock(mu_);
-  auto keys = query_keys("WHERE k.hash = ?1", {hash});
-  if (!keys) return keys.error();
-  if (keys->empty()) return std::optional<KeyLookup>{};
-  KeyLookup l{keys->front(), keys->front().revoked_us.has_value()};
-  return std::optional<KeyLookup>(std::move(l));
+  // Known keys are answered from memory while meta.db is unchanged (unknown ones are not kept:
+  // made-up keys must not fill memory). The version is read before the lookup, so a commit
+  // racing with the lookup moves the version on, and the entry is dropped at the next call.
+  int64_t version = 0;
+  {
+    std::lock_guard lock(keys_mu_);
+    auto v = data_version();
+    if (!v) return v.error();
+    version = *v;
+    if (version != keys_version_) {
+      keys_by_hash_.clear();
+      keys_version_ = version;
+    } else if (auto it = keys_by_hash_.find(hash); it != keys_by_hash_.end()) {
+      return std::optional<KeyLookup>(it->second);
+    }
+  }
+  std::optional<KeyLookup> found;
+  {
+    std::lock_guard lock(mu_);
+    auto keys = query_keys("WHERE k.hash = ?1", {hash});
+    if (!keys) return keys.error();
+    if (keys->empty()) return found;
+    found = KeyLookup{keys->front(), keys->front().revoked_us.has_value()};
+  }
+  std::lock_guard lock(keys_mu_);
+  if (keys_version_ == version) {
+    if (keys_by_hash_.size() >= kMaxCachedKeys) keys_by_hash_.clear();
+    keys_by_hash_.emplace(hash, *found);
+  }
+  return found;
 }
 
 Status SqliteMetaStore::touch_key(int64_t key_id, Micros when) {

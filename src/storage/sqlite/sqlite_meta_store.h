@@ -2,6 +2,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "storage/meta_store.h"
 #include "storage/sqlite/sqlite_db.h"
@@ -10,7 +11,10 @@ namespace stacklens::sqlite {
 
 // meta.db: small, read-mostly; one connection behind a mutex. Other processes
 // (the admin subcommands) write to the same file; WAL and the busy timeout
-// let them do so while the server runs, and nothing here caches rows.
+// let them do so while the server runs. The one thing cached is the API-key
+// lookup every ingest request makes, and only while nothing at all has been
+// committed to meta.db since (by any connection of any process: SQLite's
+// data_version), so a revoked key is refused on its next request.
 class SqliteMetaStore final : public MetaStore {
  public:
   static Result<std::unique_ptr<SqliteMetaStore>> open(const std::string& path);
@@ -57,7 +61,9 @@ class SqliteMetaStore final : public MetaStore {
   Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) override;
 
  private:
-  explicit SqliteMetaStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  SqliteMetaStore(std::unique_ptr<Db> db, std::unique_ptr<Db> watcher)
+      : db_(std::move(db)), watcher_(std::move(watcher)) {}
+  Result<int64_t> data_version();  // under keys_mu_
   Result<int64_t> prompt_id(int64_t project_id, const std::string& name);  // not_found when absent
   Result<std::vector<ApiKeyInfo>> query_keys(const std::string& where, const std::vector<std::string>& args);
   Result<std::vector<Membership>> query_memberships(const std::string& where, int64_t arg);
@@ -65,6 +71,13 @@ class SqliteMetaStore final : public MetaStore {
 
   std::mutex mu_;
   std::unique_ptr<Db> db_;
+  // API keys found by hash, valid while watcher_'s data_version is keys_version_. watcher_ is a
+  // connection that does nothing else, so its data_version moves with every commit to meta.db,
+  // this process's own included.
+  std::mutex keys_mu_;
+  std::unique_ptr<Db> watcher_;
+  int64_t keys_version_ = -1;
+  std::unordered_map<std::string, KeyLookup> keys_by_hash_;
 };
 
 }  // namespace stacklens::sqlite
