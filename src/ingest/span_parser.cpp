@@ -44,7 +44,7 @@ Error not_a_time(std::string_view where) {
   return make_error(ErrorCode::bad_request, fmt::format("{} must be an ISO-8601 string or nanoseconds", where));
 }
 
-// The fields read, in the order their faults are reported. Span fields first, then llmSpan's.
+// The fields read: the span's, then llmSpan's (kReportOrder below is the order of their faults).
 enum Field : uint8_t {
   kTraceId, kSpanId, kParentSpanId, kName, kStatus, kStartTime, kEndTime, kLlmSpan, kKind, kAttributes, kTags,
   kModel, kProvider, kInputTokens, kOutputTokens, kTotalTokens, kCost, kTemperature, kMaxTokens, kPrompt,
