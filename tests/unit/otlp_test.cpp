@@ -311,11 +311,11 @@ TEST(Gzip, InflatesWithinTheLimitOnly) {
   EXPECT_FALSE(gunzip(hello.substr(0, 12), 100));
 }
 
-// Every input the fuzzer ever crashed on (fuzz/regressions/) and every seed
+// Every input the fuzzer ever crashed on (fuzz/regressions/otlp/) and every seed
 // (fuzz/corpus/otlp/) goes through the decoders and the mapping without harm.
 TEST(OtlpFuzzRegressions, ReplaySavedInputs) {
   int replayed = 0;
-  for (const char* dir : {"fuzz/regressions", "fuzz/corpus/otlp"}) {
+  for (const char* dir : {"fuzz/regressions/otlp", "fuzz/corpus/otlp"}) {
     const auto path = std::filesystem::path(STACKLENS_SOURCE_DIR) / dir;
     if (!std::filesystem::exists(path)) continue;
     for (const auto& entry : std::filesystem::directory_iterator(path)) {
