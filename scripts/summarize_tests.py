@@ -6,7 +6,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-EXPECTED = {"unit.xml", "server.xml", "sdk-unit.xml", "sdk-e2e.xml", "fuzz-otlp.xml", "browser.xml"}
+EXPECTED = {"unit.xml", "server.xml", "sdk-unit.xml", "sdk-e2e.xml", "fuzz.xml", "browser.xml"}
 
 
 def count(path: Path) -> tuple[int, int, int]:
