@@ -1,9 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
+#include "fuzz_inputs.h"
 #include "ingest/span_validator.h"
 #include "otlp/encoding.h"
 #include "otlp/export_response.h"
@@ -315,25 +312,15 @@ TEST(Gzip, InflatesWithinTheLimitOnly) {
 // (fuzz/corpus/otlp/) goes through the decoders and the mapping without harm.
 TEST(OtlpFuzzRegressions, ReplaySavedInputs) {
   int replayed = 0;
-  for (const char* dir : {"fuzz/regressions/otlp", "fuzz/corpus/otlp"}) {
-    const auto path = std::filesystem::path(STACKLENS_SOURCE_DIR) / dir;
-    if (!std::filesystem::exists(path)) continue;
-    for (const auto& entry : std::filesystem::directory_iterator(path)) {
-      if (!entry.is_regular_file() || entry.path().filename().string().starts_with(".")) continue;
-      std::ifstream f(entry.path(), std::ios::binary);
-      std::stringstream ss;
-      ss << f.rdbuf();
-      const std::string data = ss.str();
-      if (data.empty()) continue;
-      const std::string_view body = std::string_view(data).substr(1);
-      auto req = (data[0] & 1) ? decode_json(body) : decode_protobuf(body);
-      if (req)
-        for (const auto& r : req->resource_spans)
-          for (const auto& sc : r.scope_spans)
-            for (const auto& sp : sc.spans) (void)ingest::validate_span(to_span(sp, sc, r, 1), Limits{});
-      (void)gunzip(body, 1 << 20);
-      ++replayed;
-    }
+  for (const std::string& data : fuzz_inputs("otlp")) {
+    const std::string_view body = std::string_view(data).substr(1);
+    auto req = (data[0] & 1) ? decode_json(body) : decode_protobuf(body);
+    if (req)
+      for (const auto& r : req->resource_spans)
+        for (const auto& sc : r.scope_spans)
+          for (const auto& sp : sc.spans) (void)ingest::validate_span(to_span(sp, sc, r, 1), Limits{});
+    (void)gunzip(body, 1 << 20);
+    ++replayed;
   }
   EXPECT_GE(replayed, 4);
 }

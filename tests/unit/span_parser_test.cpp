@@ -1,8 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include "fuzz_inputs.h"
 
 #include "core/json.h"
 #include "ingest/span_parser.h"
@@ -166,24 +164,14 @@ TEST(SpanParser, BatchesReadEachSpanOnItsOwn) {
 // (fuzz/corpus/wire/: first byte odd for one span, even for a batch) is read without harm.
 TEST(SpanParser, ReplaysFuzzInputs) {
   int replayed = 0, accepted = 0;
-  for (const char* dir : {"fuzz/regressions/wire", "fuzz/corpus/wire"}) {
-    const auto path = std::filesystem::path(STACKLENS_SOURCE_DIR) / dir;
-    if (!std::filesystem::exists(path)) continue;
-    for (const auto& entry : std::filesystem::directory_iterator(path)) {
-      if (!entry.is_regular_file() || entry.path().filename().string().starts_with(".")) continue;
-      std::ifstream f(entry.path(), std::ios::binary);
-      std::stringstream ss;
-      ss << f.rdbuf();
-      const std::string data = ss.str();
-      if (data.empty()) continue;
-      const std::string_view body = std::string_view(data).substr(1);
-      if (data[0] & 1) {
-        accepted += ingest::parse_wire_span(body, 1, Limits{}) ? 1 : 0;
-      } else if (auto batch = ingest::parse_wire_batch(body, 1, Limits{})) {
-        for (const auto& span : *batch) accepted += span ? 1 : 0;
-      }
-      ++replayed;
+  for (const std::string& data : fuzz_inputs("wire")) {
+    const std::string_view body = std::string_view(data).substr(1);
+    if (data[0] & 1) {
+      accepted += ingest::parse_wire_span(body, 1, Limits{}) ? 1 : 0;
+    } else if (auto batch = ingest::parse_wire_batch(body, 1, Limits{})) {
+      for (const auto& span : *batch) accepted += span ? 1 : 0;
     }
+    ++replayed;
   }
   EXPECT_GE(replayed, 3);
   EXPECT_GE(accepted, 2);  // the seeds' good spans: single_full and the first of batch_mixed

@@ -75,13 +75,19 @@ Result<Stmt*> Db::prepare(std::string_view sql) {
 
 int64_t Db::changes() const { return sqlite3_changes64(db_); }
 
-int Db::page_size() const {
-  sqlite3_stmt* s = nullptr;
-  int size = 4096;
-  if (sqlite3_prepare_v2(db_, "PRAGMA page_size", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-    size = sqlite3_column_int(s, 0);
-  sqlite3_finalize(s);
-  return size;
+Result<int64_t> Db::query_int(std::string_view sql) {
+  auto st = prepare(sql);
+  if (!st) return st.error();
+  auto row = (*st)->step();
+  if (!row) return row.error();
+  const int64_t value = *row ? (*st)->i64(0) : 0;
+  (*st)->reset();
+  return value;
+}
+
+int Db::page_size() {
+  auto size = query_int("PRAGMA page_size");
+  return size && *size > 0 ? static_cast<int>(*size) : 4096;
 }
 int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
@@ -154,12 +160,9 @@ std::optional<double> Stmt::opt_f64(int col) const {
 }
 
 Status migrate(Db& db, const std::vector<std::string_view>& migrations) {
-  auto st = db.prepare("PRAGMA user_version");
-  if (!st) return st.error();
-  auto row = (*st)->step();
-  if (!row) return row.error();
-  const int64_t current = (*st)->i64(0);
-  (*st)->reset();
+  auto version = db.query_int("PRAGMA user_version");
+  if (!version) return version.error();
+  const int64_t current = *version;
   if (current > static_cast<int64_t>(migrations.size()))
     return make_error(ErrorCode::internal,
                       fmt::format("database schema version {} is newer than this binary knows ({})", current,

@@ -27,7 +27,9 @@ class Db {
   Status exec(std::string_view sql);
   Result<Stmt*> prepare(std::string_view sql);  // cached per connection
   int64_t changes() const;
-  int page_size() const;  // bytes
+  // The integer in the first column of the first row of `sql` (no parameters; 0 for no row).
+  Result<int64_t> query_int(std::string_view sql);
+  int page_size();  // bytes
   int64_t last_insert_rowid() const;
   sqlite3* raw() { return db_; }
   Error error(std::string_view what) const;

@@ -57,13 +57,9 @@ Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::open(const std::string
 
 Result<bool> SqliteMetaStore::is_empty() {
   std::lock_guard lock(mu_);
-  auto st = db_->prepare("SELECT count(*) FROM projects");
-  if (!st) return st.error();
-  auto row = (*st)->step();
-  if (!row) return row.error();
-  const bool empty = (*st)->i64(0) == 0;
-  (*st)->reset();
-  return empty;
+  auto projects = db_->query_int("SELECT count(*) FROM projects");
+  if (!projects) return projects.error();
+  return *projects == 0;
 }
 
 Result<Project> SqliteMetaStore::create_project(const std::string& name) {
@@ -248,16 +244,6 @@ Result<std::vector<ApiKeyInfo>> SqliteMetaStore::query_keys(const std::string& w
   return collect<ApiKeyInfo>(**s, read_key);
 }
 
-Result<int64_t> SqliteMetaStore::data_version() {
-  auto s = watcher_->prepare("PRAGMA data_version");
-  if (!s) return s.error();
-  auto row = (*s)->step();
-  if (!row) return row.error();
-  const int64_t version = (*s)->i64(0);
-  (*s)->reset();
-  return version;
-}
-
 Result<std::optional<KeyLookup>> SqliteMetaStore::find_key_by_hash(const std::string& hash) {
   // Known keys are answered from memory while meta.db is unchanged (unknown ones are not kept:
   // made-up keys must not fill memory). The version is read before the lookup, so a commit
@@ -265,7 +251,7 @@ Result<std::optional<KeyLookup>> SqliteMetaStore::find_key_by_hash(const std::st
   int64_t version = 0;
   {
     std::lock_guard lock(keys_mu_);
-    auto v = data_version();
+    auto v = watcher_->query_int("PRAGMA data_version");
     if (!v) return v.error();
     version = *v;
     if (version != keys_version_) {

@@ -63,7 +63,6 @@ class SqliteMetaStore final : public MetaStore {
  private:
   SqliteMetaStore(std::unique_ptr<Db> db, std::unique_ptr<Db> watcher)
       : db_(std::move(db)), watcher_(std::move(watcher)) {}
-  Result<int64_t> data_version();  // under keys_mu_
   Result<int64_t> prompt_id(int64_t project_id, const std::string& name);  // not_found when absent
   Result<std::vector<ApiKeyInfo>> query_keys(const std::string& where, const std::vector<std::string>& args);
   Result<std::vector<Membership>> query_memberships(const std::string& where, int64_t arg);

@@ -798,13 +798,7 @@ Result<int64_t> SqliteSpanStore::count_spans() {
   // Rows are never deleted and a skipped duplicate takes no rowid, so the largest rowid counts them.
   auto db = reader();
   if (!db) return db.error();
-  auto st = (*db)->prepare("SELECT coalesce(max(id), 0) FROM spans");
-  if (!st) return st.error();
-  auto row = (*st)->step();
-  if (!row) return row.error();
-  const int64_t n = (*st)->i64(0);
-  (*st)->reset();
-  return n;
+  return (*db)->query_int("SELECT coalesce(max(id), 0) FROM spans");
 }
 
 Status SqliteSpanStore::check_ready() {
