@@ -57,7 +57,7 @@ void BM_ReadSpans(benchmark::State& state) {
 void BM_ParseJsonDocument(benchmark::State& state) {
   const std::string body = batch_body(1);
   for (auto _ : state) {
-    auto doc = json::parse(body, boost::json::make_shared_resource<boost::json::monotonic_resource>());
+    auto doc = json::parse(body);
     benchmark::DoNotOptimize(doc);
   }
   state.SetItemsProcessed(state.iterations() * kBatch);

@@ -10,9 +10,9 @@
 
 namespace stacklens::api {
 
-Result<boost::json::value> json_body(const http::Context& ctx, boost::json::storage_ptr storage) {
-  if (ctx.req.body().empty()) return make_error(ErrorCode::bad_request, "request body is empty: send a JSON object");
-  return json::parse(ctx.req.body(), std::move(storage));
+Result<boost::json::value> json_body(const http::Context& ctx) {
+  if (ctx.req.body().empty()) return json::empty_body();
+  return json::parse(ctx.req.body());
 }
 
 Result<std::optional<int64_t>> int_param(const http::Context& ctx, std::string_view name, int64_t lo, int64_t hi) {

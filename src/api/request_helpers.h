@@ -13,8 +13,8 @@
 
 namespace stacklens::api {
 
-// The body parsed as JSON; with `storage`, into that arena (ingest parses each request into one).
-Result<boost::json::value> json_body(const http::Context& ctx, boost::json::storage_ptr storage = {});
+// The body parsed as JSON (an empty body is an error of its own).
+Result<boost::json::value> json_body(const http::Context& ctx);
 Result<std::optional<int64_t>> int_param(const http::Context& ctx, std::string_view name, int64_t lo, int64_t hi);
 Result<std::optional<double>> number_param(const http::Context& ctx, std::string_view name);
 // ISO-8601 or nanoseconds since the epoch.

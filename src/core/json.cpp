@@ -5,12 +5,22 @@
 
 namespace stacklens::json {
 
-Result<bj::value> parse(std::string_view body, bj::storage_ptr storage) {
+bj::parse_options parse_options() {
   bj::parse_options opts;
   opts.max_depth = 32;
+  return opts;
+}
+
+Error empty_body() { return make_error(ErrorCode::bad_request, "request body is empty: send a JSON object"); }
+
+Error malformed(const boost::system::error_code& ec) {
+  return make_error(ErrorCode::bad_request, fmt::format("malformed JSON: {}", ec.message()));
+}
+
+Result<bj::value> parse(std::string_view body) {
   boost::system::error_code ec;
-  bj::value v = bj::parse(body, ec, std::move(storage), opts);
-  if (ec) return make_error(ErrorCode::bad_request, fmt::format("malformed JSON: {}", ec.message()));
+  bj::value v = bj::parse(body, ec, {}, parse_options());
+  if (ec) return malformed(ec);
   return v;
 }
 

@@ -14,8 +14,12 @@ namespace stacklens::json {
 namespace bj = boost::json;
 
 // Parses a whole document; invalid UTF-8, trailing garbage and depth > 32 are errors.
-// `storage` lets a request parse into its own arena (bj::monotonic_resource) and free it at once.
-Result<bj::value> parse(std::string_view body, bj::storage_ptr storage = {});
+Result<bj::value> parse(std::string_view body);
+// What every reader of JSON bodies accepts (parse() and the span reader's SAX parser alike),
+// and how it words a body that is not JSON.
+bj::parse_options parse_options();
+Error empty_body();
+Error malformed(const boost::system::error_code& ec);
 std::string serialize(const bj::value& v);
 // Appends `s` as a JSON string literal, escaped exactly as serialize() escapes strings
 // (for text built without a bj::value, e.g. the store's columns on the ingest path).

@@ -521,24 +521,18 @@ class WireHandler {
 
 // Runs the parser over the whole body: a JSON fault refuses the body.
 Status run_parser(std::string_view body, bj::basic_parser<WireHandler>& p) {
-  if (body.empty()) return make_error(ErrorCode::bad_request, "request body is empty: send a JSON object");
+  if (body.empty()) return json::empty_body();
   bj::error_code ec;
   const size_t n = p.write_some(false, body.data(), body.size(), ec);
   if (!ec && n < body.size()) ec = bj::error::extra_data;
-  if (ec) return make_error(ErrorCode::bad_request, fmt::format("malformed JSON: {}", ec.message()));
+  if (ec) return json::malformed(ec);
   return ok_status();
-}
-
-bj::parse_options parse_options() {
-  bj::parse_options opts;
-  opts.max_depth = 32;  // as json::parse
-  return opts;
 }
 
 }  // namespace
 
 Result<Span> parse_wire_span(std::string_view body, int64_t project_id, const Limits& limits) {
-  bj::basic_parser<WireHandler> p(parse_options(), false, project_id, limits);
+  bj::basic_parser<WireHandler> p(json::parse_options(), false, project_id, limits);
   if (auto st = run_parser(body, p); !st) return st.error();
   WireHandler& h = p.handler();
   if (h.root_not_object || h.results.empty()) return make_error(ErrorCode::bad_request, "span must be a JSON object");
@@ -546,7 +540,7 @@ Result<Span> parse_wire_span(std::string_view body, int64_t project_id, const Li
 }
 
 Result<std::vector<Result<Span>>> parse_wire_batch(std::string_view body, int64_t project_id, const Limits& limits) {
-  bj::basic_parser<WireHandler> p(parse_options(), true, project_id, limits);
+  bj::basic_parser<WireHandler> p(json::parse_options(), true, project_id, limits);
   if (auto st = run_parser(body, p); !st) return st.error();
   WireHandler& h = p.handler();
   if (!h.found_items) return make_error(ErrorCode::bad_request, "body must be {\"spans\": [span, ...]}");
