@@ -68,32 +68,39 @@ Result<std::string> req_string(const bj::object& o, std::string_view key, std::s
   return std::move(**r);
 }
 
-Result<std::optional<int64_t>> opt_int(const bj::object& o, std::string_view key, std::string_view where) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) return std::optional<int64_t>{};
-  const auto& v = it->value();
-  if (v.is_int64()) return std::optional<int64_t>(v.get_int64());
+Result<int64_t> to_int(const bj::value& v, std::string_view where) {
+  if (v.is_int64()) return v.get_int64();
   if (v.is_uint64()) {
     if (v.get_uint64() > static_cast<uint64_t>(INT64_MAX))
       return make_error(ErrorCode::bad_request, fmt::format("{} is too large", where));
-    return std::optional<int64_t>(static_cast<int64_t>(v.get_uint64()));
+    return static_cast<int64_t>(v.get_uint64());
   }
   if (v.is_double()) {
     const double d = v.get_double();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return std::optional<int64_t>(static_cast<int64_t>(d));
-    return make_error(ErrorCode::bad_request, fmt::format("{} must be an integer", where));
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return static_cast<int64_t>(d);
   }
   return make_error(ErrorCode::bad_request, fmt::format("{} must be an integer", where));
+}
+
+Result<double> to_number(const bj::value& v, std::string_view where) {
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  if (v.is_double() && std::isfinite(v.get_double())) return v.get_double();
+  return make_error(ErrorCode::bad_request, fmt::format("{} must be a number", where));
+}
+
+Result<std::optional<int64_t>> opt_int(const bj::object& o, std::string_view key, std::string_view where) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<int64_t>{};
+  SL_TRY(n, to_int(it->value(), where));
+  return std::optional<int64_t>(n);
 }
 
 Result<std::optional<double>> opt_number(const bj::object& o, std::string_view key, std::string_view where) {
   auto it = o.find(key);
   if (it == o.end() || it->value().is_null()) return std::optional<double>{};
-  const auto& v = it->value();
-  if (v.is_int64()) return std::optional<double>(static_cast<double>(v.get_int64()));
-  if (v.is_uint64()) return std::optional<double>(static_cast<double>(v.get_uint64()));
-  if (v.is_double() && std::isfinite(v.get_double())) return std::optional<double>(v.get_double());
-  return make_error(ErrorCode::bad_request, fmt::format("{} must be a number", where));
+  SL_TRY(d, to_number(it->value(), where));
+  return std::optional<double>(d);
 }
 
 Result<std::optional<bool>> opt_bool(const bj::object& o, std::string_view key, std::string_view where) {

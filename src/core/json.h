@@ -33,6 +33,9 @@ Result<std::optional<int64_t>> opt_int(const bj::object& o, std::string_view key
 Result<std::optional<double>> opt_number(const bj::object& o, std::string_view key, std::string_view where);
 Result<std::optional<bool>> opt_bool(const bj::object& o, std::string_view key, std::string_view where);
 Result<const bj::object*> req_object(const bj::value& v, std::string_view where);
+// A non-null value as an integer (whole doubles below 9e15 too) or a finite number; `where` as above.
+Result<int64_t> to_int(const bj::value& v, std::string_view where);
+Result<double> to_number(const bj::value& v, std::string_view where);
 
 // Renders any JSON value as the string StackLens stores for an attribute value:
 // strings as they are, everything else as compact JSON text.

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cmath>
 
 #include "core/json.h"
 
@@ -330,7 +329,7 @@ class WireHandler {
         if (f == kFinishReason) l.finish_reason.emplace(v.text);
         break;
       case kInputTokens: case kOutputTokens: case kTotalTokens: case kMaxTokens: {
-        auto n = integer(v, kWhere[f]);
+        auto n = json::to_int(v.as_value(), kWhere[f]);
         if (!n) return fail(f, std::move(n.error().message));
         if (f == kInputTokens) l.input_tokens = *n;
         if (f == kOutputTokens) l.output_tokens = *n;
@@ -339,12 +338,10 @@ class WireHandler {
         break;
       }
       case kCost: case kTemperature: {
-        double d = v.d;
-        if (v.kind == Scalar::int64) d = static_cast<double>(v.i);
-        else if (v.kind == Scalar::uint64) d = static_cast<double>(v.u);
-        else if (v.kind != Scalar::dbl || !std::isfinite(v.d)) return wrong_type(f);
-        if (f == kCost) l.cost_usd = d;
-        else l.temperature = d;
+        auto d = json::to_number(v.as_value(), kWhere[f]);
+        if (!d) return fail(f, std::move(d.error().message));
+        if (f == kCost) l.cost_usd = *d;
+        else l.temperature = *d;
         break;
       }
       case kStreaming:
@@ -356,24 +353,10 @@ class WireHandler {
     present_[f] = true;
   }
 
-  static Result<int64_t> integer(const Scalar& v, std::string_view where) {
-    if (v.kind == Scalar::int64) return v.i;
-    if (v.kind == Scalar::uint64) {
-      if (v.u > static_cast<uint64_t>(INT64_MAX))
-        return make_error(ErrorCode::bad_request, fmt::format("{} is too large", where));
-      return static_cast<int64_t>(v.u);
-    }
-    if (v.kind == Scalar::dbl && std::isfinite(v.d) && v.d == std::floor(v.d) && std::fabs(v.d) < 9e15)
-      return static_cast<int64_t>(v.d);
-    return make_error(ErrorCode::bad_request, fmt::format("{} must be an integer", where));
-  }
-
+  // Text is read in place; other values as the document-based readers read them.
   static Result<Micros> timestamp(const Scalar& v, std::string_view where) {
-    if (v.kind == Scalar::int64) return from_nanos(v.i, where);
-    if (v.kind == Scalar::uint64 && v.u <= static_cast<uint64_t>(INT64_MAX))
-      return from_nanos(static_cast<int64_t>(v.u), where);
     if (v.kind == Scalar::string) return timestamp_from_text(v.text, where);
-    return not_a_time(where);
+    return parse_timestamp(v.as_value(), where);
   }
 
   // A field's value of the wrong JSON type.

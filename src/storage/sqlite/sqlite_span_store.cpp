@@ -61,7 +61,7 @@ constexpr size_t kMaxPendingRollups = 10000;
 // spans.db is made of 16 KiB pages rather than SQLite's 4 KiB: a span row with prompt and
 // completion fits in one page instead of spilling into overflow pages, and the writer handles
 // a quarter of the pages (B-tree cells, WAL frames and their checksums) for the same bytes.
-// Measured in alternating 20 s pairs: 4 KiB 76.8-78.6k spans/s, 16 KiB 84.0-84.5k. A store
+// Measured in five alternating 20 s pairs: 4 KiB 71.7-78.6k spans/s, 16 KiB 78.1-84.5k. A store
 // created with another page size keeps it.
 constexpr int kPageSize = 16384;
 // A WAL this long is checkpointed by the writer itself right after a commit, when no other
