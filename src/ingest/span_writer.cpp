@@ -65,9 +65,11 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
   }
   Pending p;
   p.records.reserve(spans.size());
-  for (auto& s : spans) {
-    p.records.push_back(seal(std::move(s), sealer_));
-    store_.prepare(p.records.back());
+  for (auto& s : spans) p.records.push_back(seal(std::move(s), sealer_));
+  if (auto st = store_.prepare(p.records); !st) {
+    std::lock_guard lock(mu_);
+    queued_spans_ -= spans.size();
+    return st;
   }
   p.done = std::move(done);
   {

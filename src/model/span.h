@@ -70,6 +70,10 @@ struct SpanRecord {
   struct Encoded {
     std::string attributes, tags, events;
     int64_t trace_key = 0, span_key = 0;
+    // Where the backend put the sealed text when it keeps it outside the record (then the
+    // bytes of prompt and completion are empty): the prompt at text_at, the completion after it.
+    std::optional<int64_t> text_at;
+    int64_t prompt_len = 0, completion_len = 0;
   };
   std::optional<Encoded> encoded;
 };

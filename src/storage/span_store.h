@@ -17,9 +17,13 @@ struct WriteOutcome {
 class SpanStore {
  public:
   virtual ~SpanStore() = default;
-  // Called on request threads before a record is queued for write(): a backend may encode the
-  // record there (SpanRecord::encoded) to keep work off its single writer thread.
-  virtual void prepare(SpanRecord& record) const { (void)record; }
+  // Called on request threads before records are queued for write(): a backend may encode
+  // them there (SpanRecord::encoded) to keep work off its single writer thread. After an
+  // error (a full disk) the records are refused: they must not be passed to write().
+  virtual Status prepare(std::vector<SpanRecord>& records) {
+    (void)records;
+    return ok_status();
+  }
   // Commits all records in one durable transaction, or none of them.
   // Called from the single writer thread only.
   virtual Result<WriteOutcome> write(const std::vector<const SpanRecord*>& records) = 0;

@@ -11,6 +11,7 @@
 #include "storage/sqlite/rollup_accumulator.h"
 #include "storage/sqlite/trace_identities.h"
 #include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/text_log.h"
 
 namespace stacklens::sqlite {
 
@@ -28,7 +29,8 @@ class SqliteSpanStore final : public SpanStore {
                                                        TraceIdentities::Tuning tuning = {});
   ~SqliteSpanStore() override;
 
-  void prepare(SpanRecord& record) const override;
+  // Encodes the records and appends their sealed text to spans.text (text_log.h).
+  Status prepare(std::vector<SpanRecord>& records) override;
   using SpanStore::write;
   Result<WriteOutcome> write(const std::vector<const SpanRecord*>& records) override;
   Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) override;
@@ -39,7 +41,8 @@ class SqliteSpanStore final : public SpanStore {
 
  private:
   class ReaderLease;
-  SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, uint64_t reserve_bytes, TraceIdentities::Tuning tuning);
+  SqliteSpanStore(std::string path, std::unique_ptr<Db> writer, std::unique_ptr<TextLog> text_log,
+                  uint64_t reserve_bytes, TraceIdentities::Tuning tuning);
   Result<std::optional<int64_t>> trace_row(Db& db, int64_t project_id, const std::string& trace_id) const;
   Status check_free_space() const;
   Result<ReaderLease> reader();
@@ -52,6 +55,7 @@ class SqliteSpanStore final : public SpanStore {
   std::string path_;
   uint64_t reserve_bytes_;
   std::unique_ptr<Db> writer_;
+  std::unique_ptr<TextLog> text_log_;  // spans.text: the sealed prompt and completion text
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> pool_;
   TraceIdentities identities_;

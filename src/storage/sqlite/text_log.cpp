@@ -1,0 +1,154 @@
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "storage/sqlite/text_log.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace stacklens::sqlite {
+namespace {
+
+Error io_error(int err, std::string_view what, const std::string& path) {
+  const ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::storage_full : ErrorCode::internal;
+  return Error{code, fmt::format("cannot {} {}: {}", what, path, std::strerror(err))};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TextLog>> TextLog::open(const std::string& path, int64_t referenced_end) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error(errno, "open", path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return io_error(err, "read the size of", path);
+  }
+  if (st.st_size < referenced_end) {
+    ::close(fd);
+    return make_error(ErrorCode::internal,
+                      fmt::format("{} holds {} bytes but spans.db points at text up to byte {}: it was lost or "
+                                  "replaced; restore it together with the spans.db it belongs to",
+                                  path, st.st_size, referenced_end));
+  }
+  return std::unique_ptr<TextLog>(new TextLog(path, fd, st.st_size));
+}
+
+TextLog::TextLog(std::string path, int fd, int64_t end)
+    : path_(std::move(path)), fd_(fd), end_(end), sync_thread_([this] { sync_loop(); }) {}
+
+TextLog::~TextLog() {
+  {
+    std::lock_guard lock(sync_mu_);
+    stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  sync_thread_.join();
+  ::close(fd_);
+}
+
+Result<int64_t> TextLog::append(const std::vector<std::string_view>& pieces) {
+  int64_t size = 0;
+  for (auto p : pieces) size += static_cast<int64_t>(p.size());
+  int64_t at = 0;
+  {
+    // Only the offset is taken under the lock; the bytes are written concurrently.
+    std::lock_guard lock(append_mu_);
+    at = end_;
+    end_ += size;
+  }
+  std::vector<iovec> iov;
+  iov.reserve(std::min<size_t>(pieces.size(), IOV_MAX));
+  int64_t pos = at;
+  for (size_t i = 0; i < pieces.size();) {
+    iov.clear();
+    for (; i < pieces.size() && iov.size() < IOV_MAX; ++i)
+      if (!pieces[i].empty()) iov.push_back(iovec{const_cast<char*>(pieces[i].data()), pieces[i].size()});
+    size_t first = 0;
+    while (first < iov.size()) {
+      const ssize_t n = ::pwritev(fd_, iov.data() + first, static_cast<int>(iov.size() - first), pos);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return io_error(errno, "append to", path_);
+      }
+      pos += n;
+      // A short write: skip what was written and go on with the rest.
+      for (size_t left = static_cast<size_t>(n); left > 0;) {
+        if (left >= iov[first].iov_len) {
+          left -= iov[first].iov_len;
+          ++first;
+        } else {
+          iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+          iov[first].iov_len -= left;
+          left = 0;
+        }
+      }
+    }
+  }
+  // Counted once written: a sync that starts after reading the count covers this append.
+  appended_.fetch_add(1, std::memory_order_release);
+  return at;
+}
+
+void TextLog::start_sync() {
+  const int64_t appended = appended_.load(std::memory_order_acquire);
+  {
+    std::lock_guard lock(sync_mu_);
+    if (appended <= sync_wanted_) return;
+    sync_wanted_ = appended;
+  }
+  sync_cv_.notify_all();
+}
+
+Status TextLog::wait_synced() {
+  std::unique_lock lock(sync_mu_);
+  sync_cv_.wait(lock, [&] { return synced_ >= sync_wanted_ || !sync_error_.empty(); });
+  if (!sync_error_.empty()) return make_error(ErrorCode::internal, sync_error_);
+  return ok_status();
+}
+
+Result<std::string> TextLog::read(int64_t offset, int64_t size) const {
+  if (offset < 0 || size < 0) return make_error(ErrorCode::internal, "a span's text reference is malformed");
+  std::string out(static_cast<size_t>(size), '\0');
+  for (int64_t done = 0; done < size;) {
+    const ssize_t n = ::pread(fd_, out.data() + done, static_cast<size_t>(size - done), offset + done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error(errno, "read", path_);
+    if (n == 0)
+      return make_error(ErrorCode::internal,
+                        fmt::format("{} ends before a span's text (bytes {}..{})", path_, offset, offset + size));
+    done += n;
+  }
+  return out;
+}
+
+void TextLog::sync_loop() {
+  pthread_setname_np(pthread_self(), "sl-text-sync");
+  std::unique_lock lock(sync_mu_);
+  for (;;) {
+    sync_cv_.wait(lock, [&] { return stopping_ || sync_wanted_ > synced_; });
+    if (stopping_) return;
+    const int64_t target = sync_wanted_;
+    lock.unlock();
+    const int rc = ::fdatasync(fd_);
+    const int err = errno;
+    lock.lock();
+    // After a failed sync the kernel may have dropped the pages it could not write, so a
+    // later sync that succeeds proves nothing: every later commit fails too until a restart.
+    if (rc != 0 && sync_error_.empty())
+      sync_error_ = fmt::format("cannot write {} to disk: {}; restart the server once the disk is healthy", path_,
+                                std::strerror(err));
+    if (rc == 0 && sync_error_.empty()) synced_ = std::max(synced_, target);
+    sync_cv_.notify_all();
+  }
+}
+
+}  // namespace stacklens::sqlite
