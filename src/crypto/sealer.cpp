@@ -8,6 +8,8 @@
 #include <zstd.h>
 
 #include <fmt/format.h>
+#include <array>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -67,17 +69,32 @@ constexpr char kPlain = '\0', kZstd = '\2', kLz4 = '\3';
 // LZ4: measured on prompt-like text in 4 KiB pieces at 664 MB/s and a ratio of 0.47, against
 // zstd level 1's 280 MB/s and 0.29 and zlib level 1's 120 MB/s and 0.30 (docs/benchmarks.md).
 // Compression ran on the request threads at ~20 % of batched ingest's CPU with zstd.
-// Writes format byte + length + block into `out`; false when it would not be smaller.
-bool compress_into(std::string_view in, std::string& out) {
+// Writes format byte + length + block into `out` and returns their size; 0 when it would not
+// be smaller. `out` only grows (a buffer reused across calls, so it is not cleared each time).
+size_t compress_into(std::string_view in, std::string& out) {
   const int bound = LZ4_compressBound(static_cast<int>(in.size()));
-  out.resize(5 + static_cast<size_t>(bound));
+  if (out.size() < 5 + static_cast<size_t>(bound)) out.resize(5 + static_cast<size_t>(bound));
   out[0] = kLz4;
   const auto n32 = static_cast<uint32_t>(in.size());
   for (int i = 0; i < 4; ++i) out[1 + i] = static_cast<char>((n32 >> (8 * i)) & 0xff);
   const int n = LZ4_compress_default(in.data(), out.data() + 5, static_cast<int>(in.size()), bound);
-  if (n <= 0 || static_cast<size_t>(n) + 5 >= in.size() + 1) return false;
-  out.resize(5 + static_cast<size_t>(n));
-  return true;
+  if (n <= 0 || static_cast<size_t>(n) + 5 >= in.size() + 1) return 0;
+  return 5 + static_cast<size_t>(n);
+}
+
+// A fresh nonce: 16 random bytes drawn once per thread, then the thread's count of nonces.
+// Unique like a random one, without a system call (getrandom) per sealed text.
+void next_nonce(unsigned char* nonce) {
+  static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == 24);
+  thread_local const auto prefix = [] {
+    std::array<unsigned char, 16> p{};
+    randombytes_buf(p.data(), p.size());
+    return p;
+  }();
+  thread_local uint64_t count = 0;
+  ++count;
+  std::memcpy(nonce, prefix.data(), prefix.size());
+  for (int i = 0; i < 8; ++i) nonce[16 + i] = static_cast<unsigned char>(count >> (8 * i));
 }
 
 Result<std::string> lz4_decompress(std::string_view in) {
@@ -135,17 +152,20 @@ Result<int> Sealer::rotate(const std::filesystem::path& key_file) {
 }
 
 SealedText Sealer::seal(std::string_view plain, std::string_view context) const {
-  thread_local std::string body;
-  if (plain.size() <= kCompressAbove || !compress_into(plain, body)) {
-    body.resize(1 + plain.size());
-    body[0] = kPlain;
-    std::copy(plain.begin(), plain.end(), body.begin() + 1);
+  thread_local std::string buffer;
+  size_t size = plain.size() > kCompressAbove ? compress_into(plain, buffer) : 0;
+  if (size == 0) {
+    size = 1 + plain.size();
+    if (buffer.size() < size) buffer.resize(size);
+    buffer[0] = kPlain;
+    std::copy(plain.begin(), plain.end(), buffer.begin() + 1);
   }
+  const std::string_view body(buffer.data(), size);
   const auto& key = keys_.at(active_);
   std::string out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + body.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES,
                   '\0');
   auto* nonce = reinterpret_cast<unsigned char*>(out.data());
-  randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  next_nonce(nonce);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen,
                                              reinterpret_cast<const unsigned char*>(body.data()), body.size(),

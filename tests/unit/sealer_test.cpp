@@ -7,6 +7,9 @@
 #include <zstd.h>
 
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "crypto/sealer.h"
 
@@ -99,4 +102,29 @@ TEST(Sealer, OpensTextSealedWithZstd) {
   auto opened = sealer->open(SealedText{sealed, 1}, context);
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(*opened, plain);
+}
+
+// Every seal takes a nonce of its own, on one thread and across threads, and a short text
+// sealed after a long one is not read with the long one's leftover bytes.
+TEST(Sealer, NoncesAreNeverReused) {
+  auto sealer = Sealer::open_or_create(fresh_dir("nonce") / "keys");
+  ASSERT_TRUE(sealer);
+  std::set<std::string> nonces;
+  std::mutex mu;
+  const auto seal_some = [&] {
+    for (int i = 0; i < 1000; ++i) {
+      const SealedText sealed = sealer->seal(std::string(i % 3 == 0 ? 5000 : 300, 'a' + i % 26), "ctx");
+      std::lock_guard lock(mu);
+      nonces.insert(sealed.bytes.substr(0, 24));
+    }
+  };
+  std::thread other(seal_some);
+  seal_some();
+  other.join();
+  EXPECT_EQ(nonces.size(), 2000u);
+  const std::string long_text(8000, 'x');
+  ASSERT_TRUE(sealer->open(sealer->seal(long_text, "ctx"), "ctx"));
+  auto opened = sealer->open(sealer->seal("short text, not compressed", "ctx"), "ctx");
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(*opened, "short text, not compressed");
 }

@@ -13,6 +13,10 @@ class LatencyHistogram {
  public:
   static constexpr size_t kBuckets = 128;
   void add(int64_t latency_us, int64_t count = 1);
+  void add_to_bucket(size_t bucket) {  // bucket: bucket_of(latency), computed once for several histograms
+    counts_[bucket]++;
+    total_++;
+  }
   void merge(const LatencyHistogram& other);
   bool merge_encoded(std::string_view encoded);  // false when malformed
   std::string encode() const;

@@ -2,18 +2,33 @@
 
 namespace stacklens::sqlite {
 
+size_t RollupAccumulator::KeyHash::operator()(const KeyView& k) const {
+  const auto& [project, level, dim, bucket, group, llm] = k;
+  size_t h = std::hash<std::string_view>()(group);
+  for (int64_t v : {project, level, dim, bucket, llm}) h = (h ^ static_cast<size_t>(v)) * 0x100000001b3ULL;
+  return h;
+}
+
+RollupAccumulator::Sum& RollupAccumulator::at(const KeyView& key) {
+  if (auto it = index_.find(key); it != index_.end()) return *it->second;
+  const auto& [project, level, dim, bucket, group, llm] = key;
+  auto node = sums_.emplace(Key{project, level, dim, bucket, std::string(group), llm}, Sum{}).first;
+  const auto& k = node->first;
+  index_.emplace(KeyView{std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), std::get<4>(k), std::get<5>(k)},
+                 &node->second);
+  return node->second;
+}
+
 void RollupAccumulator::add(const Span& s) {
   const int64_t secs = s.start_us >= 0 ? s.start_us / 1000000 : (s.start_us - 999999) / 1000000;
   const int64_t llm = s.llm ? 1 : 0;
   const std::string none;
   const std::string* groups[] = {&none, s.llm ? &s.llm->model : &none, s.llm ? &s.llm->provider : &none, &s.name};
+  const size_t latency_bucket = LatencyHistogram::bucket_of(s.latency_us());
   for (int64_t level : kRollupLevels) {
     const int64_t bucket = secs - ((secs % level) + level) % level;
     for (int64_t dim = dim_all; dim <= dim_name; ++dim) {
-      const KeyView key{s.project_id, level, dim, bucket, *groups[dim], llm};
-      auto it = sums_.find(key);
-      if (it == sums_.end()) it = sums_.emplace(Key{s.project_id, level, dim, bucket, *groups[dim], llm}, Sum{}).first;
-      Sum& sum = it->second;
+      Sum& sum = at(KeyView{s.project_id, level, dim, bucket, *groups[dim], llm});
       sum.requests++;
       sum.errors += s.is_error() ? 1 : 0;
       if (s.llm) {
@@ -21,7 +36,7 @@ void RollupAccumulator::add(const Span& s) {
         sum.output_tokens += s.llm->output_tokens;
         sum.cost_usd += s.llm->cost_usd;
       }
-      sum.latency.add(s.latency_us());
+      sum.latency.add_to_bucket(latency_bucket);
     }
   }
 }

@@ -112,8 +112,9 @@ Stmt& Stmt::bind_blob(int i, std::string_view v) {
   sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   return *this;
 }
-Stmt& Stmt::bind_ref(int i, const std::string& v) {
-  sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+Stmt& Stmt::bind_ref(int i, const std::string& v) { return bind_view(i, v); }
+Stmt& Stmt::bind_view(int i, std::string_view v) {
+  sqlite3_bind_text(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC);
   return *this;
 }
 Stmt& Stmt::bind_blob_ref(int i, const std::string& v) {

@@ -55,6 +55,7 @@ class Stmt {
   Stmt& bind_ref(int i, const std::string& v);
   Stmt& bind_ref(int i, const std::optional<std::string>& v) { return v ? bind_ref(i, *v) : bind_null(i); }
   Stmt& bind_blob_ref(int i, const std::string& v);
+  Stmt& bind_view(int i, std::string_view v);  // the same for text the caller keeps alive by other means
   Stmt& bind_ref(int i, std::string&&) = delete;
   Stmt& bind_ref(int i, std::optional<std::string>&&) = delete;
   Stmt& bind_blob_ref(int i, std::string&&) = delete;

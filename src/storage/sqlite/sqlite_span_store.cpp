@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <charconv>
 #include <map>
+#include <numeric>
+#include <span>
 #include <tuple>
 #include <set>
 #include <unordered_map>
@@ -165,16 +167,25 @@ Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
 }
 
 // One commit's new spans summed per trace: one write of the trace row per trace, not per span.
+// Views point into the commit's records; text is copied only for a trace with several spans.
 struct TraceSum {
-  std::string trace_id, name, attributes, tags;  // attributes, tags: the spans' JSON, concatenated
+  std::string_view trace_id, name, attributes, tags;  // attributes, tags: the spans' JSON, concatenated
   bool has_root = false;
   Micros start_us = INT64_MAX, end_us = INT64_MIN;
   int64_t errors = 0, spans = 0, input_tokens = 0, output_tokens = 0, total_tokens = 0;
   double cost_usd = 0;
 
   void add(const Span& s, const std::string& attributes_text, const std::string& tags_text) {
-    attributes += attributes_text;
-    tags += tags_text;
+    if (spans == 0) {
+      attributes = attributes_text;
+      tags = tags_text;
+    } else {
+      if (spans == 1) joined_attributes_.assign(attributes), joined_tags_.assign(tags);
+      joined_attributes_ += attributes_text;
+      joined_tags_ += tags_text;
+      attributes = joined_attributes_;
+      tags = joined_tags_;
+    }
     const bool root = !s.parent_span_id;
     // The trace's name: its root span's, else its earliest span's.
     if ((root && !has_root) || (root == has_root && s.start_us < start_us)) name = s.name;
@@ -191,6 +202,9 @@ struct TraceSum {
       cost_usd += s.llm->cost_usd;
     }
   }
+
+ private:
+  std::string joined_attributes_, joined_tags_;
 };
 
 // A trace row's sums grow by a commit's new spans; the name follows the rules of TraceSum::add.
@@ -205,7 +219,7 @@ constexpr std::string_view kMergeTrace =
 // One commit's spans of one trace, in arrival order.
 struct TraceGroup {
   int64_t project_id = 0, trace_key = 0;
-  std::vector<const SpanRecord*> spans;
+  std::span<const SpanRecord* const> spans;
 };
 
 // A span's values, bound at parameters base+1 .. base+kSpanParams of an insert into spans
@@ -253,21 +267,34 @@ std::string span_insert_sql(int rows, std::string_view tail) {
 // Spans of new traces cannot conflict, so they go in this many rows per statement.
 constexpr int kRowsPerInsert = 16;
 
-// Groups a commit's (prepared) records by trace: one write of the trace's row per trace and commit.
-std::vector<TraceGroup> group_by_trace(const std::vector<const SpanRecord*>& records) {
+// Groups a commit's (prepared) records by trace: one write of the trace's row per trace and
+// commit. Groups come in the order of their first span, and their spans in arrival order; they
+// point into `grouped`, which holds the records group after group. (By sorting: a hash map of
+// vectors cost a few allocations per trace on the writer thread.)
+std::vector<TraceGroup> group_by_trace(const std::vector<const SpanRecord*>& records,
+                                       std::vector<const SpanRecord*>& grouped) {
+  const auto trace_of = [&](size_t i) { return std::pair(records[i]->span.project_id, records[i]->encoded->trace_key); };
+  std::vector<uint32_t> order(records.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return trace_of(a) < trace_of(b); });
+  struct Run {
+    size_t begin, end;  // in `order`; order[begin] is the trace's first span (the sort is stable)
+  };
+  std::vector<Run> runs;
+  for (size_t i = 0, j = 0; i < order.size(); i = j) {
+    for (j = i + 1; j < order.size() && trace_of(order[j]) == trace_of(order[i]);) ++j;
+    runs.push_back(Run{i, j});
+  }
+  std::sort(runs.begin(), runs.end(), [&](const Run& a, const Run& b) { return order[a.begin] < order[b.begin]; });
+  grouped.clear();
+  grouped.reserve(records.size());  // no reallocation: the groups' spans point into it
   std::vector<TraceGroup> groups;
-  std::unordered_map<int64_t, std::vector<size_t>> by_key;  // trace_key -> groups (one per project)
-  for (const SpanRecord* r : records) {
-    const int64_t key = r->encoded->trace_key;
-    auto& candidates = by_key[key];
-    auto it = std::find_if(candidates.begin(), candidates.end(),
-                           [&](size_t g) { return groups[g].project_id == r->span.project_id; });
-    if (it == candidates.end()) {
-      candidates.push_back(groups.size());
-      groups.push_back(TraceGroup{r->span.project_id, key, {}});
-      it = candidates.end() - 1;
-    }
-    groups[*it].spans.push_back(r);
+  groups.reserve(runs.size());
+  for (const Run& run : runs) {
+    const size_t first = grouped.size();
+    for (size_t k = run.begin; k < run.end; ++k) grouped.push_back(records[order[k]]);
+    const auto [project_id, trace_key] = trace_of(order[run.begin]);
+    groups.push_back(TraceGroup{project_id, trace_key, std::span(grouped).subspan(first, run.end - run.begin)});
   }
   return groups;
 }
@@ -507,7 +534,8 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>
   // The rows' text was appended to spans.text before they were queued: it is made durable
   // while the rows are inserted, and the commit waits for it.
   text_log_->start_sync();
-  const std::vector<TraceGroup> groups = group_by_trace(all);
+  std::vector<const SpanRecord*> grouped;
+  const std::vector<TraceGroup> groups = group_by_trace(all, grouped);
   Transaction tx(*writer_);
   if (!tx.begin_status()) return tx.begin_status().error();
   auto add_trace = writer_->prepare(
@@ -548,10 +576,10 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>
         fresh.emplace_back(r, 0);
       }
       Stmt& a = (*add_trace)->reset();
-      a.bind(1, g.project_id).bind(2, g.trace_key).bind_ref(3, sum.trace_id).bind_ref(4, sum.name);
+      a.bind(1, g.project_id).bind(2, g.trace_key).bind_view(3, sum.trace_id).bind_view(4, sum.name);
       a.bind(5, static_cast<int64_t>(sum.has_root)).bind(6, sum.start_us).bind(7, sum.end_us).bind(8, sum.errors);
       a.bind(9, sum.spans).bind(10, sum.input_tokens).bind(11, sum.output_tokens).bind(12, sum.total_tokens);
-      a.bind(13, sum.cost_usd).bind_ref(14, sum.attributes).bind_ref(15, sum.tags);
+      a.bind(13, sum.cost_usd).bind_view(14, sum.attributes).bind_view(15, sum.tags);
       if (auto rs = a.run(); !rs) return rs.error();
       trace_row = writer_->last_insert_rowid();
       added.push_back(TraceIdentities::Entry{g.project_id, g.trace_key, trace_row});
@@ -573,10 +601,10 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>
     }
     if (sum.spans > 0) {
       Stmt& m = (*merge_trace)->reset();
-      m.bind(1, trace_row).bind_ref(2, sum.name).bind(3, static_cast<int64_t>(sum.has_root)).bind(4, sum.start_us);
+      m.bind(1, trace_row).bind_view(2, sum.name).bind(3, static_cast<int64_t>(sum.has_root)).bind(4, sum.start_us);
       m.bind(5, sum.end_us).bind(6, sum.errors).bind(7, sum.spans).bind(8, sum.input_tokens);
-      m.bind(9, sum.output_tokens).bind(10, sum.total_tokens).bind(11, sum.cost_usd).bind_ref(12, sum.attributes);
-      m.bind_ref(13, sum.tags);
+      m.bind(9, sum.output_tokens).bind(10, sum.total_tokens).bind(11, sum.cost_usd).bind_view(12, sum.attributes);
+      m.bind_view(13, sum.tags);
       if (auto rs = m.run(); !rs) return rs.error();
     }
   }
