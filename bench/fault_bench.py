@@ -1,6 +1,7 @@
 """kill -9 under full load, again and again: after every restart each
-acknowledged span is present exactly once and the databases pass
-PRAGMA integrity_check.
+acknowledged span is present exactly once, the databases pass
+PRAGMA integrity_check, and the prompt and completion text of the newest
+spans reads back.
 
     python3 bench/fault_bench.py                 # 20 kills, 4 batch connections at full speed
     python3 bench/fault_bench.py --kills 5 --mode single --connections 64
@@ -16,6 +17,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "support"))
@@ -39,6 +42,26 @@ def integrity(db: Path) -> str:
         return con.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         con.close()
+
+
+def text_readable(srv: StackLensServer, key: str, db: Path, newest: int = 200) -> tuple:
+    """Reads the newest spans with prompt or completion text through the API (the server opens
+    each sealed text: a missing or damaged byte fails). Returns (read, failed)."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT trace_id, span_id FROM spans WHERE text_at IS NOT NULL OR prompt IS NOT NULL "
+                           "OR completion IS NOT NULL ORDER BY id DESC LIMIT ?", (newest,)).fetchall()
+    finally:
+        con.close()
+    failed = 0
+    with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
+        for trace_id, span_id in rows:
+            got = client.get(f"/api/v1/stacktrace/v1/traces/{trace_id}")
+            spans = got.json().get("spans", []) if got.status_code == 200 else []
+            llm = next((s.get("llmSpan") or {} for s in spans if s.get("spanId") == span_id), {})
+            if not (llm.get("promptContent") or llm.get("completionContent")):
+                failed += 1
+    return len(rows), failed
 
 
 def main() -> int:
@@ -71,10 +94,12 @@ def main() -> int:
         stored = stored_spans(work / "data" / "spans.db")
         missing = acked - stored
         checks = {name: integrity(work / "data" / name) for name in ("spans.db", "meta.db")}
-        ok = not missing and all(v == "ok" for v in checks.values())
+        text_read, text_bad = text_readable(srv, key, work / "data" / "spans.db")
+        ok = not missing and all(v == "ok" for v in checks.values()) and text_bad == 0
         failures += 0 if ok else 1
         print(f"kill {cycle:2d}: {len(new):7d} spans acknowledged in this round, {len(acked):8d} in all, "
-              f"{len(missing)} missing after restart, integrity {checks['spans.db']}/{checks['meta.db']}"
+              f"{len(missing)} missing after restart, integrity {checks['spans.db']}/{checks['meta.db']}, "
+              f"text of the {text_read} newest spans with text: {text_bad} unreadable"
               f"{'' if ok else '  FAILED'}", flush=True)
     # Exactly once: the unique index forbids duplicates; count them anyway.
     con = sqlite3.connect(f"file:{work / 'data' / 'spans.db'}?mode=ro", uri=True)

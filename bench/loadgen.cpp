@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +34,9 @@
 #include "span_factory.h"
 
 namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -328,16 +332,21 @@ int main(int argc, char** argv) {
       threads.emplace_back(epoll_worker, std::cref(o), t, o.connections / n_threads + (t < o.connections % n_threads),
                            std::ref(stats), std::ref(stop), log.is_open() ? &log : nullptr, std::ref(log_mu));
   }
+  // SIGTERM or SIGINT ends the run early, with its figures printed as usual.
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { g_interrupted = 1; };
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
   int64_t last = 0;
   if (o.total_spans > 0) o.duration = 1e9;
-  for (int s = 1; s <= static_cast<int>(std::min(o.duration, 1e9)); ++s) {
+  for (int s = 1; s <= static_cast<int>(std::min(o.duration, 1e9)) && !g_interrupted; ++s) {
     std::this_thread::sleep_until(t0 + std::chrono::seconds(s));
     int64_t now = stats.spans_acked.load();
     std::fprintf(stderr, "t=%3ds acked spans/s=%lld\n", s, static_cast<long long>(now - last));
     last = now;
     if (o.total_spans > 0 && now >= o.total_spans) break;
   }
-  if (o.total_spans == 0)
+  if (o.total_spans == 0 && !g_interrupted)
     std::this_thread::sleep_until(t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                            std::chrono::duration<double>(o.duration)));
   stop = true;
