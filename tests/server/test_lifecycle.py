@@ -111,7 +111,15 @@ def test_prompt_and_completion_are_not_in_the_database_files(tmp_path: Path) -> 
     assert httpx.post(srv.url + "/api/v1/stacktrace/v1/traces", json=span, headers=headers).status_code == 200
     back = httpx.get(srv.url + "/api/v1/stacktrace/v1/traces/enc", headers=headers).json()["spans"][0]["llmSpan"]
     assert back["promptContent"] == long_prompt and back["completionContent"] == marker_c
+    # A batch with more than 64 KiB of text: its text goes to spans.text, sealed all the same.
+    texts = [marker_p + os.urandom(3000).hex() for _ in range(20)]
+    batch = {"spans": [dict(span, traceId="enc-batch", spanId=f"b{i}",
+                            llmSpan=dict(span["llmSpan"], promptContent=t)) for i, t in enumerate(texts)]}
+    assert httpx.post(srv.url + "/api/v1/stacktrace/v1/traces/batch", json=batch, headers=headers).status_code == 200
+    got = httpx.get(srv.url + "/api/v1/stacktrace/v1/traces/enc-batch", headers=headers).json()["spans"]
+    assert sorted(s["llmSpan"]["promptContent"] for s in got) == sorted(texts)
     assert srv.stop() == 0
+    assert (tmp_path / "data" / "spans.text").stat().st_size > 64 * 1024
     for path in (tmp_path / "data").iterdir():
         data = path.read_bytes()
         assert marker_p.encode() not in data, path.name

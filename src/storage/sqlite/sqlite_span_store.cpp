@@ -72,8 +72,9 @@ constexpr int kPageSize = 16384;
 // write can slip in, so the next transaction starts the WAL over. The background checkpointer
 // has usually copied most of it already, so this is short.
 constexpr int64_t kWalBytesBeforeReset = 256 << 20;
-// The checkpointer is woken this many times as the WAL grows towards that length.
-constexpr int kNudgesPerWal = 4;
+// The checkpointer is woken this many times as the WAL grows towards that length, so the
+// writer's own checkpoint copies and syncs a sixteenth of it (a quarter stalled it 100-250 ms).
+constexpr int kNudgesPerWal = 16;
 // A request's sealed text goes to spans.text (text_log.h) from this many bytes on; below, it
 // stays in the rows. spans.text is written once instead of twice (WAL, then database), but it
 // costs a commit a second fsync, which grows the file and so also commits the file system's
