@@ -17,16 +17,14 @@ namespace {
 constexpr Micros kStuckAfterUs = 10'000'000;
 constexpr int kWriterNice = -5;
 
-SpanRecord seal(Span span, const Sealer& sealer) {
-  SpanRecord r;
-  if (span.llm) {
-    if (span.llm->prompt) r.prompt = sealer.seal(*span.llm->prompt, seal_context(span, "prompt"));
-    if (span.llm->completion) r.completion = sealer.seal(*span.llm->completion, seal_context(span, "completion"));
-    span.llm->prompt.reset();
-    span.llm->completion.reset();
-  }
-  r.span = std::move(span);
-  return r;
+// Seals the record's prompt and completion (moved out of its span).
+void seal(SpanRecord& r, const Sealer& sealer) {
+  Span& span = r.span;
+  if (!span.llm) return;
+  if (span.llm->prompt) r.prompt = sealer.seal(*span.llm->prompt, seal_context(span, "prompt"));
+  if (span.llm->completion) r.completion = sealer.seal(*span.llm->completion, seal_context(span, "completion"));
+  span.llm->prompt.reset();
+  span.llm->completion.reset();
 }
 
 }  // namespace
@@ -64,8 +62,11 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
     queued_spans_ += spans.size();  // reserve before sealing so concurrent submits cannot overshoot
   }
   Pending p;
-  p.records.reserve(spans.size());
-  for (auto& s : spans) p.records.push_back(seal(std::move(s), sealer_));
+  p.records.resize(spans.size());  // each span moves once, into its record
+  for (size_t i = 0; i < spans.size(); ++i) {
+    p.records[i].span = std::move(spans[i]);
+    seal(p.records[i], sealer_);
+  }
   if (auto st = store_.prepare(p.records); !st) {
     std::lock_guard lock(mu_);
     queued_spans_ -= spans.size();
