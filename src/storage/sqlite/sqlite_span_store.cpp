@@ -904,6 +904,7 @@ Result<int64_t> SqliteSpanStore::count_spans() {
 
 Status SqliteSpanStore::check_ready() {
   if (auto st = check_free_space(); !st) return st;
+  if (auto st = text_log_->health(); !st) return st;
   auto n = count_spans();
   if (!n) return n.error();
   return ok_status();

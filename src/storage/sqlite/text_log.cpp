@@ -16,8 +16,9 @@
 namespace stacklens::sqlite {
 namespace {
 
+// A full disk is storage_full (507); any other failure of the disk is unavailable (503).
 Error io_error(int err, std::string_view what, const std::string& path) {
-  const ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::storage_full : ErrorCode::internal;
+  const ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::storage_full : ErrorCode::unavailable;
   return Error{code, fmt::format("cannot {} {}: {}", what, path, std::strerror(err))};
 }
 
@@ -111,7 +112,13 @@ void TextLog::start_sync() {
 Status TextLog::wait_synced() {
   std::unique_lock lock(sync_mu_);
   sync_cv_.wait(lock, [&] { return synced_ >= sync_wanted_ || !sync_error_.empty(); });
-  if (!sync_error_.empty()) return make_error(ErrorCode::internal, sync_error_);
+  if (!sync_error_.empty()) return make_error(ErrorCode::unavailable, sync_error_);
+  return ok_status();
+}
+
+Status TextLog::health() const {
+  std::lock_guard lock(sync_mu_);
+  if (!sync_error_.empty()) return make_error(ErrorCode::unavailable, sync_error_);
   return ok_status();
 }
 

@@ -42,6 +42,8 @@ class TextLog {
   void start_sync();
   // Writer: waits until the appends that start_sync() saw are on disk.
   Status wait_synced();
+  // An error once a sync has failed (every later commit fails too, until a restart).
+  Status health() const;
   // `size` bytes at `offset`, as appended.
   Result<std::string> read(int64_t offset, int64_t size) const;
 
@@ -57,7 +59,7 @@ class TextLog {
   std::atomic<int64_t> appended_{0};  // appends written so far (counted after their write)
 
   // Syncs are counted in appends: a sync started after appended_ read n covers the first n.
-  std::mutex sync_mu_;
+  mutable std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   int64_t sync_wanted_ = 0;  // appends the writer wants on disk (under sync_mu_)
   int64_t synced_ = 0;       // appends known to be on disk (under sync_mu_)
