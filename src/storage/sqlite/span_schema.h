@@ -175,13 +175,15 @@ DROP INDEX trace_identity;
 CREATE TABLE ingest_state(keyed_through INTEGER NOT NULL);
 INSERT INTO ingest_state SELECT coalesce(max(id), 0) FROM traces;
 )sql",
-    // 8: prompt and completion text of new spans go to spans.text (see text_log.h): the sealed
-    // prompt at text_at, its completion right after it. Spans stored before keep theirs in
-    // the prompt and completion columns.
+    // 8: prompt and completion text of batched spans go to spans.text (see text_log.h): the
+    // sealed prompt at text_at, its completion right after it. Other spans, and those stored
+    // before, keep theirs in the prompt and completion columns. text_end: the end of the text
+    // that committed rows point at (spans.text must be at least that long).
     R"sql(
 ALTER TABLE spans ADD COLUMN text_at INTEGER;
 ALTER TABLE spans ADD COLUMN prompt_len INTEGER;
 ALTER TABLE spans ADD COLUMN completion_len INTEGER;
+ALTER TABLE ingest_state ADD COLUMN text_end INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -345,11 +345,8 @@ Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string
   auto db = open_connection(path, 64 * 1024, kPageSize);
   if (!db) return db.error();
   if (auto st = migrate(**db, kSpanMigrations); !st) return st.error();
-  // The newest rows point at the end of spans.text (up to the order in which concurrent
-  // requests appended): a file shorter than what they point at was lost or replaced.
-  auto referenced_end = (*db)->query_int(
-      "SELECT coalesce(max(text_at + coalesce(prompt_len, 0) + coalesce(completion_len, 0)), 0) FROM "
-      "(SELECT text_at, prompt_len, completion_len FROM spans WHERE text_at IS NOT NULL ORDER BY id DESC LIMIT 1000)");
+  // A spans.text shorter than what committed rows point at was lost or replaced.
+  auto referenced_end = (*db)->query_int("SELECT coalesce(max(text_end), 0) FROM ingest_state");
   if (!referenced_end) return referenced_end.error();
   auto text_log = TextLog::open(std::filesystem::path(path).replace_extension(".text").string(), *referenced_end);
   if (!text_log) return text_log.error();
@@ -635,6 +632,15 @@ Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>
   }
   auto merged_to = identities_.merge_step(*writer_);
   if (!merged_to) return merged_to.error();
+  int64_t text_end = 0;  // the end of the text this commit's rows point at
+  for (const SpanRecord* r : all)
+    if (r->encoded->text_at)
+      text_end = std::max(text_end, *r->encoded->text_at + r->encoded->prompt_len + r->encoded->completion_len);
+  if (text_end > 0) {
+    auto mark = writer_->prepare("UPDATE ingest_state SET text_end = max(text_end, ?1)");
+    if (!mark) return mark.error();
+    if (auto st = (*mark)->reset().bind(1, text_end).run(); !st) return st.error();
+  }
   if (auto st = text_log_->wait_synced(); !st) return st.error();
   if (auto st = tx.commit(); !st) return st.error();
   identities_.committed(added, *merged_to);
