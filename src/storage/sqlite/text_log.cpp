@@ -76,10 +76,8 @@ Result<int64_t> TextLog::append(const std::vector<std::string_view>& pieces) {
     size_t first = 0;
     while (first < iov.size()) {
       const ssize_t n = ::pwritev(fd_, iov.data() + first, static_cast<int>(iov.size() - first), pos);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return io_error(errno, "append to", path_);
-      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return io_error(n < 0 ? errno : EIO, "append to", path_);
       pos += n;
       // A short write: skip what was written and go on with the rest.
       for (size_t left = static_cast<size_t>(n); left > 0;) {
