@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import sqlite3
 import threading
@@ -16,12 +17,20 @@ from stacklens_server import StackLensServer
 SPANS_PER_BATCH = 40
 
 
+def prompt(trace_id: str, i: int) -> str:
+    """~2 KB that barely compresses, so a batch carries more than 64 KiB of sealed text and the
+    server keeps it in spans.text rather than in the rows."""
+    digest = hashlib.blake2b(f"{trace_id}/{i}".encode()).hexdigest()
+    return f"prompt {trace_id} {i} " + "".join(hashlib.blake2b(f"{digest}/{k}".encode()).hexdigest()
+                                               for k in range(16))
+
+
 def batch(trace_id: str) -> Dict[str, object]:
     return {"spans": [{"traceId": trace_id, "spanId": f"span-{i}", "parentSpanId": None if i == 0 else "span-0",
                        "name": f"op-{i % 5}", "startTime": "2024-06-01T00:00:00Z", "endTime": "2024-06-01T00:00:01Z",
                        "attributes": {"i": str(i)}, "tags": ["durable"],
                        "llmSpan": {"model": "gpt-4o", "provider": "openai", "inputTokens": i, "outputTokens": 1,
-                                   "promptContent": f"prompt {trace_id} {i}"}}
+                                   "promptContent": prompt(trace_id, i)}}
                       for i in range(SPANS_PER_BATCH)]}
 
 
@@ -76,7 +85,9 @@ def test_kill_minus_9_loses_no_acknowledged_span(tmp_path: Path) -> None:
                 spans = resp.json()["spans"]
                 ids = [s["spanId"] for s in spans]
                 assert sorted(ids) == sorted(f"span-{i}" for i in range(SPANS_PER_BATCH)), trace_id
-                assert spans[3]["llmSpan"]["promptContent"] == f"prompt {trace_id} 3"
+                for span in spans:
+                    i = int(span["spanId"].split("-")[1])
+                    assert span["llmSpan"]["promptContent"] == prompt(trace_id, i), (trace_id, i)
             # Metrics count every stored span once: rollups pending at a kill are summed again on start.
             stored = stored_spans(tmp_path / "data" / "spans.db")
             metrics = client.get("/api/v1/stacktrace/v1/metrics",
@@ -96,6 +107,8 @@ def test_kill_minus_9_loses_no_acknowledged_span(tmp_path: Path) -> None:
     split = con.execute("SELECT count(*) FROM (SELECT 1 FROM traces GROUP BY project_id, trace_id "
                         "HAVING count(*) > 1)").fetchone()[0]
     assert split == 0, "a trace has more than one row"
+    assert con.execute("SELECT count(*) FROM spans WHERE text_at IS NOT NULL").fetchone()[0] > 0, \
+        "the batches' text was meant to be in spans.text"
     # At a clean stop the pending rollups are merged into their table: it counts every span.
     merged = con.execute("SELECT sum(requests) FROM rollups WHERE level = 3600 AND dim = 0").fetchone()[0]
     assert merged == con.execute("SELECT count(*) FROM spans").fetchone()[0]
