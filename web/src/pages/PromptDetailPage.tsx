@@ -128,9 +128,12 @@ function Editor({ name, latest, run }: { name: string; latest: PromptVersion | u
 
 function History({ versions }: { versions: PromptVersion[] }) {
   const newest = versions[0]?.version ?? 1;
-  const [a, setA] = useState(String(Math.max(1, newest - 1)));
-  const [b, setB] = useState(String(newest));
-  useEffect(() => { setA(String(Math.max(1, newest - 1))); setB(String(newest)); }, [newest]);
+  // A choice holds for the versions it was made on; a new version compares itself with the one
+  // before it, in the same render (an effect would first show one render of a stale diff).
+  const [choice, setChoice] = useState<{ newest: number; a: string; b: string } | null>(null);
+  const { a, b } = choice && choice.newest === newest ? choice : { a: String(Math.max(1, newest - 1)), b: String(newest) };
+  const setA = (v: string) => setChoice({ newest, a: v, b });
+  const setB = (v: string) => setChoice({ newest, a, b: v });
   const va = versions.find((v) => String(v.version) === a);
   const vb = versions.find((v) => String(v.version) === b);
   const [shown, setShown] = useState<number | null>(null);
