@@ -36,8 +36,7 @@
 
 namespace {
 
-volatile std::sig_atomic_t g_interrupted = 0;
-
+volatile std::sig_atomic_t g_interrupted = 0;  // SIGTERM or SIGINT: end the run early
 
 struct Options {
   std::string host = "127.0.0.1";

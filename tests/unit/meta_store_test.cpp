@@ -1,11 +1,11 @@
 // The SQLite metadata store against real files: the API-key lookup it answers from memory.
 #include <gtest/gtest.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "storage/sqlite/sqlite_meta_store.h"
+#include "temp_dir.h"
 
 using namespace stacklens;
 using namespace stacklens::sqlite;
@@ -14,9 +14,7 @@ using namespace stacklens::sqlite;
 // this store or through another connection (the admin commands run in their own process), it
 // is refused on the very next lookup.
 TEST(SqliteMetaStore, KeyLookupsSeeEveryRevocationAtOnce) {
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("stacklens-meta-{}", ::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const auto dir = fresh_dir("meta");
   const std::string path = (dir / "meta.db").string();
   auto server = SqliteMetaStore::open(path);
   ASSERT_TRUE(server) << server.error().message;

@@ -12,17 +12,10 @@
 #include <thread>
 
 #include "crypto/sealer.h"
+#include "temp_dir.h"
 
 using namespace stacklens;
 
-namespace {
-std::filesystem::path fresh_dir(const char* name) {
-  auto dir = std::filesystem::temp_directory_path() / (std::string("stacklens-unit-") + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-}  // namespace
 
 TEST(Sealer, RoundTripsShortAndCompressibleText) {
   auto sealer = Sealer::open_or_create(fresh_dir("seal") / "keys");

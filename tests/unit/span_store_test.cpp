@@ -1,25 +1,18 @@
 // The SQLite span store against real files: schema upgrades and pending rollups.
 #include <gtest/gtest.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "storage/sqlite/span_codec.h"
 #include "storage/sqlite/span_schema.h"
 #include "storage/sqlite/sqlite_span_store.h"
+#include "temp_dir.h"
 
 using namespace stacklens;
 using namespace stacklens::sqlite;
 
 namespace {
-
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("stacklens-{}-{}", name, ::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 SpanRecord record(const std::string& trace_id, const std::string& span_id, Micros start_us) {
   SpanRecord r;

@@ -1,7 +1,6 @@
 // spans.text (storage/sqlite/text_log.h): prompt and completion text kept beside spans.db.
 #include <gtest/gtest.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -9,18 +8,12 @@
 
 #include "storage/sqlite/sqlite_span_store.h"
 #include "storage/sqlite/text_log.h"
+#include "temp_dir.h"
 
 using namespace stacklens;
 using namespace stacklens::sqlite;
 
 namespace {
-
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("stacklens-text-{}-{}", name, ::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 // A span with text; the "sealed" bytes are what the store keeps, whatever they hold.
 SpanRecord with_text(const std::string& trace_id, const std::string& span_id, std::optional<std::string> prompt,
@@ -67,7 +60,7 @@ std::string big(const std::string& text) { return text + std::string(40000, '.')
 }  // namespace
 
 TEST(TextLog, AppendsReadsAndSyncs) {
-  const auto dir = fresh_dir("log");
+  const auto dir = fresh_dir("text-log");
   auto log = TextLog::open((dir / "spans.text").string(), 0);
   ASSERT_TRUE(log) << log.error().message;
   auto a = (*log)->append({"hello", "", " world"});
@@ -91,7 +84,7 @@ TEST(TextLog, AppendsReadsAndSyncs) {
 }
 
 TEST(TextLog, ConcurrentAppendsGetTheirOwnBytes) {
-  const auto dir = fresh_dir("concurrent");
+  const auto dir = fresh_dir("text-concurrent");
   auto log = TextLog::open((dir / "spans.text").string(), 0);
   ASSERT_TRUE(log);
   std::vector<std::vector<int64_t>> at(4);
@@ -117,7 +110,7 @@ TEST(TextLog, ConcurrentAppendsGetTheirOwnBytes) {
 // Requests with 64 KiB of text or more keep it in spans.text, smaller ones in the rows; both
 // read back after a restart, and bytes left behind by a crash are skipped.
 TEST(SqliteSpanStore, KeepsTextInItsOwnFile) {
-  const auto dir = fresh_dir("store");
+  const auto dir = fresh_dir("text-store");
   const std::string path = (dir / "spans.db").string();
   const auto text_bytes = [&] { return std::filesystem::file_size(dir / "spans.text"); };
   {
@@ -160,7 +153,7 @@ TEST(SqliteSpanStore, KeepsTextInItsOwnFile) {
 
 // A spans.text shorter than its rows point at was lost or replaced: the store says so.
 TEST(SqliteSpanStore, RefusesATruncatedTextFile) {
-  const auto dir = fresh_dir("truncated");
+  const auto dir = fresh_dir("text-truncated");
   const std::string path = (dir / "spans.db").string();
   {
     auto store = SqliteSpanStore::open(path, 0);
