@@ -13,7 +13,6 @@
 #include <map>
 #include <numeric>
 #include <span>
-#include <tuple>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -142,15 +141,14 @@ Result<SpanRecord> read_span(Stmt& s, int64_t project_id, const TextLog* texts) 
   if (!s.is_null(18)) r.prompt = SealedText{s.text(18), static_cast<int>(s.i64(19))};
   if (!s.is_null(20)) r.completion = SealedText{s.text(20), static_cast<int>(s.i64(21))};
   if (!s.is_null(25) && texts) {
-    int64_t at = s.i64(25);
-    for (auto [len_col, key_col, sealed] : {std::tuple{26, 19, &r.prompt}, std::tuple{27, 21, &r.completion}}) {
-      if (s.is_null(len_col)) continue;
-      const int64_t len = s.i64(len_col);
-      auto bytes = texts->read(at, len);
-      if (!bytes) return bytes.error();
-      *sealed = SealedText{std::move(*bytes), static_cast<int>(s.i64(key_col))};
-      at += len;
-    }
+    // The prompt, then the completion right after it: one read for both.
+    const int64_t prompt_len = s.is_null(26) ? 0 : s.i64(26), completion_len = s.is_null(27) ? 0 : s.i64(27);
+    auto bytes = texts->read(s.i64(25), prompt_len + completion_len);
+    if (!bytes) return bytes.error();
+    const std::string_view both(*bytes);
+    if (!s.is_null(26)) r.prompt = SealedText{std::string(both.substr(0, prompt_len)), static_cast<int>(s.i64(19))};
+    if (!s.is_null(27))
+      r.completion = SealedText{std::string(both.substr(prompt_len)), static_cast<int>(s.i64(21))};
   }
   parse_attributes(s.text(22), sp.attributes);
   parse_tags(s.text(23), sp.tags);
