@@ -8,7 +8,9 @@
 // with the server: each span is a copy of one of a few thousand pre-made spans
 // (drawn at random, so the mix above holds), with fresh ids, start and end
 // times, attribute values and tag numbers written into it at known offsets (so
-// that filters on them match as many spans as fresh draws would).
+// that filters on them match as many spans as fresh draws would). next_batch()
+// goes further: a batch's body is laid out once per slot and only those fields
+// are rewritten in it for each send, so its text is not copied again.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -43,20 +45,33 @@ class SpanFactory {
   }
 
   std::string batch_json(int n, std::vector<std::string>* span_ids) {
-    std::string out;
-    batch_json(n, span_ids, out);
-    return out;
-  }
-
-  // The same into `out`, whose memory is reused from one batch to the next.
-  void batch_json(int n, std::vector<std::string>* span_ids, std::string& out) {
-    out.reserve(static_cast<size_t>(n) * 2600);
-    out = "{\"spans\":[";
+    std::string out = "{\"spans\":[";
     for (int i = 0; i < n; ++i) {
       if (i) out += ',';
       append_span(out, span_ids);
     }
-    out += "]}";
+    return out + "]}";
+  }
+
+  // A batch of `n` spans as fresh as batch_json's, in one of kSlots bodies laid out once (a
+  // random draw of templates each) and rewritten in place: only ids, times and numbers change
+  // from one use of a slot to the next. Valid until kSlots more calls reuse its slot.
+  const std::string& next_batch(int n, std::vector<std::string>* span_ids) {
+    Slot& slot = slots_[next_slot_++ % kSlots];
+    if (slot.spans.size() != static_cast<size_t>(n)) {
+      slot.spans.clear();
+      slot.json = "{\"spans\":[";
+      for (int i = 0; i < n; ++i) {
+        if (i) slot.json += ',';
+        const bool child = next_is_child();
+        const Template& t = pick(child);
+        slot.spans.push_back(Placed{slot.json.size(), &t, child});
+        slot.json += t.json;
+      }
+      slot.json += "]}";
+    }
+    for (const Placed& p : slot.spans) fill(slot.json.data() + p.at, *p.t, p.child, span_ids);
+    return slot.json;
   }
 
  private:
@@ -201,8 +216,24 @@ class SpanFactory {
     for (int i = static_cast<int>(kTime.size()) - 1; i >= 0; --i, v /= 10) at[i] = static_cast<char>('0' + v % 10);
   }
 
+  // Whether the next span joins the current trace (30 %, at most 9 children a trace).
+  bool next_is_child() { return has_trace_ && children_ < 9 && chance(0.30); }
+  const Template& pick(bool child) {
+    const auto& pool = child ? children_templates_ : roots_;
+    return pool[rng_() % pool.size()];
+  }
+
   void append_span(std::string& out, std::vector<std::string>* span_ids) {
-    const bool child = has_trace_ && children_ < 9 && chance(0.30);
+    const bool child = next_is_child();
+    const Template& t = pick(child);
+    const size_t base = out.size();
+    out += t.json;
+    fill(out.data() + base, t, child, span_ids);
+  }
+
+  // Writes a span's fresh ids, times and numbers into its copy of `t` at `p`; a span that is not
+  // a child starts a new trace.
+  void fill(char* p, const Template& t, bool child, std::vector<std::string>* span_ids) {
     if (!child) {
       put_hex(trace_, rand64(), 16);
       put_hex(trace_ + 16, rand64(), 16);
@@ -220,11 +251,6 @@ class SpanFactory {
       ++children_;
     }
     ++made_;
-    const auto& pool = child ? children_templates_ : roots_;
-    const Template& t = pool[rng_() % pool.size()];
-    const size_t base = out.size();
-    out += t.json;
-    char* p = out.data() + base;
     std::memcpy(p + t.trace_at, trace_, kTrace.size());
     if (child) {
       put_hex(p + t.span_at, rand64(), 16);
@@ -242,6 +268,20 @@ class SpanFactory {
     if (span_ids)
       span_ids->push_back(std::string(trace_, kTrace.size()) + " " + std::string(p + t.span_at, kId.size()));
   }
+
+  // A batch body laid out once: where each span's copy of its template starts.
+  struct Placed {
+    size_t at;
+    const Template* t;
+    bool child;
+  };
+  struct Slot {
+    std::string json;
+    std::vector<Placed> spans;
+  };
+  static constexpr int kSlots = 4;
+  Slot slots_[kSlots];
+  unsigned next_slot_ = 0;
 
   std::mt19937_64 rng_;
   int64_t window_s_;
