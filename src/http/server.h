@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/body_pool.h"
 #include "http/router.h"
 
 namespace stacklens::http {
@@ -58,6 +59,7 @@ class Server {
   ServerOptions options_;
   RequestObserver observer_;
   BodyBudget budget_;
+  BodyPool bodies_;
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
