@@ -31,8 +31,8 @@ class SpanFactory {
       : rng_(seed), window_s_(window_s), chronological_(chronological_spans) {
     for (int i = 0; i < 64; ++i) pool_.push_back(text(8192));
     for (int i = 0; i < kTemplates; ++i) {
-      roots_.push_back(make_template(false));
-      children_templates_.push_back(make_template(true));
+      roots_.push_back(make_template(false, i));
+      children_templates_.push_back(make_template(true, i));
     }
   }
 
@@ -53,17 +53,22 @@ class SpanFactory {
     return out + "]}";
   }
 
-  // A batch of `n` spans as fresh as batch_json's, in one of kSlots bodies laid out once (a
-  // random draw of templates each) and rewritten in place: only ids, times and numbers change
-  // from one use of a slot to the next. Valid until kSlots more calls reuse its slot.
+  // A batch of `n` spans as fresh as batch_json's, in one of kSlots bodies, each laid out (a
+  // random draw of templates) for kUsesPerLayout batches and rewritten in place for each: only
+  // ids, times and numbers change between them. Laid out again after that, so that over a run
+  // the mix is the templates' as with batch_json. Valid until kSlots more calls reuse its slot.
   const std::string& next_batch(int n, std::vector<std::string>* span_ids) {
     Slot& slot = slots_[next_slot_++ % kSlots];
-    if (slot.spans.size() != static_cast<size_t>(n)) {
+    if (slot.spans.size() != static_cast<size_t>(n) || ++slot.uses % kUsesPerLayout == 0) {
       slot.spans.clear();
       slot.json = "{\"spans\":[";
+      bool has_trace = false;  // the layout's own trace structure; fill() follows it
+      int children = 0;
       for (int i = 0; i < n; ++i) {
         if (i) slot.json += ',';
-        const bool child = next_is_child();
+        const bool child = next_is_child(has_trace, children);
+        children = child ? children + 1 : 0;
+        has_trace = true;
         const Template& t = pick(child);
         slot.spans.push_back(Placed{slot.json.size(), &t, child});
         slot.json += t.json;
@@ -147,7 +152,10 @@ class SpanFactory {
     return at;
   }
 
-  Template make_template(bool child) {
+  // Template i carries text when i % 5 == 0, and is an error once in each 50 (at an offset that
+  // cycles through 0-4, so that a fifth of the errors carry text too): 20 % and 2 % exactly,
+  // where drawing each at random had left the 2,048 templates some way off (19.5 % with text).
+  Template make_template(bool child, int i) {
     Template t;
     std::string& out = t.json;
     const int op = uniform(0, 49);
@@ -169,7 +177,7 @@ class SpanFactory {
       out += "null";
     }
     out += ",\"name\":\"operation-" + std::to_string(op) + "\",\"status\":\"";
-    out += chance(0.02) ? "error" : "ok";
+    out += i % 50 == (i / 50) % 5 ? "error" : "ok";
     out += "\",\"startTime\":";
     t.start_at = mark(out, kTime);
     out += ",\"endTime\":";
@@ -198,7 +206,7 @@ class SpanFactory {
     out += "\",\"inputTokens\":" + std::to_string(in) + ",\"outputTokens\":" + std::to_string(outt) +
            ",\"totalTokens\":" + std::to_string(in + outt) + ",\"estimatedCostUsd\":" + num +
            ",\"temperature\":0.7,\"maxTokens\":2048";
-    if (chance(0.20)) {
+    if (i % 5 == 0) {
       out += ",\"promptContent\":\"" + pooled_text(uniform(512, 8192)) + "\"";
       out += ",\"completionContent\":\"" + pooled_text(uniform(512, 8192)) + "\"";
     }
@@ -217,14 +225,14 @@ class SpanFactory {
   }
 
   // Whether the next span joins the current trace (30 %, at most 9 children a trace).
-  bool next_is_child() { return has_trace_ && children_ < 9 && chance(0.30); }
+  bool next_is_child(bool has_trace, int children) { return has_trace && children < 9 && chance(0.30); }
   const Template& pick(bool child) {
     const auto& pool = child ? children_templates_ : roots_;
     return pool[rng_() % pool.size()];
   }
 
   void append_span(std::string& out, std::vector<std::string>* span_ids) {
-    const bool child = next_is_child();
+    const bool child = next_is_child(has_trace_, children_);
     const Template& t = pick(child);
     const size_t base = out.size();
     out += t.json;
@@ -278,8 +286,9 @@ class SpanFactory {
   struct Slot {
     std::string json;
     std::vector<Placed> spans;
+    unsigned uses = 0;
   };
-  static constexpr int kSlots = 4;
+  static constexpr int kSlots = 4, kUsesPerLayout = 8;
   Slot slots_[kSlots];
   unsigned next_slot_ = 0;
 
