@@ -4,6 +4,7 @@
     python3 bench/ingest_bench.py single            # 64 connections of single spans, 30 s (target 20,000 req/s, p99 < 20 ms)
     python3 bench/ingest_bench.py overload          # 64 connections of 1,000-span requests, 20 s (target RSS < 256 MB, 429s)
     python3 bench/ingest_bench.py batch --duration 20 --perf perf.data   # also record a CPU profile of the server
+    python3 bench/ingest_bench.py batch --batch 500 --connections 8      # other request sizes
 
 Each run starts `build/stacklens` on a new data directory (deleted afterwards unless --keep),
 runs `build/loadgen`, prints what it measured next to the target.
@@ -70,6 +71,7 @@ def main() -> int:
     parser.add_argument("workload", choices=sorted(MODES))
     parser.add_argument("--duration", type=int)
     parser.add_argument("--connections", type=int)
+    parser.add_argument("--batch", type=int, help="spans per request (batch and overload workloads)")
     parser.add_argument("--perf", help="record the server with perf into this file")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument("--seed", type=int, default=1)
@@ -81,6 +83,8 @@ def main() -> int:
         w["duration"] = args.duration
     if args.connections:
         w["connections"] = args.connections
+    if args.batch and w["mode"] == "batch":
+        w["batch"] = args.batch
 
     work = Path(tempfile.mkdtemp(prefix="stacklens-ingest-", dir="/var/tmp"))
     srv = StackLensServer(work / "data", extra_args=args.server_arg).start()
