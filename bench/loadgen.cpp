@@ -152,7 +152,10 @@ void epoll_worker(const Options& o, int id, int connections, Stats& stats, std::
     Conn& c = conns[i];
     if (c.fd < 0) {
       c.fd = connect_to(o);
-      if (c.fd < 0) return false;
+      if (c.fd < 0) {
+        stats.errors++;
+        return false;
+      }
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.u64 = i;
@@ -349,7 +352,8 @@ int main(int argc, char** argv) {
   sa.sa_handler = [](int) { g_interrupted = 1; };
   ::sigaction(SIGTERM, &sa, nullptr);
   ::sigaction(SIGINT, &sa, nullptr);
-  int64_t last = 0;
+  int64_t last = 0, acked_minute_ago = 0, failed_minute_ago = 0;
+  bool gave_up = false;
   if (o.total_spans > 0) o.duration = 1e9;
   for (int s = 1; s <= static_cast<int>(std::min(o.duration, 1e9)) && !g_interrupted; ++s) {
     std::this_thread::sleep_until(t0 + std::chrono::seconds(s));
@@ -357,6 +361,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "t=%3ds acked spans/s=%lld\n", s, static_cast<long long>(now - last));
     last = now;
     if (o.total_spans > 0 && now >= o.total_spans) break;
+    // Counting toward a total, a whole minute in which nothing was acknowledged and requests
+    // failed (e.g. 507 on a full disk) ends the run instead of retrying for ever.
+    if (o.total_spans > 0 && s % 60 == 0) {
+      const int64_t failed = stats.requests_other.load() + stats.errors.load();
+      if (now == acked_minute_ago && failed > failed_minute_ago) {
+        std::fprintf(stderr, "nothing acknowledged for 60 s while requests failed: giving up\n");
+        gave_up = true;
+        break;
+      }
+      acked_minute_ago = now;
+      failed_minute_ago = failed;
+    }
   }
   if (o.total_spans == 0 && !g_interrupted)
     std::this_thread::sleep_until(t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -376,5 +392,5 @@ int main(int argc, char** argv) {
       static_cast<long long>(stats.requests_429.load()), static_cast<long long>(stats.requests_other.load()),
       static_cast<long long>(stats.errors.load()),
       stats.spans_acked.load() ? static_cast<double>(stats.bytes_acked.load()) / stats.spans_acked.load() : 0.0);
-  return 0;
+  return gave_up ? 1 : 0;
 }
