@@ -41,11 +41,6 @@ double LatencyHistogram::representative_us(size_t bucket) {
   return std::pow(kGrowth, static_cast<double>(bucket) - 0.5);
 }
 
-void LatencyHistogram::add(int64_t latency_us, int64_t count) {
-  counts_[bucket_of(latency_us)] += count;
-  total_ += count;
-}
-
 void LatencyHistogram::merge(const LatencyHistogram& other) {
   for (size_t i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
   total_ += other.total_;

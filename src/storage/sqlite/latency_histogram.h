@@ -12,10 +12,11 @@ namespace stacklens::sqlite {
 class LatencyHistogram {
  public:
   static constexpr size_t kBuckets = 128;
-  void add(int64_t latency_us, int64_t count = 1);
-  void add_to_bucket(size_t bucket) {  // bucket: bucket_of(latency), computed once for several histograms
-    counts_[bucket]++;
-    total_++;
+  void add(int64_t latency_us, int64_t count = 1) { add_to_bucket(bucket_of(latency_us), count); }
+  // The same with bucket_of(latency) computed by the caller (once for several histograms).
+  void add_to_bucket(size_t bucket, int64_t count = 1) {
+    counts_[bucket] += count;
+    total_ += count;
   }
   void merge(const LatencyHistogram& other);
   bool merge_encoded(std::string_view encoded);  // false when malformed
