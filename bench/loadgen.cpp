@@ -147,7 +147,6 @@ void epoll_worker(const Options& o, int id, int connections, Stats& stats, std::
   const int ep = ::epoll_create1(0);
   std::vector<Conn> conns(static_cast<size_t>(connections));
   std::vector<double> local;
-  std::string single_payload;
   auto send_next = [&](size_t i) {
     Conn& c = conns[i];
     if (c.fd < 0) {
@@ -164,10 +163,9 @@ void epoll_worker(const Options& o, int id, int connections, Stats& stats, std::
     c.span_ids.clear();
     c.spans = single ? 1 : o.batch;
     std::vector<std::string>* ids = log ? &c.span_ids : nullptr;
-    if (single) single_payload = factory.next_span_json(ids);
     // A batch is rewritten in place in the factory (a fresh 2.3 MB copy per batch cost more
     // CPU than the rest of the load generator); it is sent in full before the next is made.
-    const std::string& payload = single ? single_payload : factory.next_batch(c.spans, ids);
+    const std::string& payload = factory.next_body(single, c.spans, ids);
     c.bytes = payload.size();
     c.t0 = std::chrono::steady_clock::now();
     if (send_request(c.fd, http_header(o, path, payload.size()), payload)) return true;
@@ -230,7 +228,7 @@ void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std
             double per_conn_rate) {
   stacklens::bench::SpanFactory factory(o.seed * 1000 + static_cast<uint64_t>(id), o.time_window_s);
   int fd = connect_to(o);
-  std::string buf, body, single_payload;
+  std::string buf, body;
   const bool single = o.mode == "single";
   const std::string path = single ? "/api/v1/stacktrace/v1/traces" : "/api/v1/stacktrace/v1/traces/batch";
   std::vector<double> local;
@@ -243,8 +241,7 @@ void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std
     }
     std::vector<std::string> span_ids;
     int n = single ? 1 : o.batch;
-    if (single) single_payload = factory.next_span_json(log ? &span_ids : nullptr);
-    const std::string& payload = single ? single_payload : factory.next_batch(n, log ? &span_ids : nullptr);
+    const std::string& payload = factory.next_body(single, n, log ? &span_ids : nullptr);
     const std::string header = http_header(o, path, payload.size());
     if (per_conn_rate > 0) {
       next_send += std::chrono::duration_cast<std::chrono::steady_clock::duration>(

@@ -44,6 +44,14 @@ class SpanFactory {
     return out;
   }
 
+  // The body of the next request: one span when `single`, else next_batch(n). Valid until the
+  // next call (or, for a batch, as next_batch says).
+  const std::string& next_body(bool single, int n, std::vector<std::string>* span_ids) {
+    if (!single) return next_batch(n, span_ids);
+    single_ = next_span_json(span_ids);
+    return single_;
+  }
+
   std::string batch_json(int n, std::vector<std::string>* span_ids) {
     std::string out = "{\"spans\":[";
     for (int i = 0; i < n; ++i) {
@@ -291,6 +299,7 @@ class SpanFactory {
   static constexpr int kSlots = 4, kUsesPerLayout = 8;
   Slot slots_[kSlots];
   unsigned next_slot_ = 0;
+  std::string single_;  // next_body()'s single span
 
   std::mt19937_64 rng_;
   int64_t window_s_;

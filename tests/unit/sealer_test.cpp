@@ -16,7 +16,6 @@
 
 using namespace stacklens;
 
-
 TEST(Sealer, RoundTripsShortAndCompressibleText) {
   auto sealer = Sealer::open_or_create(fresh_dir("seal") / "keys");
   ASSERT_TRUE(sealer);
