@@ -50,16 +50,19 @@ TEST(SqliteSpanStore, UpgradesVersionFourData) {
     ASSERT_TRUE(register_span_functions(**db));
     const std::vector<std::string_view> v4(kSpanMigrations.begin(), kSpanMigrations.begin() + 4);
     ASSERT_TRUE(migrate(**db, v4));
-    const std::string empty = fmt::format("'{}', '{}', '{}'", attributes_json({}), tags_json({}), events_json({}));
+    // Version 4 keeps each trace's spans' attributes in its row too (their JSON, concatenated).
+    const auto columns = [](const Attributes& a) {
+      return fmt::format("'{}', '{}', '{}'", attributes_json(a), tags_json({}), events_json({}));
+    };
     ASSERT_TRUE((*db)->exec(fmt::format(
         "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
-        "input_tokens, output_tokens, total_tokens, cost_usd) VALUES(1, sl_key('t1'), 't1', 'op-a', 1, 1000000, "
-        "2001000, 0, 2, 0, 0, 0, 0);"
+        "input_tokens, output_tokens, total_tokens, cost_usd, attributes) VALUES(1, sl_key('t1'), 't1', 'op-a', 1, "
+        "1000000, 2001000, 0, 2, 0, 0, 0, 0, '{2}{3}');"
         "INSERT INTO spans(project_id, trace_key, span_key, trace_id, span_id, parent_span_id, name, kind, status, "
         "start_us, end_us, attributes, tags, events) VALUES"
         "(1, sl_key('t1'), sl_key('a'), 't1', 'a', NULL, 'op-a', 'internal', 'ok', 1000000, 1001000, {0}),"
-        "(1, sl_key('t1'), sl_key('b'), 't1', 'b', 'a', 'op-b', 'internal', 'ok', 2000000, 2001000, {0});",
-        empty)));
+        "(1, sl_key('t1'), sl_key('b'), 't1', 'b', 'a', 'op-b', 'internal', 'ok', 2000000, 2001000, {1});",
+        columns({{"stage", "first"}}), columns({}), attributes_json({{"stage", "first"}}), attributes_json({}))));
   }
   auto store = SqliteSpanStore::open(path, 0);
   ASSERT_TRUE(store) << store.error().message;
@@ -68,17 +71,36 @@ TEST(SqliteSpanStore, UpgradesVersionFourData) {
   EXPECT_EQ((*trace)->spans.size(), 2u);
   EXPECT_EQ(requests(**store), 2);  // rollups were summed from the stored spans
 
-  // A span sent again is a duplicate; a new one joins its trace's row.
-  auto out = (*store)->write({record("t1", "b", 2000000), record("t1", "c", 3000000)});
+  // A span sent again is a duplicate; a new one joins its trace's row. Spans stored from now
+  // on keep their attributes in the trace row only, after those of the spans stored before.
+  auto with = [](SpanRecord r, std::string value) {
+    r.span.attributes = {{"stage", std::move(value)}};
+    return r;
+  };
+  auto out = (*store)->write({with(record("t1", "b", 2000000), "again"), with(record("t1", "c", 3000000), "third")});
   ASSERT_TRUE(out);
   EXPECT_EQ(out->inserted, 1);
   EXPECT_EQ(out->duplicates, 1);
+  out = (*store)->write({with(record("t1", "d", 500000), "fourth"), record("t1", "e", 4000000)});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->inserted, 2);
+  trace = (*store)->get_trace(1, "t1");
+  ASSERT_TRUE(trace && *trace);
+  std::vector<std::string> seen;  // by start time
+  for (const auto& r : (*trace)->spans)
+    seen.push_back(r.span.span_id + "=" + (r.span.attributes.empty() ? "" : r.span.attributes[0].second));
+  EXPECT_EQ(seen, (std::vector<std::string>{"d=fourth", "a=first", "b=", "c=third", "e="}));
+  TraceFilter by_attribute;
+  by_attribute.attributes = {{"stage", "third"}};
+  auto found = (*store)->list_traces(1, by_attribute);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->traces.size(), 1u);
   TraceFilter f;
   auto page = (*store)->list_traces(1, f);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->traces.size(), 1u);
-  EXPECT_EQ(page->traces[0].span_count, 3);
-  EXPECT_EQ(requests(**store), 3);
+  EXPECT_EQ(page->traces[0].span_count, 5);
+  EXPECT_EQ(requests(**store), 5);
   std::filesystem::remove_all(dir);
 }
 

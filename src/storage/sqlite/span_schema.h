@@ -185,6 +185,14 @@ ALTER TABLE spans ADD COLUMN prompt_len INTEGER;
 ALTER TABLE spans ADD COLUMN completion_len INTEGER;
 ALTER TABLE ingest_state ADD COLUMN text_end INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 9: a span's attributes JSON is stored once, in its trace row: traces.attributes is its
+    // spans' JSON concatenated in span id order, and attributes_len is this span's length
+    // there (its offset is the sum over the trace's earlier spans). Spans stored before keep
+    // theirs in spans.attributes (attributes_len NULL), which is also what their trace row
+    // holds for them; new rows leave spans.attributes empty.
+    R"sql(
+ALTER TABLE spans ADD COLUMN attributes_len INTEGER;
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -50,7 +50,9 @@ namespace {
 constexpr std::string_view kSpanColumns =
     "trace_id, span_id, parent_span_id, name, kind, status, start_us, end_us, model, provider, input_tokens, "
     "output_tokens, total_tokens, cost_usd, temperature, max_tokens, is_streaming, finish_reason, prompt, prompt_key, "
-    "completion, completion_key, attributes, tags, events, text_at, prompt_len, completion_len";
+    "completion, completion_key, attributes, tags, events, text_at, prompt_len, completion_len, attributes_len";
+// kSpanColumns' positions that readers of a span's attributes need.
+constexpr int kAttributesColumn = 22, kAttributesLenColumn = 28;
 // Checkpoints are spaced out on purpose: index pages that commits dirty again and again are
 // then copied into the database once per checkpoint rather than once per commit (measured:
 // 250 ms gave 25,600 spans/s, 2 s 30,100, 5 s 31,200 with twice the WAL).
@@ -110,8 +112,8 @@ Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_k
   return db;
 }
 
-// A stored span. Its sealed text is read from `texts` (when it lives there), or left out
-// when `texts` is null.
+// A stored span, without its attributes (see span_attributes). Its sealed text is read from
+// `texts` (when it lives there), or left out when `texts` is null.
 Result<SpanRecord> read_span(Stmt& s, int64_t project_id, const TextLog* texts) {
   SpanRecord r;
   Span& sp = r.span;
@@ -150,7 +152,6 @@ Result<SpanRecord> read_span(Stmt& s, int64_t project_id, const TextLog* texts) 
     if (!s.is_null(27))
       r.completion = SealedText{std::string(both.substr(prompt_len)), static_cast<int>(s.i64(21))};
   }
-  parse_attributes(s.text(22), sp.attributes);
   parse_tags(s.text(23), sp.tags);
   parse_events(s.text(24), sp.events);
   return r;
@@ -223,7 +224,7 @@ struct TraceGroup {
 
 // A span's values, bound at parameters base+1 .. base+kSpanParams of an insert into spans
 // (kSpanInsertColumns order). The records outlive the run, so nothing is copied into SQLite's memory.
-constexpr int kSpanParams = 32;
+constexpr int kSpanParams = 33;
 constexpr std::string_view kSpanInsertColumns = "project_id, trace_key, span_key, trace_row, ";
 void bind_span(Stmt& st, int base, const SpanRecord& r, int64_t trace_row) {
   const Span& s = r.span;
@@ -250,7 +251,10 @@ void bind_span(Stmt& st, int base, const SpanRecord& r, int64_t trace_row) {
     if (r.prompt) st.bind_blob_ref(base + 23, r.prompt->bytes);
     if (r.completion) st.bind_blob_ref(base + 25, r.completion->bytes);
   }
-  st.bind_ref(base + 27, e.attributes).bind_ref(base + 28, e.tags).bind_ref(base + 29, e.events);
+  // The attributes themselves are in the trace row (TraceSum::add), which every inserted span
+  // joins in id order; the row keeps their length there.
+  st.bind_view(base + 27, std::string_view()).bind(base + 33, static_cast<int64_t>(e.attributes.size()));
+  st.bind_ref(base + 28, e.tags).bind_ref(base + 29, e.events);
 }
 
 // INSERT INTO spans of `rows` spans in one statement.
@@ -414,10 +418,10 @@ Status SqliteSpanStore::catch_up_rollups() {
       auto r = s.step();
       if (!r) return r.error();
       if (!*r) break;
-      auto span = read_span(s, s.i64(28), nullptr);
+      auto span = read_span(s, s.i64(kAttributesLenColumn + 1), nullptr);  // rollups need no attributes
       if (!span) return span.error();
       acc.add(span->span);
-      after = s.i64(29);
+      after = s.i64(kAttributesLenColumn + 2);
       ++rows;
     }
     if (rows == 0) return ok_status();
@@ -768,20 +772,62 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
   auto row = trace_row(**db, project_id, trace_id);
   if (!row) return row.error();
   if (!*row) return std::optional<TraceDetail>{};
+  // Every span of the trace row in id order, as its attributes follow one another in the trace
+  // row; spans of another trace id with the same key (a 64-bit collision) are skipped after
+  // their attributes are counted.
   auto st = (*db)->prepare(fmt::format(
-      "SELECT {} FROM spans INDEXED BY span_in_trace WHERE trace_row = ?1 AND trace_id = ?2 ORDER BY start_us, id",
-      kSpanColumns));
+      "SELECT {}, id FROM spans INDEXED BY span_in_trace WHERE trace_row = ?1 ORDER BY id", kSpanColumns));
   if (!st) return st.error();
-  (*st)->bind(1, **row).bind(2, trace_id);
+  (*st)->bind(1, **row);
   TraceDetail d;
+  struct Slice {
+    size_t at = 0, len = 0;
+  };
+  std::vector<Slice> in_trace_row;  // per span of d.spans: its attributes in the trace row
+  std::vector<std::pair<Micros, int64_t>> order;  // per span of d.spans: (start, id)
+  size_t at = 0;
   for (;;) {
-    auto row = (*st)->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    auto span = read_span(**st, project_id, text_log_.get());
+    auto step = (*st)->step();
+    if (!step) return step.error();
+    if (!*step) break;
+    Stmt& s = **st;
+    const bool own = s.is_null(kAttributesLenColumn);  // stored before attributes_len: in the row too
+    const size_t len = own ? s.text(kAttributesColumn).size() : static_cast<size_t>(s.i64(kAttributesLenColumn));
+    at += len;
+    if (s.text(0) != trace_id) continue;
+    auto span = read_span(s, project_id, text_log_.get());
     if (!span) return span.error();
+    if (own) parse_attributes(s.text(kAttributesColumn), span->span.attributes);
+    in_trace_row.push_back(own ? Slice{} : Slice{at - len, len});
+    order.emplace_back(span->span.start_us, s.i64(kAttributesLenColumn + 1));
     d.spans.push_back(std::move(*span));
   }
+  // Read after the spans: the trace row's attributes only ever grow at the end, so they hold
+  // every span read above, at the same place.
+  if (std::any_of(in_trace_row.begin(), in_trace_row.end(), [](const Slice& x) { return x.len > 0; })) {
+    auto ta = (*db)->prepare("SELECT attributes FROM traces WHERE id = ?1");
+    if (!ta) return ta.error();
+    Stmt& t = (*ta)->reset().bind(1, **row);
+    auto found = t.step();
+    if (!found) return found.error();
+    const std::string joined = *found ? t.text(0) : std::string();
+    t.reset();
+    for (size_t i = 0; i < d.spans.size(); ++i) {
+      const Slice& x = in_trace_row[i];
+      if (x.len == 0) continue;
+      if (x.at + x.len > joined.size())
+        return make_error(ErrorCode::internal, fmt::format("trace {} is corrupt: its row lacks its spans' attributes", trace_id));
+      parse_attributes(std::string_view(joined).substr(x.at, x.len), d.spans[i].span.attributes);
+    }
+  }
+  // Shown by start time, then arrival.
+  std::vector<size_t> by_start(d.spans.size());
+  for (size_t i = 0; i < by_start.size(); ++i) by_start[i] = i;
+  std::sort(by_start.begin(), by_start.end(), [&](size_t a, size_t b) { return order[a] < order[b]; });
+  std::vector<SpanRecord> sorted;
+  sorted.reserve(d.spans.size());
+  for (size_t i : by_start) sorted.push_back(std::move(d.spans[i]));
+  d.spans = std::move(sorted);
   if (d.spans.empty()) return std::optional<TraceDetail>{};
   TraceSummary& t = d.summary;
   t.trace_id = trace_id;
