@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace stacklens::sqlite {
@@ -24,7 +25,7 @@ Error io_error(int err, std::string_view what, const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<TextLog>> TextLog::open(const std::string& path, int64_t referenced_end) {
+Result<std::unique_ptr<TextLog>> TextLog::open(const std::string& path, int64_t referenced_end, Appends appends) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return io_error(errno, "open", path);
   struct stat st {};
@@ -40,11 +41,22 @@ Result<std::unique_ptr<TextLog>> TextLog::open(const std::string& path, int64_t 
                                   "replaced; restore it together with the spans.db it belongs to",
                                   path, st.st_size, referenced_end));
   }
-  return std::unique_ptr<TextLog>(new TextLog(path, fd, st.st_size));
+  int64_t end = st.st_size;
+  int direct_fd = -1;
+  if (appends == Appends::direct_if_possible) {
+    direct_fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);  // -1 where refused (tmpfs)
+    if (direct_fd >= 0) end = (end + kDirectBlock - 1) / kDirectBlock * kDirectBlock;
+  }
+  return std::unique_ptr<TextLog>(new TextLog(path, fd, direct_fd, end));
 }
 
-TextLog::TextLog(std::string path, int fd, int64_t end)
-    : path_(std::move(path)), fd_(fd), end_(end), sync_thread_([this] { sync_loop(); }) {}
+TextLog::TextLog(std::string path, int fd, int direct_fd, int64_t end)
+    : path_(std::move(path)),
+      fd_(fd),
+      direct_fd_(direct_fd),
+      direct_(direct_fd >= 0),
+      end_(end),
+      sync_thread_([this] { sync_loop(); }) {}
 
 TextLog::~TextLog() {
   {
@@ -53,6 +65,7 @@ TextLog::~TextLog() {
   }
   sync_cv_.notify_all();
   sync_thread_.join();
+  if (direct_fd_ >= 0) ::close(direct_fd_);
   ::close(fd_);
 }
 
@@ -64,8 +77,21 @@ Result<int64_t> TextLog::append(const std::vector<std::string_view>& pieces) {
     // Only the offset is taken under the lock; the bytes are written concurrently.
     std::lock_guard lock(append_mu_);
     at = end_;
-    end_ += size;
+    end_ += direct() ? (size + kDirectBlock - 1) / kDirectBlock * kDirectBlock : size;
   }
+  bool refused = false;
+  Status written = direct() ? write_direct(pieces, at, refused) : write_buffered(pieces, at);
+  if (refused) {
+    direct_.store(false, std::memory_order_relaxed);  // buffered from now on
+    written = write_buffered(pieces, at);
+  }
+  if (!written) return written.error();
+  // Counted once written: a sync that starts after reading the count covers this append.
+  appended_.fetch_add(1, std::memory_order_release);
+  return at;
+}
+
+Status TextLog::write_buffered(const std::vector<std::string_view>& pieces, int64_t at) {
   std::vector<iovec> iov;
   iov.reserve(std::min<size_t>(pieces.size(), IOV_MAX));
   int64_t pos = at;
@@ -92,9 +118,49 @@ Result<int64_t> TextLog::append(const std::vector<std::string_view>& pieces) {
       }
     }
   }
-  // Counted once written: a sync that starts after reading the count covers this append.
-  appended_.fetch_add(1, std::memory_order_release);
-  return at;
+  return ok_status();
+}
+
+// The pieces are gathered into an aligned buffer of the thread's, 1 MiB at a time, and
+// written from there; the last block is padded with zeros.
+Status TextLog::write_direct(const std::vector<std::string_view>& pieces, int64_t at, bool& refused) {
+  constexpr size_t kChunk = size_t{1} << 20;
+  struct Buffer {
+    char* data = static_cast<char*>(std::aligned_alloc(kDirectBlock, kChunk));
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffer;
+  if (!buffer.data) return make_error(ErrorCode::unavailable, "out of memory for a text append");
+  size_t filled = 0;
+  int64_t pos = at;
+  const auto flush = [&]() -> Status {
+    const size_t padded = (filled + kDirectBlock - 1) / kDirectBlock * kDirectBlock;
+    std::memset(buffer.data + filled, 0, padded - filled);
+    for (size_t done = 0; done < padded;) {
+      const ssize_t n = ::pwrite(direct_fd_, buffer.data + done, padded - done, pos + static_cast<int64_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINVAL) {
+        refused = true;
+        return ok_status();
+      }
+      if (n <= 0) return io_error(n < 0 ? errno : EIO, "append to", path_);
+      done += static_cast<size_t>(n);  // a short write that left the blocks is refused (EINVAL) next
+    }
+    pos += static_cast<int64_t>(padded);
+    filled = 0;
+    return ok_status();
+  };
+  for (std::string_view piece : pieces)
+    while (!piece.empty()) {
+      const size_t n = std::min(piece.size(), kChunk - filled);
+      std::memcpy(buffer.data + filled, piece.data(), n);
+      filled += n;
+      piece.remove_prefix(n);
+      if (filled == kChunk)
+        if (auto st = flush(); !st || refused) return st;
+    }
+  if (filled > 0) return flush();
+  return ok_status();
 }
 
 void TextLog::start_sync() {

@@ -12,6 +12,13 @@
 // committed row never points past what is on disk. Text appended for a commit that never
 // happened (a crash, a failed commit) stays behind as unreferenced bytes; appends go on
 // after it. Readers read with pread, concurrently with appends.
+//
+// Appends bypass the page cache (O_DIRECT) where the file system allows it: the text is
+// rarely read back, and copying it into the page cache cost the request threads more than
+// anything but compression late in a batched run (the kernel takes fresh pages for a file
+// that only grows). A direct append starts at a multiple of kDirectBlock and is padded to
+// one, from a buffer of the appending thread. Where O_DIRECT is refused (tmpfs), or a
+// direct write is (a device with larger blocks), appends are buffered and packed end to end.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -30,7 +37,10 @@ class TextLog {
  public:
   // Opens (creating it if needed) the file at `path`. `referenced_end`: the largest end of
   // text that stored rows point at; a shorter file means text was lost, and opening fails.
-  static Result<std::unique_ptr<TextLog>> open(const std::string& path, int64_t referenced_end);
+  enum class Appends { direct_if_possible, buffered };
+  static Result<std::unique_ptr<TextLog>> open(const std::string& path, int64_t referenced_end,
+                                               Appends appends = Appends::direct_if_possible);
+  static constexpr int64_t kDirectBlock = 4096;  // offset, size and memory alignment of a direct write
   ~TextLog();
   TextLog(const TextLog&) = delete;
   TextLog& operator=(const TextLog&) = delete;
@@ -46,13 +56,20 @@ class TextLog {
   Status health() const;
   // `size` bytes at `offset`, as appended.
   Result<std::string> read(int64_t offset, int64_t size) const;
+  // Whether appends bypass the page cache.
+  bool direct() const { return direct_.load(std::memory_order_relaxed); }
 
  private:
-  TextLog(std::string path, int fd, int64_t end);
+  TextLog(std::string path, int fd, int direct_fd, int64_t end);
   void sync_loop();
+  Status write_buffered(const std::vector<std::string_view>& pieces, int64_t at);
+  // `refused`: the file system refused the direct write (EINVAL); nothing failed yet.
+  Status write_direct(const std::vector<std::string_view>& pieces, int64_t at, bool& refused);
 
   const std::string path_;
-  const int fd_;
+  const int fd_;         // reads, buffered appends, syncs
+  const int direct_fd_;  // direct appends, or -1
+  std::atomic<bool> direct_;  // false from the start without direct_fd_, or once a direct write was refused
   std::mutex append_mu_;
   int64_t end_;  // next append's offset (under append_mu_)
 
