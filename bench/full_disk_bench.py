@@ -4,13 +4,18 @@ be lost, and the server must take spans again by itself once space returns.
 
     python3 bench/full_disk_bench.py                 # 2 GiB tmpfs, 4 batch connections at full speed
     python3 bench/full_disk_bench.py --size-mb 4096
+    python3 bench/full_disk_bench.py --fs ext4       # a loop-mounted ext4 image instead: spans.text is
+                                                     # then appended with O_DIRECT (tmpfs refuses it)
 
-Needs root (it mounts a tmpfs). Prints each check and, last, the verdict.
+Needs root (it mounts a tmpfs or a loop device). Space returns by growing the tmpfs, or on
+ext4 by deleting a ballast file laid down before the run. Prints each check and, last,
+the verdict.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import re
 import sqlite3
 import subprocess
@@ -60,12 +65,22 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--refused-for", type=float, default=3.0, help="seconds of load after the disk is full")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fs", choices=["tmpfs", "ext4"], default="tmpfs", help="the data directory's file system")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="stacklens-full-disk-"))
     disk = work / "disk"
     disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={args.size_mb}m", "tmpfs", str(disk)], check=True)
+    ballast = disk / "ballast"
+    if args.fs == "tmpfs":
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={args.size_mb}m", "tmpfs", str(disk)], check=True)
+    else:
+        # As much again as ballast, so that deleting it frees what growing the tmpfs does.
+        image = work / "disk.img"
+        subprocess.run(["truncate", "-s", f"{args.size_mb * 2}m", str(image)], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], check=True)
+        subprocess.run(["mount", "-o", "loop", str(image), str(disk)], check=True)
+        subprocess.run(["fallocate", "-l", f"{args.size_mb}m", str(ballast)], check=True)
     checks = []
 
     def check(name: str, ok: bool, detail: str) -> None:
@@ -92,13 +107,16 @@ def main() -> int:
               f"{ready.status_code} {ready.text[:120]}")
         check("/health still answers", client.get("/health").status_code == 200, "200")
 
-        # Space returns, as when a disk is cleaned up or grown (enough for the next run).
-        subprocess.run(["mount", "-o", f"remount,size={args.size_mb * 4}m", str(disk)], check=True)
+        # Space returns, as when a disk is grown or cleaned up (enough for the next run).
+        if args.fs == "tmpfs":
+            subprocess.run(["mount", "-o", f"remount,size={args.size_mb * 4}m", str(disk)], check=True)
+        else:
+            ballast.unlink()
         t0 = time.monotonic()
         while client.get("/ready").status_code != 200 and time.monotonic() - t0 < 30:
             time.sleep(0.05)
         check("/ready recovers by itself", client.get("/ready").status_code == 200,
-              f"{time.monotonic() - t0:.2f} s after the remount")
+              f"{time.monotonic() - t0:.2f} s after space returned")
         after = run_load(srv, key, args, args.seed + 1, 5, work / "acked-after.txt")
         check("ingest resumes", int(after.get("acked_spans", 0)) > 0 and int(after.get("other_status", 0)) == 0,
               f"{int(after.get('acked_spans', 0))} spans acknowledged in 5 s, "
@@ -118,6 +136,7 @@ def main() -> int:
     finally:
         srv.stop()
         subprocess.run(["umount", "-l", str(disk)], check=False)
+        shutil.rmtree(work, ignore_errors=True)
     ok = all(checks)
     print(f"\nfull disk under full load: {sum(checks)} of {len(checks)} checks passed. Target: all. "
           f"{'met' if ok else 'NOT met'}")

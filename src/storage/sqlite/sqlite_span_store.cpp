@@ -352,6 +352,8 @@ Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string
   if (!referenced_end) return referenced_end.error();
   auto text_log = TextLog::open(std::filesystem::path(path).replace_extension(".text").string(), *referenced_end);
   if (!text_log) return text_log.error();
+  if (!(*text_log)->direct())
+    spdlog::info("spans.text is appended through the page cache: its file system refuses O_DIRECT");
   // Checkpoints run on their own thread (checkpoint_loop), never inside a commit.
   if (auto st = (*db)->exec("PRAGMA wal_autocheckpoint=0"); !st) return st.error();
   std::unique_ptr<SqliteSpanStore> store(new SqliteSpanStore(path, std::move(*db), std::move(*text_log), reserve_bytes, tuning));
