@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -71,9 +72,20 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="stacklens-faults-"))
+    try:
+        return run(args, rng, work)
+    finally:
+        if args.keep:
+            print(f"data kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, rng: random.Random, work: Path) -> int:
     srv = StackLensServer(work / "data").start()
     key = srv.create_key("traces:write,traces:read")
     acked: set = set()
