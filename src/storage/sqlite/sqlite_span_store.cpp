@@ -51,8 +51,8 @@ constexpr std::string_view kSpanColumns =
     "trace_id, span_id, parent_span_id, name, kind, status, start_us, end_us, model, provider, input_tokens, "
     "output_tokens, total_tokens, cost_usd, temperature, max_tokens, is_streaming, finish_reason, prompt, prompt_key, "
     "completion, completion_key, attributes, tags, events, text_at, prompt_len, completion_len, attributes_len";
-// kSpanColumns' positions that readers of a span's attributes need.
-constexpr int kAttributesColumn = 22, kAttributesLenColumn = 28;
+// Positions in kSpanColumns that are read by name; a query's own columns follow at kSpanColumnCount.
+constexpr int kAttributesColumn = 22, kAttributesLenColumn = 28, kSpanColumnCount = 29;
 // Checkpoints are spaced out on purpose: index pages that commits dirty again and again are
 // then copied into the database once per checkpoint rather than once per commit (measured:
 // 250 ms gave 25,600 spans/s, 2 s 30,100, 5 s 31,200 with twice the WAL).
@@ -420,10 +420,10 @@ Status SqliteSpanStore::catch_up_rollups() {
       auto r = s.step();
       if (!r) return r.error();
       if (!*r) break;
-      auto span = read_span(s, s.i64(kAttributesLenColumn + 1), nullptr);  // rollups need no attributes
+      auto span = read_span(s, s.i64(kSpanColumnCount), nullptr);  // rollups need no attributes
       if (!span) return span.error();
       acc.add(span->span);
-      after = s.i64(kAttributesLenColumn + 2);
+      after = s.i64(kSpanColumnCount + 1);
       ++rows;
     }
     if (rows == 0) return ok_status();
@@ -785,7 +785,7 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
   struct Slice {
     size_t at = 0, len = 0;
   };
-  std::vector<Slice> in_trace_row;  // per span of d.spans: its attributes in the trace row
+  std::vector<std::optional<Slice>> in_trace_row;  // per span of d.spans: its attributes in the trace row
   std::vector<std::pair<Micros, int64_t>> order;  // per span of d.spans: (start, id)
   size_t at = 0;
   for (;;) {
@@ -800,13 +800,13 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
     auto span = read_span(s, project_id, text_log_.get());
     if (!span) return span.error();
     if (own) parse_attributes(s.text(kAttributesColumn), span->span.attributes);
-    in_trace_row.push_back(own ? Slice{} : Slice{at - len, len});
-    order.emplace_back(span->span.start_us, s.i64(kAttributesLenColumn + 1));
+    in_trace_row.push_back(own ? std::nullopt : std::optional<Slice>(Slice{at - len, len}));
+    order.emplace_back(span->span.start_us, s.i64(kSpanColumnCount));
     d.spans.push_back(std::move(*span));
   }
   // Read after the spans: the trace row's attributes only ever grow at the end, so they hold
   // every span read above, at the same place.
-  if (std::any_of(in_trace_row.begin(), in_trace_row.end(), [](const Slice& x) { return x.len > 0; })) {
+  if (std::any_of(in_trace_row.begin(), in_trace_row.end(), [](const auto& x) { return x.has_value(); })) {
     auto ta = (*db)->prepare("SELECT attributes FROM traces WHERE id = ?1");
     if (!ta) return ta.error();
     Stmt& t = (*ta)->reset().bind(1, **row);
@@ -815,11 +815,12 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
     const std::string joined = *found ? t.text(0) : std::string();
     t.reset();
     for (size_t i = 0; i < d.spans.size(); ++i) {
-      const Slice& x = in_trace_row[i];
-      if (x.len == 0) continue;
-      if (x.at + x.len > joined.size())
-        return make_error(ErrorCode::internal, fmt::format("trace {} is corrupt: its row lacks its spans' attributes", trace_id));
-      parse_attributes(std::string_view(joined).substr(x.at, x.len), d.spans[i].span.attributes);
+      const auto& x = in_trace_row[i];
+      if (!x) continue;
+      if (x->at + x->len > joined.size())
+        return make_error(ErrorCode::internal,
+                          fmt::format("trace {} is corrupt: its row lacks its spans' attributes", trace_id));
+      parse_attributes(std::string_view(joined).substr(x->at, x->len), d.spans[i].span.attributes);
     }
   }
   // Shown by start time, then arrival.
