@@ -1,5 +1,7 @@
 #include "storage/sqlite/key_filter.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <new>
@@ -19,11 +21,20 @@ uint64_t mix(uint64_t x) {  // splitmix64's finaliser
 }
 }  // namespace
 
+namespace {
+uint64_t* map_zeroed(size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  ::madvise(p, bytes, MADV_HUGEPAGE);  // a hint: without transparent huge pages it does nothing
+  return static_cast<uint64_t*>(p);
+}
+}  // namespace
+
+void KeyFilter::Unmap::operator()(uint64_t* p) const { ::munmap(p, bytes); }
+
 KeyFilter::KeyFilter(size_t bytes)
     : blocks_(std::bit_floor(std::max<size_t>(bytes / (kBlockWords * 8), 1))),
-      words_(static_cast<uint64_t*>(std::calloc(blocks_ * kBlockWords, sizeof(uint64_t)))) {
-  if (!words_) throw std::bad_alloc();
-}
+      words_(map_zeroed(blocks_ * kBlockWords * sizeof(uint64_t)), Unmap{blocks_ * kBlockWords * sizeof(uint64_t)}) {}
 
 KeyFilter::Probe KeyFilter::probe(int64_t project_id, int64_t key) const {
   // Keys are already hashes of the ids; mixing in the project keeps pairs apart.

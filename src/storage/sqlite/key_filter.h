@@ -35,10 +35,13 @@ class KeyFilter {
 
   size_t blocks_;  // a power of two
   bool empty_ = true;  // nothing added since construction or clear(): clear() need not touch the pages
-  struct Free {
-    void operator()(uint64_t* p) const { std::free(p); }
+  struct Unmap {
+    size_t bytes;
+    void operator()(uint64_t* p) const;
   };
-  std::unique_ptr<uint64_t[], Free> words_;  // calloc: pages are touched only as bits are set
+  // Mapped, not allocated: pages are touched only as bits are set, and the kernel is asked for
+  // huge pages (each test is a random cache line, and with 4 KiB pages also a TLB miss).
+  std::unique_ptr<uint64_t[], Unmap> words_;
 };
 
 }  // namespace stacklens::sqlite
