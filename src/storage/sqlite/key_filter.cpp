@@ -19,9 +19,7 @@ uint64_t mix(uint64_t x) {  // splitmix64's finaliser
   x ^= x >> 31;
   return x;
 }
-}  // namespace
 
-namespace {
 uint64_t* map_zeroed(size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();

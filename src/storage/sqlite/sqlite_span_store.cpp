@@ -112,7 +112,8 @@ Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_k
   return db;
 }
 
-// A stored span, without its attributes (see span_attributes). Its sealed text is read from
+// A stored span, without its attributes (get_trace finds them: in the trace row, or for rows
+// stored before attributes_len in the span's own column). Its sealed text is read from
 // `texts` (when it lives there), or left out when `texts` is null.
 Result<SpanRecord> read_span(Stmt& s, int64_t project_id, const TextLog* texts) {
   SpanRecord r;
