@@ -782,12 +782,12 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
       "SELECT {}, id FROM spans INDEXED BY span_in_trace WHERE trace_row = ?1 ORDER BY id", kSpanColumns));
   if (!st) return st.error();
   (*st)->bind(1, **row);
-  TraceDetail d;
-  struct Slice {
-    size_t at = 0, len = 0;
+  struct Read {
+    SpanRecord record;
+    int64_t id = 0;
+    std::optional<std::pair<size_t, size_t>> in_trace_row;  // where its attributes are: (offset, length)
   };
-  std::vector<std::optional<Slice>> in_trace_row;  // per span of d.spans: its attributes in the trace row
-  std::vector<std::pair<Micros, int64_t>> order;  // per span of d.spans: (start, id)
+  std::vector<Read> read;
   size_t at = 0;
   for (;;) {
     auto step = (*st)->step();
@@ -795,19 +795,20 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
     if (!*step) break;
     Stmt& s = **st;
     const bool own = s.is_null(kAttributesLenColumn);  // stored before attributes_len: in the row too
-    const size_t len = own ? s.text(kAttributesColumn).size() : static_cast<size_t>(s.i64(kAttributesLenColumn));
+    const std::string own_text = own ? s.text(kAttributesColumn) : std::string();
+    const size_t len = own ? own_text.size() : static_cast<size_t>(s.i64(kAttributesLenColumn));
     at += len;
     if (s.text(0) != trace_id) continue;
     auto span = read_span(s, project_id, text_log_.get());
     if (!span) return span.error();
-    if (own) parse_attributes(s.text(kAttributesColumn), span->span.attributes);
-    in_trace_row.push_back(own ? std::nullopt : std::optional<Slice>(Slice{at - len, len}));
-    order.emplace_back(span->span.start_us, s.i64(kSpanColumnCount));
-    d.spans.push_back(std::move(*span));
+    Read r{std::move(*span), s.i64(kSpanColumnCount), std::nullopt};
+    if (own) parse_attributes(own_text, r.record.span.attributes);
+    else r.in_trace_row = std::pair(at - len, len);
+    read.push_back(std::move(r));
   }
   // Read after the spans: the trace row's attributes only ever grow at the end, so they hold
   // every span read above, at the same place.
-  if (std::any_of(in_trace_row.begin(), in_trace_row.end(), [](const auto& x) { return x.has_value(); })) {
+  if (std::any_of(read.begin(), read.end(), [](const Read& r) { return r.in_trace_row.has_value(); })) {
     auto ta = (*db)->prepare("SELECT attributes FROM traces WHERE id = ?1");
     if (!ta) return ta.error();
     Stmt& t = (*ta)->reset().bind(1, **row);
@@ -815,23 +816,22 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
     if (!found) return found.error();
     const std::string joined = *found ? t.text(0) : std::string();
     t.reset();
-    for (size_t i = 0; i < d.spans.size(); ++i) {
-      const auto& x = in_trace_row[i];
-      if (!x) continue;
-      if (x->at + x->len > joined.size())
+    for (Read& r : read) {
+      if (!r.in_trace_row) continue;
+      const auto [offset, length] = *r.in_trace_row;
+      if (offset + length > joined.size())
         return make_error(ErrorCode::internal,
                           fmt::format("trace {} is corrupt: its row lacks its spans' attributes", trace_id));
-      parse_attributes(std::string_view(joined).substr(x->at, x->len), d.spans[i].span.attributes);
+      parse_attributes(std::string_view(joined).substr(offset, length), r.record.span.attributes);
     }
   }
   // Shown by start time, then arrival.
-  std::vector<size_t> by_start(d.spans.size());
-  for (size_t i = 0; i < by_start.size(); ++i) by_start[i] = i;
-  std::sort(by_start.begin(), by_start.end(), [&](size_t a, size_t b) { return order[a] < order[b]; });
-  std::vector<SpanRecord> sorted;
-  sorted.reserve(d.spans.size());
-  for (size_t i : by_start) sorted.push_back(std::move(d.spans[i]));
-  d.spans = std::move(sorted);
+  std::sort(read.begin(), read.end(), [](const Read& a, const Read& b) {
+    return std::pair(a.record.span.start_us, a.id) < std::pair(b.record.span.start_us, b.id);
+  });
+  TraceDetail d;
+  d.spans.reserve(read.size());
+  for (Read& r : read) d.spans.push_back(std::move(r.record));
   if (d.spans.empty()) return std::optional<TraceDetail>{};
   TraceSummary& t = d.summary;
   t.trace_id = trace_id;

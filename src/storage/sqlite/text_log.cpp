@@ -73,14 +73,15 @@ Result<int64_t> TextLog::append(const std::vector<std::string_view>& pieces) {
   int64_t size = 0;
   for (auto p : pieces) size += static_cast<int64_t>(p.size());
   int64_t at = 0;
+  const bool direct = this->direct();  // the reservation and the write agree
   {
     // Only the offset is taken under the lock; the bytes are written concurrently.
     std::lock_guard lock(append_mu_);
     at = end_;
-    end_ += direct() ? (size + kDirectBlock - 1) / kDirectBlock * kDirectBlock : size;
+    end_ += direct ? (size + kDirectBlock - 1) / kDirectBlock * kDirectBlock : size;
   }
   bool refused = false;
-  Status written = direct() ? write_direct(pieces, at, refused) : write_buffered(pieces, at);
+  Status written = direct ? write_direct(pieces, at, refused) : write_buffered(pieces, at);
   if (refused) {
     direct_.store(false, std::memory_order_relaxed);  // buffered from now on
     written = write_buffered(pieces, at);
