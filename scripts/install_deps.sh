@@ -10,8 +10,10 @@ apt_packages=(build-essential cmake ninja-build pkg-config
   libsqlite3-dev libsodium-dev libfmt-dev libspdlog-dev libcli11-dev zlib1g-dev libzstd-dev liblz4-dev libmimalloc-dev libpq-dev
   python3 python3-pip nodejs npm)
 if [ "$mode" = test ]; then
-  # clang and its libFuzzer runtime: scripts/fuzz.sh; chromium and a font: the browser tests
-  apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl clang libclang-rt-14-dev chromium fonts-dejavu-core)
+  # clang and its libFuzzer runtime: scripts/fuzz.sh; chromium and a font: the browser tests;
+  # fiu-utils: failing fdatasync inside the real server (tests/server/test_sync_failure.py)
+  apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl clang libclang-rt-14-dev chromium fonts-dejavu-core
+    fiu-utils)
 fi
 
 missing=()

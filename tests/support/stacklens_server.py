@@ -21,9 +21,10 @@ BINARY = Path(os.environ.get("STACKLENS_BINARY", REPO / "build" / "stacklens"))
 
 
 class StackLensServer:
-    def __init__(self, data_dir: Path, extra_args: Iterable[str] = ()) -> None:
+    def __init__(self, data_dir: Path, extra_args: Iterable[str] = (), wrapper: Iterable[str] = ()) -> None:
         self.data_dir = Path(data_dir)
         self.extra_args = list(extra_args)
+        self.wrapper = list(wrapper)  # a command that runs the server (it must exec it: same pid)
         self.proc: Optional[subprocess.Popen[bytes]] = None
         self.port = 0
         self.log_path = self.data_dir.parent / (self.data_dir.name + ".log")
@@ -52,7 +53,7 @@ class StackLensServer:
             port_file.unlink()
         self._log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [str(BINARY), "serve", "--data-dir", str(self.data_dir), "--listen", "127.0.0.1",
+            [*self.wrapper, str(BINARY), "serve", "--data-dir", str(self.data_dir), "--listen", "127.0.0.1",
              "--port", "0", "--port-file", str(port_file), *self.extra_args],
             stdout=self._log_file, stderr=subprocess.STDOUT,
         )

@@ -17,6 +17,26 @@ ErrorCode classify(sqlite3* db) {
   }
 }
 
+// The error of the last call on `db`, prefixed by `what`. A failed disk operation names the
+// database file and the operation (the client and /ready see it), not just "disk I/O error".
+Error last_error(sqlite3* db, std::string_view what, std::string_view message) {
+  const int extended = sqlite3_extended_errcode(db);
+  if ((extended & 0xff) != SQLITE_IOERR) return make_error(classify(db), fmt::format("{}: {}", what, message));
+  std::string_view op = "read or write";
+  switch (extended) {
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_DIR_FSYNC: op = "sync"; break;
+    case SQLITE_IOERR_WRITE: op = "write"; break;
+    case SQLITE_IOERR_READ:
+    case SQLITE_IOERR_SHORT_READ: op = "read"; break;
+    default: break;
+  }
+  const char* file = sqlite3_db_filename(db, "main");
+  return make_error(ErrorCode::unavailable,
+                    fmt::format("disk I/O error: could not {} {} (or its WAL); check the disk", op,
+                                file && *file ? file : "the database"));
+}
+
 // SQLite counts every allocation's bytes under a process-wide mutex unless told not to; nothing
 // here reads those counts, and under batched ingest the lock and unlock were ~1 % of the
 // server's CPU (docs/benchmarks.md). Must run before the library initialises, so before the
@@ -59,18 +79,16 @@ Db::~Db() {
 }
 
 Error Db::error(std::string_view what) const {
-  return make_error(classify(db_), fmt::format("{}: {}", what, sqlite3_errmsg(db_)));
+  return last_error(db_, what, sqlite3_errmsg(db_));
 }
 
 Status Db::exec(std::string_view sql) {
   char* err = nullptr;
   std::string s(sql);
   if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
+    const std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    Error e = error("sqlite");
-    e.message = "sqlite: " + msg;
-    return e;
+    return last_error(db_, "sqlite", msg);
   }
   return ok_status();
 }
@@ -143,7 +161,7 @@ Result<bool> Stmt::step() {
   const int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  Error e = make_error(classify(db_), fmt::format("sqlite: {}", sqlite3_errmsg(db_)));
+  Error e = last_error(db_, "sqlite", sqlite3_errmsg(db_));
   sqlite3_reset(s_);
   return e;
 }

@@ -1,0 +1,143 @@
+"""A disk whose fdatasync fails (injected with libfiu's POSIX preload into the real server):
+ingest answers 503 with an error that names the file, /ready says so, the server keeps
+running, nothing acknowledged is lost, and nothing refused is stored.
+
+Two paths: text appended to spans.text (a failed sync there fails every later commit until a
+restart, since the kernel may have dropped the pages it could not write), and a commit of
+spans.db's WAL (SQLite rolls the transaction back; the next commit writes those frames again
+and syncs them, so ingest resumes once the disk syncs again)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Dict
+
+import httpx
+
+from stacklens_server import StackLensServer
+
+BATCH_PATH = "/api/v1/stacktrace/v1/traces/batch"
+SPANS = 20
+FAULT = "posix/io/sync/fdatasync"
+
+
+def with_text(trace_id: str) -> Dict[str, object]:
+    """More than 64 KiB of sealed text (random, so it does not compress): kept in spans.text."""
+    return {"spans": [{"traceId": trace_id, "spanId": f"s{i}", "name": "op", "startTime": "2024-07-01T00:00:00Z",
+                       "llmSpan": {"model": "m", "provider": "p", "inputTokens": 1, "outputTokens": 1,
+                                   "promptContent": os.urandom(3000).hex()}} for i in range(SPANS)]}
+
+
+def small(trace_id: str) -> Dict[str, object]:
+    """One span without text: the commit syncs only spans.db's WAL."""
+    return {"spans": [{"traceId": trace_id, "spanId": "s0", "name": "op", "startTime": "2024-07-01T00:00:00Z"}]}
+
+
+class Fault:
+    """Turns the failure of every fdatasync (EIO) on and off in the running server."""
+
+    def __init__(self, ctrl: Path) -> None:
+        self.ctrl = ctrl
+
+    def _send(self, pid: int, command: str) -> None:
+        subprocess.run(["fiu-ctrl", "-f", str(self.ctrl), "-c", command, str(pid)], check=True, timeout=10)
+
+    def on(self, pid: int) -> None:
+        self._send(pid, f"enable name={FAULT},failinfo=5")
+
+    def off(self, pid: int) -> None:
+        self._send(pid, f"disable name={FAULT}")
+
+
+def start(tmp_path: Path) -> tuple:
+    assert shutil.which("fiu-run"), "fiu-run is missing: scripts/install_deps.sh test installs fiu-utils"
+    ctrl = tmp_path / "fiu-ctrl"
+    srv = StackLensServer(tmp_path / "data", wrapper=["fiu-run", "-x", "-f", str(ctrl)]).start()
+    return srv, Fault(ctrl)
+
+
+def span_count(client: httpx.Client, trace_id: str) -> int:
+    got = client.get(f"/api/v1/stacktrace/v1/traces/{trace_id}")
+    if got.status_code == 404:
+        return 0
+    assert got.status_code == 200, got.text
+    return int(got.json()["spanCount"])
+
+
+def test_failed_text_sync_refuses_until_restart_and_loses_nothing(tmp_path: Path) -> None:
+    srv, fault = start(tmp_path)
+    key = srv.create_key("traces:write,traces:read")
+    before, refused, after_fault = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+    try:
+        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
+            assert client.post(BATCH_PATH, json=with_text(before)).status_code == 200
+            assert srv.proc is not None
+            fault.on(srv.proc.pid)
+            resp = client.post(BATCH_PATH, json=with_text(refused))
+            assert resp.status_code == 503, resp.text
+            assert "spans.text" in resp.json()["error"] and "restart" in resp.json()["error"], resp.text
+            ready = client.get("/ready")
+            assert ready.status_code == 503 and "spans.text" in ready.json()["error"]
+            assert client.get("/health").status_code == 200
+            # The disk syncs again, but pages the kernel failed to write may be gone: still refused.
+            fault.off(srv.proc.pid)
+            resp = client.post(BATCH_PATH, json=with_text(after_fault))
+            assert resp.status_code == 503, resp.text
+            assert span_count(client, before) == SPANS
+    finally:
+        assert srv.stop() == 0
+    srv.wrapper = []  # restarted on a healthy disk
+    srv.start()
+    try:
+        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
+            assert client.get("/ready").status_code == 200
+            assert span_count(client, before) == SPANS
+            assert span_count(client, refused) == 0
+            assert span_count(client, after_fault) == 0
+            again = uuid.uuid4().hex
+            assert client.post(BATCH_PATH, json=with_text(again)).status_code == 200
+            detail = client.get(f"/api/v1/stacktrace/v1/traces/{before}").json()
+            assert all(len(s["llmSpan"]["promptContent"]) == 6000 for s in detail["spans"])
+    finally:
+        assert srv.stop() == 0
+    with sqlite3.connect(tmp_path / "data" / "spans.db") as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_failed_wal_sync_refuses_that_commit_and_recovers(tmp_path: Path) -> None:
+    srv, fault = start(tmp_path)
+    key = srv.create_key("traces:write,traces:read")
+    before, refused, after = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+    try:
+        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
+            assert client.post(BATCH_PATH, json=small(before)).status_code == 200
+            assert srv.proc is not None
+            fault.on(srv.proc.pid)
+            resp = client.post(BATCH_PATH, json=small(refused))
+            assert resp.status_code == 503, resp.text
+            error = resp.json()["error"]
+            assert "disk I/O error" in error and "could not sync" in error and "spans.db" in error, error
+            ready = client.get("/ready")
+            assert ready.status_code == 503 and "could not sync" in ready.json()["error"]
+            fault.off(srv.proc.pid)
+            assert client.post(BATCH_PATH, json=small(after)).status_code == 200
+            assert client.get("/ready").status_code == 200
+            assert span_count(client, before) == 1
+            assert span_count(client, refused) == 0
+            assert span_count(client, after) == 1
+    finally:
+        assert srv.stop() == 0
+    srv.wrapper = []
+    srv.start()
+    try:
+        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
+            assert [span_count(client, t) for t in (before, refused, after)] == [1, 0, 1]
+    finally:
+        assert srv.stop() == 0
+    with sqlite3.connect(tmp_path / "data" / "spans.db") as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
