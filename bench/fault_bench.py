@@ -24,6 +24,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
+from span_rows import COMPLETION, PROMPT, TEXT_COLUMNS, text_flags  # noqa: E402
 from stacklens_server import StackLensServer  # noqa: E402
 
 LOADGEN = REPO / "build" / "loadgen"
@@ -50,8 +51,11 @@ def text_readable(srv: StackLensServer, key: str, db: Path, newest: int = 200) -
     each sealed text: a missing or damaged byte fails). Returns (read, failed)."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        rows = con.execute("SELECT trace_id, span_id FROM spans WHERE text_at IS NOT NULL OR prompt IS NOT NULL "
-                           "OR completion IS NOT NULL ORDER BY id DESC LIMIT ?", (newest,)).fetchall()
+        rows = []
+        for trace_id, span_id, *text in con.execute(f"SELECT trace_id, span_id, {TEXT_COLUMNS} FROM spans "
+                                                    "ORDER BY id DESC LIMIT ?", (newest * 20,)):
+            if text_flags(*text) & (PROMPT | COMPLETION) and len(rows) < newest:
+                rows.append((trace_id, span_id))
     finally:
         con.close()
     failed = 0

@@ -74,6 +74,9 @@ struct SpanRecord {
     // bytes of prompt and completion are empty): the prompt at text_at, the completion after it.
     std::optional<int64_t> text_at;
     int64_t prompt_len = 0, completion_len = 0;
+    // The backend's row encoding of the rest, when it packs one (then the sealed bytes of prompt
+    // and completion are empty: they are in it, or at text_at).
+    std::string packed;
   };
   std::optional<Encoded> encoded;
 };

@@ -2,6 +2,7 @@
 
 #include "storage/sqlite/latency_histogram.h"
 #include "storage/sqlite/span_codec.h"
+#include "storage/sqlite/span_row.h"
 
 #include <boost/json.hpp>
 
@@ -70,4 +71,111 @@ TEST(SpanCodec, ColumnsAreTheSerialisersText) {
   EXPECT_EQ(attributes_json({}), "{}");
   // A repeated key keeps its first place and its last value, as in an object.
   EXPECT_EQ(attributes_json({{"a", "1"}, {"b", "2"}, {"a", "3"}}), R"({"a":"3","b":"2"})");
+}
+
+namespace {
+SpanRecord full_record() {
+  SpanRecord r;
+  Span& s = r.span;
+  s.project_id = 3;
+  s.trace_id = std::string(32, 'a');
+  s.span_id = "span-\x01\xff";
+  s.parent_span_id = "";
+  s.name = "op";
+  s.kind = "llm";
+  s.status = "error";
+  s.start_us = -5;
+  s.end_us = INT64_MAX;
+  s.events = {SpanEvent{"retry", 12, {{"attempt", "2"}}}};
+  LlmData& l = s.llm.emplace();
+  l.model = "m";
+  l.provider = "p";
+  l.input_tokens = 0;
+  l.output_tokens = INT64_MIN;
+  l.total_tokens = 1 << 20;
+  l.cost_usd = 0.1 + 0.2;
+  l.temperature = -0.0;
+  l.max_tokens = 4096;
+  l.is_streaming = true;
+  l.finish_reason = "length";
+  r.prompt = SealedText{std::string("sealed\0prompt", 13), 7};
+  r.completion = SealedText{"", 2};
+  r.encoded = SpanRecord::Encoded{"{\"k\":\"v\"}", "[]", events_json(s.events), 1, 2, std::nullopt, 0, 0, {}};
+  return r;
+}
+}  // namespace
+
+// Every field packed into a span row comes back as it went in, with its text in the row or in
+// spans.text, and with or without the optional parts.
+TEST(SpanRow, PacksAndUnpacksEveryField) {
+  SpanRecord full = full_record();
+  SpanRecord bare;
+  bare.span.trace_id = "t";
+  bare.span.span_id = "s";
+  bare.encoded = SpanRecord::Encoded{"", "[]", "[]", 1, 2, std::nullopt, 0, 0, {}};
+  SpanRecord in_log = full_record();
+  in_log.encoded->text_at = int64_t{1} << 40;
+  in_log.encoded->prompt_len = 13;
+  in_log.encoded->completion_len = 0;
+  for (const SpanRecord* r : {&full, &bare, &in_log}) {
+    SpanRecord back;
+    PackedPlace place;
+    ASSERT_TRUE(unpack_span(pack_span(*r), back, place));
+    const Span &a = r->span, &b = back.span;
+    EXPECT_EQ(b.parent_span_id, a.parent_span_id);
+    EXPECT_EQ(b.kind, a.kind);
+    EXPECT_EQ(b.status, a.status);
+    EXPECT_EQ(b.start_us, a.start_us);
+    EXPECT_EQ(b.end_us, a.end_us);
+    ASSERT_EQ(b.events.size(), a.events.size());
+    if (!a.events.empty()) {
+      EXPECT_EQ(b.events[0].attributes, a.events[0].attributes);
+    }
+    ASSERT_EQ(b.llm.has_value(), a.llm.has_value());
+    if (a.llm) {  // model and provider are columns, not packed
+      EXPECT_EQ(b.llm->input_tokens, a.llm->input_tokens);
+      EXPECT_EQ(b.llm->output_tokens, a.llm->output_tokens);
+      EXPECT_EQ(b.llm->total_tokens, a.llm->total_tokens);
+      EXPECT_EQ(b.llm->cost_usd, a.llm->cost_usd);
+      EXPECT_EQ(b.llm->temperature, a.llm->temperature);
+      EXPECT_EQ(b.llm->max_tokens, a.llm->max_tokens);
+      EXPECT_EQ(b.llm->is_streaming, a.llm->is_streaming);
+      EXPECT_EQ(b.llm->finish_reason, a.llm->finish_reason);
+    }
+    EXPECT_EQ(place.attributes_len, static_cast<int64_t>(r->encoded->attributes.size()));
+    EXPECT_EQ(place.text_at, r->encoded->text_at);
+    ASSERT_EQ(back.prompt.has_value(), r->prompt.has_value());
+    ASSERT_EQ(back.completion.has_value(), r->completion.has_value());
+    if (r->prompt) {
+      EXPECT_EQ(back.prompt->key_id, r->prompt->key_id);
+      EXPECT_EQ(back.completion->key_id, r->completion->key_id);
+      if (r->encoded->text_at) {  // the bytes are in spans.text: only their lengths are packed
+        EXPECT_EQ(back.prompt->bytes, "");
+        EXPECT_EQ(place.prompt_len, 13);
+        EXPECT_EQ(place.completion_len, 0);
+      } else {
+        EXPECT_EQ(back.prompt->bytes, r->prompt->bytes);
+        EXPECT_EQ(back.completion->bytes, r->completion->bytes);
+      }
+    }
+  }
+}
+
+// A damaged blob is an error that says so, never a read past its end.
+TEST(SpanRow, RefusesDamagedRows) {
+  const std::string packed = pack_span(full_record());
+  for (size_t n = 0; n < packed.size(); ++n) {
+    SpanRecord back;
+    PackedPlace place;
+    auto st = unpack_span(std::string_view(packed).substr(0, n), back, place);
+    ASSERT_FALSE(st) << n;
+    EXPECT_NE(st.error().message.find("stored span row is corrupt"), std::string::npos);
+  }
+  SpanRecord back;
+  PackedPlace place;
+  EXPECT_FALSE(unpack_span(packed + "x", back, place));
+  std::string other_version = packed;
+  other_version[0] = 2;
+  EXPECT_FALSE(unpack_span(other_version, back, place));
+  EXPECT_FALSE(unpack_span(std::string(1, '\1') + std::string(12, '\xff'), back, place));  // endless varint
 }

@@ -173,10 +173,11 @@ Status Stmt::run() {
   return ok_status();
 }
 
-std::string Stmt::text(int col) const {
+std::string Stmt::text(int col) const { return std::string(view(col)); }
+std::string_view Stmt::view(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_blob(s_, col));
   const int n = sqlite3_column_bytes(s_, col);
-  return p ? std::string(p, static_cast<size_t>(n)) : std::string();
+  return p ? std::string_view(p, static_cast<size_t>(n)) : std::string_view();
 }
 std::optional<std::string> Stmt::opt_text(int col) const {
   if (is_null(col)) return std::nullopt;

@@ -74,6 +74,7 @@ class Stmt {
   int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
   double f64(int col) const { return sqlite3_column_double(s_, col); }
   std::string text(int col) const;
+  std::string_view view(int col) const;  // text or blob bytes, valid until the next step or reset
   std::optional<std::string> opt_text(int col) const;
   std::optional<int64_t> opt_i64(int col) const;
   std::optional<double> opt_f64(int col) const;

@@ -21,6 +21,7 @@
 #include "storage/sqlite/latency_histogram.h"
 #include "storage/sqlite/rollup_accumulator.h"
 #include "storage/sqlite/span_codec.h"
+#include "storage/sqlite/span_row.h"
 #include "storage/sqlite/span_schema.h"
 #include "storage/sqlite/text_log.h"
 
@@ -50,9 +51,10 @@ namespace {
 constexpr std::string_view kSpanColumns =
     "trace_id, span_id, parent_span_id, name, kind, status, start_us, end_us, model, provider, input_tokens, "
     "output_tokens, total_tokens, cost_usd, temperature, max_tokens, is_streaming, finish_reason, prompt, prompt_key, "
-    "completion, completion_key, attributes, tags, events, text_at, prompt_len, completion_len, attributes_len";
+    "completion, completion_key, attributes, tags, events, text_at, prompt_len, completion_len, attributes_len, "
+    "packed";
 // Positions in kSpanColumns that are read by name; a query's own columns follow at kSpanColumnCount.
-constexpr int kAttributesColumn = 22, kAttributesLenColumn = 28, kSpanColumnCount = 29;
+constexpr int kAttributesColumn = 22, kAttributesLenColumn = 28, kPackedColumn = 29, kSpanColumnCount = 30;
 // Checkpoints are spaced out on purpose: index pages that commits dirty again and again are
 // then copied into the database once per checkpoint rather than once per commit (measured:
 // 250 ms gave 25,600 spans/s, 2 s 30,100, 5 s 31,200 with twice the WAL).
@@ -112,25 +114,44 @@ Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_k
   return db;
 }
 
-// A stored span, without its attributes (get_trace finds them: in the trace row, or for rows
-// stored before attributes_len in the span's own column). Its sealed text is read from
-// `texts` (when it lives there), or left out when `texts` is null.
-Result<SpanRecord> read_span(Stmt& s, int64_t project_id, const TextLog* texts) {
-  SpanRecord r;
+// A span row as read (kSpanColumns): the span without its attributes and sealed text kept in
+// spans.text, and where those are.
+struct SpanRow {
+  SpanRecord record;
+  // Its attributes' length in the trace row (get_trace finds them there); unset for rows stored
+  // before attributes_len (migration 9), which hold their own in `own_attributes`.
+  std::optional<size_t> attributes_len;
+  std::string own_attributes;
+  PackedPlace text;  // text_at set: its sealed text is in spans.text (read_text)
+};
+
+Result<SpanRow> read_span(Stmt& s, int64_t project_id) {
+  SpanRow row;
+  SpanRecord& r = row.record;
   Span& sp = r.span;
   sp.project_id = project_id;
   sp.trace_id = s.text(0);
   sp.span_id = s.text(1);
-  sp.parent_span_id = s.opt_text(2);
   sp.name = s.text(3);
+  parse_tags(s.text(23), sp.tags);
+  if (!s.is_null(8)) {
+    LlmData& l = sp.llm.emplace();
+    l.model = s.text(8);
+    l.provider = s.text(9);
+  }
+  if (!s.is_null(kPackedColumn)) {  // migration 10 on: the rest is packed (span_row.h)
+    if (auto st = unpack_span(s.view(kPackedColumn), r, row.text); !st) return st.error();
+    if (sp.llm.has_value() != !s.is_null(8)) return make_error(ErrorCode::internal, "a stored span row is corrupt (llm)");
+    row.attributes_len = static_cast<size_t>(row.text.attributes_len);
+    return row;
+  }
+  sp.parent_span_id = s.opt_text(2);
   sp.kind = s.text(4);
   sp.status = s.text(5);
   sp.start_us = s.i64(6);
   sp.end_us = s.i64(7);
-  if (!s.is_null(8)) {
-    LlmData l;
-    l.model = s.text(8);
-    l.provider = s.text(9);
+  if (sp.llm) {
+    LlmData& l = *sp.llm;
     l.input_tokens = s.i64(10);
     l.output_tokens = s.i64(11);
     l.total_tokens = s.i64(12);
@@ -139,23 +160,32 @@ Result<SpanRecord> read_span(Stmt& s, int64_t project_id, const TextLog* texts) 
     l.max_tokens = s.opt_i64(15);
     l.is_streaming = s.i64(16) != 0;
     l.finish_reason = s.opt_text(17);
-    sp.llm = std::move(l);
   }
   if (!s.is_null(18)) r.prompt = SealedText{s.text(18), static_cast<int>(s.i64(19))};
   if (!s.is_null(20)) r.completion = SealedText{s.text(20), static_cast<int>(s.i64(21))};
-  if (!s.is_null(25) && texts) {
-    // The prompt, then the completion right after it: one read for both.
-    const int64_t prompt_len = s.is_null(26) ? 0 : s.i64(26), completion_len = s.is_null(27) ? 0 : s.i64(27);
-    auto bytes = texts->read(s.i64(25), prompt_len + completion_len);
-    if (!bytes) return bytes.error();
-    const std::string_view both(*bytes);
-    if (!s.is_null(26)) r.prompt = SealedText{std::string(both.substr(0, prompt_len)), static_cast<int>(s.i64(19))};
+  if (!s.is_null(25)) {
+    row.text.text_at = s.i64(25);
+    if (!s.is_null(26)) r.prompt = SealedText{std::string(), static_cast<int>(s.i64(19))}, row.text.prompt_len = s.i64(26);
     if (!s.is_null(27))
-      r.completion = SealedText{std::string(both.substr(prompt_len)), static_cast<int>(s.i64(21))};
+      r.completion = SealedText{std::string(), static_cast<int>(s.i64(21))}, row.text.completion_len = s.i64(27);
   }
-  parse_tags(s.text(23), sp.tags);
   parse_events(s.text(24), sp.events);
-  return r;
+  if (s.is_null(kAttributesLenColumn)) row.own_attributes = s.text(kAttributesColumn);
+  else row.attributes_len = static_cast<size_t>(s.i64(kAttributesLenColumn));
+  return row;
+}
+
+// The row's sealed text kept in spans.text: the prompt, then the completion right after it,
+// in one read.
+Status read_text(const TextLog& texts, SpanRow& row) {
+  if (!row.text.text_at) return ok_status();
+  auto bytes = texts.read(*row.text.text_at, row.text.prompt_len + row.text.completion_len);
+  if (!bytes) return bytes.error();
+  const std::string_view both(*bytes);
+  const auto prompt_len = static_cast<size_t>(row.text.prompt_len);
+  if (row.record.prompt) row.record.prompt->bytes = std::string(both.substr(0, prompt_len));
+  if (row.record.completion) row.record.completion->bytes = std::string(both.substr(prompt_len));
+  return ok_status();
 }
 
 Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
@@ -223,48 +253,28 @@ struct TraceGroup {
   std::span<const SpanRecord* const> spans;
 };
 
-// A span's values, bound at parameters base+1 .. base+kSpanParams of an insert into spans
-// (kSpanInsertColumns order). The records outlive the run, so nothing is copied into SQLite's memory.
-constexpr int kSpanParams = 33;
-constexpr std::string_view kSpanInsertColumns = "project_id, trace_key, span_key, trace_row, ";
+// A span row as inserted: the columns SQL reads, and the rest packed (span_row.h). The columns
+// of the wide form that are NOT NULL get constants (rows read them from `packed` instead);
+// trace_key, which no query reads, gets 0. Values are bound at parameters base+1 ..
+// base+kSpanParams; the records outlive the run, so nothing is copied into SQLite's memory.
+constexpr std::string_view kSpanInsertColumns =
+    "project_id, trace_key, span_key, trace_row, trace_id, span_id, name, kind, status, start_us, end_us, model, "
+    "provider, attributes, tags, events, packed";
+constexpr std::string_view kSpanInsertRow = "(?,0,?,?,?,?,?,'','',0,0,?,?,'',?,'',?)";
+constexpr int kSpanParams = 10;
 void bind_span(Stmt& st, int base, const SpanRecord& r, int64_t trace_row) {
   const Span& s = r.span;
   const SpanRecord::Encoded& e = *r.encoded;
-  st.bind(base + 1, s.project_id).bind(base + 2, e.trace_key).bind(base + 3, e.span_key).bind(base + 4, trace_row);
-  st.bind_ref(base + 5, s.trace_id).bind_ref(base + 6, s.span_id).bind_ref(base + 7, s.parent_span_id);
-  st.bind_ref(base + 8, s.name).bind_ref(base + 9, s.kind).bind_ref(base + 10, s.status);
-  st.bind(base + 11, s.start_us).bind(base + 12, s.end_us);
-  if (s.llm) {
-    const LlmData& l = *s.llm;
-    st.bind_ref(base + 13, l.model).bind_ref(base + 14, l.provider).bind(base + 15, l.input_tokens);
-    st.bind(base + 16, l.output_tokens).bind(base + 17, l.total_tokens).bind(base + 18, l.cost_usd);
-    st.bind(base + 19, l.temperature).bind(base + 20, l.max_tokens);
-    st.bind(base + 21, static_cast<int64_t>(l.is_streaming)).bind_ref(base + 22, l.finish_reason);
-  }
-  // The text itself is in the row, or in spans.text (see prepare()) and the row says where.
-  if (r.prompt) st.bind(base + 24, r.prompt->key_id);
-  if (r.completion) st.bind(base + 26, r.completion->key_id);
-  if (e.text_at) {
-    st.bind(base + 30, *e.text_at);
-    if (r.prompt) st.bind(base + 31, e.prompt_len);
-    if (r.completion) st.bind(base + 32, e.completion_len);
-  } else {
-    if (r.prompt) st.bind_blob_ref(base + 23, r.prompt->bytes);
-    if (r.completion) st.bind_blob_ref(base + 25, r.completion->bytes);
-  }
-  // The attributes themselves are in the trace row (TraceSum::add), which every inserted span
-  // joins in id order; the row keeps their length there.
-  st.bind_view(base + 27, std::string_view()).bind(base + 33, static_cast<int64_t>(e.attributes.size()));
-  st.bind_ref(base + 28, e.tags).bind_ref(base + 29, e.events);
+  st.bind(base + 1, s.project_id).bind(base + 2, e.span_key).bind(base + 3, trace_row);
+  st.bind_ref(base + 4, s.trace_id).bind_ref(base + 5, s.span_id).bind_ref(base + 6, s.name);
+  if (s.llm) st.bind_ref(base + 7, s.llm->model).bind_ref(base + 8, s.llm->provider);
+  st.bind_ref(base + 9, e.tags).bind_blob_ref(base + 10, e.packed);
 }
 
 // INSERT INTO spans of `rows` spans in one statement.
 std::string span_insert_sql(int rows, std::string_view tail) {
-  std::string row = "(?";
-  for (int i = 1; i < kSpanParams; ++i) row += ",?";
-  row += ")";
-  std::string sql = fmt::format("INSERT INTO spans({}{}) VALUES {}", kSpanInsertColumns, kSpanColumns, row);
-  for (int i = 1; i < rows; ++i) sql += "," + row;
+  std::string sql = fmt::format("INSERT INTO spans({}) VALUES {}", kSpanInsertColumns, kSpanInsertRow);
+  for (int i = 1; i < rows; ++i) sql += fmt::format(",{}", kSpanInsertRow);
   return sql + std::string(tail);
 }
 
@@ -421,9 +431,9 @@ Status SqliteSpanStore::catch_up_rollups() {
       auto r = s.step();
       if (!r) return r.error();
       if (!*r) break;
-      auto span = read_span(s, s.i64(kSpanColumnCount), nullptr);  // rollups need no attributes
-      if (!span) return span.error();
-      acc.add(span->span);
+      auto row = read_span(s, s.i64(kSpanColumnCount));  // rollups need no attributes or text
+      if (!row) return row.error();
+      acc.add(row->record.span);
       after = s.i64(kSpanColumnCount + 1);
       ++rows;
     }
@@ -488,7 +498,7 @@ Status SqliteSpanStore::prepare(std::vector<SpanRecord>& records) {
     if (r.encoded) continue;
     Span& s = r.span;
     r.encoded = SpanRecord::Encoded{attributes_json(s.attributes), tags_json(s.tags), events_json(s.events),
-                                    id_key(s.trace_id), id_key(s.span_id), std::nullopt, 0, 0};
+                                    id_key(s.trace_id), id_key(s.span_id), std::nullopt, 0, 0, {}};
     // Freed here, on the request thread, rather than by the writer.
     s.attributes = {};
     s.tags = {};
@@ -498,20 +508,25 @@ Status SqliteSpanStore::prepare(std::vector<SpanRecord>& records) {
     for (const auto* sealed : {&r.prompt, &r.completion})
       if (*sealed) pieces.push_back((*sealed)->bytes), text_bytes += (*sealed)->bytes.size();
   }
-  if (text_bytes < kTextLogFromBytes) return ok_status();  // kept in the rows
-  // The text goes to spans.text now, in one write, made durable by the commit that stores the rows.
-  if (auto st = check_free_space(); !st) return st;
-  auto at = text_log_->append(pieces);
-  if (!at) return at.error();
-  int64_t next = *at;
-  for (SpanRecord* r : with_text) {
-    SpanRecord::Encoded& e = *r->encoded;
-    e.text_at = next;
-    if (r->prompt) e.prompt_len = static_cast<int64_t>(r->prompt->bytes.size());
-    if (r->completion) e.completion_len = static_cast<int64_t>(r->completion->bytes.size());
-    next += e.prompt_len + e.completion_len;
-    for (auto* sealed : {&r->prompt, &r->completion})
-      if (*sealed) std::string().swap((*sealed)->bytes);  // stored: the queue no longer holds it
+  if (text_bytes >= kTextLogFromBytes) {  // else kept in the rows
+    // The text goes to spans.text now, in one write, made durable by the commit that stores the rows.
+    if (auto st = check_free_space(); !st) return st;
+    auto at = text_log_->append(pieces);
+    if (!at) return at.error();
+    int64_t next = *at;
+    for (SpanRecord* r : with_text) {
+      SpanRecord::Encoded& e = *r->encoded;
+      e.text_at = next;
+      if (r->prompt) e.prompt_len = static_cast<int64_t>(r->prompt->bytes.size());
+      if (r->completion) e.completion_len = static_cast<int64_t>(r->completion->bytes.size());
+      next += e.prompt_len + e.completion_len;
+    }
+  }
+  for (SpanRecord& r : records) {
+    if (!r.encoded || !r.encoded->packed.empty()) continue;
+    r.encoded->packed = pack_span(r);
+    for (auto* sealed : {&r.prompt, &r.completion})
+      if (*sealed) std::string().swap((*sealed)->bytes);  // stored or packed: the queue no longer holds it
   }
   return ok_status();
 }
@@ -794,16 +809,15 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
     if (!step) return step.error();
     if (!*step) break;
     Stmt& s = **st;
-    const bool own = s.is_null(kAttributesLenColumn);  // stored before attributes_len: in the row too
-    const std::string own_text = own ? s.text(kAttributesColumn) : std::string();
-    const size_t len = own ? own_text.size() : static_cast<size_t>(s.i64(kAttributesLenColumn));
-    at += len;
-    if (s.text(0) != trace_id) continue;
-    auto span = read_span(s, project_id, text_log_.get());
+    auto span = read_span(s, project_id);
     if (!span) return span.error();
-    Read r{std::move(*span), s.i64(kSpanColumnCount), std::nullopt};
-    if (own) parse_attributes(own_text, r.record.span.attributes);
-    else r.in_trace_row = std::pair(at - len, len);
+    const size_t len = span->attributes_len ? *span->attributes_len : span->own_attributes.size();
+    at += len;
+    if (span->record.span.trace_id != trace_id) continue;
+    if (auto text = read_text(*text_log_, *span); !text) return text.error();
+    Read r{std::move(span->record), s.i64(kSpanColumnCount), std::nullopt};
+    if (span->attributes_len) r.in_trace_row = std::pair(at - len, len);
+    else parse_attributes(span->own_attributes, r.record.span.attributes);
     read.push_back(std::move(r));
   }
   // Read after the spans: the trace row's attributes only ever grow at the end, so they hold
