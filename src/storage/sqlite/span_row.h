@@ -5,11 +5,11 @@
 // span_key), the list filters' name, model and provider, tags (the list's facets), and its
 // ids (so the store can still be checked with plain SQL: the fault benchmark and tests count
 // spans by id). Everything else is one blob, encoded by the request thread that parsed the
-// span. Why: the
-// writer is the narrow stage of batched ingest, and SQLite's cost per inserted row grows with
-// its columns (binding each value, checking it, building the record). A stand-alone test of
-// 16-row inserts: 2.24-2.37 µs per row with 33 bound columns, 1.57-1.62 with 8, and with
-// the two ids as well 1.69-1.75 against 1.67-1.77 (docs/benchmarks.md). Rows stored before migration 10 keep every column (packed is NULL).
+// span. Why: the writer is the narrow stage of batched ingest, and SQLite's cost per
+// inserted row grows with its columns (binding each value, checking it, building the
+// record). A stand-alone test of 16-row inserts: 2.24-2.37 µs per row with 33 bound
+// columns, 1.57-1.62 with 8; binding the two ids as well made no measurable difference
+// (docs/benchmarks.md). Rows stored before migration 10 keep every column (packed is NULL).
 //
 // Layout: a version byte (1), a varint of flags, then the fields in the order of pack_span.
 // Integers are zigzag LEB128 varints, doubles 8 bytes little-endian, strings a varint length

@@ -194,9 +194,9 @@ ALTER TABLE ingest_state ADD COLUMN text_end INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE spans ADD COLUMN attributes_len INTEGER;
 )sql",
     // 10: a span row keeps in columns only what SQL reads (trace_row, span_key, name, model,
-    // provider, tags) and its ids; the rest is one blob (see span_row.h), as the writer's cost per row grows
-    // with its columns. New rows leave the other columns empty ('', 0, NULL) and trace_key 0;
-    // rows stored before keep them (packed NULL).
+    // provider, tags) and its ids; the rest is one blob (see span_row.h), as the writer's cost
+    // per row grows with its columns. New rows leave the other columns empty ('', 0, NULL) and
+    // trace_key 0; rows stored before keep them (packed NULL).
     R"sql(
 ALTER TABLE spans ADD COLUMN packed BLOB;
 )sql",

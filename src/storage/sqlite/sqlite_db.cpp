@@ -21,7 +21,8 @@ ErrorCode classify(sqlite3* db) {
 // database file and the operation (the client and /ready see it), not just "disk I/O error".
 Error last_error(sqlite3* db, std::string_view what, std::string_view message) {
   const int extended = sqlite3_extended_errcode(db);
-  if ((extended & 0xff) != SQLITE_IOERR) return make_error(classify(db), fmt::format("{}: {}", what, message));
+  if ((extended & 0xff) != SQLITE_IOERR || extended == SQLITE_IOERR_NOMEM)
+    return make_error(classify(db), fmt::format("{}: {}", what, message));
   std::string_view op = "read or write";
   switch (extended) {
     case SQLITE_IOERR_FSYNC:
