@@ -11,7 +11,7 @@ apt_packages=(build-essential cmake ninja-build pkg-config
   python3 python3-pip nodejs npm)
 if [ "$mode" = test ]; then
   # clang and its libFuzzer runtime: scripts/fuzz.sh; chromium and a font: the browser tests;
-  # fiu-utils: failing fdatasync inside the real server (tests/server/test_sync_failure.py)
+  # fiu-utils: disk faults injected into the real server (tests/server/test_disk_faults.py)
   apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl clang libclang-rt-14-dev chromium fonts-dejavu-core
     fiu-utils)
 fi

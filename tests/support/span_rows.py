@@ -8,8 +8,6 @@ flags, then the fields). Rows stored before keep every field in its own column (
 
 from __future__ import annotations
 
-from typing import Optional
-
 # Flags of a packed row (span_row.cpp).
 PROMPT, COMPLETION, TEXT_LOG = 1 << 6, 1 << 7, 1 << 8
 
@@ -29,7 +27,7 @@ def packed_flags(packed: bytes) -> int:
     raise ValueError("truncated flags in a packed span row")
 
 
-def text_flags(text_at: Optional[int], has_prompt: int, has_completion: int, packed: Optional[bytes]) -> int:
+def text_flags(text_at: int | None, has_prompt: int, has_completion: int, packed: bytes | None) -> int:
     """Which text a row has, and where (PROMPT, COMPLETION, TEXT_LOG), from TEXT_COLUMNS."""
     if packed is not None:
         return packed_flags(packed) & (PROMPT | COMPLETION | TEXT_LOG)

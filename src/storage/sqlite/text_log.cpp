@@ -8,6 +8,7 @@
 #include "storage/sqlite/text_log.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -83,7 +84,9 @@ Result<int64_t> TextLog::append(const std::vector<std::string_view>& pieces) {
   bool refused = false;
   Status written = direct ? write_direct(pieces, at, refused) : write_buffered(pieces, at);
   if (refused) {
-    direct_.store(false, std::memory_order_relaxed);  // buffered from now on
+    if (direct_.exchange(false, std::memory_order_relaxed))  // buffered from now on
+      spdlog::warn("{}: the file system refused a direct write (EINVAL); appending through the page cache from now on",
+                   path_);
     written = write_buffered(pieces, at);
   }
   if (!written) return written.error();

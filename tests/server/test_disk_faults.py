@@ -1,39 +1,54 @@
-"""A disk whose fdatasync fails (injected with libfiu's POSIX preload into the real server):
-ingest answers 503 with an error that names the file, /ready says so, the server keeps
-running, nothing acknowledged is lost, and nothing refused is stored.
+"""Disk faults injected into the real server with libfiu's POSIX preload (fiu-run, fiu-ctrl).
 
-Two paths: text appended to spans.text (a failed sync there fails every later commit until a
-restart, since the kernel may have dropped the pages it could not write), and a commit of
-spans.db's WAL (SQLite rolls the transaction back; the next commit writes those frames again
-and syncs them, so ingest resumes once the disk syncs again)."""
+A disk whose fdatasync fails: ingest answers 503 with an error that names the file, /ready
+says so, the server keeps running, nothing acknowledged is lost, and nothing refused is
+stored. Two paths: text appended to spans.text (a failed sync there fails every later commit
+until a restart, since the kernel may have dropped the pages it could not write), and a
+commit of spans.db's WAL (SQLite rolls the transaction back; the next commit writes those
+frames again and syncs them, so ingest resumes once the disk syncs again).
+
+A file system that refuses a direct (O_DIRECT) write of spans.text with EINVAL: the append
+is written through the page cache instead, and so are all later ones."""
 
 from __future__ import annotations
 
-import os
+import hashlib
 import shutil
 import sqlite3
 import subprocess
+import time
 import uuid
 from pathlib import Path
-from typing import Dict
 
 import httpx
-
 from stacklens_server import StackLensServer
 
 BATCH_PATH = "/api/v1/stacktrace/v1/traces/batch"
 SPANS = 20
 FAULT = "posix/io/sync/fdatasync"
+WRITE = "posix/io/rw/pwrite"  # pwrite and pwrite64: direct appends and SQLite's writes; not pwritev
 
 
-def with_text(trace_id: str) -> Dict[str, object]:
-    """More than 64 KiB of sealed text (random, so it does not compress): kept in spans.text."""
+def prompt(trace_id: str, i: int) -> str:
+    """6,016 hex digits of hashes: they do not compress, and each span's are its own."""
+    return "".join(hashlib.blake2b(f"{trace_id}/{i}/{k}".encode()).hexdigest() for k in range(47))
+
+
+def with_text(trace_id: str) -> dict[str, object]:
+    """More than 64 KiB of sealed text: kept in spans.text."""
     return {"spans": [{"traceId": trace_id, "spanId": f"s{i}", "name": "op", "startTime": "2024-07-01T00:00:00Z",
                        "llmSpan": {"model": "m", "provider": "p", "inputTokens": 1, "outputTokens": 1,
-                                   "promptContent": os.urandom(3000).hex()}} for i in range(SPANS)]}
+                                   "promptContent": prompt(trace_id, i)}} for i in range(SPANS)]}
 
 
-def small(trace_id: str) -> Dict[str, object]:
+def assert_text_intact(client: httpx.Client, trace_id: str) -> None:
+    spans = client.get(f"/api/v1/stacktrace/v1/traces/{trace_id}").json()["spans"]
+    assert sorted(s["spanId"] for s in spans) == sorted(f"s{i}" for i in range(SPANS)), trace_id
+    for s in spans:
+        assert s["llmSpan"]["promptContent"] == prompt(trace_id, int(s["spanId"][1:])), (trace_id, s["spanId"])
+
+
+def small(trace_id: str) -> dict[str, object]:
     """One span without text: the commit syncs only spans.db's WAL."""
     return {"spans": [{"traceId": trace_id, "spanId": "s0", "name": "op", "startTime": "2024-07-01T00:00:00Z"}]}
 
@@ -49,6 +64,10 @@ class Fault:
 
     def on(self, pid: int) -> None:
         self._send(pid, f"enable name={FAULT},failinfo=5")
+
+    def refuse_next_write(self, pid: int) -> None:
+        """The next pwrite of the process fails with EINVAL, once."""
+        self._send(pid, f"enable name={WRITE},failinfo=22,onetime=1")
 
     def off(self, pid: int) -> None:
         self._send(pid, f"disable name={FAULT}")
@@ -101,8 +120,7 @@ def test_failed_text_sync_refuses_until_restart_and_loses_nothing(tmp_path: Path
             assert span_count(client, after_fault) == 0
             again = uuid.uuid4().hex
             assert client.post(BATCH_PATH, json=with_text(again)).status_code == 200
-            detail = client.get(f"/api/v1/stacktrace/v1/traces/{before}").json()
-            assert all(len(s["llmSpan"]["promptContent"]) == 6000 for s in detail["spans"])
+            assert_text_intact(client, before)
     finally:
         assert srv.stop() == 0
     with sqlite3.connect(tmp_path / "data" / "spans.db") as con:
@@ -141,3 +159,34 @@ def test_failed_wal_sync_refuses_that_commit_and_recovers(tmp_path: Path) -> Non
         assert srv.stop() == 0
     with sqlite3.connect(tmp_path / "data" / "spans.db") as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_refused_direct_write_falls_back_to_the_page_cache(tmp_path: Path) -> None:
+    srv, fault = start(tmp_path)
+    key = srv.create_key("traces:write,traces:read")
+    first, second = uuid.uuid4().hex, uuid.uuid4().hex
+    try:
+        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
+            # A first request records the key's use in meta.db; then, once the checkpointer has
+            # copied its commit (it runs every 2 s), nothing writes until the next request, whose
+            # first write is the direct append of its text.
+            assert client.post(BATCH_PATH, json=small(uuid.uuid4().hex)).status_code == 200
+            time.sleep(4.5)
+            assert srv.proc is not None
+            fault.refuse_next_write(srv.proc.pid)
+            resp = client.post(BATCH_PATH, json=with_text(first))
+            assert resp.status_code == 200, resp.text
+            assert "refused a direct write (EINVAL)" in srv.log(), "the injected EINVAL met another write"
+            assert client.post(BATCH_PATH, json=with_text(second)).status_code == 200
+            for trace_id in (first, second):
+                assert span_count(client, trace_id) == SPANS
+    finally:
+        assert srv.stop() == 0
+    srv.wrapper = []
+    srv.start()
+    try:
+        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
+            for trace_id in (first, second):
+                assert_text_intact(client, trace_id)
+    finally:
+        assert srv.stop() == 0
