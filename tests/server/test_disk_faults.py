@@ -25,7 +25,7 @@ from stacklens_server import StackLensServer
 
 BATCH_PATH = "/api/v1/stacktrace/v1/traces/batch"
 SPANS = 20
-FAULT = "posix/io/sync/fdatasync"
+SYNC = "posix/io/sync/fdatasync"
 WRITE = "posix/io/rw/pwrite"  # pwrite and pwrite64: direct appends and SQLite's writes; not pwritev
 
 
@@ -54,7 +54,7 @@ def small(trace_id: str) -> dict[str, object]:
 
 
 class Fault:
-    """Turns the failure of every fdatasync (EIO) on and off in the running server."""
+    """Faults in the running server: every fdatasync failing (EIO), or the next pwrite refused (EINVAL)."""
 
     def __init__(self, ctrl: Path) -> None:
         self.ctrl = ctrl
@@ -63,14 +63,15 @@ class Fault:
         subprocess.run(["fiu-ctrl", "-f", str(self.ctrl), "-c", command, str(pid)], check=True, timeout=10)
 
     def on(self, pid: int) -> None:
-        self._send(pid, f"enable name={FAULT},failinfo=5")
+        """Every fdatasync fails with EIO until off()."""
+        self._send(pid, f"enable name={SYNC},failinfo=5")
 
     def refuse_next_write(self, pid: int) -> None:
         """The next pwrite of the process fails with EINVAL, once."""
         self._send(pid, f"enable name={WRITE},failinfo=22,onetime=1")
 
     def off(self, pid: int) -> None:
-        self._send(pid, f"disable name={FAULT}")
+        self._send(pid, f"disable name={SYNC}")
 
 
 def start(tmp_path: Path) -> tuple:
