@@ -18,6 +18,8 @@ import sqlite3
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -74,11 +76,32 @@ class Fault:
         self._send(pid, f"disable name={SYNC}")
 
 
-def start(tmp_path: Path) -> tuple:
+def start(tmp_path: Path) -> tuple[StackLensServer, Fault, str]:
+    """The server under libfiu's preload, its fault switch, and an API key."""
     assert shutil.which("fiu-run"), "fiu-run is missing: scripts/install_deps.sh test installs fiu-utils"
     ctrl = tmp_path / "fiu-ctrl"
     srv = StackLensServer(tmp_path / "data", wrapper=["fiu-run", "-x", "-f", str(ctrl)]).start()
-    return srv, Fault(ctrl)
+    return srv, Fault(ctrl), srv.create_key("traces:write,traces:read")
+
+
+@contextmanager
+def session(srv: StackLensServer, key: str) -> Iterator[httpx.Client]:
+    """A client of the running server; the server is stopped (cleanly) afterwards."""
+    try:
+        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
+            yield client
+    finally:
+        assert srv.stop() == 0
+
+
+def restart_on_a_healthy_disk(srv: StackLensServer) -> None:
+    srv.wrapper = []  # no preload: no fault can reach it
+    srv.start()
+
+
+def assert_store_intact(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "data" / "spans.db") as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def span_count(client: httpx.Client, trace_id: str) -> int:
@@ -90,104 +113,78 @@ def span_count(client: httpx.Client, trace_id: str) -> int:
 
 
 def test_failed_text_sync_refuses_until_restart_and_loses_nothing(tmp_path: Path) -> None:
-    srv, fault = start(tmp_path)
-    key = srv.create_key("traces:write,traces:read")
+    srv, fault, key = start(tmp_path)
     before, refused, after_fault = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
-    try:
-        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
-            assert client.post(BATCH_PATH, json=with_text(before)).status_code == 200
-            assert srv.proc is not None
-            fault.on(srv.proc.pid)
-            resp = client.post(BATCH_PATH, json=with_text(refused))
-            assert resp.status_code == 503, resp.text
-            assert "spans.text" in resp.json()["error"] and "restart" in resp.json()["error"], resp.text
-            ready = client.get("/ready")
-            assert ready.status_code == 503 and "spans.text" in ready.json()["error"]
-            assert client.get("/health").status_code == 200
-            # The disk syncs again, but pages the kernel failed to write may be gone: still refused.
-            fault.off(srv.proc.pid)
-            resp = client.post(BATCH_PATH, json=with_text(after_fault))
-            assert resp.status_code == 503, resp.text
-            assert span_count(client, before) == SPANS
-    finally:
-        assert srv.stop() == 0
-    srv.wrapper = []  # restarted on a healthy disk
-    srv.start()
-    try:
-        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
-            assert client.get("/ready").status_code == 200
-            assert span_count(client, before) == SPANS
-            assert span_count(client, refused) == 0
-            assert span_count(client, after_fault) == 0
-            again = uuid.uuid4().hex
-            assert client.post(BATCH_PATH, json=with_text(again)).status_code == 200
-            assert_text_intact(client, before)
-    finally:
-        assert srv.stop() == 0
-    with sqlite3.connect(tmp_path / "data" / "spans.db") as con:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with session(srv, key) as client:
+        assert client.post(BATCH_PATH, json=with_text(before)).status_code == 200
+        assert srv.proc is not None
+        fault.on(srv.proc.pid)
+        resp = client.post(BATCH_PATH, json=with_text(refused))
+        assert resp.status_code == 503, resp.text
+        assert "spans.text" in resp.json()["error"] and "restart" in resp.json()["error"], resp.text
+        ready = client.get("/ready")
+        assert ready.status_code == 503 and "spans.text" in ready.json()["error"]
+        assert client.get("/health").status_code == 200
+        # The disk syncs again, but pages the kernel failed to write may be gone: still refused.
+        fault.off(srv.proc.pid)
+        resp = client.post(BATCH_PATH, json=with_text(after_fault))
+        assert resp.status_code == 503, resp.text
+        assert span_count(client, before) == SPANS
+    restart_on_a_healthy_disk(srv)
+    with session(srv, key) as client:
+        assert client.get("/ready").status_code == 200
+        assert span_count(client, before) == SPANS
+        assert span_count(client, refused) == 0
+        assert span_count(client, after_fault) == 0
+        again = uuid.uuid4().hex
+        assert client.post(BATCH_PATH, json=with_text(again)).status_code == 200
+        assert_text_intact(client, before)
+    assert_store_intact(tmp_path)
 
 
 def test_failed_wal_sync_refuses_that_commit_and_recovers(tmp_path: Path) -> None:
-    srv, fault = start(tmp_path)
-    key = srv.create_key("traces:write,traces:read")
+    srv, fault, key = start(tmp_path)
     before, refused, after = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
-    try:
-        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
-            assert client.post(BATCH_PATH, json=small(before)).status_code == 200
-            assert srv.proc is not None
-            fault.on(srv.proc.pid)
-            resp = client.post(BATCH_PATH, json=small(refused))
-            assert resp.status_code == 503, resp.text
-            error = resp.json()["error"]
-            assert "disk I/O error" in error and "could not sync" in error and "spans.db" in error, error
-            ready = client.get("/ready")
-            assert ready.status_code == 503 and "could not sync" in ready.json()["error"]
-            fault.off(srv.proc.pid)
-            assert client.post(BATCH_PATH, json=small(after)).status_code == 200
-            assert client.get("/ready").status_code == 200
-            assert span_count(client, before) == 1
-            assert span_count(client, refused) == 0
-            assert span_count(client, after) == 1
-    finally:
-        assert srv.stop() == 0
-    srv.wrapper = []
-    srv.start()
-    try:
-        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
-            assert [span_count(client, t) for t in (before, refused, after)] == [1, 0, 1]
-    finally:
-        assert srv.stop() == 0
-    with sqlite3.connect(tmp_path / "data" / "spans.db") as con:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with session(srv, key) as client:
+        assert client.post(BATCH_PATH, json=small(before)).status_code == 200
+        assert srv.proc is not None
+        fault.on(srv.proc.pid)
+        resp = client.post(BATCH_PATH, json=small(refused))
+        assert resp.status_code == 503, resp.text
+        error = resp.json()["error"]
+        assert "disk I/O error" in error and "could not sync" in error and "spans.db" in error, error
+        ready = client.get("/ready")
+        assert ready.status_code == 503 and "could not sync" in ready.json()["error"]
+        fault.off(srv.proc.pid)
+        assert client.post(BATCH_PATH, json=small(after)).status_code == 200
+        assert client.get("/ready").status_code == 200
+        assert span_count(client, before) == 1
+        assert span_count(client, refused) == 0
+        assert span_count(client, after) == 1
+    restart_on_a_healthy_disk(srv)
+    with session(srv, key) as client:
+        assert [span_count(client, t) for t in (before, refused, after)] == [1, 0, 1]
+    assert_store_intact(tmp_path)
 
 
 def test_refused_direct_write_falls_back_to_the_page_cache(tmp_path: Path) -> None:
-    srv, fault = start(tmp_path)
-    key = srv.create_key("traces:write,traces:read")
+    srv, fault, key = start(tmp_path)
     first, second = uuid.uuid4().hex, uuid.uuid4().hex
-    try:
-        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
-            # A first request records the key's use in meta.db; then, once the checkpointer has
-            # copied its commit (it runs every 2 s), nothing writes until the next request, whose
-            # first write is the direct append of its text.
-            assert client.post(BATCH_PATH, json=small(uuid.uuid4().hex)).status_code == 200
-            time.sleep(4.5)
-            assert srv.proc is not None
-            fault.refuse_next_write(srv.proc.pid)
-            resp = client.post(BATCH_PATH, json=with_text(first))
-            assert resp.status_code == 200, resp.text
-            assert "refused a direct write (EINVAL)" in srv.log(), "the injected EINVAL met another write"
-            assert client.post(BATCH_PATH, json=with_text(second)).status_code == 200
-            for trace_id in (first, second):
-                assert span_count(client, trace_id) == SPANS
-    finally:
-        assert srv.stop() == 0
-    srv.wrapper = []
-    srv.start()
-    try:
-        with httpx.Client(base_url=srv.url, headers={"X-Api-Key": key}, timeout=30) as client:
-            for trace_id in (first, second):
-                assert_text_intact(client, trace_id)
-    finally:
-        assert srv.stop() == 0
+    with session(srv, key) as client:
+        # A first request records the key's use in meta.db; then, once the checkpointer has
+        # copied its commit (it runs every 2 s), nothing writes until the next request, whose
+        # first write is the direct append of its text.
+        assert client.post(BATCH_PATH, json=small(uuid.uuid4().hex)).status_code == 200
+        time.sleep(4.5)
+        assert srv.proc is not None
+        fault.refuse_next_write(srv.proc.pid)
+        resp = client.post(BATCH_PATH, json=with_text(first))
+        assert resp.status_code == 200, resp.text
+        assert "refused a direct write (EINVAL)" in srv.log(), "the injected EINVAL met another write"
+        assert client.post(BATCH_PATH, json=with_text(second)).status_code == 200
+        for trace_id in (first, second):
+            assert span_count(client, trace_id) == SPANS
+    restart_on_a_healthy_disk(srv)
+    with session(srv, key) as client:
+        for trace_id in (first, second):
+            assert_text_intact(client, trace_id)
