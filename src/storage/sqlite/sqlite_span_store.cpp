@@ -118,11 +118,11 @@ Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_k
 // spans.text, and where those are.
 struct SpanRow {
   SpanRecord record;
-  // Its attributes' length in the trace row (get_trace finds them there); unset for rows stored
-  // before attributes_len (migration 9), which hold their own in `own_attributes`.
-  std::optional<size_t> attributes_len;
-  std::string own_attributes;
-  PackedPlace text;  // text_at set: its sealed text is in spans.text (read_text)
+  // Where its text is (text_at set: in spans.text, see read_text) and its attributes' length in
+  // the trace row (get_trace finds them there), as packed rows say it and wide rows' columns.
+  PackedPlace place;
+  // Rows stored before attributes_len (migration 9) hold their attributes themselves.
+  std::optional<std::string> own_attributes;
 };
 
 Result<SpanRow> read_span(Stmt& s, int64_t project_id) {
@@ -140,9 +140,8 @@ Result<SpanRow> read_span(Stmt& s, int64_t project_id) {
     l.provider = s.text(9);
   }
   if (!s.is_null(kPackedColumn)) {  // migration 10 on: the rest is packed (span_row.h)
-    if (auto st = unpack_span(s.view(kPackedColumn), r, row.text); !st) return st.error();
+    if (auto st = unpack_span(s.view(kPackedColumn), r, row.place); !st) return st.error();
     if (sp.llm.has_value() != !s.is_null(8)) return make_error(ErrorCode::internal, "a stored span row is corrupt (llm)");
-    row.attributes_len = static_cast<size_t>(row.text.attributes_len);
     return row;
   }
   sp.parent_span_id = s.opt_text(2);
@@ -164,25 +163,25 @@ Result<SpanRow> read_span(Stmt& s, int64_t project_id) {
   if (!s.is_null(18)) r.prompt = SealedText{s.text(18), static_cast<int>(s.i64(19))};
   if (!s.is_null(20)) r.completion = SealedText{s.text(20), static_cast<int>(s.i64(21))};
   if (!s.is_null(25)) {
-    row.text.text_at = s.i64(25);
-    if (!s.is_null(26)) r.prompt = SealedText{std::string(), static_cast<int>(s.i64(19))}, row.text.prompt_len = s.i64(26);
+    row.place.text_at = s.i64(25);
+    if (!s.is_null(26)) r.prompt = SealedText{std::string(), static_cast<int>(s.i64(19))}, row.place.prompt_len = s.i64(26);
     if (!s.is_null(27))
-      r.completion = SealedText{std::string(), static_cast<int>(s.i64(21))}, row.text.completion_len = s.i64(27);
+      r.completion = SealedText{std::string(), static_cast<int>(s.i64(21))}, row.place.completion_len = s.i64(27);
   }
   parse_events(s.text(24), sp.events);
   if (s.is_null(kAttributesLenColumn)) row.own_attributes = s.text(kAttributesColumn);
-  else row.attributes_len = static_cast<size_t>(s.i64(kAttributesLenColumn));
+  else row.place.attributes_len = s.i64(kAttributesLenColumn);
   return row;
 }
 
 // The row's sealed text kept in spans.text: the prompt, then the completion right after it,
 // in one read.
 Status read_text(const TextLog& texts, SpanRow& row) {
-  if (!row.text.text_at) return ok_status();
-  auto bytes = texts.read(*row.text.text_at, row.text.prompt_len + row.text.completion_len);
+  if (!row.place.text_at) return ok_status();
+  auto bytes = texts.read(*row.place.text_at, row.place.prompt_len + row.place.completion_len);
   if (!bytes) return bytes.error();
   const std::string_view both(*bytes);
-  const auto prompt_len = static_cast<size_t>(row.text.prompt_len);
+  const auto prompt_len = static_cast<size_t>(row.place.prompt_len);
   if (row.record.prompt) row.record.prompt->bytes = std::string(both.substr(0, prompt_len));
   if (row.record.completion) row.record.completion->bytes = std::string(both.substr(prompt_len));
   return ok_status();
@@ -811,13 +810,14 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
     Stmt& s = **st;
     auto span = read_span(s, project_id);
     if (!span) return span.error();
-    const size_t len = span->attributes_len ? *span->attributes_len : span->own_attributes.size();
+    const auto& own = span->own_attributes;
+    const size_t len = own ? own->size() : static_cast<size_t>(span->place.attributes_len);
     at += len;
     if (span->record.span.trace_id != trace_id) continue;
     if (auto text = read_text(*text_log_, *span); !text) return text.error();
     Read r{std::move(span->record), s.i64(kSpanColumnCount), std::nullopt};
-    if (span->attributes_len) r.in_trace_row = std::pair(at - len, len);
-    else parse_attributes(span->own_attributes, r.record.span.attributes);
+    if (own) parse_attributes(*own, r.record.span.attributes);
+    else r.in_trace_row = std::pair(at - len, len);
     read.push_back(std::move(r));
   }
   // Read after the spans: the trace row's attributes only ever grow at the end, so they hold

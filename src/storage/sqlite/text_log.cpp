@@ -24,6 +24,9 @@ Error io_error(int err, std::string_view what, const std::string& path) {
   return Error{code, fmt::format("cannot {} {}: {}", what, path, std::strerror(err))};
 }
 
+// `n` bytes rounded up to whole direct-write blocks.
+int64_t whole_blocks(int64_t n) { return (n + TextLog::kDirectBlock - 1) / TextLog::kDirectBlock * TextLog::kDirectBlock; }
+
 }  // namespace
 
 Result<std::unique_ptr<TextLog>> TextLog::open(const std::string& path, int64_t referenced_end, Appends appends) {
@@ -46,7 +49,7 @@ Result<std::unique_ptr<TextLog>> TextLog::open(const std::string& path, int64_t 
   int direct_fd = -1;
   if (appends == Appends::direct_if_possible) {
     direct_fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);  // -1 where refused (tmpfs)
-    if (direct_fd >= 0) end = (end + kDirectBlock - 1) / kDirectBlock * kDirectBlock;
+    if (direct_fd >= 0) end = whole_blocks(end);
   }
   return std::unique_ptr<TextLog>(new TextLog(path, fd, direct_fd, end));
 }
@@ -79,7 +82,7 @@ Result<int64_t> TextLog::append(const std::vector<std::string_view>& pieces) {
     // Only the offset is taken under the lock; the bytes are written concurrently.
     std::lock_guard lock(append_mu_);
     at = end_;
-    end_ += direct ? (size + kDirectBlock - 1) / kDirectBlock * kDirectBlock : size;
+    end_ += direct ? whole_blocks(size) : size;
   }
   bool refused = false;
   Status written = direct ? write_direct(pieces, at, refused) : write_buffered(pieces, at);
@@ -138,7 +141,7 @@ Status TextLog::write_direct(const std::vector<std::string_view>& pieces, int64_
   size_t filled = 0;
   int64_t pos = at;
   const auto flush = [&]() -> Status {
-    const size_t padded = (filled + kDirectBlock - 1) / kDirectBlock * kDirectBlock;
+    const auto padded = static_cast<size_t>(whole_blocks(static_cast<int64_t>(filled)));
     std::memset(buffer.data + filled, 0, padded - filled);
     for (size_t done = 0; done < padded;) {
       const ssize_t n = ::pwrite(direct_fd_, buffer.data + done, padded - done, pos + static_cast<int64_t>(done));
