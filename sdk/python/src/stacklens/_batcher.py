@@ -18,9 +18,10 @@ from typing import Any, Optional
 
 import httpx
 
-from ._client import SyncClient, retry_after
 from ._config import MAX_BATCH_BYTES, Settings
 from ._exceptions import NetworkError
+from ._http import SyncHttp
+from ._retry import Outcome, decide, transient
 from ._stats import Counters, Stats
 from ._wire import BATCH_PATH, INGEST_PATH, SpanBody, encode, error_message
 
@@ -29,7 +30,7 @@ DROP_LOG_INTERVAL = 10.0  # seconds between "queue full" warnings
 
 
 class Batcher:
-    def __init__(self, settings: Settings, client: SyncClient, counters: Counters) -> None:
+    def __init__(self, settings: Settings, client: SyncHttp, counters: Counters) -> None:
         self._settings = settings
         self._client = client
         self._counters = counters
@@ -51,7 +52,7 @@ class Batcher:
         self._thread = threading.Thread(target=self._run, name="stacklens-batcher", daemon=True)
         self._thread.start()
 
-    def reset_after_fork(self, client: SyncClient, counters: Counters) -> None:
+    def reset_after_fork(self, client: SyncHttp, counters: Counters) -> None:
         """In a forked child: forget the parent's queue and thread, start afresh."""
         self._client = client
         self._counters = counters
@@ -210,25 +211,25 @@ class Batcher:
     def _attempt(self, path: str, body: bytes) -> Optional[httpx.Response]:
         """POST with retries; the final response, or None when the network never answered."""
         policy = self._settings.retry
-        retry = 0
+        attempt = 0
         while True:
-            response: Optional[httpx.Response] = None
+            attempt += 1
+            outcome: Outcome
             try:
-                response = self._client.send("POST", path, body)
+                outcome = self._client.send("POST", path, body)
             except NetworkError as exc:
-                failure = str(exc)
-            else:
-                if not policy.retryable_status(response.status_code):
-                    self._outage = False
-                    return response
-                failure = f"HTTP {response.status_code}"
-            if retry >= policy.max_retries or self._abort.is_set():
-                self._report_outage(path, retry + 1, failure)
+                outcome = exc
+            response = outcome if isinstance(outcome, httpx.Response) else None
+            if not transient(policy, outcome):
+                self._outage = False
                 return response
-            retry += 1
+            wait = decide(policy, outcome, attempt)
+            if wait is None or self._abort.is_set():
+                failure = str(outcome) if response is None else f"HTTP {response.status_code}"
+                self._report_outage(path, attempt, failure)
+                return response
             self._counters.add(retries=1)
-            delay = policy.delay(retry, None if response is None else retry_after(response))
-            if self._abort.wait(delay):
+            if self._abort.wait(wait):
                 return response
 
     def _report_outage(self, path: str, attempts: int, failure: str) -> None:

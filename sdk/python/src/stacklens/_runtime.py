@@ -13,8 +13,8 @@ import httpx
 
 from . import _config
 from ._batcher import Batcher
-from ._client import AsyncClient, SyncClient
 from ._exceptions import ApiError, ConfigurationError, StackLensError
+from ._http import AsyncHttp, SyncHttp
 from ._stats import Counters, Stats
 from ._wire import INGEST_PATH, PROMPT_PATH, SpanBody, encode
 
@@ -25,8 +25,8 @@ class Runtime:
     def __init__(self, settings: _config.Settings) -> None:
         self.settings = settings
         self.counters = Counters()
-        self.sync = SyncClient(settings)
-        self.aio = AsyncClient(settings)
+        self.sync = SyncHttp(settings)
+        self.aio = AsyncHttp(settings)
         self.batcher = Batcher(settings, self.sync, self.counters) if settings.background else None
 
     def send_span(self, span: SpanBody) -> None:
@@ -78,8 +78,8 @@ class Runtime:
     def reset_after_fork(self) -> None:
         # The parent's sockets and thread are not ours: abandon them unclosed.
         self.counters = Counters()
-        self.sync = SyncClient(self.settings)
-        self.aio = AsyncClient(self.settings)
+        self.sync = SyncHttp(self.settings)
+        self.aio = AsyncHttp(self.settings)
         if self.batcher is not None:
             self.batcher.reset_after_fork(self.sync, self.counters)
 

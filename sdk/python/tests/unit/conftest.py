@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 import stacklens
-from stacklens import _client
+from stacklens import _http
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -77,8 +77,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def asleep(delay: float) -> None:
         waits.append(delay)
 
-    monkeypatch.setattr(_client, "_sleep", waits.append)
-    monkeypatch.setattr(_client, "_asleep", asleep)
+    monkeypatch.setattr(_http, "_sleep", waits.append)
+    monkeypatch.setattr(_http, "_asleep", asleep)
     return waits
 
 

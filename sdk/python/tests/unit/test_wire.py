@@ -1,4 +1,4 @@
-"""The wire format of wire-protocol.md, byte for byte, and the retry policy."""
+"""The wire format of wire-protocol.md, byte for byte, and the ids in it."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import random
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 
 import pytest
 
 import stacklens
-from stacklens import _ids, _retry, _wire
+from stacklens import _ids, _wire
 
 from .conftest import Recorder
 
@@ -105,40 +104,6 @@ def test_error_message() -> None:
     assert _wire.error_message(b"plain text", 500) == "plain text"
     assert _wire.error_message(b"", 502) == "HTTP 502"
     assert _wire.error_message(b'{"error":5}', 400) == '{"error":5}'
-
-
-def test_blocking_policy_matches_the_hosted_client() -> None:
-    policy = _retry.BLOCKING
-    assert policy.max_retries == 1
-    assert policy.delay(1) == 0.5
-    assert policy.retryable_status(500)
-    assert policy.retryable_status(503)
-    assert not policy.retryable_status(429)
-    assert not policy.retryable_status(404)
-
-
-def test_background_policy_backs_off_with_jitter() -> None:
-    policy = _retry.BACKGROUND
-    assert policy.retryable_status(429)
-    for retry in range(1, 10):
-        ceiling = min(0.5 * 2 ** (retry - 1), 30.0)
-        for _ in range(20):
-            assert ceiling / 2 <= policy.delay(retry) <= ceiling
-    assert policy.delay(1, retry_after=7.0) == 7.0
-    assert policy.delay(1, retry_after=1e6) == 30.0
-
-
-def test_parse_retry_after() -> None:
-    assert _retry.parse_retry_after(None) is None
-    assert _retry.parse_retry_after("") is None
-    assert _retry.parse_retry_after("3") == 3.0
-    assert _retry.parse_retry_after("1.5") == 1.5
-    assert _retry.parse_retry_after("-2") == 0.0
-    assert _retry.parse_retry_after("soon") is None
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
-    parsed = _retry.parse_retry_after(later)
-    assert parsed is not None
-    assert 20 < parsed <= 30
 
 
 def test_ids_are_uuid4() -> None:

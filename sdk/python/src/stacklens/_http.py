@@ -1,5 +1,6 @@
-"""HTTP to the StackLens API: one pooled client per configuration, blocking retries,
-and the mapping of statuses and network failures to SDK exceptions."""
+"""HTTP to the StackLens API: one pooled connection set per client, retries
+as `_retry.decide()` says, and the mapping of statuses and network failures
+to SDK exceptions."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import httpx
 
 from ._config import Settings
 from ._exceptions import ApiError, AuthError, NetworkError
-from ._retry import parse_retry_after
+from ._retry import Outcome, decide
 from ._version import __version__
 from ._wire import error_message
 
@@ -46,11 +47,11 @@ def status_error(response: httpx.Response) -> ApiError:
     return ApiError(message, response.status_code)
 
 
-def retry_after(response: httpx.Response) -> Optional[float]:
-    return parse_retry_after(response.headers.get("Retry-After"))
+def _failure(outcome: Outcome) -> Exception:
+    return outcome if isinstance(outcome, NetworkError) else status_error(outcome)
 
 
-class SyncClient:
+class SyncHttp:
     """Blocking requests on one keep-alive connection pool (shared by all threads)."""
 
     def __init__(self, settings: Settings) -> None:
@@ -83,24 +84,21 @@ class SyncClient:
         content: Optional[bytes] = None,
         params: Optional[dict[str, str]] = None,
     ) -> httpx.Response:
-        """Send with the blocking retry policy; a non-2xx final answer raises."""
-        policy = self.settings.retry
-        retry = 0
+        """Send with the client's retry policy; a non-2xx final answer raises."""
+        attempt = 0
         while True:
+            attempt += 1
+            outcome: Outcome
             try:
-                response = self.send(method, path, content, params)
-            except NetworkError:
-                if retry >= policy.max_retries:
-                    raise
-                retry += 1
-                _sleep(policy.delay(retry))
-                continue
-            if response.is_success:
-                return response
-            if retry >= policy.max_retries or not policy.retryable_status(response.status_code):
-                raise status_error(response)
-            retry += 1
-            _sleep(policy.delay(retry, retry_after(response)))
+                outcome = self.send(method, path, content, params)
+            except NetworkError as exc:
+                outcome = exc
+            if isinstance(outcome, httpx.Response) and outcome.is_success:
+                return outcome
+            wait = decide(self.settings.retry, outcome, attempt)
+            if wait is None:
+                raise _failure(outcome)
+            _sleep(wait)
 
     def close(self) -> None:
         self._http.close()
@@ -115,8 +113,8 @@ async def _closed_with_the_loop(client: httpx.AsyncClient) -> AsyncIterator[None
         await client.aclose()
 
 
-class AsyncClient:
-    """The asyncio twin of SyncClient; one httpx.AsyncClient per event loop,
+class AsyncHttp:
+    """The asyncio twin of SyncHttp; one httpx.AsyncClient per event loop,
     closed when that loop shuts down its async generators."""
 
     def __init__(self, settings: Settings) -> None:
@@ -165,20 +163,17 @@ class AsyncClient:
         content: Optional[bytes] = None,
         params: Optional[dict[str, str]] = None,
     ) -> httpx.Response:
-        policy = self.settings.retry
-        retry = 0
+        attempt = 0
         while True:
+            attempt += 1
+            outcome: Outcome
             try:
-                response = await self.send(method, path, content, params)
-            except NetworkError:
-                if retry >= policy.max_retries:
-                    raise
-                retry += 1
-                await _asleep(policy.delay(retry))
-                continue
-            if response.is_success:
-                return response
-            if retry >= policy.max_retries or not policy.retryable_status(response.status_code):
-                raise status_error(response)
-            retry += 1
-            await _asleep(policy.delay(retry, retry_after(response)))
+                outcome = await self.send(method, path, content, params)
+            except NetworkError as exc:
+                outcome = exc
+            if isinstance(outcome, httpx.Response) and outcome.is_success:
+                return outcome
+            wait = decide(self.settings.retry, outcome, attempt)
+            if wait is None:
+                raise _failure(outcome)
+            await _asleep(wait)
