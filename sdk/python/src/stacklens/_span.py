@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from . import _ids, _wire
+from . import _ids, _llm, _wire
 from . import _validation as check
 
 
@@ -100,20 +100,7 @@ class Span:
         finish_reason: Optional[str] = None,
     ) -> None:
         """Attach LLM metadata to this span (a later call replaces an earlier one)."""
-        self._llm = llm_data(
-            model=model,
-            provider=provider,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            total_tokens=total_tokens,
-            cost_usd=cost_usd,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            prompt=prompt,
-            completion=completion,
-            is_streaming=is_streaming,
-            finish_reason=finish_reason,
-        )
+        self._llm = _llm.wire_form(locals())  # the parameters are _llm.FIELDS
 
     def set_attribute(self, key: str, value: str) -> None:
         """Attach a key-value pair; a non-string value is stored as str(value)."""
@@ -154,38 +141,3 @@ class Span:
             f"<Span name={self._name!r} trace_id={self._trace_id!r} "
             f"span_id={self._span_id!r} status={self._status!r}>"
         )
-
-
-def llm_data(
-    *,
-    model: object,
-    provider: object,
-    input_tokens: object,
-    output_tokens: object,
-    total_tokens: object,
-    cost_usd: object,
-    temperature: object = None,
-    max_tokens: object = None,
-    prompt: object = None,
-    completion: object = None,
-    is_streaming: object = False,
-    finish_reason: object = None,
-) -> dict[str, Any]:
-    """Validate LLM metadata and return its wire form (`llmSpan`)."""
-    inputs = check.tokens("input_tokens", input_tokens)
-    outputs = check.tokens("output_tokens", output_tokens)
-    total = check.optional_tokens("total_tokens", total_tokens)
-    return _wire.llm_span(
-        model=check.name("model", model),
-        provider=check.name("provider", provider),
-        input_tokens=inputs,
-        output_tokens=outputs,
-        total_tokens=inputs + outputs if total is None else total,
-        cost_usd=check.number("cost_usd", cost_usd),
-        temperature=check.optional_number("temperature", temperature),
-        max_tokens=check.optional_tokens("max_tokens", max_tokens),
-        prompt=check.optional_str("prompt", prompt),
-        completion=check.optional_str("completion", completion),
-        is_streaming=check.flag("is_streaming", is_streaming),
-        finish_reason=check.optional_str("finish_reason", finish_reason),
-    )

@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import Optional
 
-from . import _context, _ids, _runtime, _wire
+from . import _context, _ids, _llm, _runtime, _wire
 from . import _validation as check
-from ._span import Span, llm_data
+from ._span import Span
 from ._wire import SpanBody
 
 logger = logging.getLogger("stacklens")
@@ -19,12 +19,7 @@ logger = logging.getLogger("stacklens")
 
 def _one_shot(
     name: str,
-    model: str,
-    provider: str,
-    input_tokens: int,
-    output_tokens: int,
-    total_tokens: Optional[int],
-    cost_usd: float,
+    arguments: Mapping[str, object],
     attributes: Optional[Mapping[str, str]],
     tags: Optional[Sequence[str]],
     status: str,
@@ -32,14 +27,7 @@ def _one_shot(
     end_time: Optional[datetime],
 ) -> SpanBody:
     check.name("name", name)
-    llm = llm_data(
-        model=model,
-        provider=provider,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=total_tokens,
-        cost_usd=cost_usd,
-    )
+    llm = _llm.wire_form(arguments)
     attrs = check.attributes(attributes)
     tag_list = check.tags(tags)
     check.status(status)
@@ -92,20 +80,7 @@ def trace(
     block's span and the block's trace id is returned.
     """
     runtime = _runtime.current()
-    span = _one_shot(
-        name,
-        model,
-        provider,
-        input_tokens,
-        output_tokens,
-        total_tokens,
-        cost_usd,
-        attributes,
-        tags,
-        status,
-        start_time,
-        end_time,
-    )
+    span = _one_shot(name, locals(), attributes, tags, status, start_time, end_time)
     runtime.send_span(span)
     return str(span["traceId"])
 
@@ -127,20 +102,7 @@ async def atrace(
 ) -> str:
     """The asyncio form of trace()."""
     runtime = _runtime.current()
-    span = _one_shot(
-        name,
-        model,
-        provider,
-        input_tokens,
-        output_tokens,
-        total_tokens,
-        cost_usd,
-        attributes,
-        tags,
-        status,
-        start_time,
-        end_time,
-    )
+    span = _one_shot(name, locals(), attributes, tags, status, start_time, end_time)
     await runtime.asend_span(span)
     return str(span["traceId"])
 

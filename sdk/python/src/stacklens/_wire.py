@@ -1,7 +1,8 @@
 """The span wire format (docs: wire-protocol.md) and its JSON encoding.
 
 Keys and their order match what the hosted client sends, so one server
-accepts both clients. Nothing else in the SDK spells a wire key.
+accepts both clients. Nothing else in the SDK spells a wire key, except
+`_llm`, the table of the LLM fields (`llmSpan`).
 """
 
 from __future__ import annotations
@@ -45,37 +46,6 @@ _encoder = json.JSONEncoder(
 
 def encode(value: Any) -> bytes:
     return _encoder.encode(value).encode("utf-8")
-
-
-def llm_span(
-    *,
-    model: str,
-    provider: str,
-    input_tokens: int,
-    output_tokens: int,
-    total_tokens: int,
-    cost_usd: float,
-    temperature: Optional[float] = None,
-    max_tokens: Optional[int] = None,
-    prompt: Optional[str] = None,
-    completion: Optional[str] = None,
-    is_streaming: bool = False,
-    finish_reason: Optional[str] = None,
-) -> dict[str, Any]:
-    return {
-        "model": model,
-        "provider": provider,
-        "inputTokens": input_tokens,
-        "outputTokens": output_tokens,
-        "totalTokens": total_tokens,
-        "estimatedCostUsd": cost_usd,
-        "temperature": temperature,
-        "maxTokens": max_tokens,
-        "promptContent": prompt,
-        "completionContent": completion,
-        "isStreaming": is_streaming,
-        "finishReason": finish_reason,
-    }
 
 
 def span(

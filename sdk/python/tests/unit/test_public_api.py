@@ -6,6 +6,7 @@ import inspect
 from typing import Any
 
 import stacklens
+from stacklens import _llm
 
 NO_DEFAULT = inspect.Parameter.empty
 
@@ -116,6 +117,21 @@ def test_record_llm_signature_matches_the_table() -> None:
     assert defaults["finish_reason"] is None
     for required in ("model", "provider", "input_tokens", "output_tokens"):
         assert defaults[required] is NO_DEFAULT
+
+
+def llm_parameters(func: Any, fields: tuple[_llm.Field, ...]) -> None:
+    """The LLM fields among func's parameters are `fields`: same order, same defaults."""
+    names = {f.name for f in _llm.FIELDS}
+    found = [(name, default) for name, (_, default) in params(func).items() if name in names]
+    expected = [(f.name, NO_DEFAULT if f.default is _llm.REQUIRED else f.default) for f in fields]
+    assert found == expected
+
+
+def test_llm_signatures_follow_the_field_table() -> None:
+    llm_parameters(stacklens.Span.record_llm, _llm.FIELDS)
+    assert list(params(stacklens.Span.record_llm))[1:] == [f.name for f in _llm.FIELDS]
+    for func in (stacklens.trace, stacklens.atrace):
+        llm_parameters(func, _llm.TRACE_FIELDS)
 
 
 def test_span_methods() -> None:
