@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <map>
 
 #include "app/server_app.h"
@@ -12,15 +13,35 @@
 namespace stacklens::cli {
 namespace {
 
+std::string help_text(const SettingDoc& d) {
+  std::string out = d.help;
+  if (!d.default_value.empty()) out += " (default " + d.default_value + ")";
+  return out + " [env " + d.env + "]";
+}
+
+// The settings table of README.md, which a test compares with this output.
+std::string settings_markdown() {
+  auto cell = [](std::string text) {
+    for (size_t i = 0; (i = text.find('|', i)) != std::string::npos; i += 2) text.insert(i, "\\");
+    return text;
+  };
+  std::string out = "| flag | environment | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& d : setting_docs()) {
+    const std::string def = d.default_value.empty() ? "" : "`" + d.default_value + "`";
+    out += "| `--" + d.name + "` | `" + d.env + "` | " + def + " | " + cell(d.help) + " |\n";
+  }
+  return out;
+}
+
 struct SettingFlags {
   std::map<std::string, std::string> values;
   std::map<std::string, CLI::Option*> options;
   std::string config;
 
   void add_to(CLI::App* cmd, bool all) {
-    for (const auto& name : setting_names()) {
-      if (!all && name != "data-dir") continue;
-      options[name] = cmd->add_option("--" + name, values[name], setting_help(name));
+    for (const auto& d : setting_docs()) {
+      if (!all && d.name != "data-dir") continue;
+      options[d.name] = cmd->add_option("--" + d.name, values[d.name], help_text(d));
     }
     cmd->add_option("--config", config, "config file of 'name = value' lines [env STACKLENS_CONFIG]");
   }
@@ -65,12 +86,19 @@ int run(int argc, char** argv) {
   };
 
   auto* serve = app.add_subcommand("serve", "run the server");
-  bool print_routes = false;
+  bool print_routes = false, print_settings = false;
   serve->add_flag("--print-routes", print_routes, "list the routes this server serves, and exit");
-  serve->callback(with_settings(settings_for(serve, true), [&print_routes](const Settings& s) {
+  serve->add_flag("--print-settings", print_settings, "print the settings as README.md's markdown table, and exit");
+  auto serve_with_settings = with_settings(settings_for(serve, true), [&print_routes](const Settings& s) {
     spdlog::set_level(spdlog::level::from_str(s.log_level));
     return print_routes ? app::print_routes(s) : app::serve(s);
-  }));
+  });
+  serve->callback([&print_settings, serve_with_settings] {
+    if (print_settings)
+      std::fputs(settings_markdown().c_str(), stdout);
+    else
+      serve_with_settings();
+  });
 
   auto* keys = app.add_subcommand("keys", "manage API keys")->require_subcommand(1);
   std::string project = "default", scopes, key_name, target;

@@ -3,20 +3,27 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <variant>
 
 extern char** environ;
 
 namespace stacklens {
 namespace {
 
-using Setter = std::function<Status(Settings&, const std::string&)>;
+// A setting writes either a Settings member or a Limits member, so that
+// Limits{} alone starts from the table's defaults too.
+using Setter = std::function<Status(Settings&, const std::string& name, const std::string& value)>;
+using LimitSetter = std::function<Status(Limits&, const std::string& name, const std::string& value)>;
 
 struct SettingDef {
   std::string name;
+  std::string default_value;  // as the setter parses it; empty: none
   std::string help;
-  Setter set;
+  std::variant<Setter, LimitSetter> set;
 };
 
 Result<int64_t> to_int(const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
@@ -28,70 +35,91 @@ Result<int64_t> to_int(const std::string& name, const std::string& v, int64_t lo
   return out;
 }
 
-template <typename T>
-Setter int_setter(T Settings::*field, int64_t lo, int64_t hi, const char* name) {
-  return [=](Settings& s, const std::string& v) -> Status {
+template <typename Target, typename T>
+std::function<Status(Target&, const std::string&, const std::string&)> int_setter(T Target::*field, int64_t lo,
+                                                                                   int64_t hi) {
+  return [=](Target& t, const std::string& name, const std::string& v) -> Status {
     auto n = to_int(name, v, lo, hi);
     if (!n) return n.error();
-    s.*field = static_cast<T>(*n);
+    t.*field = static_cast<T>(*n);
     return ok_status();
   };
 }
 
 template <typename T>
-Setter limit_setter(T Limits::*field, int64_t lo, int64_t hi, const char* name) {
-  return [=](Settings& s, const std::string& v) -> Status {
-    auto n = to_int(name, v, lo, hi);
-    if (!n) return n.error();
-    s.limits.*field = static_cast<T>(*n);
+Setter text_setter(T Settings::*field) {
+  return [=](Settings& s, const std::string&, const std::string& v) {
+    s.*field = v;
     return ok_status();
   };
+}
+
+Status set_log_level(Settings& s, const std::string&, const std::string& v) {
+  static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
+  for (auto* l : levels)
+    if (v == l) return s.log_level = v, ok_status();
+  return make_error(ErrorCode::bad_request, fmt::format("setting log-level: unknown level '{}'", v));
 }
 
 const std::vector<SettingDef>& table() {
   static const std::vector<SettingDef> defs = {
-      {"listen", "address to listen on (default 127.0.0.1; 0.0.0.0 for all interfaces)",
-       [](Settings& s, const std::string& v) { s.listen = v; return ok_status(); }},
-      {"port", "TCP port for the API and the dashboard (default 8480; 0 picks a free one)",
-       int_setter(&Settings::port, 0, 65535, "port")},
-      {"data-dir", "directory holding the databases and the encryption key file (default ./stacklens-data)",
-       [](Settings& s, const std::string& v) { s.data_dir = v; return ok_status(); }},
-      {"port-file", "write the bound port to this file once listening",
-       [](Settings& s, const std::string& v) { s.port_file = v; return ok_status(); }},
-      {"public-url", "URL users reach this server at, printed and shown in the dashboard",
-       [](Settings& s, const std::string& v) { s.public_url = v; return ok_status(); }},
-      {"web-dir", "directory of the built dashboard (default: web/dist of the source tree the binary was built in)",
-       [](Settings& s, const std::string& v) { s.web_dir = v; return ok_status(); }},
-      {"io-threads", "threads serving HTTP (default 2)", int_setter(&Settings::io_threads, 1, 64, "io-threads")},
-      {"ingest-queue-spans", "spans waiting for commit before ingest answers 429 (default 50000)",
-       int_setter(&Settings::ingest_queue_spans, 1, 10000000, "ingest-queue-spans")},
-      {"commit-batch-spans", "most spans committed in one transaction (default 5000)",
-       int_setter(&Settings::commit_batch_spans, 1, 1000000, "commit-batch-spans")},
-      {"inflight-body-mb", "memory for request bodies being read and handled, counted as 3x each body; "
-       "beyond it requests get 429 before their body is read (default 64)",
-       int_setter(&Settings::inflight_body_mb, 1, 1 << 20, "inflight-body-mb")},
-      {"disk-reserve-mb", "free disk space kept in reserve: below it ingest answers 507 and /ready 503 (default 64)",
-       int_setter(&Settings::disk_reserve_mb, 0, 1LL << 30, "disk-reserve-mb")},
-      {"log-level", "trace, debug, info, warn, error (default info)",
-       [](Settings& s, const std::string& v) -> Status {
-         static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
-         for (auto* l : levels)
-           if (v == l) return s.log_level = v, ok_status();
-         return make_error(ErrorCode::bad_request, fmt::format("setting log-level: unknown level '{}'", v));
-       }},
-      {"max-body-bytes", "largest request body accepted, else 413 (default 8388608)",
-       limit_setter(&Limits::max_body_bytes, 1024, 1LL << 30, "max-body-bytes")},
-      {"max-batch-spans", "most spans in one batch request (default 1000)",
-       limit_setter(&Limits::max_batch_spans, 1, 100000, "max-batch-spans")},
-      {"max-attributes", "most attributes on one span (default 128)",
-       limit_setter(&Limits::max_attributes, 0, 10000, "max-attributes")},
-      {"max-attribute-value-bytes", "longest attribute value (default 16384)",
-       limit_setter(&Limits::max_attribute_value_bytes, 1, 1LL << 24, "max-attribute-value-bytes")},
-      {"max-tags", "most tags on one span (default 64)", limit_setter(&Limits::max_tags, 0, 10000, "max-tags")},
-      {"max-text-bytes", "longest prompt or completion text (default 1048576)",
-       limit_setter(&Limits::max_text_bytes, 1, 1LL << 28, "max-text-bytes")},
+      {"listen", "127.0.0.1", "address to listen on; 0.0.0.0 for all interfaces", text_setter(&Settings::listen)},
+      {"port", "8480", "TCP port for the API and the dashboard; 0 picks a free one",
+       int_setter(&Settings::port, 0, 65535)},
+      {"data-dir", "stacklens-data", "directory holding the databases and the encryption key file",
+       text_setter(&Settings::data_dir)},
+      {"port-file", "", "write the bound port to this file once listening", text_setter(&Settings::port_file)},
+      {"public-url", "", "URL users reach this server at, printed and shown in the dashboard; unset: derived from listen and port",
+       text_setter(&Settings::public_url)},
+      {"web-dir", "", "directory of the built dashboard; unset: web/dist of the source tree the binary was built in",
+       text_setter(&Settings::web_dir)},
+      {"io-threads", "2", "threads serving HTTP", int_setter(&Settings::io_threads, 1, 64)},
+      {"ingest-queue-spans", "50000", "spans waiting for commit before ingest answers 429",
+       int_setter(&Settings::ingest_queue_spans, 1, 10000000)},
+      {"commit-batch-spans", "5000", "most spans committed in one transaction",
+       int_setter(&Settings::commit_batch_spans, 1, 1000000)},
+      {"inflight-body-mb", "64",
+       "memory for request bodies being read and handled, counted as 3x each body; "
+       "beyond it requests get 429 before their body is read",
+       int_setter(&Settings::inflight_body_mb, 1, 1 << 20)},
+      {"max-connections", "1024",
+       "connections open at once; past it a new connection gets 503 and is closed "
+       "(lowered at start to fit the process's open-file limit)",
+       int_setter(&Settings::max_connections, 1, 1000000)},
+      {"max-connections-per-client", "512",
+       "connections open at once from one client address, else 503; behind a proxy, all come from its address",
+       int_setter(&Settings::max_connections_per_client, 1, 1000000)},
+      {"read-timeout-seconds", "60",
+       "time a connection has to send each request, header and body, from the end of the previous answer; "
+       "past it the connection is closed",
+       int_setter(&Settings::read_timeout_seconds, 1, 3600)},
+      {"disk-reserve-mb", "64", "free disk space kept in reserve: below it ingest answers 507 and /ready 503",
+       int_setter(&Settings::disk_reserve_mb, 0, 1LL << 30)},
+      {"log-level", "info", "trace, debug, info, warn, error or off", set_log_level},
+      {"max-body-bytes", "8388608", "largest request body accepted, else 413",
+       int_setter(&Limits::max_body_bytes, 1024, 1LL << 30)},
+      {"max-batch-spans", "1000", "most spans in one batch request", int_setter(&Limits::max_batch_spans, 1, 100000)},
+      {"max-attributes", "128", "most attributes on one span", int_setter(&Limits::max_attributes, 0, 10000)},
+      {"max-attribute-value-bytes", "16384", "longest attribute value",
+       int_setter(&Limits::max_attribute_value_bytes, 1, 1LL << 24)},
+      {"max-tags", "64", "most tags on one span", int_setter(&Limits::max_tags, 0, 10000)},
+      {"max-text-bytes", "1048576", "longest prompt or completion text",
+       int_setter(&Limits::max_text_bytes, 1, 1LL << 28)},
   };
   return defs;
+}
+
+Status apply(const SettingDef& d, Settings& s, const std::string& value) {
+  if (const auto* set = std::get_if<Setter>(&d.set)) return (*set)(s, d.name, value);
+  return std::get<LimitSetter>(d.set)(s.limits, d.name, value);
+}
+
+// A default the setter refuses is a bug in the table, found by any test that
+// constructs Settings.
+void apply_default(const SettingDef& d, const Status& st) {
+  if (st) return;
+  std::fprintf(stderr, "default of setting %s: %s\n", d.name.c_str(), st.error().message.c_str());
+  std::abort();
 }
 
 std::string env_name(const std::string& name) {
@@ -132,22 +160,28 @@ Result<std::map<std::string, std::string>> read_config_file(const std::filesyste
 
 }  // namespace
 
+Limits::Limits() {
+  for (const auto& d : table())
+    if (const auto* set = std::get_if<LimitSetter>(&d.set)) apply_default(d, (*set)(*this, d.name, d.default_value));
+}
+
+// Members without a default keep their empty value; limits come from Limits().
+Settings::Settings() {
+  for (const auto& d : table())
+    if (const auto* set = std::get_if<Setter>(&d.set); set && !d.default_value.empty())
+      apply_default(d, (*set)(*this, d.name, d.default_value));
+}
+
 std::string Settings::url() const {
   if (!public_url.empty()) return public_url;
   const std::string host = listen == "0.0.0.0" || listen == "::" ? "127.0.0.1" : listen;
   return fmt::format("http://{}:{}", host, port);
 }
 
-std::vector<std::string> setting_names() {
-  std::vector<std::string> out;
-  for (const auto& d : table()) out.push_back(d.name);
+std::vector<SettingDoc> setting_docs() {
+  std::vector<SettingDoc> out;
+  for (const auto& d : table()) out.push_back({d.name, env_name(d.name), d.default_value, d.help});
   return out;
-}
-
-std::string setting_help(const std::string& name) {
-  for (const auto& d : table())
-    if (d.name == name) return fmt::format("{} [env {}]", d.help, env_name(d.name));
-  return {};
 }
 
 std::map<std::string, std::string> environment_settings() {
@@ -183,7 +217,7 @@ Result<Settings> load_settings(const SettingSources& sources) {
     else if (auto ie = sources.env.find(env_name(d.name)); ie != sources.env.end()) value = &ie->second;
     else if (auto ic = file.find(d.name); ic != file.end()) value = &ic->second;
     if (value)
-      if (auto st = d.set(s, *value); !st) return st.error();
+      if (auto st = apply(d, s, *value); !st) return st.error();
   }
   return s;
 }

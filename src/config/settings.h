@@ -13,33 +13,41 @@
 
 namespace stacklens {
 
+// The members that are settings have no initializer here: their defaults are
+// written once, in the table in settings.cpp, and the constructors apply them.
 struct Limits {
-  size_t max_body_bytes = 8 * 1024 * 1024;
-  size_t max_batch_spans = 1000;
+  Limits();
+  size_t max_body_bytes;
+  size_t max_batch_spans;
+  size_t max_attributes;
+  size_t max_attribute_value_bytes;
+  size_t max_tags;
+  size_t max_text_bytes;  // prompt, completion
+  // Fixed limits, not settings.
   size_t max_id_bytes = 128;
   size_t max_name_bytes = 512;
-  size_t max_attributes = 128;
   size_t max_attribute_key_bytes = 256;
-  size_t max_attribute_value_bytes = 16 * 1024;
-  size_t max_tags = 64;
   size_t max_tag_bytes = 256;
-  size_t max_text_bytes = 1024 * 1024;  // prompt, completion
-  size_t max_events = 128;              // events per span (OpenTelemetry ingest)
+  size_t max_events = 128;  // events per span (OpenTelemetry ingest)
 };
 
 struct Settings {
-  std::string listen = "127.0.0.1";
-  int port = 8480;
-  std::filesystem::path data_dir = "stacklens-data";
+  Settings();
+  std::string listen;
+  int port;
+  std::filesystem::path data_dir;
   std::filesystem::path port_file;  // when set, the bound port is written here (useful with --port 0)
   std::string public_url;           // how users reach this server; derived from listen/port when empty
   std::filesystem::path web_dir;    // the built dashboard; empty: web/dist beside the binary's build/ folder
-  int io_threads = 2;
-  size_t ingest_queue_spans = 50000;  // beyond this, ingest answers 429 with Retry-After
-  size_t commit_batch_spans = 5000;   // at most this many spans per transaction
-  uint64_t disk_reserve_mb = 64;      // ingest answers 507 while less than this is free
-  size_t inflight_body_mb = 64;       // memory for request bodies in flight (3x each body), else 429
-  std::string log_level = "info";
+  int io_threads;
+  size_t ingest_queue_spans;  // beyond this, ingest answers 429 with Retry-After
+  size_t commit_batch_spans;  // at most this many spans per transaction
+  uint64_t disk_reserve_mb;   // ingest answers 507 while less than this is free
+  size_t inflight_body_mb;    // memory for request bodies in flight (3x each body), else 429
+  size_t max_connections;             // open at once; past it a new connection gets 503 and is closed
+  size_t max_connections_per_client;  // the same, from one client address
+  int read_timeout_seconds;           // for each request, header and body; then the connection is closed
+  std::string log_level;
   Limits limits;
 
   std::filesystem::path spans_db() const { return data_dir / "spans.db"; }
@@ -54,9 +62,15 @@ struct SettingSources {
   std::filesystem::path config_file;         // optional
 };
 
-// Names of every setting, as the flags spell them (e.g. "max-body-bytes").
-std::vector<std::string> setting_names();
-std::string setting_help(const std::string& name);
+// What --help and the README's settings table say about one setting.
+struct SettingDoc {
+  std::string name;           // as the flag spells it, e.g. "max-body-bytes"
+  std::string env;            // STACKLENS_MAX_BODY_BYTES
+  std::string default_value;  // as the setter parses it; empty: none (the help says what then)
+  std::string help;
+};
+
+std::vector<SettingDoc> setting_docs();
 Result<Settings> load_settings(const SettingSources& sources);
 std::map<std::string, std::string> environment_settings();
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "config/settings.h"
 
@@ -13,6 +14,28 @@ TEST(Settings, DefaultsAreDocumented) {
   EXPECT_EQ(s->listen, "127.0.0.1");
   EXPECT_EQ(s->limits.max_body_bytes, 8u * 1024 * 1024);
   EXPECT_EQ(s->url(), "http://127.0.0.1:8480");
+}
+
+TEST(Settings, LimitsAloneStartFromTheTable) {
+  const Limits limits;
+  EXPECT_EQ(limits.max_body_bytes, 8u * 1024 * 1024);
+  EXPECT_EQ(limits.max_batch_spans, 1000u);
+  EXPECT_EQ(limits.max_text_bytes, 1024u * 1024);
+  EXPECT_EQ(limits.max_id_bytes, 128u);
+}
+
+TEST(Settings, EachSettingNamesItsEnvironmentVariableAndDefault) {
+  std::map<std::string, SettingDoc> docs;
+  for (const auto& d : setting_docs()) docs[d.name] = d;
+  EXPECT_EQ(docs.at("max-body-bytes").env, "STACKLENS_MAX_BODY_BYTES");
+  EXPECT_EQ(docs.at("max-body-bytes").default_value, "8388608");
+  EXPECT_EQ(docs.at("port").default_value, "8480");
+  EXPECT_EQ(docs.at("public-url").default_value, "");
+  for (const auto& [name, d] : docs) {
+    SettingSources src;
+    if (!d.default_value.empty()) src.flags[name] = d.default_value;
+    EXPECT_TRUE(load_settings(src)) << name;
+  }
 }
 
 TEST(Settings, FlagBeatsEnvironmentBeatsConfigFile) {
