@@ -162,7 +162,7 @@ class SpanFactory {
 
   // Template i carries text when i % 5 == 0, and is an error once in each 50 (at an offset that
   // cycles through 0-4, so that a fifth of the errors carry text too): 20 % and 2 % exactly,
-  // where drawing each at random had left the 2,048 templates some way off (19.5 % with text).
+  // so that every run sends the same mix (a random draw over 2,048 templates drifts).
   Template make_template(bool child, int i) {
     Template t;
     std::string& out = t.json;
