@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsodium-dev libfmt-dev libspdlog-dev libcli11-dev zlib1g-dev libzstd-dev liblz4-dev libmimalloc-dev libpq-dev
-  python3 python3-pip nodejs npm)
+  python3 python3-pip python3-venv nodejs npm)
 if [ "$mode" = test ]; then
   # clang and its libFuzzer runtime: scripts/fuzz.sh; chromium and a font: the browser tests;
   # fiu-utils: disk faults injected into the real server (tests/server/test_disk_faults.py)
@@ -20,12 +20,16 @@ missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# python3/node may come from elsewhere (pyenv, nodesource): do not fight them.
+# python3/node may come from elsewhere (pyenv, nodesource): do not fight them. Debian's own
+# nodejs (18.19) is enough: web/package.json pins playwright-core 1.61.1, the last release that
+# runs on Node 18, and scripts/test.sh runs the browser tests under Node 18.19 to keep it so.
 filtered=()
 for p in "${missing[@]}"; do
   case "$p" in
     python3) command -v python3 >/dev/null || filtered+=("$p") ;;
     python3-pip) python3 -m pip --version >/dev/null 2>&1 || filtered+=("$p") ;;
+    # the README installs the SDK into a virtual environment; Debian's python3 needs this package for it
+    python3-venv) python3 -c 'import ensurepip' 2>/dev/null || filtered+=("$p") ;;
     nodejs) command -v node >/dev/null || filtered+=("$p") ;;
     npm) command -v npm >/dev/null || filtered+=("$p") ;;
     *) filtered+=("$p") ;;
