@@ -27,42 +27,55 @@ void ingest_one(Services& s, http::Context& ctx, http::Respond respond) {
   store_then_reply(s, std::move(spans), http::Reply{200, std::move(answer), "application/json", {}}, std::move(respond));
 }
 
+// A batch sorted into the spans to store and the answer {"accepted", "rejected", "results"}.
+struct SortedBatch {
+  std::vector<Span> accepted;
+  int64_t rejected = 0;
+  std::string answer;
+};
+
+// One result per span, in order; the accepted spans move out of `parsed`. The results are
+// written as text as the spans are read (a JSON object per span, built and serialised, cost
+// more than the rest of the answer).
+SortedBatch sort_batch(std::vector<Result<Span>>& parsed) {
+  SortedBatch out;
+  auto& accepted = out.accepted;
+  std::string results;
+  results.reserve(parsed.size() * 64);
+  accepted.reserve(parsed.size());
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    auto& span = parsed[i];
+    results += i ? ",{\"index\":" : "{\"index\":";
+    results += std::to_string(i);
+    if (span) {
+      results += ",\"status\":\"accepted\",\"spanId\":";
+      json::append_quoted(results, span->span_id);
+      accepted.push_back(std::move(*span));
+    } else {
+      ++out.rejected;
+      results += ",\"status\":\"rejected\",\"error\":";
+      json::append_quoted(results, span.error().message);
+    }
+    results += '}';
+  }
+  out.answer = fmt::format("{{\"accepted\":{},\"rejected\":{},\"results\":[", accepted.size(), out.rejected);
+  out.answer.reserve(out.answer.size() + results.size() + 2);
+  out.answer += results;
+  out.answer += "]}";
+  return out;
+}
+
 // POST /stacktrace/v1/traces/batch: {"spans": [...]}, one result per span.
 void ingest_batch(Services& s, http::Context& ctx, http::Respond respond) {
   auto who = s.auth.authenticate(ctx, Scope::traces_write);
   if (!who) return respond(http::error_reply(who.error()));
   auto parsed = ingest::parse_wire_batch(ctx.req.body(), who->project_id, s.settings.limits);
   if (!parsed) return respond(http::error_reply(parsed.error()));
-  // The answer's results are written as text as the spans are read (a JSON object per span,
-  // built and serialised, cost more than the rest of the answer).
-  std::string results;
-  results.reserve(parsed->size() * 64);
-  std::vector<Span> spans;
-  spans.reserve(parsed->size());
-  int64_t rejected = 0;
-  for (size_t i = 0; i < parsed->size(); ++i) {
-    auto& span = (*parsed)[i];
-    results += i ? ",{\"index\":" : "{\"index\":";
-    results += std::to_string(i);
-    if (span) {
-      results += ",\"status\":\"accepted\",\"spanId\":";
-      json::append_quoted(results, span->span_id);
-      spans.push_back(std::move(*span));
-    } else {
-      ++rejected;
-      results += ",\"status\":\"rejected\",\"error\":";
-      json::append_quoted(results, span.error().message);
-    }
-    results += '}';
-  }
+  SortedBatch batch = sort_batch(*parsed);
   parsed->clear();
-  s.metrics.add_rejected(rejected);
-  const int64_t accepted = static_cast<int64_t>(spans.size());
-  std::string answer = fmt::format("{{\"accepted\":{},\"rejected\":{},\"results\":[", accepted, rejected);
-  answer.reserve(answer.size() + results.size() + 2);
-  answer += results;
-  answer += "]}";
-  store_then_reply(s, std::move(spans), http::Reply{200, std::move(answer), "application/json", {}}, std::move(respond));
+  s.metrics.add_rejected(batch.rejected);
+  store_then_reply(s, std::move(batch.accepted), http::Reply{200, std::move(batch.answer), "application/json", {}},
+                   std::move(respond));
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "core/json.h"
-#include "ingest/span_parser.h"
 
 namespace stacklens::api {
 
@@ -38,7 +37,7 @@ Result<std::optional<double>> number_param(const http::Context& ctx, std::string
 Result<std::optional<Micros>> time_param(const http::Context& ctx, std::string_view name) {
   auto raw = ctx.query_param(name);
   if (!raw || raw->empty()) return std::optional<Micros>{};
-  auto t = ingest::parse_timestamp(boost::json::value(*raw), fmt::format("query parameter {}", name));
+  auto t = parse_timestamp(*raw, fmt::format("query parameter {}", name));
   if (!t) return t.error();
   return std::optional<Micros>(*t);
 }

@@ -1,7 +1,6 @@
 #pragma once
 // What the API handlers may use. They never see SQL or a concrete backend.
 #include "config/settings.h"
-#include "crypto/sealer.h"
 #include "ingest/span_writer.h"
 #include "observability/metrics.h"
 #include "query/trace_service.h"

@@ -30,6 +30,12 @@ struct Error {
 
 inline Error make_error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
 
+// Failures that clear up by themselves (a full queue, a busy, failing or full disk): the same
+// request may succeed later, and its HTTP answer says when (Retry-After).
+inline bool is_transient(ErrorCode code) {
+  return code == ErrorCode::overloaded || code == ErrorCode::unavailable || code == ErrorCode::storage_full;
+}
+
 // Result<T>: a value or an Error. Small on purpose; GCC 12 in C++20 has no std::expected.
 template <typename T>
 class Result {

@@ -1,5 +1,9 @@
 #include "core/time.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -95,6 +99,23 @@ std::string format_iso8601(Micros us) {
                 m, d, static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
                 static_cast<long long>(rem % 60), static_cast<long long>(frac));
   return buf;
+}
+
+Result<Micros> micros_from_nanos(int64_t ns, std::string_view where) {
+  if (ns <= 0) return make_error(ErrorCode::bad_request, fmt::format("{} must be after 1970", where));
+  return ns / 1000;
+}
+
+Result<Micros> parse_timestamp(std::string_view s, std::string_view where) {
+  if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    int64_t ns = 0;
+    if (std::from_chars(s.data(), s.data() + s.size(), ns).ec == std::errc()) return micros_from_nanos(ns, where);
+  }
+  if (auto t = parse_iso8601(s)) return *t;
+  return make_error(ErrorCode::bad_request,
+                    fmt::format("{} is not a valid time: use ISO-8601 (2024-01-01T12:00:00+00:00) or "
+                                "nanoseconds since the epoch",
+                                where));
 }
 
 Micros now_micros() {

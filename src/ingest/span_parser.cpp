@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 
 #include "core/json.h"
 
@@ -22,25 +21,17 @@ namespace {
 
 namespace bj = boost::json;
 
-Result<Micros> from_nanos(int64_t ns, std::string_view where) {
-  if (ns <= 0) return make_error(ErrorCode::bad_request, fmt::format("{} must be after 1970", where));
-  return ns / 1000;
-}
-
-Result<Micros> timestamp_from_text(std::string_view s, std::string_view where) {
-  if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    int64_t ns = 0;
-    if (std::from_chars(s.data(), s.data() + s.size(), ns).ec == std::errc()) return from_nanos(ns, where);
-  }
-  if (auto t = parse_iso8601(s)) return *t;
-  return make_error(ErrorCode::bad_request,
-                    fmt::format("{} is not a valid time: use ISO-8601 (2024-01-01T12:00:00+00:00) or "
-                                "nanoseconds since the epoch",
-                                where));
-}
-
 Error not_a_time(std::string_view where) {
   return make_error(ErrorCode::bad_request, fmt::format("{} must be an ISO-8601 string or nanoseconds", where));
+}
+
+// A time field's JSON value: ISO-8601 text, or nanoseconds as a number or digit string.
+Result<Micros> timestamp_of(const bj::value& v, std::string_view where) {
+  if (v.is_int64()) return micros_from_nanos(v.get_int64(), where);
+  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX))
+    return micros_from_nanos(static_cast<int64_t>(v.get_uint64()), where);
+  if (v.is_string()) return parse_timestamp(std::string_view(v.get_string()), where);
+  return not_a_time(where);
 }
 
 // The fields read: the span's, then llmSpan's (kReportOrder below is the order of their faults).
@@ -355,8 +346,8 @@ class WireHandler {
 
   // Text is read in place; other values as the document-based readers read them.
   static Result<Micros> timestamp(const Scalar& v, std::string_view where) {
-    if (v.kind == Scalar::string) return timestamp_from_text(v.text, where);
-    return parse_timestamp(v.as_value(), where);
+    if (v.kind == Scalar::string) return parse_timestamp(v.text, where);
+    return timestamp_of(v.as_value(), where);
   }
 
   // A field's value of the wrong JSON type.
@@ -534,14 +525,6 @@ Result<std::vector<Result<Span>>> parse_wire_batch(std::string_view body, int64_
     return make_error(ErrorCode::payload_too_large,
                       fmt::format("batch has {} spans; the limit is {} per request", h.items, limits.max_batch_spans));
   return std::move(h.results);
-}
-
-Result<Micros> parse_timestamp(const bj::value& v, std::string_view where) {
-  if (v.is_int64()) return from_nanos(v.get_int64(), where);
-  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX))
-    return from_nanos(static_cast<int64_t>(v.get_uint64()), where);
-  if (v.is_string()) return timestamp_from_text(std::string_view(v.get_string()), where);
-  return not_a_time(where);
 }
 
 }  // namespace stacklens::ingest

@@ -4,7 +4,6 @@
 // read in one pass, straight into Spans (Boost.JSON's SAX parser): no JSON
 // document is built on the ingest path. ingest/span_validator.h then applies
 // the limits.
-#include <boost/json.hpp>
 #include <string_view>
 #include <vector>
 
@@ -23,8 +22,5 @@ Result<Span> parse_wire_span(std::string_view body, int64_t project_id, const Li
 // bad span is rejected on its own. The whole body is refused when it is malformed JSON, has
 // no such array, or holds more than limits.max_batch_spans spans (payload_too_large).
 Result<std::vector<Result<Span>>> parse_wire_batch(std::string_view body, int64_t project_id, const Limits& limits);
-
-// Accepts ISO-8601 text or an integer of nanoseconds since the epoch (number or digit string).
-Result<Micros> parse_timestamp(const boost::json::value& v, std::string_view where);
 
 }  // namespace stacklens::ingest

@@ -2,13 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 namespace stacklens::ingest {
 namespace {
-
-constexpr std::string_view kKinds[] = {"internal", "llm",       "agent",     "tool",      "retriever", "embedding",
-                                       "chain",    "reranker",  "guardrail", "evaluator", "workflow",  "task"};
 
 Status too_long(std::string_view value, size_t max, std::string_view where) {
   return make_error(ErrorCode::bad_request, fmt::format("{} is {} bytes; the limit is {}", where, value.size(), max));
@@ -94,10 +89,6 @@ Status check_events(const std::vector<SpanEvent>& events, const Limits& limits) 
 }
 
 }  // namespace
-
-bool is_span_kind(std::string_view kind) {
-  return std::find(std::begin(kKinds), std::end(kKinds), kind) != std::end(kKinds);
-}
 
 Status validate_span(const Span& s, const Limits& limits) {
   if (auto st = check_id(s.trace_id, limits.max_id_bytes, "traceId"); !st) return st;

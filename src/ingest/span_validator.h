@@ -10,6 +10,5 @@
 namespace stacklens::ingest {
 
 Status validate_span(const Span& span, const Limits& limits);
-bool is_span_kind(std::string_view kind);
 
 }  // namespace stacklens::ingest

@@ -16,6 +16,7 @@ namespace {
 
 constexpr Micros kStuckAfterUs = 10'000'000;
 constexpr int kWriterNice = -5;
+constexpr int kCommitAttempts = 3;
 
 // Seals the record's prompt and completion (moved out of its span).
 void seal(SpanRecord& r, const Sealer& sealer) {
@@ -25,6 +26,17 @@ void seal(SpanRecord& r, const Sealer& sealer) {
   if (span.llm->completion) r.completion = sealer.seal(*span.llm->completion, seal_context(span, "completion"));
   span.llm->prompt.reset();
   span.llm->completion.reset();
+}
+
+// What the requests of a failed commit are told, in the shared error codes (the HTTP status
+// follows from http/error_mapping.cpp). A busy or failing disk (unavailable) and a full one
+// (storage_full) keep their code: they clear up, and the answer says when to retry. Anything
+// else that fails a commit is no fault of the request's: internal.
+Error commit_failure(const Error& e) {
+  if (e.code == ErrorCode::storage_full)
+    return make_error(e.code, "storage is full: free disk space; nothing was stored");
+  if (is_transient(e.code)) return e;
+  return make_error(ErrorCode::internal, "storage failed: " + e.message);
 }
 
 }  // namespace
@@ -108,8 +120,8 @@ void SpanWriter::run() {
       for (const auto& r : p.records) records.push_back(&r);
     const auto t0 = std::chrono::steady_clock::now();
     Result<WriteOutcome> outcome = store_.write(records);
-    // A full disk or a busy file clears up: retry the same group a few times before failing it.
-    for (int attempt = 1; !outcome && attempt < 3 && outcome.error().code != ErrorCode::internal; ++attempt) {
+    // A busy file or a full disk may clear up: the same group is tried a few times before it fails.
+    for (int attempt = 1; !outcome && attempt < kCommitAttempts && is_transient(outcome.error().code); ++attempt) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
       outcome = store_.write(records);
     }
@@ -129,10 +141,7 @@ void SpanWriter::run() {
       metrics_.add_duplicates(outcome->duplicates);
     } else {
       spdlog::error("commit of {} spans failed: {}", records.size(), outcome.error().message);
-      Error e = outcome.error();
-      if (e.code == ErrorCode::storage_full) e.message = "storage is full: free disk space; nothing was stored";
-      else if (e.code != ErrorCode::unavailable) e = make_error(ErrorCode::unavailable, "storage failed: " + e.message);
-      status = e;
+      status = commit_failure(outcome.error());
     }
     for (auto& p : batch) p.done(status);
     std::lock_guard lock(garbage_mu_);

@@ -1,8 +1,11 @@
 #pragma once
 // A span as StackLens keeps it, independent of the wire format it came in.
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +29,14 @@ struct LlmData {
 };
 
 using Attributes = std::vector<std::pair<std::string, std::string>>;
+
+// The values of Span::kind.
+inline constexpr std::string_view kSpanKinds[] = {"internal", "llm",       "agent",     "tool",
+                                                  "retriever", "embedding", "chain",     "reranker",
+                                                  "guardrail", "evaluator", "workflow",  "task"};
+inline bool is_span_kind(std::string_view kind) {
+  return std::find(std::begin(kSpanKinds), std::end(kSpanKinds), kind) != std::end(kSpanKinds);
+}
 
 // Something that happened at a point in a span's life (OpenTelemetry span events), kept in order.
 struct SpanEvent {

@@ -26,4 +26,12 @@ std::string response_json(const ExportResult& r) {
   return json::serialize(o);
 }
 
+std::string response_body(MediaType type, const ExportResult& r) {
+  return type == MediaType::protobuf ? response_protobuf(r) : response_json(r);
+}
+
+std::string_view content_type_of(MediaType type) {
+  return type == MediaType::protobuf ? "application/x-protobuf" : "application/json";
+}
+
 }  // namespace stacklens::otlp

@@ -4,8 +4,12 @@
 // {rejected_spans, error_message}.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace stacklens::otlp {
+
+// OTLP/HTTP's two encodings; a request's Content-Type picks one and its answer uses the same.
+enum class MediaType { protobuf, json };
 
 struct ExportResult {
   int64_t rejected_spans = 0;
@@ -14,5 +18,8 @@ struct ExportResult {
 
 std::string response_protobuf(const ExportResult& r);
 std::string response_json(const ExportResult& r);
+// The answer in `type`: response_protobuf or response_json, and its Content-Type.
+std::string response_body(MediaType type, const ExportResult& r);
+std::string_view content_type_of(MediaType type);
 
 }  // namespace stacklens::otlp

@@ -9,7 +9,6 @@
 #include <unordered_map>
 
 #include "core/json.h"
-#include "ingest/span_validator.h"
 
 namespace stacklens::otlp {
 namespace bj = boost::json;
@@ -235,7 +234,7 @@ std::optional<std::string> kind_hint(const Lookup& lookup) {
     if (it == lookup.end() || !it->second->is_string()) continue;
     const std::string value(it->second->get_string());
     if (k.value.empty()) {
-      if (auto kind = lowercase(value); ingest::is_span_kind(kind)) return kind;
+      if (auto kind = lowercase(value); is_span_kind(kind)) return kind;
     } else if (value == k.value) {
       return std::string(k.kind);
     }

@@ -4,7 +4,7 @@
 // fields from the OpenTelemetry GenAI semantic conventions (current and
 // earlier names) and from the OpenInference and OpenLLMetry instrumentations.
 // The attribute names are tables in genai_mapping.cpp; docs/otlp.md lists them.
-// The result is not yet validated: ingest::validate_span does that.
+// The result is not yet validated: read_export (export_reader.h) does that.
 #include <cstdint>
 
 #include "model/span.h"
