@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional
 import httpx
 
 import stacklens
-from stacklens import _runtime, _wire
+from stacklens import _llm, _runtime, _wire
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "support"))
@@ -74,13 +74,9 @@ def body_like_sdk() -> bytes:
             end_time=now,
             attributes={"document_id": "doc_abc123"},
             tags=["summarisation", "production"],
-            llm=_wire.llm_span(
-                model="gpt-4o",
-                provider="openai",
-                input_tokens=850,
-                output_tokens=120,
-                total_tokens=970,
-                cost_usd=0.0012,
+            llm=_llm.wire_form(
+                {"model": "gpt-4o", "provider": "openai", "input_tokens": 850,
+                 "output_tokens": 120, "total_tokens": 970, "cost_usd": 0.0012}
             ),
         )
     )

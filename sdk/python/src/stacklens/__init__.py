@@ -1,12 +1,24 @@
 """StackLens: LLM observability. Record spans, fetch prompts.
 
 import stacklens
-stacklens.configure(api_key="sl-...", endpoint="http://localhost:8080")
+stacklens.configure(api_key="sl-...", endpoint="http://127.0.0.1:8480")
 stacklens.trace("summary", model="gpt-4o", provider="openai",
                 input_tokens=850, output_tokens=120)
 """
 
-from ._api import configure, flush, shutdown, stats
+from ._api import (
+    aprompts,
+    astart_trace,
+    atrace,
+    configure,
+    flush,
+    prompts,
+    shutdown,
+    start_trace,
+    stats,
+    trace,
+)
+from ._client import AsyncStackLens, StackLens
 from ._exceptions import (
     ApiError,
     AuthError,
@@ -17,20 +29,18 @@ from ._exceptions import (
 from ._prompts import AsyncPrompts, Prompts
 from ._span import Span
 from ._stats import Stats
-from ._tracing import astart_trace, atrace, start_trace, trace
 from ._version import __version__
-
-prompts = Prompts()
-aprompts = AsyncPrompts()
 
 __all__ = [
     "ApiError",
     "AsyncPrompts",
+    "AsyncStackLens",
     "AuthError",
     "ConfigurationError",
     "NetworkError",
     "Prompts",
     "Span",
+    "StackLens",
     "StackLensError",
     "Stats",
     "__version__",

@@ -1,4 +1,6 @@
-"""configure(), flush(), shutdown() and stats(): the module-level lifecycle."""
+"""The module-level API: configure(), and the default client's methods as
+functions (trace, start_trace, prompts, their asyncio forms, flush,
+shutdown, stats)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,18 @@ from typing import Optional
 import httpx
 
 from . import _config, _runtime
+from ._client import AsyncStackLens, StackLens
 from ._stats import Stats
+
+_default = StackLens._configured()
+_adefault = AsyncStackLens._configured()
+
+trace = _default.trace
+start_trace = _default.start_trace
+prompts = _default.prompts
+atrace = _adefault.trace
+astart_trace = _adefault.start_trace
+aprompts = _adefault.prompts
 
 
 def configure(
@@ -45,7 +58,7 @@ def configure(
         transport=transport,
         async_transport=async_transport,
     )
-    _runtime.install(settings)
+    _runtime.install(_runtime.Runtime(settings))
 
 
 def flush(timeout: Optional[float] = None) -> bool:
@@ -55,8 +68,7 @@ def flush(timeout: Optional[float] = None) -> bool:
     delivered: nothing still queued, dropped or failed. Always True in the
     default (blocking) mode, where failures raise instead.
     """
-    runtime = _runtime._current
-    return True if runtime is None else runtime.flush(timeout)
+    return _default.flush(timeout)
 
 
 def shutdown(timeout: Optional[float] = None) -> bool:
@@ -66,10 +78,9 @@ def shutdown(timeout: Optional[float] = None) -> bool:
     by `shutdown_timeout`). Afterwards, tracing raises ConfigurationError
     until configure() is called again.
     """
-    return _runtime.uninstall(timeout)
+    return _default.close(timeout)
 
 
 def stats() -> Stats:
     """Counters for the current configuration (all zero when unconfigured)."""
-    runtime = _runtime._current
-    return Stats() if runtime is None else runtime.stats()
+    return _default.stats()

@@ -1,4 +1,4 @@
-"""The settings `configure()` accepts, resolved once against the environment."""
+"""The settings `configure()` and the clients accept, resolved once against the environment."""
 
 from __future__ import annotations
 
@@ -66,7 +66,8 @@ def resolve(
         raise TypeError(f"api_key must be a str, not {type(key).__name__}")
     if not key:
         raise ConfigurationError(
-            f"no API key: pass stacklens.configure(api_key=...) or set {API_KEY_ENV}"
+            f"no API key: pass api_key=... (to stacklens.configure() or a client) "
+            f"or set {API_KEY_ENV}"
         )
     url = endpoint if endpoint is not None else os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT
     if not isinstance(url, str):

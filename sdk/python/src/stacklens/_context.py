@@ -1,4 +1,9 @@
-"""The span open in the current thread or asyncio task, so nested calls become children."""
+"""The span open in the current thread or asyncio task, so nested calls become children.
+
+Each client keeps its own: a span nests only under a span of the same client
+(the same project), never under another client's. The module-level functions
+share `DEFAULT`, so nesting carries over when `configure()` is called again.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,24 @@ from typing import Optional
 
 from ._span import Span
 
-_current_span: ContextVar[Optional[Span]] = ContextVar("stacklens_current_span", default=None)
+
+class Nesting:
+    def __init__(self) -> None:
+        # One ContextVar per client: clients are few and long-lived, so the
+        # references contexts keep to their variables cost nothing.
+        self._span: ContextVar[Optional[Span]] = ContextVar("stacklens_span", default=None)
+
+    def current_span(self) -> Optional[Span]:
+        return self._span.get()
+
+    def enter(self, span: Span) -> Token[Optional[Span]]:
+        return self._span.set(span)
+
+    def leave(self, token: Token[Optional[Span]], parent: Optional[Span]) -> None:
+        try:
+            self._span.reset(token)
+        except ValueError:  # exited in another context (e.g. a different task): restore by hand
+            self._span.set(parent)
 
 
-def current_span() -> Optional[Span]:
-    return _current_span.get()
-
-
-def enter(span: Span) -> Token[Optional[Span]]:
-    return _current_span.set(span)
-
-
-def leave(token: Token[Optional[Span]], parent: Optional[Span]) -> None:
-    try:
-        _current_span.reset(token)
-    except ValueError:  # exited in another context (e.g. a different task): restore by hand
-        _current_span.set(parent)
+DEFAULT = Nesting()

@@ -8,7 +8,7 @@ import asyncio
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Optional
 
 import httpx
@@ -104,7 +104,7 @@ class SyncHttp:
         self._http.close()
 
 
-async def _closed_with_the_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
+async def _closed_with_the_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
     # A suspended async generator: loop.shutdown_asyncgens() (which asyncio.run
     # calls) closes it, and the finally block closes the connections cleanly.
     try:
@@ -122,7 +122,7 @@ class AsyncHttp:
         self.endpoint = settings.endpoint
         self._lock = threading.Lock()
         self._by_loop: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncIterator[None]]
+            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
         ] = weakref.WeakKeyDictionary()
 
     async def _http(self) -> httpx.AsyncClient:
@@ -142,6 +142,13 @@ class AsyncHttp:
         with self._lock:
             self._by_loop[loop] = (client, closer)
         return client
+
+    async def aclose(self) -> None:
+        """Close the running loop's connections (other loops close theirs as they shut down)."""
+        with self._lock:
+            entry = self._by_loop.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await entry[1].aclose()  # runs the generator's finally: the client's aclose()
 
     async def send(
         self,

@@ -3,23 +3,22 @@ check and default.
 
 `trace()` takes the first six, `Span.record_llm()` all of them, and the wire
 form (`llmSpan`) is built from this table in its order. The public
-signatures spell the same names and defaults for type checkers and IDEs; a
-unit test fails when they and this table differ.
+signatures spell the same names and defaults for type checkers and IDEs and
+pass them on by name; a unit test fails when a signature and this table
+differ, so a new field is a row here plus its parameter there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from . import _validation as check
 
 REQUIRED = object()  # the default of a field the caller must give
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     name: str
     wire_key: str
     check: Callable[[str, object], object]
@@ -42,13 +41,16 @@ FIELDS: tuple[Field, ...] = (
 )
 TRACE_FIELDS = FIELDS[:6]
 
+# Every wire key in order, each field at its default (required ones are always given).
+_DEFAULTS = {f.wire_key: None if f.default is REQUIRED else f.default for f in FIELDS}
 
-def wire_form(arguments: Mapping[str, object]) -> dict[str, Any]:
-    """Check the LLM fields found in `arguments` (a caller's `locals()`; other
-    names are ignored, absent fields take their default) and return `llmSpan`."""
-    body: dict[str, Any] = {
-        f.wire_key: f.check(f.name, arguments.get(f.name, f.default)) for f in FIELDS
-    }
+
+def wire_form(arguments: Mapping[str, object], fields: tuple[Field, ...]) -> dict[str, Any]:
+    """Check `fields` in `arguments` (argument name -> value) and return
+    `llmSpan`; the fields not in `fields` keep their default."""
+    body: dict[str, Any] = dict(_DEFAULTS)
+    for name, key, check_value, _ in fields:
+        body[key] = check_value(name, arguments[name])
     if body["totalTokens"] is None:
         body["totalTokens"] = body["inputTokens"] + body["outputTokens"]
     return body

@@ -1,12 +1,19 @@
-"""The SDK's configured state: settings, HTTP clients, counters and (in
-background mode) the batcher. `configure()` replaces it as a whole."""
+"""What one client owns: settings, HTTP connections, counters and (in
+background mode) the batcher; and the default one that `configure()` installs
+for the module-level functions.
+
+Every open runtime is known here so that queues are delivered at interpreter
+exit and a forked child starts with fresh connections and workers.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import logging
 import os
 import threading
+import weakref
 from typing import Optional
 
 import httpx
@@ -24,15 +31,22 @@ logger = logging.getLogger("stacklens")
 class Runtime:
     def __init__(self, settings: _config.Settings) -> None:
         self.settings = settings
+        self.closed = False
         self.counters = Counters()
         self.sync = SyncHttp(settings)
         self.aio = AsyncHttp(settings)
         self.batcher = Batcher(settings, self.sync, self.counters) if settings.background else None
+        _track(self)
+
+    def check_open(self) -> None:
+        if self.closed:
+            raise ConfigurationError("this StackLens client is closed")
 
     def send_span(self, span: SpanBody) -> None:
         if self.batcher is not None:
-            self.batcher.enqueue(span)
+            self.batcher.enqueue(span)  # after close(): dropped and counted, like a full queue
             return
+        self.check_open()
         try:
             self.sync.request("POST", INGEST_PATH, encode(span))
         except StackLensError:
@@ -44,6 +58,7 @@ class Runtime:
         if self.batcher is not None:
             self.batcher.enqueue(span)
             return
+        self.check_open()
         try:
             await self.aio.request("POST", INGEST_PATH, encode(span))
         except StackLensError:
@@ -52,15 +67,17 @@ class Runtime:
         self.counters.add(sent=1)
 
     def get_prompt(self, name: str, env: str) -> str:
+        self.check_open()
         return _prompt_content(self.sync.request("GET", PROMPT_PATH + name, params={"env": env}))
 
     async def aget_prompt(self, name: str, env: str) -> str:
+        self.check_open()
         response = await self.aio.request("GET", PROMPT_PATH + name, params={"env": env})
         return _prompt_content(response)
 
     def flush(self, timeout: Optional[float]) -> bool:
-        if self.batcher is None:
-            return True  # nothing is ever pending: blocking calls raised their failures
+        if self.batcher is None or self.closed:
+            return True  # nothing is pending: blocking calls raised their failures
         return self.batcher.flush(timeout)
 
     def stats(self) -> Stats:
@@ -69,10 +86,27 @@ class Runtime:
         return self.counters.snapshot()
 
     def close(self, timeout: Optional[float]) -> bool:
+        """Deliver the queue (at most `timeout` s), stop the worker, close connections.
+        Later calls return True and do nothing."""
+        with _lock:
+            if self.closed:
+                return True
+            self.closed = True
+            _open.discard(self)
+            _with_worker.discard(self)
         delivered = True
         if self.batcher is not None:
             delivered = self.batcher.shutdown(timeout)
         self.sync.close()
+        return delivered
+
+    async def aclose(self, timeout: Optional[float]) -> bool:
+        """close() without blocking the event loop; also closes this loop's connections."""
+        if self.batcher is not None:
+            delivered = await asyncio.to_thread(self.close, timeout)
+        else:
+            delivered = self.close(timeout)
+        await self.aio.aclose()
         return delivered
 
     def reset_after_fork(self) -> None:
@@ -95,7 +129,17 @@ def _prompt_content(response: httpx.Response) -> str:
 
 
 _lock = threading.Lock()
-_current: Optional[Runtime] = None
+_open: weakref.WeakSet[Runtime] = weakref.WeakSet()  # reset in a forked child
+# Held strongly: a queue is delivered at exit even if its client was dropped unclosed.
+_with_worker: set[Runtime] = set()
+_current: Optional[Runtime] = None  # the module-level functions' runtime
+
+
+def _track(runtime: Runtime) -> None:
+    with _lock:
+        _open.add(runtime)
+        if runtime.batcher is not None:
+            _with_worker.add(runtime)
 
 
 def current() -> Runtime:
@@ -107,9 +151,12 @@ def current() -> Runtime:
     return runtime
 
 
-def install(settings: _config.Settings) -> None:
+def current_or_none() -> Optional[Runtime]:
+    return _current
+
+
+def install(runtime: Runtime) -> None:
     global _current
-    runtime = Runtime(settings)
     with _lock:
         previous, _current = _current, runtime
     if previous is not None:
@@ -124,16 +171,17 @@ def uninstall(timeout: Optional[float]) -> bool:
 
 
 def _at_exit() -> None:
-    runtime = _current
-    if runtime is not None and runtime.batcher is not None:
+    with _lock:
+        runtimes = list(_with_worker)
+    for runtime in runtimes:
         runtime.close(runtime.settings.shutdown_timeout)
 
 
 def _after_fork_in_child() -> None:
     global _lock
     _lock = threading.Lock()
-    if _current is not None:
-        _current.reset_after_fork()
+    for runtime in list(_open):
+        runtime.reset_after_fork()
 
 
 atexit.register(_at_exit)

@@ -100,7 +100,21 @@ class Span:
         finish_reason: Optional[str] = None,
     ) -> None:
         """Attach LLM metadata to this span (a later call replaces an earlier one)."""
-        self._llm = _llm.wire_form(locals())  # the parameters are _llm.FIELDS
+        arguments = {
+            "model": model,
+            "provider": provider,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "total_tokens": total_tokens,
+            "cost_usd": cost_usd,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "prompt": prompt,
+            "completion": completion,
+            "is_streaming": is_streaming,
+            "finish_reason": finish_reason,
+        }
+        self._llm = _llm.wire_form(arguments, _llm.FIELDS)
 
     def set_attribute(self, key: str, value: str) -> None:
         """Attach a key-value pair; a non-string value is stored as str(value)."""

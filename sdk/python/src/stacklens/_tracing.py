@@ -1,4 +1,5 @@
-"""trace() / atrace() for one-shot LLM spans, start_trace() / astart_trace() for blocks."""
+"""The spans a client sends: one-shot LLM spans (`trace()`) and the blocks of
+`start_trace()`, synchronous and asyncio. The clients in `_client` call these."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from contextvars import Token
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import Optional
+from typing import Callable, Optional
 
 from . import _context, _ids, _llm, _runtime, _wire
 from . import _validation as check
@@ -17,9 +18,10 @@ from ._wire import SpanBody
 logger = logging.getLogger("stacklens")
 
 
-def _one_shot(
+def one_shot(
+    nesting: _context.Nesting,
     name: str,
-    arguments: Mapping[str, object],
+    llm_arguments: Mapping[str, object],
     attributes: Optional[Mapping[str, str]],
     tags: Optional[Sequence[str]],
     status: str,
@@ -27,7 +29,7 @@ def _one_shot(
     end_time: Optional[datetime],
 ) -> SpanBody:
     check.name("name", name)
-    llm = _llm.wire_form(arguments)
+    llm = _llm.wire_form(llm_arguments, _llm.TRACE_FIELDS)
     attrs = check.attributes(attributes)
     tag_list = check.tags(tags)
     check.status(status)
@@ -40,7 +42,7 @@ def _one_shot(
         start_at = start or end_at
         if _as_utc(end_at) < _as_utc(start_at):
             raise ValueError("end_time must not be earlier than start_time")
-    parent = _context.current_span()
+    parent = nesting.current_span()
     return _wire.span(
         trace_id=_ids.new_id() if parent is None else parent.trace_id,
         span_id=_ids.new_id(),
@@ -59,59 +61,15 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-def trace(
-    name: str,
-    *,
-    model: str,
-    provider: str,
-    input_tokens: int,
-    output_tokens: int,
-    total_tokens: Optional[int] = None,
-    cost_usd: float = 0.0,
-    attributes: Optional[Mapping[str, str]] = None,
-    tags: Optional[Sequence[str]] = None,
-    status: str = "ok",
-    start_time: Optional[datetime] = None,
-    end_time: Optional[datetime] = None,
-) -> str:
-    """Record a single LLM span and return its trace id.
-
-    Inside an open start_trace() block the span becomes a child of that
-    block's span and the block's trace id is returned.
-    """
-    runtime = _runtime.current()
-    span = _one_shot(name, locals(), attributes, tags, status, start_time, end_time)
-    runtime.send_span(span)
-    return str(span["traceId"])
-
-
-async def atrace(
-    name: str,
-    *,
-    model: str,
-    provider: str,
-    input_tokens: int,
-    output_tokens: int,
-    total_tokens: Optional[int] = None,
-    cost_usd: float = 0.0,
-    attributes: Optional[Mapping[str, str]] = None,
-    tags: Optional[Sequence[str]] = None,
-    status: str = "ok",
-    start_time: Optional[datetime] = None,
-    end_time: Optional[datetime] = None,
-) -> str:
-    """The asyncio form of trace()."""
-    runtime = _runtime.current()
-    span = _one_shot(name, locals(), attributes, tags, status, start_time, end_time)
-    await runtime.asend_span(span)
-    return str(span["traceId"])
-
-
 class _Block:
     """What start_trace() and astart_trace() share: open a span, close it, keep nesting."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self, name: str, runtime: Callable[[], _runtime.Runtime], nesting: _context.Nesting
+    ) -> None:
         self._name = check.name("name", name)
+        self._source = runtime
+        self._nesting = nesting
         self._span: Optional[Span] = None
         self._parent: Optional[Span] = None
         self._token: Optional[Token[Optional[Span]]] = None
@@ -120,22 +78,22 @@ class _Block:
     def _open(self) -> Span:
         if self._span is not None:
             raise RuntimeError("a start_trace() block can be entered only once")
-        self._runtime = _runtime.current()
-        parent = _context.current_span()
+        self._runtime = self._source()
+        parent = self._nesting.current_span()
         span = Span(
             self._name,
             trace_id=None if parent is None else parent.trace_id,
             parent_span_id=None if parent is None else parent.span_id,
         )
         self._span, self._parent = span, parent
-        self._token = _context.enter(span)
+        self._token = self._nesting.enter(span)
         return span
 
     def _close(self, failed: bool) -> tuple[_runtime.Runtime, SpanBody]:
         assert self._span is not None
         assert self._token is not None
         assert self._runtime is not None
-        _context.leave(self._token, self._parent)
+        self._nesting.leave(self._token, self._parent)
         self._span._finish(failed=failed)
         return self._runtime, self._span._to_wire()
 
@@ -144,24 +102,12 @@ def _log_hidden(exc: BaseException) -> None:
     logger.warning("stacklens: could not send the span of a failed block: %s", exc, exc_info=exc)
 
 
-def start_trace(name: str) -> SpanBlock:
-    """Trace a multi-step operation: `with stacklens.start_trace(name) as span:`.
-
-    Yields a Span and sends it when the block exits. If the block raises,
-    the status becomes "error" and the exception propagates unchanged; an
-    error while sending never replaces it. Opened inside another block, the
-    span becomes that block's child.
-    """
-    return SpanBlock(name)
-
-
-def astart_trace(name: str) -> AsyncSpanBlock:
-    """The asyncio form of start_trace(): `async with stacklens.astart_trace(name) as span:`."""
-    return AsyncSpanBlock(name)
-
-
 class SpanBlock(_Block):
-    """The context manager start_trace() returns."""
+    """The context manager `start_trace()` returns: yields a Span, sends it on exit.
+
+    If the block raises, the status becomes "error" and the exception
+    propagates unchanged; an error while sending never replaces it.
+    """
 
     def __enter__(self) -> Span:
         return self._open()
@@ -183,7 +129,7 @@ class SpanBlock(_Block):
 
 
 class AsyncSpanBlock(_Block):
-    """The async context manager astart_trace() returns."""
+    """The async context manager `AsyncStackLens.start_trace()` returns."""
 
     async def __aenter__(self) -> Span:
         return self._open()

@@ -19,11 +19,13 @@ def test_all_is_pinned() -> None:
     assert sorted(stacklens.__all__) == [
         "ApiError",
         "AsyncPrompts",
+        "AsyncStackLens",
         "AuthError",
         "ConfigurationError",
         "NetworkError",
         "Prompts",
         "Span",
+        "StackLens",
         "StackLensError",
         "Stats",
         "__version__",
@@ -130,7 +132,7 @@ def llm_parameters(func: Any, fields: tuple[_llm.Field, ...]) -> None:
 def test_llm_signatures_follow_the_field_table() -> None:
     llm_parameters(stacklens.Span.record_llm, _llm.FIELDS)
     assert list(params(stacklens.Span.record_llm))[1:] == [f.name for f in _llm.FIELDS]
-    for func in (stacklens.trace, stacklens.atrace):
+    for func in (stacklens.StackLens.trace, stacklens.AsyncStackLens.trace):
         llm_parameters(func, _llm.TRACE_FIELDS)
 
 
