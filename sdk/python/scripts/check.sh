@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Lint, type-check, Python 3.9 syntax check and unit tests for the Python SDK.
+# Lint, type-check, Python 3.9 syntax check, unit tests and the package check
+# (sdist and wheel built, the wheel installed in a fresh venv) for the Python SDK.
 # The same command for developers and CI:  sdk/python/scripts/check.sh [--e2e]
 #   --e2e   also run tests/e2e (needs build/stacklens; skipped with a reason otherwise)
-# Needs: pip install -e 'sdk/python[dev]'
+# Needs: pip install -e 'sdk/python[dev]', and a reachable package index (the
+# build's setuptools and the venv's httpx come from it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,3 +37,6 @@ if [[ "${1:-}" == "--e2e" ]]; then
     echo "== end-to-end tests"
     "$PYTHON" -m pytest -q -p no:cacheprovider tests/e2e $(junit sdk-e2e)
 fi
+
+echo "== package: sdist and wheel, installed in a fresh virtual environment"
+"$PYTHON" -m pytest -q -p no:cacheprovider tests/package $(junit sdk-package)
