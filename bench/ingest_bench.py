@@ -5,8 +5,10 @@
     python3 bench/ingest_bench.py overload          # 64 connections of 1,000-span requests, 20 s (target RSS < 256 MB, 429s)
     python3 bench/ingest_bench.py batch --duration 20 --perf perf.data   # also record a CPU profile of the server
     python3 bench/ingest_bench.py batch --batch 500 --connections 8      # other request sizes
+    python3 bench/ingest_bench.py batch --baseline /tmp/base/build/stacklens --pairs 2
+        # this build and the build before a change in turn (A B A B), with the ratio pair by pair
 
-Each run starts `build/stacklens` on a new data directory (deleted afterwards unless --keep),
+Each run starts `build/stacklens` (or $STACKLENS_BINARY) on a new data directory (deleted afterwards unless --keep),
 runs `build/loadgen`, prints what it measured next to the target.
 """
 
@@ -18,6 +20,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
 import httpx  # noqa: E402
-from stacklens_server import StackLensServer  # noqa: E402
+from stacklens_server import BINARY, StackLensServer  # noqa: E402
 
 LOADGEN = REPO / "build" / "loadgen"
 MODES = {
@@ -66,28 +69,10 @@ def thread_cpu(pid: int) -> dict:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workload", choices=sorted(MODES))
-    parser.add_argument("--duration", type=int)
-    parser.add_argument("--connections", type=int)
-    parser.add_argument("--batch", type=int, help="spans per request (batch and overload workloads)")
-    parser.add_argument("--perf", help="record the server with perf into this file")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--server-arg", action="append", default=[],
-                        help="passed to `stacklens serve`, e.g. --server-arg=--ingest-queue-spans=25000")
-    args = parser.parse_args()
-    w = dict(MODES[args.workload])
-    if args.duration:
-        w["duration"] = args.duration
-    if args.connections:
-        w["connections"] = args.connections
-    if args.batch and w["mode"] == "batch":
-        w["batch"] = args.batch
-
+def measure(binary: Path, w: dict, args: argparse.Namespace, label: str = "") -> dict:
+    """One run of the load generator against a fresh server started from `binary`; prints and returns its figures."""
     work = Path(tempfile.mkdtemp(prefix="stacklens-ingest-", dir="/var/tmp"))
-    srv = StackLensServer(work / "data", extra_args=args.server_arg).start()
+    srv = StackLensServer(work / "data", extra_args=args.server_arg, binary=binary).start()
     key = srv.create_key("traces:write,traces:read")
     pid = srv.proc.pid
     peak = [0.0]
@@ -105,7 +90,7 @@ def main() -> int:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cmd = [str(LOADGEN), "--url", srv.url, "--key", key, "--mode", w["mode"], "--connections", str(w["connections"]),
            "--batch", str(w["batch"]), "--duration", str(w["duration"]), "--seed", str(args.seed)]
-    print("$", " ".join(cmd).replace(key, "sl-..."), flush=True)
+    print(f"{label}$", " ".join(cmd).replace(key, "sl-..."), f"(server {binary})", flush=True)
     cpu0, child0, threads0 = cpu_seconds(pid), resource.getrusage(resource.RUSAGE_CHILDREN), thread_cpu(pid)
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
     server_cpu = cpu_seconds(pid) - cpu0
@@ -127,8 +112,11 @@ def main() -> int:
     r = re.search(r"requests_per_s=([\d.]+)", out)
     p99 = re.search(r"p99_ms=([\d.]+)", out)
     acked = re.search(r"acked_spans=(\d+)", out)
+    figures = {"spans_per_s": float(m.group(1)) if m else 0.0, "requests_per_s": float(r.group(1)) if r else 0.0,
+               "p99_ms": float(p99.group(1)) if p99 else 0.0, "peak_rss_mb": peak[0], "server_us_per_span": 0.0}
     if acked and int(acked.group(1)) > 0:
         n = int(acked.group(1))
+        figures["server_us_per_span"] = server_cpu / n * 1e6
         print(f"\nCPU: server {server_cpu:.1f} s ({server_cpu / w['duration']:.2f} cores, {server_cpu / n * 1e6:.1f} µs "
               f"per span), loadgen {loadgen_cpu:.1f} s ({loadgen_cpu / n * 1e6:.1f} µs per span)")
         print("server threads: " + ", ".join(f"{k} {v / w['duration']:.2f} cores ({v / n * 1e6:.1f} µs per span)"
@@ -151,6 +139,58 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     else:
         print(f"data kept in {work}")
+    return figures
+
+
+def compare(runs: list, key: str, unit: str) -> None:
+    """Figures of the build and the baseline, run in turn, and their ratio pair by pair."""
+    ratios = sorted(a[key] / b[key] for a, b in runs if b[key])
+    this = ", ".join(f"{a[key]:,.1f}" for a, _ in runs)
+    base = ", ".join(f"{b[key]:,.1f}" for _, b in runs)
+    print(f"{key} ({unit}): this build {this}; baseline {base}")
+    if ratios:
+        print(f"  ratio this/baseline: median {statistics.median(ratios):.3f} (min {ratios[0]:.3f}, max {ratios[-1]:.3f})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workload", choices=sorted(MODES))
+    parser.add_argument("--duration", type=int)
+    parser.add_argument("--connections", type=int)
+    parser.add_argument("--batch", type=int, help="spans per request (batch and overload workloads)")
+    parser.add_argument("--perf", help="record the server with perf into this file")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="passed to `stacklens serve`, e.g. --server-arg=--ingest-queue-spans=25000")
+    parser.add_argument("--baseline", type=Path,
+                        help="a second stacklens binary (the build before a change), run in turn with this one")
+    parser.add_argument("--pairs", type=int, default=2, help="with --baseline: how many A/B pairs to run")
+    args = parser.parse_args()
+    w = dict(MODES[args.workload])
+    if args.duration:
+        w["duration"] = args.duration
+    if args.connections:
+        w["connections"] = args.connections
+    if args.batch and w["mode"] == "batch":
+        w["batch"] = args.batch
+
+    if not args.baseline:
+        measure(BINARY, w, args)
+        return 0
+    runs = []
+    for i in range(args.pairs):
+        a = measure(BINARY, w, args, label=f"[pair {i + 1}/{args.pairs}, this build] ")
+        b = measure(args.baseline, w, args, label=f"[pair {i + 1}/{args.pairs}, baseline] ")
+        runs.append((a, b))
+    print(f"\n== {args.workload}: this build ({BINARY}) against the baseline ({args.baseline}), {args.pairs} pairs")
+    if args.workload == "single":
+        compare(runs, "requests_per_s", "req/s")
+        compare(runs, "p99_ms", "ms")
+    else:
+        compare(runs, "spans_per_s", "spans/s")
+    compare(runs, "server_us_per_span", "server CPU µs per span")
+    compare(runs, "peak_rss_mb", "MB")
     return 0
 
 

@@ -21,7 +21,9 @@ BINARY = Path(os.environ.get("STACKLENS_BINARY", REPO / "build" / "stacklens"))
 
 
 class StackLensServer:
-    def __init__(self, data_dir: Path, extra_args: Iterable[str] = (), wrapper: Iterable[str] = ()) -> None:
+    def __init__(self, data_dir: Path, extra_args: Iterable[str] = (), wrapper: Iterable[str] = (),
+                 binary: Optional[Path] = None) -> None:
+        self.binary = Path(binary) if binary else BINARY
         self.data_dir = Path(data_dir)
         self.extra_args = list(extra_args)
         self.wrapper = list(wrapper)  # a command that runs the server (it must exec it: same pid)
@@ -37,7 +39,7 @@ class StackLensServer:
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run an admin subcommand on this server's data directory."""
         return subprocess.run(
-            [str(BINARY), *args, "--data-dir", str(self.data_dir)],
+            [str(self.binary), *args, "--data-dir", str(self.data_dir)],
             capture_output=True, text=True, check=check, timeout=60,
         )
 
@@ -53,7 +55,7 @@ class StackLensServer:
             port_file.unlink()
         self._log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [*self.wrapper, str(BINARY), "serve", "--data-dir", str(self.data_dir), "--listen", "127.0.0.1",
+            [*self.wrapper, str(self.binary), "serve", "--data-dir", str(self.data_dir), "--listen", "127.0.0.1",
              "--port", "0", "--port-file", str(port_file), *self.extra_args],
             stdout=self._log_file, stderr=subprocess.STDOUT,
         )
