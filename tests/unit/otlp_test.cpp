@@ -1,8 +1,11 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include "fuzz_inputs.h"
 #include "ingest/span_validator.h"
 #include "otlp/encoding.h"
+#include "otlp/export_reader.h"
 #include "otlp/export_response.h"
 #include "otlp/genai_mapping.h"
 #include "otlp/gzip.h"
@@ -308,17 +311,105 @@ TEST(Gzip, InflatesWithinTheLimitOnly) {
   EXPECT_FALSE(gunzip(hello.substr(0, 12), 100));
 }
 
+std::string gzip(std::string_view plain) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, plain.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+  z.avail_in = static_cast<uInt>(plain.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// An OTLP JSON export of spans named `names` (an empty name fails validation).
+std::string json_export(std::initializer_list<std::string_view> names) {
+  std::string spans;
+  int i = 0;
+  for (const auto name : names) {
+    if (i) spans += ',';
+    spans += fmt::format(R"({{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"00000000000000{:02x}",)"
+                         R"("name":"{}","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000"}})",
+                         ++i, name);
+  }
+  return R"({"resourceSpans":[{"scopeSpans":[{"spans":[)" + spans + "]}]}]}";
+}
+
+TEST(ReadExport, JsonByDefaultProtobufByContentType) {
+  auto json = read_export("", "", json_export({"a", "b"}), 7, Limits{});
+  ASSERT_TRUE(json) << json.error().message;
+  EXPECT_EQ(json->media_type, MediaType::json);
+  ASSERT_EQ(json->spans.size(), 2u);
+  EXPECT_EQ(json->spans[0].project_id, 7);
+  EXPECT_EQ(json->spans[1].name, "b");
+  EXPECT_EQ(json->result.rejected_spans, 0);
+  EXPECT_EQ(response_body(json->media_type, json->result), "{}");
+  EXPECT_EQ(content_type_of(json->media_type), "application/json");
+
+  auto proto = read_export("Application/X-Protobuf; charset=binary", "identity", "", 7, Limits{});
+  ASSERT_TRUE(proto) << proto.error().message;
+  EXPECT_EQ(proto->media_type, MediaType::protobuf);
+  EXPECT_TRUE(proto->spans.empty());
+  EXPECT_EQ(content_type_of(proto->media_type), "application/x-protobuf");
+}
+
+TEST(ReadExport, RefusesUnsupportedMediaTypesAndEncodings) {
+  auto type = read_export("text/plain", "", "{}", 1, Limits{});
+  ASSERT_FALSE(type);
+  EXPECT_EQ(type.error().code, ErrorCode::unsupported_media);
+  EXPECT_EQ(type.error().message,
+            "Content-Type 'text/plain' is not supported: send application/x-protobuf or application/json");
+  auto encoding = read_export("application/json", "br", "{}", 1, Limits{});
+  ASSERT_FALSE(encoding);
+  EXPECT_EQ(encoding.error().code, ErrorCode::unsupported_media);
+  EXPECT_EQ(encoding.error().message, "Content-Encoding 'br' is not supported: send gzip or none");
+}
+
+TEST(ReadExport, InflatesGzipWithinTheBodyLimit) {
+  const std::string body = json_export({"a"});
+  auto ok = read_export("application/json", "gzip", gzip(body), 1, Limits{});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->spans.size(), 1u);
+  Limits small;
+  small.max_body_bytes = body.size() - 1;
+  auto big = read_export("application/json", "gzip", gzip(body), 1, small);
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, ErrorCode::payload_too_large);
+}
+
+TEST(ReadExport, RejectsBadSpansOneByOneAndNamesTheFirst) {
+  auto read = read_export("application/json", "", json_export({"", "ok", ""}), 1, Limits{});
+  ASSERT_TRUE(read) << read.error().message;
+  ASSERT_EQ(read->spans.size(), 1u);
+  EXPECT_EQ(read->spans[0].name, "ok");
+  EXPECT_EQ(read->result.rejected_spans, 2);
+  EXPECT_EQ(read->result.error_message, "span '0000000000000001': name must not be empty (and 1 more rejected)");
+}
+
+TEST(ReadExport, RefusesMalformedBodiesAndTooManySpans) {
+  auto bad = read_export("application/json", "", "{", 1, Limits{});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::bad_request);
+  Limits two;
+  two.max_batch_spans = 2;
+  auto many = read_export("application/json", "", json_export({"a", "b", "c"}), 1, two);
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().code, ErrorCode::payload_too_large);
+  EXPECT_EQ(many.error().message, "request has 3 spans; the limit is 2 per request");
+}
+
 // Every input the fuzzer ever crashed on (fuzz/regressions/otlp/) and every seed
-// (fuzz/corpus/otlp/) goes through the decoders and the mapping without harm.
+// (fuzz/corpus/otlp/) goes through the reader as otlp_fuzz drives it, without harm.
 TEST(OtlpFuzzRegressions, ReplaySavedInputs) {
   int replayed = 0;
   for (const std::string& data : fuzz_inputs("otlp")) {
     const std::string_view body = std::string_view(data).substr(1);
-    auto req = (data[0] & 1) ? decode_json(body) : decode_protobuf(body);
-    if (req)
-      for (const auto& r : req->resource_spans)
-        for (const auto& sc : r.scope_spans)
-          for (const auto& sp : sc.spans) (void)ingest::validate_span(to_span(sp, sc, r, 1), Limits{});
+    const std::string_view type = (data[0] & 1) ? "application/json" : "application/x-protobuf";
+    const std::string_view encoding = (data[0] & 2) ? "gzip" : "";
+    (void)read_export(type, encoding, body, 1, Limits{});
     (void)gunzip(body, 1 << 20);
     ++replayed;
   }

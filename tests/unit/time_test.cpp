@@ -36,3 +36,26 @@ TEST(Time, FormatRoundTrips) {
   EXPECT_EQ(format_iso8601(t), "2024-01-01T12:00:00.000042Z");
   EXPECT_EQ(parse_iso8601(format_iso8601(t)), t);
 }
+
+TEST(Time, TimestampsAsClientsSendThem) {
+  EXPECT_EQ(*parse_timestamp("2024-01-01T12:00:00Z", "from"), 1704110400LL * 1000000);
+  EXPECT_EQ(*parse_timestamp("1704110400123456789", "from"), 1704110400LL * 1000000 + 123456);
+  EXPECT_EQ(*micros_from_nanos(1704110400123456789, "startTime"), 1704110400LL * 1000000 + 123456);
+}
+
+TEST(Time, BadTimestampsNameWhereTheyCameFrom) {
+  const auto text = parse_timestamp("yesterday", "query parameter from");
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().code, ErrorCode::bad_request);
+  EXPECT_EQ(text.error().message,
+            "query parameter from is not a valid time: use ISO-8601 (2024-01-01T12:00:00+00:00) or nanoseconds "
+            "since the epoch");
+  for (const char* zero : {"0", "000"}) {
+    const auto t = parse_timestamp(zero, "startTime");
+    ASSERT_FALSE(t) << zero;
+    EXPECT_EQ(t.error().message, "startTime must be after 1970");
+  }
+  EXPECT_FALSE(micros_from_nanos(-1, "endTime"));
+  // More digits than 64 bits hold are not nanoseconds, nor ISO-8601.
+  EXPECT_FALSE(parse_timestamp("99999999999999999999", "to"));
+}
