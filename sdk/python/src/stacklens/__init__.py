@@ -4,6 +4,12 @@ import stacklens
 stacklens.configure(api_key="sl-...", endpoint="http://127.0.0.1:8480")
 stacklens.trace("summary", model="gpt-4o", provider="openai",
                 input_tokens=850, output_tokens=120)
+
+Or with clients of their own, several at once (AsyncStackLens for asyncio):
+
+with stacklens.StackLens(api_key="sl-...", endpoint="http://127.0.0.1:8480") as client:
+    client.trace("summary", model="gpt-4o", provider="openai",
+                 input_tokens=850, output_tokens=120)
 """
 
 from ._api import (
