@@ -30,9 +30,11 @@ TEST(BodyPool, KeepsNeitherSmallNorHugeBodiesAndAtMostAFew) {
   pool.give(std::move(small));
   std::string huge(BodyPool::kLargest + 1, 'x');
   pool.give(std::move(huge));
+  // The bodies the pool does not keep stay alive here, so that no fresh string below can be
+  // given their memory and pass for a reused one.
+  std::vector<std::string> given(BodyPool::kKept + 3, std::string(BodyPool::kSmallest, 'x'));
   std::vector<const char*> kept;
-  for (size_t i = 0; i < BodyPool::kKept + 3; ++i) {
-    std::string body(BodyPool::kSmallest, 'x');
+  for (auto& body : given) {
     kept.push_back(body.data());
     pool.give(std::move(body));
   }
