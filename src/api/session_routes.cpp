@@ -24,8 +24,16 @@ bj::object session_json(const SessionContext& sc) {
                     {"currentProject", current ? bj::value(current->project_name) : bj::value(nullptr)}};
 }
 
-std::string cookie(const http::Context& ctx, const std::string& value, int64_t max_age) {
-  const bool tls = ctx.header("X-Forwarded-Proto") == "https";
+// Secure (sent over HTTPS only) when users reach the server over HTTPS: its public URL says so,
+// or the TLS proxy in front of it does.
+bool over_https(const Settings& settings, const http::Context& ctx) {
+  std::string scheme = settings.public_url.substr(0, settings.public_url.find(':'));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return scheme == "https" || ctx.header("X-Forwarded-Proto") == "https";
+}
+
+std::string cookie(const Settings& settings, const http::Context& ctx, const std::string& value, int64_t max_age) {
+  const bool tls = over_https(settings, ctx);
   return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", kSessionCookie, value, max_age,
                      tls ? "; Secure" : "");
 }
@@ -64,7 +72,7 @@ void login(Services& s, http::Context& ctx, http::Respond respond) {
     sc.memberships = std::move(memberships);
     if (!sc.memberships.empty()) sc.current_index = 0;
     http::Reply r = http::json_reply(200, session_json(sc));
-    r.headers.emplace_back("Set-Cookie", cookie(ctx, token, kSessionSeconds));
+    r.headers.emplace_back("Set-Cookie", cookie(s.settings, ctx, token, kSessionSeconds));
     return r;
   };
   auto reply = run();
@@ -86,7 +94,7 @@ void add_session_routes(http::Router& router, Services& s) {
     if (auto st = s.meta.delete_session(secrets::hash_api_key(*cookie_value(ctx, kSessionCookie))); !st)
       return respond(http::error_reply(st.error()));
     http::Reply r = http::json_reply(200, bj::object{});
-    r.headers.emplace_back("Set-Cookie", cookie(ctx, "", 0));
+    r.headers.emplace_back("Set-Cookie", cookie(s.settings, ctx, "", 0));
     respond(std::move(r));
   });
 }

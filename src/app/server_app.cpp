@@ -100,7 +100,9 @@ int serve(const Settings& settings) {
 
   http::Server server(rt.router,
                       http::ServerOptions{settings.listen, settings.port, settings.limits.max_body_bytes,
-                                          settings.io_threads, settings.inflight_body_mb << 20},
+                                          settings.io_threads, settings.inflight_body_mb << 20,
+                                          settings.max_connections, settings.max_connections_per_client,
+                                          std::chrono::seconds(settings.read_timeout_seconds)},
                       [&metrics](const std::string& route, int status) { metrics.count_request(route, status); });
   auto port = server.start();
   if (!port) return fail(port.error());

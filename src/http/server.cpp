@@ -17,17 +17,76 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr auto kIdleTimeout = std::chrono::seconds(60);
-
 constexpr size_t kBodyCostFactor = 3;
+
+// Files the process keeps open beside connections (databases and their readers, logs,
+// refusals being answered): the connection cap is lowered to leave room for them.
+constexpr size_t kFilesKept = 256;
+// Refused connections answered at once; past this, a refused connection is closed unanswered.
+constexpr int kMaxRefusing = 64;
+// A refused client has this long to take the answer and close its side.
+constexpr auto kRefusalLinger = std::chrono::seconds(2);
+constexpr auto kRefusalLogEvery = std::chrono::seconds(10);
+// After a failed accept (out of file descriptors), wait before the next rather than spin.
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+
+std::shared_ptr<bhttp::response<bhttp::string_body>> to_response(Reply reply, bool keep_alive) {
+  auto response = std::make_shared<bhttp::response<bhttp::string_body>>();
+  response->version(11);
+  response->result(static_cast<unsigned>(reply.status));
+  response->set(bhttp::field::server, "stacklens");
+  response->set(bhttp::field::content_type, reply.content_type);
+  // No answer of ours is to be read as another type than the one it names.
+  response->set("X-Content-Type-Options", "nosniff");
+  for (const auto& [k, v] : reply.headers) response->set(k, v);
+  response->body() = std::move(reply.body);
+  response->keep_alive(keep_alive);
+  response->prepare_payload();
+  return response;
+}
+
+// Answers a connection past the caps with 503 and closes it. The request the client may have
+// sent is read and dropped until it closes its side (for at most kRefusalLinger): closing with
+// unread bytes would reset the connection and could lose the answer on the client's side.
+class Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  Refusal(tcp::socket socket, const Error& why, std::atomic<int>& refusing)
+      : stream_(std::move(socket)), response_(to_response(error_reply(why), false)), refusing_(refusing) {
+    ++refusing_;
+  }
+  ~Refusal() { --refusing_; }
+
+  void run() {
+    stream_.expires_after(kRefusalLinger);
+    bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      self->drain();
+    });
+  }
+
+ private:
+  void drain() {
+    stream_.async_read_some(net::buffer(sink_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (!ec) self->drain();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::atomic<int>& refusing_;
+  char sink_[4096];
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Router& router, size_t max_body, const RequestObserver& observer,
-          BodyBudget& budget, BodyPool& bodies)
-      : stream_(std::move(socket)),
+  Session(tcp::socket socket, ConnectionLimits::Slot slot, const Router& router, const ServerOptions& options,
+          const RequestObserver& observer, BodyBudget& budget, BodyPool& bodies)
+      : slot_(std::move(slot)),
+        stream_(std::move(socket)),
         router_(router),
-        max_body_(max_body),
+        max_body_(options.max_body_bytes),
+        timeout_(options.read_timeout),
         observer_(observer),
         budget_(budget),
         bodies_(bodies) {}
@@ -43,7 +102,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(max_body_);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(kIdleTimeout);
+    // One deadline for the whole request: a client trickling its header or body a byte at a
+    // time cannot hold the connection longer than an idle one.
+    stream_.expires_after(timeout_);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
@@ -128,16 +189,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write(Reply reply) {
     if (observer_) observer_(route_, reply.status);
-    response_ = std::make_shared<bhttp::response<bhttp::string_body>>();
-    response_->version(11);
-    response_->result(static_cast<unsigned>(reply.status));
-    response_->set(bhttp::field::server, "stacklens");
-    response_->set(bhttp::field::content_type, reply.content_type);
-    for (const auto& [k, v] : reply.headers) response_->set(k, v);
-    response_->body() = std::move(reply.body);
-    response_->keep_alive(keep_alive_);
-    response_->prepare_payload();
-    stream_.expires_after(kIdleTimeout);
+    response_ = to_response(std::move(reply), keep_alive_);
+    stream_.expires_after(timeout_);
     bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec || !self->keep_alive_) return self->close();
       self->read();
@@ -150,10 +203,12 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().close(ec);
   }
 
+  ConnectionLimits::Slot slot_;  // first: given back only after the socket is closed
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   const Router& router_;
   size_t max_body_;
+  std::chrono::seconds timeout_;
   const RequestObserver& observer_;
   BodyBudget& budget_;
   BodyPool& bodies_;
@@ -182,7 +237,8 @@ Server::Server(const Router& router, ServerOptions options, RequestObserver obse
       options_(std::move(options)),
       observer_(std::move(observer)),
       budget_(options_.inflight_body_budget),
-      acceptor_(net::make_strand(ioc_)) {}
+      acceptor_(net::make_strand(ioc_)),
+      accept_retry_(acceptor_.get_executor()) {}
 
 Server::~Server() { stop(); }
 
@@ -199,6 +255,14 @@ Result<int> Server::start() {
     return make_error(ErrorCode::unavailable,
                       fmt::format("cannot listen on {}:{}: {}", options_.listen, options_.port, ec.message()));
   const int port = acceptor_.local_endpoint().port();
+  const size_t files = raise_open_file_limit();
+  size_t total = options_.max_connections;
+  if (files < total + kFilesKept) {
+    total = files > 2 * kFilesKept ? files - kFilesKept : files / 2;
+    spdlog::warn("max-connections {} lowered to {}: the process may open {} files (ulimit -n)",
+                 options_.max_connections, total, files);
+  }
+  limits_.emplace(total, std::min(options_.max_connections_per_client, total));
   work_ = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(ioc_.get_executor());
   accept();
   for (int i = 0; i < options_.threads; ++i)
@@ -212,21 +276,49 @@ Result<int> Server::start() {
 void Server::accept() {
   acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), router_, options_.max_body_bytes, observer_, budget_, bodies_)
-          ->run();
-    } else {
+    if (ec) {
       spdlog::warn("accept failed: {}", ec.message());
+      accept_retry_.expires_after(kAcceptRetry);
+      accept_retry_.async_wait([this](beast::error_code ec) {
+        if (!ec && acceptor_.is_open()) accept();
+      });
+      return;
+    }
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) {  // gone already
+      accept();
+      return;
+    }
+    auto slot = limits_->admit(peer.address());
+    if (!slot) {
+      refuse(std::move(socket), slot.error());
+    } else {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), std::move(*slot), router_, options_, observer_, budget_, bodies_)
+          ->run();
     }
     accept();
   });
+}
+
+// On the acceptor's strand.
+void Server::refuse(tcp::socket socket, const Error& why) {
+  ++refused_unlogged_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - refusal_logged_ >= kRefusalLogEvery) {
+    spdlog::warn("refused {} connection(s) past the caps; the last: {}", refused_unlogged_, why.message);
+    refused_unlogged_ = 0;
+    refusal_logged_ = now;
+  }
+  if (refusing_.load() >= kMaxRefusing) return;  // the socket closes unanswered
+  std::make_shared<Refusal>(std::move(socket), why, refusing_)->run();
 }
 
 void Server::stop_accepting() {
   net::post(acceptor_.get_executor(), [this] {
     beast::error_code ec;
     acceptor_.close(ec);
+    accept_retry_.cancel();
   });
 }
 

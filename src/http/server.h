@@ -1,16 +1,20 @@
 #pragma once
 // HTTP/1.1 with keep-alive on Boost.Beast: an acceptor and one session per
 // connection, on a pool of io threads. Bodies over the limit get 413, requests
-// that do not parse get 400; every answer goes through the Router.
+// that do not parse get 400; every answer goes through the Router. Connections
+// past the caps (in total, per client address) get 503 and are closed.
 #include <atomic>
+#include <chrono>
 #include <boost/asio.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "http/body_pool.h"
+#include "http/connection_limits.h"
 #include "http/router.h"
 
 namespace stacklens::http {
@@ -25,6 +29,13 @@ struct ServerOptions {
   // whose body does not fit gets 429 before its body is read, so memory stays bounded
   // whatever the number of connections.
   size_t inflight_body_budget = 96 * 1024 * 1024;
+  // Connections open at once, in all and from one client address. The total is lowered at
+  // start when the process may not open that many files (beside those the server needs).
+  size_t max_connections = 1024;
+  size_t max_connections_per_client = 512;
+  // Time a connection has for each request, from the end of the previous answer to the last
+  // byte of its body, and for each answer to be taken: a slow or silent client is closed.
+  std::chrono::seconds read_timeout{60};
 };
 
 // Shared by all connections: bytes reserved by requests in flight.
@@ -55,13 +66,21 @@ class Server {
 
  private:
   void accept();
+  void refuse(boost::asio::ip::tcp::socket socket, const Error& why);
   const Router& router_;
   ServerOptions options_;
   RequestObserver observer_;
   BodyBudget budget_;
   BodyPool bodies_;
+  // Before ioc_: connections still queued in it when it is destroyed give their places back here.
+  std::optional<ConnectionLimits> limits_;
+  // Refused connections still being answered and closed; past a few, they are closed at once.
+  std::atomic<int> refusing_{0};
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_retry_;
+  int64_t refused_unlogged_ = 0;
+  std::chrono::steady_clock::time_point refusal_logged_{};
   std::vector<std::thread> threads_;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
 };
