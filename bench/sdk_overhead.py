@@ -76,7 +76,8 @@ def body_like_sdk() -> bytes:
             tags=["summarisation", "production"],
             llm=_llm.wire_form(
                 {"model": "gpt-4o", "provider": "openai", "input_tokens": 850,
-                 "output_tokens": 120, "total_tokens": 970, "cost_usd": 0.0012}
+                 "output_tokens": 120, "total_tokens": 970, "cost_usd": 0.0012},
+                _llm.TRACE_FIELDS,
             ),
         )
     )
