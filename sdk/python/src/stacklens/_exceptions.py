@@ -1,7 +1,7 @@
 """The exceptions the SDK raises.
 
     StackLensError             base class of every SDK exception
-     ├── ConfigurationError    configure() was not called, or was given no API key
+     ├── ConfigurationError    configure() was not called, no API key, or the client is closed
      ├── ApiError              the API answered with a non-2xx status (.status_code)
      │    └── AuthError        401 invalid/missing key, 403 key lacks the scope
      └── NetworkError          the endpoint could not be reached (refused, timeout, ...)
@@ -21,7 +21,7 @@ class StackLensError(Exception):
 
 
 class ConfigurationError(StackLensError):
-    """The SDK is not configured: call stacklens.configure() first."""
+    """The SDK is not configured (call stacklens.configure() first), or the client is closed."""
 
 
 class ApiError(StackLensError):
