@@ -7,7 +7,9 @@
 #include <map>
 #include <tuple>
 
+#include "storage/sqlite/disk_guard.h"
 #include "storage/sqlite/span_codec.h"
+#include "storage/sqlite/span_connection.h"
 #include "storage/sqlite/span_schema.h"
 #include "storage/sqlite/sqlite_span_store.h"
 #include "temp_dir.h"
@@ -104,6 +106,35 @@ TEST(SqliteSpanStore, UpgradesVersionFourData) {
   ASSERT_EQ(page->traces.size(), 1u);
   EXPECT_EQ(page->traces[0].span_count, 5);
   EXPECT_EQ(requests(**store), 5);
+  std::filesystem::remove_all(dir);
+}
+
+// While less than the reserve is free, the guard refuses and names the directory, and the store
+// refuses writes and is not ready; with room, both accept.
+TEST(SqliteSpanStore, RefusesWritesBelowTheDiskReserve) {
+  const auto dir = fresh_dir("reserve");
+  const std::string path = (dir / "spans.db").string();
+  EXPECT_TRUE(DiskGuard(path, 0).check());
+  auto full = DiskGuard(path, UINT64_MAX).check();
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code, ErrorCode::storage_full);
+  EXPECT_NE(full.error().message.find(dir.string()), std::string::npos) << full.error().message;
+  {
+    auto store = SqliteSpanStore::open(path, UINT64_MAX);
+    ASSERT_TRUE(store) << store.error().message;
+    auto out = (*store)->write({record("t1", "root", 1000000)});
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().code, ErrorCode::storage_full);
+    auto ready = (*store)->check_ready();
+    ASSERT_FALSE(ready);
+    EXPECT_EQ(ready.error().code, ErrorCode::storage_full);
+    EXPECT_EQ(*(*store)->count_spans(), 0);
+  }
+  auto store = SqliteSpanStore::open(path, 0);
+  ASSERT_TRUE(store);
+  EXPECT_TRUE((*store)->write({record("t1", "root", 1000000)}));
+  EXPECT_TRUE((*store)->check_ready());
+  EXPECT_EQ(*(*store)->count_spans(), 1);
   std::filesystem::remove_all(dir);
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Per-minute and per-hour metrics rollups, summed in memory and merged into the
-// rollups table now and then (see SqliteSpanStore::write), so dashboards never
+// rollups table now and then (see rollup_state.h), so dashboards never
 // scan raw spans.
 #include <cstdint>
 #include <map>

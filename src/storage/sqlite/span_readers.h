@@ -1,0 +1,32 @@
+#pragma once
+// The reads behind SpanStore's queries: the list of traces, one trace's spans, and metrics.
+// Each runs on a reader connection (reader_pool.h), concurrently with the writer.
+//
+// Queries name the index they need (INDEXED BY): without statistics SQLite may otherwise pick
+// a worse one and read far more rows than a trace has.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "model/query.h"
+#include "storage/sqlite/rollup_state.h"
+#include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/text_log.h"
+#include "storage/sqlite/trace_identities.h"
+
+namespace stacklens::sqlite {
+
+// trace_list_reader.cpp: a page of traces, newest first, with their models, providers and tags.
+Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter& filter);
+
+// trace_detail_reader.cpp: a trace's spans with their attributes and text (nullopt: no such trace).
+Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentities& identities, const TextLog& texts,
+                                                     int64_t project_id, const std::string& trace_id);
+
+// metrics_reader.cpp: the rollups table and the pending sums, in the query's buckets.
+Result<std::vector<MetricsSeries>> read_metrics(Db& db, const RollupState& rollups, int64_t project_id,
+                                                const MetricsQuery& q);
+
+}  // namespace stacklens::sqlite

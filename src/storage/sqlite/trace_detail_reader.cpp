@@ -1,0 +1,119 @@
+#include "storage/sqlite/span_readers.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "storage/sqlite/span_codec.h"
+#include "storage/sqlite/span_row_reader.h"
+
+namespace stacklens::sqlite {
+
+namespace {
+
+// The row of a trace: recent traces are in memory, looked at before trace_keys (see trace_identities.h).
+Result<std::optional<int64_t>> trace_row(Db& db, const TraceIdentities& identities, int64_t project_id,
+                                         const std::string& trace_id) {
+  const int64_t key = id_key(trace_id);
+  if (auto recent = identities.find_recent(project_id, key)) return recent;
+  return TraceIdentities::find_stored(db, project_id, key);
+}
+
+}  // namespace
+
+Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentities& identities, const TextLog& texts,
+                                                     int64_t project_id, const std::string& trace_id) {
+  auto row = trace_row(db, identities, project_id, trace_id);
+  if (!row) return row.error();
+  if (!*row) return std::optional<TraceDetail>{};
+  // Every span of the trace row in id order, as its attributes follow one another in the trace
+  // row; spans of another trace id with the same key (a 64-bit collision) are skipped after
+  // their attributes are counted.
+  auto st = db.prepare(fmt::format(
+      "SELECT {}, id FROM spans INDEXED BY span_in_trace WHERE trace_row = ?1 ORDER BY id", kSpanColumns));
+  if (!st) return st.error();
+  (*st)->bind(1, **row);
+  struct Read {
+    SpanRecord record;
+    int64_t id = 0;
+    std::optional<std::pair<size_t, size_t>> in_trace_row;  // where its attributes are: (offset, length)
+  };
+  std::vector<Read> read;
+  size_t at = 0;
+  for (;;) {
+    auto step = (*st)->step();
+    if (!step) return step.error();
+    if (!*step) break;
+    Stmt& s = **st;
+    auto span = read_span(s, project_id);
+    if (!span) return span.error();
+    const auto& own = span->own_attributes;
+    const size_t len = own ? own->size() : static_cast<size_t>(span->place.attributes_len);
+    at += len;
+    if (span->record.span.trace_id != trace_id) continue;
+    if (auto text = read_text(texts, *span); !text) return text.error();
+    Read r{std::move(span->record), s.i64(kSpanColumnCount), std::nullopt};
+    if (own) parse_attributes(*own, r.record.span.attributes);
+    else r.in_trace_row = std::pair(at - len, len);
+    read.push_back(std::move(r));
+  }
+  // Read after the spans: the trace row's attributes only ever grow at the end, so they hold
+  // every span read above, at the same place.
+  if (std::any_of(read.begin(), read.end(), [](const Read& r) { return r.in_trace_row.has_value(); })) {
+    auto ta = db.prepare("SELECT attributes FROM traces WHERE id = ?1");
+    if (!ta) return ta.error();
+    Stmt& t = (*ta)->reset().bind(1, **row);
+    auto found = t.step();
+    if (!found) return found.error();
+    const std::string joined = *found ? t.text(0) : std::string();
+    t.reset();
+    for (Read& r : read) {
+      if (!r.in_trace_row) continue;
+      const auto [offset, length] = *r.in_trace_row;
+      if (offset + length > joined.size())
+        return make_error(ErrorCode::internal,
+                          fmt::format("trace {} is corrupt: its row lacks its spans' attributes", trace_id));
+      parse_attributes(std::string_view(joined).substr(offset, length), r.record.span.attributes);
+    }
+  }
+  // Shown by start time, then arrival.
+  std::sort(read.begin(), read.end(), [](const Read& a, const Read& b) {
+    return std::pair(a.record.span.start_us, a.id) < std::pair(b.record.span.start_us, b.id);
+  });
+  TraceDetail d;
+  d.spans.reserve(read.size());
+  for (Read& r : read) d.spans.push_back(std::move(r.record));
+  if (d.spans.empty()) return std::optional<TraceDetail>{};
+  TraceSummary& t = d.summary;
+  t.trace_id = trace_id;
+  std::set<std::string> models, providers, tags;
+  bool root_seen = false;
+  t.start_us = d.spans.front().span.start_us;
+  t.end_us = t.start_us;
+  t.status = "ok";
+  t.name = d.spans.front().span.name;
+  for (const auto& r : d.spans) {
+    const Span& s = r.span;
+    if (!s.parent_span_id && !root_seen) t.name = s.name, root_seen = true;
+    t.end_us = std::max(t.end_us, s.end_us);
+    if (s.is_error()) t.status = "error";
+    ++t.span_count;
+    if (s.llm) {
+      t.input_tokens += s.llm->input_tokens;
+      t.output_tokens += s.llm->output_tokens;
+      t.total_tokens += s.llm->total_tokens;
+      t.cost_usd += s.llm->cost_usd;
+      models.insert(s.llm->model);
+      providers.insert(s.llm->provider);
+    }
+    tags.insert(s.tags.begin(), s.tags.end());
+  }
+  t.models.assign(models.begin(), models.end());
+  t.providers.assign(providers.begin(), providers.end());
+  t.tags.assign(tags.begin(), tags.end());
+  return std::optional<TraceDetail>(std::move(d));
+}
+
+}  // namespace stacklens::sqlite

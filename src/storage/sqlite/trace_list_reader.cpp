@@ -1,0 +1,114 @@
+#include "storage/sqlite/span_readers.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <set>
+#include <variant>
+
+#include "storage/sqlite/span_codec.h"
+
+namespace stacklens::sqlite {
+
+namespace {
+
+Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
+  const auto colon = c.find(':');
+  int64_t start = 0, id = 0;
+  if (colon == std::string::npos || std::from_chars(c.data(), c.data() + colon, start).ec != std::errc() ||
+      std::from_chars(c.data() + colon + 1, c.data() + c.size(), id).ptr != c.data() + c.size())
+    return make_error(ErrorCode::bad_request, "cursor is malformed: pass back the nextCursor of a previous page");
+  return std::make_pair(start, id);
+}
+
+}  // namespace
+
+Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter& f) {
+  std::string sql =
+      "SELECT t.id, t.trace_id, t.name, t.start_us, t.end_us, t.errors, t.span_count, t.input_tokens, "
+      "t.output_tokens, t.total_tokens, t.cost_usd FROM traces t WHERE t.project_id = ?1";
+  // Values are bound in order after ?1; the SQL only ever holds placeholders.
+  std::vector<std::variant<int64_t, double, std::string>> binds;
+  auto ph = [&](auto v) {
+    binds.emplace_back(v);
+    return fmt::format("?{}", binds.size() + 1);
+  };
+  if (f.from_us) sql += " AND t.start_us >= " + ph(*f.from_us);
+  if (f.to_us) sql += " AND t.start_us < " + ph(*f.to_us);
+  if (f.status == "error") sql += " AND t.errors > 0";
+  if (f.status == "ok") sql += " AND t.errors = 0";
+  if (f.min_latency_ms) sql += " AND (t.end_us - t.start_us) >= " + ph(static_cast<int64_t>(*f.min_latency_ms * 1000.0));
+  if (f.min_cost_usd) sql += " AND t.cost_usd >= " + ph(*f.min_cost_usd);
+  // Span-level filters: some span of the trace matches (found through span_in_trace's prefix).
+  const auto some_span = [&](const std::string& condition) {
+    sql += " AND EXISTS(SELECT 1 FROM spans s INDEXED BY span_in_trace WHERE s.trace_row = t.id AND " + condition + ")";
+  };
+  if (f.name) some_span("s.name = " + ph(*f.name));
+  if (f.model) some_span("s.model = " + ph(*f.model));
+  if (f.provider) some_span("s.provider = " + ph(*f.provider));
+  for (const auto& tag : f.tags) sql += " AND instr(t.tags, " + ph(tag_needle(tag)) + ") > 0";
+  for (const auto& [k, v] : f.attributes) sql += " AND instr(t.attributes, " + ph(attribute_needle(k, v)) + ") > 0";
+  if (f.cursor) {
+    auto c = parse_cursor(*f.cursor);
+    if (!c) return c.error();
+    const auto s1 = ph(c->first), s2 = ph(c->first), i = ph(c->second);
+    sql += fmt::format(" AND (t.start_us < {} OR (t.start_us = {} AND t.id < {}))", s1, s2, i);
+  }
+  sql += " ORDER BY t.start_us DESC, t.id DESC LIMIT " + ph(static_cast<int64_t>(f.limit + 1));
+
+  auto st = db.prepare(sql);
+  if (!st) return st.error();
+  Stmt& s = **st;
+  s.bind(1, project_id);
+  for (size_t i = 0; i < binds.size(); ++i)
+    std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 2), v); }, binds[i]);
+
+  TracePage page;
+  std::vector<int64_t> ids;
+  for (;;) {
+    auto row = s.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    if (static_cast<int>(page.traces.size()) == f.limit) {
+      page.next_cursor = fmt::format("{}:{}", page.traces.back().start_us, ids.back());
+      s.reset();
+      break;
+    }
+    TraceSummary t;
+    ids.push_back(s.i64(0));
+    t.trace_id = s.text(1);
+    t.name = s.text(2);
+    t.start_us = s.i64(3);
+    t.end_us = s.i64(4);
+    t.status = s.i64(5) > 0 ? "error" : "ok";
+    t.span_count = s.i64(6);
+    t.input_tokens = s.i64(7);
+    t.output_tokens = s.i64(8);
+    t.total_tokens = s.i64(9);
+    t.cost_usd = s.f64(10);
+    page.traces.push_back(std::move(t));
+  }
+  // Models, providers and tags of the page's traces.
+  auto facets = db.prepare("SELECT model, provider, tags FROM spans INDEXED BY span_in_trace WHERE trace_row = ?1");
+  if (!facets) return facets.error();
+  for (size_t i = 0; i < page.traces.size(); ++i) {
+    TraceSummary& t = page.traces[i];
+    Stmt& fs = (*facets)->reset().bind(1, ids[i]);
+    std::set<std::string> models, providers, tags;
+    for (;;) {
+      auto row = fs.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      if (!fs.is_null(0)) models.insert(fs.text(0)), providers.insert(fs.text(1));
+      std::vector<std::string> span_tags;
+      parse_tags(fs.text(2), span_tags);
+      tags.insert(span_tags.begin(), span_tags.end());
+    }
+    t.models.assign(models.begin(), models.end());
+    t.providers.assign(providers.begin(), providers.end());
+    t.tags.assign(tags.begin(), tags.end());
+  }
+  return page;
+}
+
+}  // namespace stacklens::sqlite
