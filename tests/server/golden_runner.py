@@ -4,9 +4,9 @@ request in, expected status and JSON out, run in order against one server.
 A case: {"name", "method", "path", "key": "full" | "none" | a key name from the
 `keys` fixture | a literal string, "body": JSON | "raw_body": text | "raw_body_hex": bytes, "headers": {},
 "status": 200, "json": partial expected body (objects match by subset, lists
-element-wise and fully; floats within "relative_tolerance", default exact),
-"error_contains": "text"}. "{{var}}" in path or body is
-replaced by a value saved earlier with "save": {"var": "json.path"}.
+element-wise and fully; floats as FIELD_TOLERANCE says), "error_contains": "text"}.
+"{{var}}" in path or body is replaced by a value saved earlier with
+"save": {"var": "json.path"}. A key not listed here fails the case.
 """
 
 from __future__ import annotations
@@ -18,17 +18,29 @@ from typing import Any, Dict
 import httpx
 
 
-def subset(expected: Any, actual: Any, where: str = "$", rel: float = 1e-12) -> None:
+CASE_KEYS = {"name", "method", "path", "key", "body", "raw_body", "raw_body_hex", "headers", "status", "json",
+             "error_contains", "save"}
+
+# Relative tolerance of a float field, by its name. Latency percentiles are read
+# from log-spaced histogram buckets, within about 10 % of the exact value
+# (src/storage/sqlite/latency_histogram.h); every other float (costs, sums,
+# exact latencies, parameters) must be equal up to floating-point rounding.
+FIELD_TOLERANCE = {"latencyP50Ms": 0.1, "latencyP95Ms": 0.1, "latencyP99Ms": 0.1}
+ROUNDING = 1e-12
+
+
+def subset(expected: Any, actual: Any, where: str = "$", field: str = "") -> None:
     if isinstance(expected, dict):
         assert isinstance(actual, dict), f"{where}: expected object, got {actual!r}"
         for k, v in expected.items():
             assert k in actual, f"{where}: key {k!r} missing in {actual!r}"
-            subset(v, actual[k], f"{where}.{k}", rel)
+            subset(v, actual[k], f"{where}.{k}", k)
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: expected {expected!r}, got {actual!r}"
         for i, (e, a) in enumerate(zip(expected, actual)):
-            subset(e, a, f"{where}[{i}]", rel)
+            subset(e, a, f"{where}[{i}]", field)
     elif isinstance(expected, float):
+        rel = FIELD_TOLERANCE.get(field, ROUNDING)
         ok = isinstance(actual, (int, float)) and abs(actual - expected) <= max(1e-9, rel * abs(expected))
         assert ok, f"{where}: {actual!r} != {expected!r} (relative tolerance {rel})"
     else:
@@ -52,6 +64,8 @@ def substitute(value: Any, saved: Dict[str, Any]) -> Any:
 
 
 def run_case(client: httpx.Client, keys: Dict[str, str], case: Dict[str, Any], saved: Dict[str, Any]) -> None:
+    unknown = set(case) - CASE_KEYS
+    assert not unknown, f"{case.get('name')}: unknown case keys {sorted(unknown)}"
     headers = dict(case.get("headers", {}))
     key = substitute(case.get("key", "full"), saved)
     if key != "none":
@@ -74,6 +88,6 @@ def run_case(client: httpx.Client, keys: Dict[str, str], case: Dict[str, Any], s
     if "error_contains" in case:
         assert case["error_contains"] in body.get("error", ""), f"{label}: error {body.get('error')!r}"
     if "json" in case:
-        subset(substitute(case["json"], saved), body, rel=case.get("relative_tolerance", 1e-12))
+        subset(substitute(case["json"], saved), body)
     for var, path in case.get("save", {}).items():
         saved[var] = lookup(body, path)
