@@ -18,10 +18,15 @@ bj::object session_json(const SessionContext& sc) {
   bj::array projects;
   for (const auto& m : sc.memberships) projects.push_back(bj::object{{"name", m.project_name}, {"role", role_name(m.role)}});
   const Membership* current = sc.current();
+  // The current project's scopes, as the server derives them from the role: the dashboard shows what they allow.
+  bj::array scopes;
+  if (current)
+    for (const auto& name : scope_list(scopes_of(current->role))) scopes.emplace_back(name);
   return bj::object{{"user", bj::object{{"email", sc.session.user.email}}},
                     {"csrfToken", sc.session.csrf_token},
                     {"projects", std::move(projects)},
-                    {"currentProject", current ? bj::value(current->project_name) : bj::value(nullptr)}};
+                    {"currentProject", current ? bj::value(current->project_name) : bj::value(nullptr)},
+                    {"scopes", std::move(scopes)}};
 }
 
 // Secure (sent over HTTPS only) when users reach the server over HTTPS: its public URL says so,

@@ -8,8 +8,11 @@ from typing import Any, Iterator, Tuple
 
 import httpx
 import pytest
+import yaml
 
 from stacklens_server import StackLensServer
+
+SPEC = Path(__file__).resolve().parents[2] / "api" / "openapi.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +98,29 @@ def test_projects_are_created_and_switched(admin: Tuple[StackLensServer, str]) -
     assert client.get("/api/v1/flowops/v1/prompts").json()["prompts"] != []
     missing = client.get("/api/v1/flowops/v1/prompts", headers={"X-StackLens-Project": "nope"})
     assert missing.status_code == 403 and "not a member of project 'nope'" in missing.json()["error"]
+
+
+def test_the_session_carries_the_scopes_of_the_role_in_the_current_project(admin: Tuple[StackLensServer, str]) -> None:
+    srv, password = admin
+    client, info = sign_in(srv, "admin@stacklens.local", password)
+    everything = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage"]
+    assert info["scopes"] == everything
+    schema = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
+    assert set(info) == set(schema["SessionInfo"]["properties"])  # the spec documents every field, scopes included
+    assert schema["Scope"]["enum"] == everything
+
+    csrf = {"X-CSRF-Token": info["csrfToken"]}
+    made = client.post("/api/v1/members", json={"email": "sv@example.com", "role": "viewer"}, headers=csrf)
+    assert made.status_code == 201
+    assert client.post("/api/v1/projects", json={"name": "scoped"}, headers=csrf).status_code == 201
+    assert client.post("/api/v1/members", json={"email": "sv@example.com", "role": "member"},
+                       headers={**csrf, "X-StackLens-Project": "scoped"}).status_code == 201
+
+    user, uinfo = sign_in(srv, "sv@example.com", made.json()["password"])
+    assert uinfo["currentProject"] == "default" and uinfo["scopes"] == ["traces:read", "prompts:read"]
+    in_scoped = user.get("/api/v1/auth/me", headers={"X-StackLens-Project": "scoped"}).json()
+    assert in_scoped["currentProject"] == "scoped"
+    assert in_scoped["scopes"] == ["traces:write", "traces:read", "prompts:read", "prompts:write"]
 
 
 def test_logout_ends_the_session(admin: Tuple[StackLensServer, str]) -> None:
