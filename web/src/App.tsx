@@ -30,17 +30,19 @@ export function App() {
   const [fatal, setFatal] = useState("");
   const [project, setProjectState] = useState("");
 
-  const accept = useCallback((s: Session) => {
+  // A session answer's scopes are those of its currentProject: when another project is picked, ask again from it.
+  const accept = useCallback(async (s: Session) => {
     setCsrfToken(s.csrfToken);
     const name = pickProject(s);
     setProject(name);
+    const answer = name === (s.currentProject ?? "") ? s : await auth.me();
     setProjectState(name);
-    setSession(s);
+    setSession(answer);
   }, []);
 
   const check = useCallback(async () => {
     try {
-      accept(await auth.me());
+      await accept(await auth.me());
       setFatal("");
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setSession(null);
@@ -58,14 +60,16 @@ export function App() {
   const value = useMemo<SessionContextValue | null>(() => {
     if (!session) return null;
     const role = session.projects.find((p) => p.name === project)?.role ?? "viewer";
+    const scopes = new Set(session.scopes);
     return {
       session,
       project,
       role,
-      switchProject: (name: string) => {
+      can: (scope) => scopes.has(scope),
+      switchProject: async (name: string) => {
         localStorage.setItem(PROJECT_KEY, name);
         setProject(name);
-        setProjectState(name);
+        await accept(await auth.me());
         navigate("/");
       },
       refresh: async () => accept(await auth.me()),

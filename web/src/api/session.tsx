@@ -1,12 +1,14 @@
-// Who is signed in, in which project, with which role: the whole app reads it here.
+// Who is signed in, in which project, with which role and scopes: the whole app reads it here.
 import { createContext, useContext } from "react";
-import type { Role, Session } from "./types";
+import type { Role, Scope, Session } from "./types";
 
 export interface SessionContextValue {
   session: Session;
   project: string;
   role: Role;
-  switchProject: (name: string) => void;
+  /** Whether the user's role in the project grants the scope (the server's answer, not a copy of its rules). */
+  can: (scope: Scope) => boolean;
+  switchProject: (name: string) => Promise<void>;
   refresh: () => Promise<void>;
   signOut: () => Promise<void>;
 }
@@ -18,9 +20,3 @@ export function useSession(): SessionContextValue {
   if (!value) throw new Error("useSession outside the signed-in app");
   return value;
 }
-
-export const can = {
-  editPrompts: (role: Role) => role === "admin" || role === "member",
-  manageKeys: (role: Role) => role === "admin",
-  manageMembers: (role: Role) => role === "admin",
-};

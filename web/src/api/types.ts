@@ -1,117 +1,37 @@
-// The JSON shapes of api/openapi.yaml and of the session routes the dashboard uses.
+// The dashboard's names for the JSON shapes of api/openapi.yaml. The shapes are generated into schema.ts
+// (`npm run gen-types`); `npm run check-types` fails when schema.ts no longer matches the spec.
+import { environmentValues, scopeValues, type components, type paths } from "./schema";
 
-export type Role = "admin" | "member" | "viewer";
-export type Environment = "dev" | "staging" | "production";
-export const ENVIRONMENTS: Environment[] = ["dev", "staging", "production"];
-export const SCOPES = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage"] as const;
-export type Scope = (typeof SCOPES)[number];
+type Schemas = components["schemas"];
+/** The JSON body of a path's answer with the given status. */
+type Answer<P extends keyof paths, M extends keyof paths[P], S extends number = 200> =
+  paths[P][M] extends { responses: { [status in S]: { content: { "application/json": infer T } } } } ? T : never;
 
-export interface ProjectRole { name: string; role: Role; createdAt?: string }
+export type Role = Schemas["Role"];
+export type Scope = Schemas["Scope"];
+export type Environment = Schemas["Environment"];
+export const SCOPES: readonly Scope[] = scopeValues;
+export const ENVIRONMENTS: readonly Environment[] = environmentValues;
 
-export interface Session {
-  user: { email: string };
-  csrfToken: string;
-  projects: ProjectRole[];
-  currentProject: string;
-}
+export type Session = Schemas["SessionInfo"];
+export type ProjectRole = Answer<"/api/v1/projects", "get">["projects"][number];
 
-export interface LlmSpan {
-  model: string;
-  provider: string;
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  estimatedCostUsd: number;
-  temperature?: number | null;
-  maxTokens?: number | null;
-  promptContent?: string | null;
-  completionContent?: string | null;
-  isStreaming?: boolean;
-  finishReason?: string | null;
-}
+export type Span = Schemas["Span"];
+export type LlmSpan = NonNullable<Span["llmSpan"]>;
+export type SpanNode = Schemas["SpanNode"];
+export type TraceSummary = Schemas["TraceSummary"];
+export type TraceDetail = Answer<"/api/v1/stacktrace/v1/traces/{traceId}", "get">;
+export type TracePage = Answer<"/api/v1/stacktrace/v1/traces", "get">;
+export type Metrics = Answer<"/api/v1/stacktrace/v1/metrics", "get">;
+export type MetricPoint = Metrics["series"][number]["points"][number];
 
-export interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string | null;
-  name: string;
-  kind: string;
-  status: "ok" | "error";
-  startTime: string;
-  endTime: string;
-  latencyMs: number;
-  attributes: Record<string, string>;
-  tags: string[];
-  llmSpan?: LlmSpan | null;
-}
+export type Prompt = Schemas["Prompt"];
+export type EnvState = Prompt["environments"][string];
+export type PromptVersion = Schemas["PromptVersion"];
 
-export interface SpanNode extends Span { children?: SpanNode[] }
+/** A key as listed; `key`, the secret, only in the answer that created it. */
+export type ApiKey = Schemas["ApiKey"] & { key?: string };
+/** A member as listed; `password` only when adding created the user with a generated one. */
+export type Member = Answer<"/api/v1/members", "get">["members"][number] & { password?: string };
 
-export interface TraceSummary {
-  traceId: string;
-  name: string;
-  startTime: string;
-  endTime: string;
-  latencyMs: number;
-  status: "ok" | "error";
-  spanCount: number;
-  models: string[];
-  providers: string[];
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  costUsd: number;
-  tags: string[];
-}
-
-export interface TraceDetail extends TraceSummary { spans: Span[]; tree: SpanNode[] }
-
-export interface TracePage { traces: TraceSummary[]; nextCursor?: string | null }
-
-export interface MetricPoint {
-  time: string;
-  requests: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  latencyP50Ms: number;
-  latencyP95Ms: number;
-  latencyP99Ms: number;
-}
-
-export interface Metrics {
-  from: string;
-  to: string;
-  intervalSeconds: number;
-  series: { group: string; points: MetricPoint[] }[];
-}
-
-export interface EnvState { version: number; updatedBy?: string; updatedAt?: string }
-
-export interface Prompt {
-  name: string;
-  description?: string;
-  latestVersion: number;
-  createdBy?: string;
-  createdAt?: string;
-  environments: Partial<Record<Environment, EnvState>>;
-}
-
-export interface PromptVersion { version: number; content: string; message?: string; createdBy?: string; createdAt?: string }
-
-export interface ApiKey {
-  id: number;
-  name?: string;
-  prefix: string;
-  project?: string;
-  scopes: Scope[];
-  createdAt: string;
-  lastUsedAt?: string | null;
-  revokedAt?: string | null;
-  key?: string;
-}
-
-export interface Member { email: string; role: Role; password?: string }
-
-export interface ServerInfo { version: string; endpoint: string }
+export type ServerInfo = Answer<"/api/v1/server", "get">;

@@ -1,15 +1,15 @@
 import type { ReactNode } from "react";
-import { can, useSession } from "../api/session";
+import { useSession } from "../api/session";
 import { Link, useLocation } from "../lib/router";
 
 export function Layout({ children }: { children: ReactNode }) {
-  const { session, project, role, switchProject, signOut } = useSession();
+  const { session, project, role, can, switchProject, signOut } = useSession();
   const { path } = useLocation();
   const nav: { to: string; label: string; show: boolean }[] = [
     { to: "/", label: "Overview", show: true },
     { to: "/traces", label: "Traces", show: true },
     { to: "/prompts", label: "Prompts", show: true },
-    { to: "/settings/keys", label: "API Keys", show: can.manageKeys(role) },
+    { to: "/settings/keys", label: "API Keys", show: can("keys:manage") },
     { to: "/settings/members", label: "Members & Projects", show: true },
   ];
   const active = (to: string) => (to === "/" ? path === "/" : path.startsWith(to));
@@ -19,7 +19,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <div className="brand">StackLens</div>
         <label className="project-switch">
           <span className="muted small-text">Project</span>
-          <select aria-label="Project" value={project} onChange={(e) => switchProject(e.target.value)}>
+          <select aria-label="Project" value={project} onChange={(e) => void switchProject(e.target.value)}>
             {session.projects.map((p) => <option key={p.name} value={p.name}>{p.name}</option>)}
           </select>
         </label>

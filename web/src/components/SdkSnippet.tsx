@@ -1,12 +1,12 @@
 import { server } from "../api/endpoints";
-import { can, useSession } from "../api/session";
+import { useSession } from "../api/session";
 import { Link } from "../lib/router";
 import { useAsync } from "../lib/useAsync";
 import { CopyButton } from "./CopyButton";
 
 /** What a project with no traces shows: this server's endpoint and a snippet that works. */
 export function EmptyTraces() {
-  const { role } = useSession();
+  const { can } = useSession();
   const info = useAsync(() => server.info(), []);
   const endpoint = info.data?.endpoint ?? window.location.origin;
   const snippet = [
@@ -30,7 +30,7 @@ export function EmptyTraces() {
       </p>
       <ol>
         <li>
-          {can.manageKeys(role) ? (
+          {can("keys:manage") ? (
             <>Create an API key with the scope <code>traces:write</code> in <Link to="/settings/keys">Settings → API Keys</Link>.</>
           ) : (
             <>Ask a project admin for an API key with the scope <code>traces:write</code>.</>

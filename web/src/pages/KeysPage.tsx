@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { keys } from "../api/endpoints";
-import { can, useSession } from "../api/session";
+import { useSession } from "../api/session";
 import { SCOPES, type ApiKey, type Scope } from "../api/types";
 import { CopyButton } from "../components/CopyButton";
 import { ErrorBanner } from "../components/ErrorBanner";
@@ -13,14 +13,15 @@ const SCOPE_HELP: Record<Scope, string> = {
   "prompts:read": "fetch prompts (the SDK)",
   "prompts:write": "create, edit and promote prompts",
   "keys:manage": "create and revoke keys",
+  "members:manage": "add members, set their roles, create projects",
 };
 
 export function KeysPage() {
-  const { role, project } = useSession();
+  const { can, project } = useSession();
   const list = useAsync(() => keys.list(), []);
   const [created, setCreated] = useState<ApiKey | null>(null);
   const [error, setError] = useState("");
-  if (!can.manageKeys(role)) {
+  if (!can("keys:manage")) {
     return <div className="page"><h1>API Keys</h1><p className="notice">Only a project admin can manage API keys.</p></div>;
   }
   const revoke = async (k: ApiKey) => {

@@ -3,7 +3,7 @@ import { ApiError } from "../api/client";
 import { auth } from "../api/endpoints";
 import type { Session } from "../api/types";
 
-export function LoginPage({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+export function LoginPage({ onSignedIn }: { onSignedIn: (s: Session) => Promise<void> }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState("");
@@ -13,7 +13,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (s: Session) => void }) 
     setBusy(true);
     setError("");
     try {
-      onSignedIn(await auth.login(email.trim(), password));
+      await onSignedIn(await auth.login(email.trim(), password));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setError("Wrong email or password.");
       else if (err instanceof ApiError && err.status === 429)

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { members, projects } from "../api/endpoints";
-import { can, useSession } from "../api/session";
+import { useSession } from "../api/session";
 import type { Member, Role } from "../api/types";
 import { CopyButton } from "../components/CopyButton";
 import { ErrorBanner } from "../components/ErrorBanner";
@@ -14,11 +14,11 @@ const ROLES: { id: Role; help: string }[] = [
 ];
 
 export function MembersPage() {
-  const { role, project } = useSession();
+  const { can, project } = useSession();
   return (
     <div className="page" data-testid="members-page">
       <div className="page-head"><h1>Members &amp; Projects</h1></div>
-      {can.manageMembers(role) ? <Members project={project} /> : (
+      {can("members:manage") ? <Members project={project} /> : (
         <p className="notice">Only an admin of {project} can see and change its members.</p>
       )}
       <Projects />
@@ -133,7 +133,7 @@ function Projects() {
               <tr key={p.name}>
                 <td>{p.name}</td><td>{p.role}</td><td>{fmtRelative(p.createdAt)}</td>
                 <td>{p.name === project ? <span className="muted">current</span> :
-                  <button className="small" onClick={() => switchProject(p.name)}>Switch to</button>}</td>
+                  <button className="small" onClick={() => void switchProject(p.name)}>Switch to</button>}</td>
               </tr>
             ))}
           </tbody>

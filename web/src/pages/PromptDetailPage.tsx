@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { prompts } from "../api/endpoints";
-import { can, useSession } from "../api/session";
+import { useSession } from "../api/session";
 import { ENVIRONMENTS, type Environment, type Prompt, type PromptVersion } from "../api/types";
 import { DiffView } from "../components/DiffView";
 import { ErrorBanner } from "../components/ErrorBanner";
@@ -10,8 +10,8 @@ import { Link } from "../lib/router";
 import { errorText, useAsync } from "../lib/useAsync";
 
 export function PromptDetailPage({ name }: { name: string }) {
-  const { role } = useSession();
-  const editable = can.editPrompts(role);
+  const { can } = useSession();
+  const editable = can("prompts:write");
   const data = useAsync(async () => {
     const [prompt, versions] = await Promise.all([prompts.get(name), prompts.versions(name)]);
     return { prompt, versions: versions.versions };

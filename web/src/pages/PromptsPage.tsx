@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { prompts } from "../api/endpoints";
-import { can, useSession } from "../api/session";
+import { useSession } from "../api/session";
 import { ENVIRONMENTS } from "../api/types";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { fmtRelative } from "../lib/format";
@@ -10,10 +10,10 @@ import { errorText, useAsync } from "../lib/useAsync";
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function PromptsPage() {
-  const { role } = useSession();
+  const { can } = useSession();
   const list = useAsync(() => prompts.list(), []);
   const [creating, setCreating] = useState(false);
-  const editable = can.editPrompts(role);
+  const editable = can("prompts:write");
   return (
     <div className="page" data-testid="prompts-page">
       <div className="page-head">
