@@ -2,12 +2,13 @@
 // real server and the real Python SDK. Each page's screenshot is saved to
 // artifacts/screenshots/. Steps share one browser page and run in order.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, afterEach, before, test } from "node:test";
 import { screenshot, sdk, startBrowser, startServer, timeToVisible } from "./harness.mjs";
 
 let server;
 let browser;
 let page;
+let problems;
 let apiKey = "";
 let keyPrefix = "";
 let ids = {};
@@ -19,8 +20,12 @@ const V2 = "You are a support agent for StackLens.\nAnswer briefly and cite the 
 before(async () => {
   server = await startServer();
   browser = await startBrowser();
-  page = await browser.newPage();
-  page.on("pageerror", (e) => console.error("page error:", e.message));
+  ({ page, problems } = await browser.newPage());
+});
+
+// A test fails when its page threw, logged an error or saw a request fail that it did not expect.
+afterEach(() => {
+  assert.deepEqual(problems.take(), [], "problems in the page");
 });
 
 after(async () => {
@@ -40,6 +45,8 @@ async function signIn(email, password) {
 }
 
 test("a wrong password is refused in plain words", async () => {
+  problems.expect(401, "POST", "/api/v1/auth/login");
+  problems.expect(429, "POST", "/api/v1/auth/login");
   await go("/");
   await page.fill("input[name=email]", server.admin.email);
   await page.fill("input[name=password]", "not-the-password");
@@ -130,6 +137,7 @@ test("the overview charts the traffic", async () => {
 });
 
 test("a state-changing request without the CSRF token is refused", async () => {
+  problems.expect(403, "POST", "/api/v1/flowops/v1/prompts");
   const status = await page.evaluate(() =>
     fetch("/api/v1/flowops/v1/prompts", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "no-csrf", content: "x" }),
@@ -234,6 +242,10 @@ test("the admin adds a viewer, who finds no edit controls and whose API calls ar
   assert.equal(await page.locator("text=New prompt").count(), 0);
   await screenshot(page, "11-viewer-prompts");
 
+  problems.expect(403, "POST", `/api/v1/flowops/v1/prompts/${PROMPT}/promote`);
+  problems.expect(403, "POST", "/api/v1/flowops/v1/prompts");
+  problems.expect(403, "POST", "/api/v1/keys");
+  problems.expect(403, "GET", "/api/v1/keys");
   const refused = await page.evaluate(async (name) => {
     const me = await (await fetch("/api/v1/auth/me")).json();
     const h = { "Content-Type": "application/json", "X-CSRF-Token": me.csrfToken };
@@ -246,4 +258,16 @@ test("the admin adds a viewer, who finds no edit controls and whose API calls ar
     };
   }, PROMPT);
   assert.deepEqual(refused, { promote: 403, create: 403, key: 403, listKeys: 403 });
+});
+
+test("what the page does wrong is caught: an uncaught error, a console error, an unexpected answer", async () => {
+  await page.evaluate(async () => {
+    console.error("logged on purpose");
+    await fetch("/api/v1/no-such-route");
+    // Resolves in the task after the one that throws, so the error is reported before evaluate returns.
+    await new Promise((resolve) => setTimeout(() => { setTimeout(resolve); throw new Error("thrown on purpose"); }));
+  });
+  const seen = problems.take();
+  for (const want of [/^page error: thrown on purpose/, /^console error: logged on purpose/, /^404 from GET .*\/api\/v1\/no-such-route$/])
+    assert.ok(seen.some((p) => want.test(p)), `${want} in ${JSON.stringify(seen)}`);
 });

@@ -75,10 +75,55 @@ export async function startBrowser() {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
       page.setDefaultTimeout(10000);
-      return page;
+      return { page, problems: watchProblems(page) };
     },
     stop: async () => {
       await browser.close();
+    },
+  };
+}
+
+// Signed out, the dashboard learns it from this 401 on every load: expected, never a problem.
+const ALWAYS_EXPECTED = [{ status: 401, method: "GET", path: "/api/v1/auth/me" }];
+
+/**
+ * Collects what goes wrong in the page: uncaught errors, console errors, failed requests and answers
+ * >= 400, except those a test announced with expect(status, method, path) (for example a refused
+ * sign-in). take() returns them and starts over, so each test answers for its own.
+ */
+function watchProblems(page) {
+  let seen = [];
+  let expected = [...ALWAYS_EXPECTED];
+  const isExpected = (status, method, url) => {
+    const { pathname } = new URL(url);
+    return expected.some((e) => e.status === status && e.method === method && e.path === pathname);
+  };
+  page.on("pageerror", (e) => seen.push(`page error: ${e.message}`));
+  page.on("response", (r) => {
+    const status = r.status();
+    if (status < 400) return;
+    if (!isExpected(status, r.request().method(), r.url())) seen.push(`${status} from ${r.request().method()} ${r.url()}`);
+  });
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    // Chromium logs each answer >= 400 as "Failed to load resource": the response listener judges those.
+    if (/^Failed to load resource: the server responded with a status of \d+/.test(m.text())) return;
+    const url = m.location()?.url ?? "";
+    seen.push(`console error: ${m.text()}${url ? ` (${url})` : ""}`);
+  });
+  page.on("requestfailed", (r) => {
+    const why = r.failure()?.errorText ?? "";
+    // A navigation (page.goto, a click on a link) cancels the fetches of the page it leaves.
+    if (why === "net::ERR_ABORTED") return;
+    seen.push(`request failed: ${r.method()} ${r.url()}: ${why}`);
+  });
+  return {
+    expect: (status, method, path) => expected.push({ status, method, path }),
+    take: () => {
+      const found = seen;
+      seen = [];
+      expected = [...ALWAYS_EXPECTED];
+      return found;
     },
   };
 }
