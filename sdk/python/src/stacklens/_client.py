@@ -241,8 +241,8 @@ class AsyncStackLens(_Client):
     async def flush(self, timeout: Optional[float] = None) -> bool:
         """StackLens.flush(), waiting in a thread so the event loop keeps running."""
         runtime = self._state()
-        if runtime is None:
-            return True
+        if runtime is None or runtime.batcher is None:
+            return True  # blocking mode: nothing is ever pending
         return await asyncio.to_thread(runtime.flush, timeout)
 
     async def close(self, timeout: Optional[float] = None) -> bool:
