@@ -46,10 +46,13 @@ Result<std::string> content_of(const bj::object& o) {
   return content;
 }
 
+// The query parameters of GET .../by-name/{name} (api/openapi.yaml lists the same).
+constexpr std::string_view kActiveVersionParams[] = {"env"};
+
 // Prompt routes validate the {name} in their path before anything else.
 template <typename F>
-http::Handler prompt_route(Services& s, Scope scope, bool with_body, F body) {
-  return guarded(s, scope, with_body,
+http::Handler prompt_route(Services& s, Scope scope, bool with_body, QueryParams query, F body) {
+  return guarded(s, scope, with_body, query,
                  [body](const Principal& who, http::Context& ctx, const bj::object& o) -> Result<http::Reply> {
                    if (ctx.params.count("name"))
                      if (auto st = check_prompt_name(ctx.params["name"]); !st) return st.error();
@@ -57,12 +60,17 @@ http::Handler prompt_route(Services& s, Scope scope, bool with_body, F body) {
                  });
 }
 
+template <typename F>
+http::Handler prompt_route(Services& s, Scope scope, bool with_body, F body) {
+  return prompt_route(s, scope, with_body, QueryParams{}, std::move(body));
+}
+
 }  // namespace
 
 void add_prompt_routes(http::Router& router, Services& s) {
   const std::string base = "/flowops/v1/prompts";
   add_product_route(router, verb::get, base + "/by-name/{name}",
-                    prompt_route(s, Scope::prompts_read, false,
+                    prompt_route(s, Scope::prompts_read, false, kActiveVersionParams,
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
                               SL_TRY(env, env_of(ctx.query_param("env")));
                               SL_TRY(v, s.meta.active_version(who.project_id, ctx.params["name"], env));

@@ -12,6 +12,11 @@ namespace {
 
 constexpr int64_t kMaxBuckets = 10000;
 
+// The query parameters of each GET route (api/openapi.yaml lists the same).
+constexpr std::string_view kTraceListParams[] = {"from",     "to",  "name", "model",          "provider",     "status",
+                                                 "tag",      "attr", "limit", "min_latency_ms", "min_cost_usd", "cursor"};
+constexpr std::string_view kMetricsParams[] = {"from", "to", "interval", "group_by", "kind"};
+
 Result<TraceFilter> trace_filter(http::Context& ctx) {
   TraceFilter f;
   SL_TRY(from, time_param(ctx, "from"));
@@ -85,7 +90,7 @@ Result<MetricsQuery> metrics_query(http::Context& ctx) {
 
 void add_query_routes(http::Router& router, Services& s) {
   add_product_route(router, verb::get, "/stacktrace/v1/traces",
-                    guarded(s, Scope::traces_read, false,
+                    guarded(s, Scope::traces_read, false, kTraceListParams,
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
                               SL_TRY(filter, trace_filter(ctx));
                               SL_TRY(page, s.traces.list(who.project_id, filter));
@@ -103,7 +108,7 @@ void add_query_routes(http::Router& router, Services& s) {
                               return http::json_reply(200, trace_detail_json(view));
                             }));
   add_product_route(router, verb::get, "/stacktrace/v1/metrics",
-                    guarded(s, Scope::traces_read, false,
+                    guarded(s, Scope::traces_read, false, kMetricsParams,
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
                               SL_TRY(q, metrics_query(ctx));
                               SL_TRY(series, s.traces.metrics(who.project_id, q));

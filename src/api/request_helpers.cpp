@@ -2,12 +2,29 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <vector>
 
 #include "core/json.h"
 
 namespace stacklens::api {
+
+Status check_query_params(const http::Context& ctx, QueryParams accepted) {
+  std::vector<std::string> unknown;
+  for (const auto& p : ctx.query) {
+    const std::string_view key = p.key;
+    if (std::find(accepted.begin(), accepted.end(), key) != accepted.end()) continue;
+    std::string name = fmt::format("'{}'", key.substr(0, 64));
+    if (std::find(unknown.begin(), unknown.end(), name) == unknown.end()) unknown.push_back(std::move(name));
+  }
+  if (unknown.empty()) return ok_status();
+  std::string takes = accepted.empty() ? "none" : fmt::format("{}", fmt::join(accepted, ", "));
+  return make_error(ErrorCode::bad_request,
+                    fmt::format("unknown query parameter{} {}; this route takes {}", unknown.size() > 1 ? "s" : "",
+                                fmt::join(unknown, ", "), takes));
+}
 
 Result<boost::json::value> json_body(const http::Context& ctx) {
   if (ctx.req.body().empty()) return json::empty_body();

@@ -2,7 +2,9 @@
 // Small pieces every handler needs: the JSON body, typed query parameters.
 #include <boost/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -12,6 +14,11 @@
 #include "http/router.h"
 
 namespace stacklens::api {
+
+// The query parameters a route takes, declared beside its handler. Any other parameter is refused
+// (bad_request naming it): a misspelt filter must not read as no filter at all.
+using QueryParams = std::span<const std::string_view>;
+Status check_query_params(const http::Context& ctx, QueryParams accepted);
 
 // The body parsed as JSON (an empty body is an error of its own).
 Result<boost::json::value> json_body(const http::Context& ctx);
@@ -24,13 +31,15 @@ Result<std::optional<Micros>> time_param(const http::Context& ctx, std::string_v
 // them. `ok` is rendered by the caller, so the writer thread only hands it over.
 void store_then_reply(Services& s, std::vector<Span> spans, http::Reply ok, http::Respond respond);
 
-// A handler for an authenticated caller holding `scope`. With `with_body`, the
-// request body must be a JSON object, handed to `body`; without, an empty object.
+// A handler for an authenticated caller holding `scope`, taking the query parameters `query`
+// (none unless given). With `with_body`, the request body must be a JSON object, handed to
+// `body`; without, an empty object.
 template <typename F>
-http::Handler guarded(Services& s, Scope scope, bool with_body, F body) {
-  return [&s, scope, with_body, body](http::Context& ctx, http::Respond respond) {
+http::Handler guarded(Services& s, Scope scope, bool with_body, QueryParams query, F body) {
+  return [&s, scope, with_body, query, body](http::Context& ctx, http::Respond respond) {
     auto who = s.auth.authenticate(ctx, scope);
     if (!who) return respond(http::error_reply(who.error()));
+    if (auto st = check_query_params(ctx, query); !st) return respond(http::error_reply(st.error()));
     boost::json::value parsed = boost::json::object();
     if (with_body) {
       auto b = json_body(ctx);
@@ -42,6 +51,11 @@ http::Handler guarded(Services& s, Scope scope, bool with_body, F body) {
     Result<http::Reply> reply = body(*who, ctx, parsed.get_object());
     respond(reply ? std::move(*reply) : http::error_reply(reply.error()));
   };
+}
+
+template <typename F>
+http::Handler guarded(Services& s, Scope scope, bool with_body, F body) {
+  return guarded(s, scope, with_body, QueryParams{}, std::move(body));
 }
 
 }  // namespace stacklens::api

@@ -100,3 +100,30 @@ def test_other_projects_key_reaches_nothing_of_ours(server: Any, keys: Dict[str,
     assert httpx.get(server.url + "/api/v1/stacktrace/v1/traces/private-trace", headers=theirs).json()["spanCount"] == 1
     keys_listed = httpx.get(server.url + "/api/v1/keys", headers=theirs).json()["keys"]
     assert {k["project"] for k in keys_listed} == {"other"}
+
+
+def query_params(op: Dict[str, Any]) -> Set[str]:
+    names = set()
+    for p in op.get("parameters", []):
+        if "$ref" in p:
+            p = SPEC["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]
+        if p["in"] == "query":
+            names.add(p["name"])
+    return names
+
+
+KEY_GETS = [(path, op) for method, path, op in spec_operations() if method == "GET" and op["x-scope"] in SCOPES]
+UNKNOWN_PARAM = re.compile(r"^unknown query parameters? '([^']*)'(?:, '[^']*')*; this route takes (.*)$")
+
+
+@pytest.mark.parametrize("path,op", KEY_GETS, ids=[path for path, _ in KEY_GETS])
+def test_query_parameters_are_the_specs(server: Any, keys: Dict[str, str], path: str, op: Dict[str, Any]) -> None:
+    """An undeclared query parameter is refused with 400 naming it, and the parameters the
+    server says the route takes are exactly the ones the spec lists."""
+    resp = httpx.get(server.url + concrete(path), params={"sl_undeclared": "1"},
+                     headers={"X-Api-Key": keys[op["x-scope"]]}, timeout=10)
+    assert resp.status_code == 400, resp.text
+    match = UNKNOWN_PARAM.match(resp.json()["error"])
+    assert match and match.group(1) == "sl_undeclared", resp.text
+    takes = set() if match.group(2) == "none" else set(match.group(2).split(", "))
+    assert takes == query_params(op), f"server takes {sorted(takes)}, spec lists {sorted(query_params(op))}"
