@@ -3,7 +3,7 @@
 // artifacts/screenshots/. Steps share one browser page and run in order.
 import assert from "node:assert/strict";
 import { after, afterEach, before, test } from "node:test";
-import { screenshot, sdk, startBrowser, startServer, timeToVisible } from "./harness.mjs";
+import { screenshot, sdk, startBrowser, startServer, timeToVisible, watchProblems } from "./harness.mjs";
 
 let server;
 let browser;
@@ -20,7 +20,8 @@ const V2 = "You are a support agent for StackLens.\nAnswer briefly and cite the 
 before(async () => {
   server = await startServer();
   browser = await startBrowser();
-  ({ page, problems } = await browser.newPage());
+  page = await browser.newPage();
+  problems = watchProblems(page);
 });
 
 // A test fails when its page threw, logged an error or saw a request fail that it did not expect.

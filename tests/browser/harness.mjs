@@ -75,7 +75,7 @@ export async function startBrowser() {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
       page.setDefaultTimeout(10000);
-      return { page, problems: watchProblems(page) };
+      return page;
     },
     stop: async () => {
       await browser.close();
@@ -91,7 +91,7 @@ const ALWAYS_EXPECTED = [{ status: 401, method: "GET", path: "/api/v1/auth/me" }
  * >= 400, except those a test announced with expect(status, method, path) (for example a refused
  * sign-in). take() returns them and starts over, so each test answers for its own.
  */
-function watchProblems(page) {
+export function watchProblems(page) {
   let seen = [];
   let expected = [...ALWAYS_EXPECTED];
   const isExpected = (status, method, url) => {
