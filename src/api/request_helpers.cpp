@@ -15,7 +15,8 @@ Status check_query_params(const http::Context& ctx, QueryParams accepted) {
   std::vector<std::string> unknown;
   for (const auto& p : ctx.query) {
     const std::string_view key = p.key;
-    if (std::find(accepted.begin(), accepted.end(), key) != accepted.end()) continue;
+    // An empty name ("?", "?limit=5&") names nothing that could be misspelt.
+    if (key.empty() || std::find(accepted.begin(), accepted.end(), key) != accepted.end()) continue;
     std::string name = fmt::format("'{}'", key.substr(0, 64));
     if (std::find(unknown.begin(), unknown.end(), name) == unknown.end()) unknown.push_back(std::move(name));
   }
