@@ -57,7 +57,6 @@ PROVIDERS = {
     "groq": "groq",
     "deepseek": "deepseek",
     "xai": "xai",
-    "meta_llama": "meta",
     "together_ai": "together_ai",
     "fireworks_ai": "fireworks_ai",
     "deepinfra": "deepinfra",
@@ -85,7 +84,6 @@ PROVIDER_ALIASES = {
     "x_ai": "xai",
     "together": "together_ai",
     "fireworks": "fireworks_ai",
-    "meta_llama": "meta",
 }
 
 # Route prefixes of LiteLLM's keys ("azure/gpt-4o", "bedrock/converse/...") that are not part of the
@@ -103,7 +101,6 @@ ROUTE_PREFIXES = {
     "groq",
     "deepseek",
     "xai",
-    "meta_llama",
     "together_ai",
     "fireworks_ai",
     "deepinfra",
