@@ -296,23 +296,10 @@ def render(header: dict[str, Any], entries: Iterable[dict[str, Any]]) -> str:
 def download(version: str | None, into: Path) -> Path:
     spec = f"litellm=={version}" if version else "litellm"
     print(f"downloading {spec} from PyPI with pip (wheel only, no dependencies)...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary=:all:",
-            "--progress-bar",
-            "on",
-            "--disable-pip-version-check",
-            "-d",
-            str(into),
-            spec,
-        ],
-        check=True,
-    )
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--progress-bar", "on"]
+    command += ["--disable-pip-version-check", "-d", str(into), spec]
+    if subprocess.run(command, check=False).returncode != 0:
+        sys.exit(f"pip could not download {spec} (see its message above)")
     wheels = sorted(into.glob("litellm-*.whl"))
     if len(wheels) != 1:
         sys.exit(f"expected one litellm wheel in {into}, found {[w.name for w in wheels]}")
