@@ -28,7 +28,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            status: string;
+                            /** @enum {string} */
+                            status: "ok";
                         };
                     };
                 };
@@ -64,7 +65,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready";
+                        };
+                    };
                 };
                 503: components["responses"]["Error"];
             };
@@ -157,11 +163,14 @@ export interface paths {
                     content: {
                         "application/json": {
                             traces: components["schemas"]["TraceSummary"][];
+                            /** @description null on the last page */
                             nextCursor: string | null;
                         };
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
             };
         };
         put?: never;
@@ -189,7 +198,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            accepted: number;
+                            /** @enum {integer} */
+                            accepted: 1;
                             traceId: string;
                             spanId: string;
                         };
@@ -244,19 +254,28 @@ export interface paths {
                         "application/json": {
                             accepted: number;
                             rejected: number;
-                            results: {
+                            /** @description one per span, in the order sent */
+                            results: ({
                                 index: number;
                                 /** @enum {string} */
-                                status: "accepted" | "rejected";
+                                status: "accepted";
                                 spanId: string;
+                            } | {
+                                index: number;
+                                /** @enum {string} */
+                                status: "rejected";
                                 error: string;
-                            }[];
+                            })[];
                         };
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 413: components["responses"]["Error"];
                 429: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+                507: components["responses"]["Error"];
             };
         };
         delete?: never;
@@ -297,6 +316,9 @@ export interface paths {
                         };
                     };
                 };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -370,6 +392,8 @@ export interface paths {
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
             };
         };
         put?: never;
@@ -411,11 +435,13 @@ export interface paths {
                             name: string;
                             content: string;
                             version: number;
-                            env: string;
+                            env: components["schemas"]["Environment"];
                         };
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -455,6 +481,9 @@ export interface paths {
                         };
                     };
                 };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
             };
         };
         put?: never;
@@ -486,6 +515,8 @@ export interface paths {
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 409: components["responses"]["Error"];
             };
         };
@@ -520,9 +551,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Prompt"];
+                        "application/json": components["schemas"]["PromptDetail"];
                     };
                 };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -565,6 +599,9 @@ export interface paths {
                         };
                     };
                 };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -598,6 +635,8 @@ export interface paths {
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -637,6 +676,8 @@ export interface paths {
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -687,6 +728,8 @@ export interface paths {
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -734,6 +777,9 @@ export interface paths {
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
             };
         };
@@ -846,6 +892,9 @@ export interface paths {
                         };
                     };
                 };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
             };
         };
         put?: never;
@@ -873,11 +922,14 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["ApiKey"] & {
-                            key?: string;
+                            /** @description the secret; not shown again */
+                            key: string;
                         };
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
             };
         };
         delete?: never;
@@ -917,7 +969,19 @@ export interface paths {
                         "application/json": components["schemas"]["ApiKey"];
                     };
                 };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
+                /** @description the prefix matches several keys (use the id) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         options?: never;
@@ -1074,7 +1138,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
                 };
                 401: components["responses"]["Error"];
                 403: components["responses"]["Error"];
@@ -1112,12 +1178,17 @@ export interface paths {
                         "application/json": {
                             projects: {
                                 name: string;
+                                /** @description the user's Role there; null for a key */
                                 role: string | null;
-                                createdAt: string;
+                                /** @description only in a signed-in user's list */
+                                createdAt?: string;
                             }[];
                         };
                     };
                 };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
             };
         };
         put?: never;
@@ -1142,9 +1213,21 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /**
+                             * @description the signed-in creator's role there; a key's answer says admin too, though a key creates no membership
+                             * @enum {string}
+                             */
+                            role: "admin";
+                            createdAt: string;
+                        };
+                    };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 409: components["responses"]["Error"];
             };
         };
@@ -1185,6 +1268,9 @@ export interface paths {
                         };
                     };
                 };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
             };
         };
         put?: never;
@@ -1218,12 +1304,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             email: string;
-                            role: string;
-                            password: string;
+                            role: components["schemas"]["Role"];
+                            /** @description only for a new user given no password: the generated one, shown once */
+                            password?: string;
                         };
                     };
                 };
                 400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
             };
         };
         delete?: never;
@@ -1259,8 +1348,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            email: string;
+                            /** @enum {boolean} */
+                            removed: true;
+                        };
+                    };
                 };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
             };
         };
@@ -1274,6 +1372,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Error: {
+            /** @description what is wrong, for a person to read */
             error: string;
         };
         /** @description ISO-8601 (no offset means UTC) or an integer of nanoseconds since the epoch (number or digit string). Kept to the microsecond. */
@@ -1349,6 +1448,7 @@ export interface components {
                     [key: string]: string;
                 };
             }[];
+            /** @description null unless the span carries LLM data */
             llmSpan: {
                 model: string;
                 provider: string;
@@ -1365,7 +1465,7 @@ export interface components {
             } | null;
         };
         SpanNode: components["schemas"]["Span"] & {
-            children?: components["schemas"]["SpanNode"][];
+            children: components["schemas"]["SpanNode"][];
         };
         TraceSummary: {
             traceId: string;
@@ -1403,6 +1503,20 @@ export interface components {
                 };
             };
         };
+        PromptDetail: components["schemas"]["Prompt"] & {
+            /** @description every promotion, newest first */
+            promotions: components["schemas"]["Promotion"][];
+        };
+        /** @description an environment made to serve a version; a rollback marks the promotion it undid */
+        Promotion: {
+            env: components["schemas"]["Environment"];
+            version: number;
+            /** @description who promoted: user:<email> or key:<prefix> */
+            by: string;
+            at: string;
+            rolledBackAt: string | null;
+            rolledBackBy: string | null;
+        };
         PromptVersion: {
             version: number;
             content: string;
@@ -1410,6 +1524,7 @@ export interface components {
             createdBy: string;
             createdAt: string;
         };
+        /** @description the version an environment of a prompt serves now */
         EnvironmentState: {
             name: string;
             env: components["schemas"]["Environment"];
@@ -1474,13 +1589,22 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsHealthGetResponses200ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/health"]["get"]["responses"]["200"]["content"]["application/json"]["status"]> = ["ok"];
+export const pathsReadyGetResponses200ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/ready"]["get"]["responses"]["200"]["content"]["application/json"]["status"]> = ["ready"];
 export const pathsApiV1StacktraceV1TracesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/traces"]["get"]["parameters"]["query"]["status"]> = ["ok", "error"];
-export const pathsApiV1StacktraceV1TracesBatchPostResponses200ContentApplicationJsonResultsStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/traces/batch"]["post"]["responses"]["200"]["content"]["application/json"]["results"]["status"]> = ["accepted", "rejected"];
+export const pathsApiV1StacktraceV1TracesPostResponses200ContentApplicationJsonAcceptedValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/traces"]["post"]["responses"]["200"]["content"]["application/json"]["accepted"]> = [1];
+export const pathsApiV1StacktraceV1TracesBatchPostResponses200ContentApplicationJsonResultsOneOf0StatusValues: ReadonlyArray<Extract<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/traces/batch"]["post"]["responses"]["200"]["content"]["application/json"]["results"], {
+    status: unknown;
+}>["status"]> = ["accepted"];
+export const pathsApiV1StacktraceV1TracesBatchPostResponses200ContentApplicationJsonResultsOneOf1StatusValues: ReadonlyArray<Extract<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/traces/batch"]["post"]["responses"]["200"]["content"]["application/json"]["results"], {
+    status: unknown;
+}>["status"]> = ["rejected"];
 export const pathsApiV1StacktraceV1MetricsGetParametersQueryGroup_byValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/metrics"]["get"]["parameters"]["query"]["group_by"]> = ["none", "model", "provider", "name"];
 export const pathsApiV1StacktraceV1MetricsGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/metrics"]["get"]["parameters"]["query"]["kind"]> = ["llm"];
 export const pathsApiV1FlowopsV1PromptsByNameNameGetParametersQueryEnvValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flowops/v1/prompts/by-name/{name}"]["get"]["parameters"]["query"]["env"]> = ["dev", "staging", "production"];
 export const pathsApiV1FlowopsV1PromptsNamePromotePostRequestBodyContentApplicationJsonEnvValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flowops/v1/prompts/{name}/promote"]["post"]["requestBody"]["content"]["application/json"]["env"]> = ["dev", "staging", "production"];
 export const pathsApiV1FlowopsV1PromptsNameRollbackPostRequestBodyContentApplicationJsonEnvValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flowops/v1/prompts/{name}/rollback"]["post"]["requestBody"]["content"]["application/json"]["env"]> = ["dev", "staging", "production"];
+export const pathsApiV1ProjectsPostResponses201ContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/projects"]["post"]["responses"]["201"]["content"]["application/json"]["role"]> = ["admin"];
 export const pathsApiV1MembersPostRequestBodyContentApplicationJsonRoleValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/members"]["post"]["requestBody"]["content"]["application/json"]["role"]> = ["admin", "member", "viewer"];
 export const spanInKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpanIn"]["kind"]> = ["llm", "internal", "agent", "tool", "retriever", "embedding", "chain", "reranker", "guardrail", "evaluator", "workflow", "task"];
 export const spanInStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpanIn"]["status"]> = ["ok", "error"];
