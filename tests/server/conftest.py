@@ -4,12 +4,14 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterator
 
+import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
+from openapi_contract import CONTRACT  # noqa: E402
 from stacklens_server import StackLensServer  # noqa: E402
 
 ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage"
@@ -21,6 +23,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackLensServer
     yield srv
     code = srv.stop()
     assert code == 0, srv.log()
+
+
+@pytest.fixture(scope="module")
+def api(server: StackLensServer) -> Iterator[httpx.Client]:
+    """A client of the server whose every answer is held to api/openapi.yaml."""
+    with httpx.Client(base_url=server.url, timeout=10, event_hooks={"response": [CONTRACT.check]}) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

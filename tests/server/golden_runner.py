@@ -1,6 +1,8 @@
 """Declarative HTTP tests: each file in golden/ is a JSON list of cases,
 request in, expected status and JSON out, run in order against one server.
 
+Every answer is also held to api/openapi.yaml (openapi_contract.py).
+
 A case: {"name", "method", "path", "key": "full" | "none" | a key name from the
 `keys` fixture | a literal string, "body": JSON | "raw_body": text | "raw_body_hex": bytes, "headers": {},
 "status": 200, "json": partial expected body (objects match by subset, lists
@@ -16,6 +18,8 @@ import re
 from typing import Any, Dict
 
 import httpx
+
+from openapi_contract import CONTRACT
 
 
 CASE_KEYS = {"name", "method", "path", "key", "body", "raw_body", "raw_body_hex", "headers", "status", "json",
@@ -81,6 +85,8 @@ def run_case(client: httpx.Client, keys: Dict[str, str], case: Dict[str, Any], s
     resp = client.request(case.get("method", "GET"), substitute(case["path"], saved), content=content, headers=headers)
     label = f"{case['name']}: {case.get('method', 'GET')} {case['path']}"
     assert resp.status_code == case["status"], f"{label}: status {resp.status_code}, body {resp.text[:500]}"
+    broken = CONTRACT.response_problems(resp)
+    assert not broken, f"{label}: the answer breaks api/openapi.yaml: " + "; ".join(broken)
     assert resp.headers.get("content-type", "").startswith("application/json"), f"{label}: not JSON"
     body = resp.json()
     if resp.status_code >= 400:

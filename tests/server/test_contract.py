@@ -1,9 +1,11 @@
 """The server is held to api/openapi.yaml: the same routes, and every route
 answers the auth matrix (no key / bad key / revoked key / wrong scope / other
-project's key) as the spec's x-scope says."""
+project's key) as the spec's x-scope says. Every answer here comes through the
+`api` client, which holds its status and body to the spec (openapi_contract.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -11,11 +13,11 @@ from typing import Any, Dict, List, Set, Tuple
 
 import httpx
 import pytest
-import yaml
 
+from openapi_contract import CONTRACT
 from stacklens_server import BINARY
 
-SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "api" / "openapi.yaml").read_text())
+SPEC = CONTRACT.spec
 METHODS = {"get", "post", "put", "patch", "delete"}
 SCOPES = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage"]
 
@@ -50,13 +52,13 @@ def concrete(path: str) -> str:
 
 
 @pytest.mark.parametrize("method,path,op", spec_operations(), ids=lambda v: v if isinstance(v, str) else "")
-def test_auth_matrix(server: Any, keys: Dict[str, str], method: str, path: str, op: Dict[str, Any]) -> None:
+def test_auth_matrix(api: httpx.Client, keys: Dict[str, str], method: str, path: str, op: Dict[str, Any]) -> None:
     scope = op["x-scope"]
-    url = server.url + concrete(path)
+    url = concrete(path)
     body = b"{}" if method in {"POST", "PUT", "PATCH"} else None
 
     def call(headers: Dict[str, str]) -> httpx.Response:
-        return httpx.request(method, url, content=body, headers=headers, timeout=10)
+        return api.request(method, url, content=body, headers=headers)
 
     if scope == "none":
         assert call({}).status_code not in (401, 403)
@@ -83,22 +85,22 @@ def test_auth_matrix(server: Any, keys: Dict[str, str], method: str, path: str, 
         assert call(headers).status_code not in (401, 403)
 
 
-def test_other_projects_key_reaches_nothing_of_ours(server: Any, keys: Dict[str, str]) -> None:
+def test_other_projects_key_reaches_nothing_of_ours(api: httpx.Client, keys: Dict[str, str]) -> None:
     mine = {"X-Api-Key": keys["full"]}
     theirs = {"X-Api-Key": keys["other"]}
     span = {"traceId": "private-trace", "spanId": "s1", "name": "secret-op", "startTime": "2024-05-01T00:00:00Z",
             "llmSpan": {"model": "m", "provider": "p", "inputTokens": 1, "outputTokens": 1, "promptContent": "mine"}}
-    assert httpx.post(server.url + "/api/v1/stacktrace/v1/traces", json=span, headers=mine).status_code == 200
-    assert httpx.get(server.url + "/api/v1/stacktrace/v1/traces/private-trace", headers=theirs).status_code == 404
-    listing = httpx.get(server.url + "/api/v1/stacktrace/v1/traces?name=secret-op", headers=theirs).json()
+    assert api.post("/api/v1/stacktrace/v1/traces", json=span, headers=mine).status_code == 200
+    assert api.get("/api/v1/stacktrace/v1/traces/private-trace", headers=theirs).status_code == 404
+    listing = api.get("/api/v1/stacktrace/v1/traces?name=secret-op", headers=theirs).json()
     assert listing["traces"] == []
-    metrics = httpx.get(server.url + "/api/v1/stacktrace/v1/metrics?from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z",
-                        headers=theirs).json()
+    metrics = api.get("/api/v1/stacktrace/v1/metrics?from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z",
+                      headers=theirs).json()
     assert metrics["series"] == []
     # The same ids in the other project are a different span, not a duplicate.
-    assert httpx.post(server.url + "/api/v1/stacktrace/v1/traces", json=span, headers=theirs).status_code == 200
-    assert httpx.get(server.url + "/api/v1/stacktrace/v1/traces/private-trace", headers=theirs).json()["spanCount"] == 1
-    keys_listed = httpx.get(server.url + "/api/v1/keys", headers=theirs).json()["keys"]
+    assert api.post("/api/v1/stacktrace/v1/traces", json=span, headers=theirs).status_code == 200
+    assert api.get("/api/v1/stacktrace/v1/traces/private-trace", headers=theirs).json()["spanCount"] == 1
+    keys_listed = api.get("/api/v1/keys", headers=theirs).json()["keys"]
     assert {k["project"] for k in keys_listed} == {"other"}
 
 
@@ -117,13 +119,108 @@ UNKNOWN_PARAM = re.compile(r"^unknown query parameters? '([^']*)'(?:, '[^']*')*;
 
 
 @pytest.mark.parametrize("path,op", KEY_GETS, ids=[path for path, _ in KEY_GETS])
-def test_query_parameters_are_the_specs(server: Any, keys: Dict[str, str], path: str, op: Dict[str, Any]) -> None:
+def test_query_parameters_are_the_specs(api: httpx.Client, keys: Dict[str, str], path: str, op: Dict[str, Any]) -> None:
     """An undeclared query parameter is refused with 400 naming it, and the parameters the
     server says the route takes are exactly the ones the spec lists."""
-    resp = httpx.get(server.url + concrete(path), params={"sl_undeclared": "1"},
-                     headers={"X-Api-Key": keys[op["x-scope"]]}, timeout=10)
+    resp = api.get(concrete(path), params={"sl_undeclared": "1"}, headers={"X-Api-Key": keys[op["x-scope"]]})
     assert resp.status_code == 400, resp.text
     match = UNKNOWN_PARAM.match(resp.json()["error"])
     assert match and match.group(1) == "sl_undeclared", resp.text
     takes = set() if match.group(2) == "none" else set(match.group(2).split(", "))
     assert takes == query_params(op), f"server takes {sorted(takes)}, spec lists {sorted(query_params(op))}"
+
+
+def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[str, str]) -> None:
+    """One successful call of every operation through `api`, so each success answer is held to its
+    schema; an operation added to the spec without a call here fails."""
+    called: Set[str] = set()
+
+    def call(method: str, path: str, status: int, client: httpx.Client = api, key: str = "full",
+             **kwargs: Any) -> Any:
+        headers = {"X-Api-Key": keys[key]} if key else {}
+        resp = client.request(method, path, headers={**headers, **kwargs.pop("headers", {})}, **kwargs)
+        assert resp.status_code == status, f"{method} {path}: {resp.status_code} {resp.text}"
+        template, op = CONTRACT.operation(method, path.split("?")[0])
+        assert op is not None
+        called.add(f"{method} {template}")
+        return resp.json() if resp.headers["content-type"].startswith("application/json") else resp.text
+
+    call("GET", "/health", 200, key="")
+    call("GET", "/ready", 200, key="")
+    assert "stacklens_http_requests_total" in call("GET", "/metrics", 200, key="")
+    call("GET", "/api/v1/server", 200, key="")
+
+    traces = "/api/v1/stacktrace/v1/traces"
+    root = {"traceId": "tour", "spanId": "root", "name": "tour", "startTime": "2024-05-01T00:00:00Z",
+            "endTime": "2024-05-01T00:00:01Z", "attributes": {"a": 1}, "tags": ["t"]}
+    child = {**root, "spanId": "llm", "parentSpanId": "root",
+             "llmSpan": {"model": "m", "provider": "p", "inputTokens": 3, "outputTokens": 4, "temperature": 0.5}}
+    call("POST", traces, 200, json=root)
+    batch = call("POST", traces + "/batch", 200, json={"spans": [child, {"traceId": "tour"}]})
+    assert [r["status"] for r in batch["results"]] == ["accepted", "rejected"]
+    assert call("GET", traces + "?limit=1", 200)["nextCursor"] is not None
+    detail = call("GET", traces + "/tour", 200)
+    assert detail["tree"][0]["children"][0]["llmSpan"]["maxTokens"] is None
+    call("GET", "/api/v1/stacktrace/v1/metrics?from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z&group_by=model",
+         200)
+    otlp_span = {"traceId": "5b8efff798038103d269b633813fc6aa", "spanId": "0102030405060708", "name": "",
+                 "startTimeUnixNano": "1714560000000000000"}
+    otlp = call("POST", "/otlp/v1/traces", 200, json={"resourceSpans": [{"scopeSpans": [{"spans": [otlp_span]}]}]})
+    assert otlp["partialSuccess"]["rejectedSpans"] == 1
+
+    prompts = "/api/v1/flowops/v1/prompts"
+    call("POST", prompts, 201, json={"name": "tour", "content": "v1"})
+    call("POST", prompts + "/tour/versions", 201, json={"content": "v2", "message": "second"})
+    call("GET", prompts + "/tour/versions/1", 200)
+    call("POST", prompts + "/tour/promote", 200, json={"env": "production", "version": 1})
+    call("POST", prompts + "/tour/promote", 200, json={"env": "production", "version": 2})
+    assert call("POST", prompts + "/tour/rollback", 200, json={"env": "production"})["version"] == 1
+    assert call("GET", prompts + "/by-name/tour", 200)["content"] == "v1"
+    call("GET", prompts, 200)
+    assert call("GET", prompts + "/tour", 200)["promotions"][0]["rolledBackAt"] is not None
+    call("GET", prompts + "/tour/versions", 200)
+
+    created = call("POST", "/api/v1/keys", 201, json={"name": "tour", "scopes": ["traces:read"]})
+    call("GET", "/api/v1/keys", 200)
+    call("DELETE", f"/api/v1/keys/{created['id']}", 200)
+
+    assert call("GET", "/api/v1/projects", 200)["projects"][0]["role"] is None
+    call("POST", "/api/v1/projects", 201, json={"name": "tour"})
+    call("POST", "/api/v1/members", 201,
+         json={"email": "tour@example.com", "role": "admin", "password": "tour-password"})
+    assert "password" in call("POST", "/api/v1/members", 201, json={"email": "new@example.com", "role": "viewer"})
+    call("GET", "/api/v1/members", 200)
+    with httpx.Client(base_url=api.base_url, timeout=10, event_hooks=api.event_hooks) as browser:
+        session = call("POST", "/api/v1/auth/login", 200, client=browser, key="",
+                       json={"email": "tour@example.com", "password": "tour-password"})
+        call("GET", "/api/v1/auth/me", 200, client=browser, key="")
+        assert "createdAt" in call("GET", "/api/v1/projects", 200, client=browser, key="")["projects"][0]
+        call("POST", "/api/v1/auth/logout", 200, client=browser, key="", headers={"X-CSRF-Token": session["csrfToken"]})
+    call("DELETE", "/api/v1/members/new@example.com", 200)
+
+    assert called == {f"{method} {path}" for method, path, _ in spec_operations()}
+
+
+def test_the_contract_check_can_fail() -> None:
+    def problems(method: str, path: str, status: int, body: Any, content_type: str = "application/json") -> List[str]:
+        return CONTRACT.problems(method, path, status, content_type, json.dumps(body).encode())
+
+    assert problems("GET", "/health", 200, {"status": "ok"}) == []
+    assert problems("GET", "/health", 201, {"status": "ok"})  # a status the operation does not declare
+    assert problems("GET", "/health", 200, {"status": "ok", "extra": 1})  # a property the spec does not name
+    assert problems("GET", "/health", 200, {})  # a required property missing
+    assert problems("GET", "/health", 200, "ok", "text/plain")  # a media type the spec does not declare
+    page = {"traces": [], "nextCursor": None}
+    assert problems("GET", "/stacktrace/v1/traces", 200, page) == []  # the alias without /api/v1
+    assert problems("GET", "/api/v1/stacktrace/v1/traces", 200, {**page, "traces": None})  # nullable only where said
+    assert problems("GET", "/api/v1/keys", 401, {"error": "no"}) == []
+    assert problems("GET", "/keys", 401, {"error": "no"})  # x-no-alias: only 404 is right
+    assert problems("GET", "/nowhere", 404, {"error": "no route"}) == []
+    assert problems("GET", "/nowhere", 404, {"message": "no route"})
+    assert problems("PUT", "/health", 405, {"error": "method PUT is not allowed"}) == []
+    assert problems("PUT", "/health", 404, {"error": "no route"})
+    key = {"id": 1, "name": "", "prefix": "sl-1", "project": "p", "scopes": ["traces:read"], "createdAt": "t",
+           "lastUsedAt": None, "revokedAt": None}
+    assert problems("POST", "/api/v1/keys", 201, {**key, "key": "sl-secret"}) == []  # allOf parts merged
+    assert problems("POST", "/api/v1/keys", 201, {**key, "key": "sl-secret", "secret": "x"})
+    assert problems("POST", "/api/v1/keys", 201, key)  # the second part's required key missing
