@@ -31,8 +31,7 @@ Reply error_reply(const Error& e) {
   const int status = status_for(e.code);
   if (status >= 500 && e.code == ErrorCode::internal) spdlog::error("internal error: {}", e.message);
   Reply r = json_reply(status, boost::json::object{{"error", e.message}});
-  if (e.code == ErrorCode::overloaded || e.code == ErrorCode::unavailable) r.headers.emplace_back("Retry-After", "1");
-  if (e.code == ErrorCode::storage_full) r.headers.emplace_back("Retry-After", "10");
+  if (is_transient(e.code)) r.headers.emplace_back("Retry-After", e.code == ErrorCode::storage_full ? "10" : "1");
   return r;
 }
 
