@@ -1,9 +1,8 @@
 """Span rows of spans.db, read with plain SQL by tests and benchmarks (to check the store
 without going through the server).
 
-From schema version 10 on, a row keeps its ids, name, model, provider and tags in columns and
-the rest in `packed` (src/storage/sqlite/span_row.h: a version byte, then a LEB128 varint of
-flags, then the fields). Rows stored before keep every field in its own column (`packed` NULL).
+A row keeps its ids, name, model, provider and tags in columns and the rest in `packed`
+(src/storage/sqlite/span_row.h: a version byte, then a LEB128 varint of flags, then the fields).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 PROMPT, COMPLETION, TEXT_LOG = 1 << 6, 1 << 7, 1 << 8
 
 # The columns text_flags() reads, in this order.
-TEXT_COLUMNS = "text_at, prompt IS NOT NULL, completion IS NOT NULL, packed"
+TEXT_COLUMNS = "packed"
 
 
 def packed_flags(packed: bytes) -> int:
@@ -27,9 +26,6 @@ def packed_flags(packed: bytes) -> int:
     raise ValueError("truncated flags in a packed span row")
 
 
-def text_flags(text_at: int | None, has_prompt: int, has_completion: int, packed: bytes | None) -> int:
+def text_flags(packed: bytes) -> int:
     """Which text a row has, and where (PROMPT, COMPLETION, TEXT_LOG), from TEXT_COLUMNS."""
-    if packed is not None:
-        return packed_flags(packed) & (PROMPT | COMPLETION | TEXT_LOG)
-    flags = (PROMPT if has_prompt else 0) | (COMPLETION if has_completion else 0)
-    return flags | (TEXT_LOG if text_at is not None else 0)
+    return packed_flags(packed) & (PROMPT | COMPLETION | TEXT_LOG)

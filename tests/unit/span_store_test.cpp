@@ -1,16 +1,13 @@
-// The SQLite span store against real files: schema upgrades and pending rollups.
+// The SQLite span store against real files: rollups, pages, trace identities, the disk reserve.
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <tuple>
 
 #include "storage/sqlite/disk_guard.h"
 #include "storage/sqlite/span_codec.h"
-#include "storage/sqlite/span_connection.h"
-#include "storage/sqlite/span_schema.h"
 #include "storage/sqlite/sqlite_span_store.h"
 #include "temp_dir.h"
 
@@ -44,30 +41,26 @@ int64_t requests(SpanStore& store) {
 
 }  // namespace
 
-// A data directory written by schema version 4 (spans found through span_identity, rollups
-// maintained at every commit) opens, finds its traces and counts its spans.
-TEST(SqliteSpanStore, UpgradesVersionFourData) {
-  const auto dir = fresh_dir("upgrade");
+// Spans above rollup_state.through_id (committed after the last merge before a crash) are
+// summed into the rollups when the store opens, and their trace keeps taking spans.
+TEST(SqliteSpanStore, SumsStoredSpansIntoRollupsOnOpen) {
+  const auto dir = fresh_dir("catch-up");
   const std::string path = (dir / "spans.db").string();
+  auto with = [](SpanRecord r, std::string value) {
+    r.span.attributes = {{"stage", std::move(value)}};
+    return r;
+  };
+  {
+    auto store = SqliteSpanStore::open(path, 0);
+    ASSERT_TRUE(store);
+    SpanRecord child = record("t1", "b", 2000000);
+    child.span.parent_span_id = "a";
+    ASSERT_TRUE((*store)->write({with(record("t1", "a", 1000000), "first"), child}));
+  }
   {
     auto db = Db::open(path);
     ASSERT_TRUE(db);
-    ASSERT_TRUE(register_span_functions(**db));
-    const std::vector<std::string_view> v4(kSpanMigrations.begin(), kSpanMigrations.begin() + 4);
-    ASSERT_TRUE(migrate(**db, v4));
-    // Version 4 keeps each trace's spans' attributes in its row too (their JSON, concatenated).
-    const auto columns = [](const Attributes& a) {
-      return fmt::format("'{}', '{}', '{}'", attributes_json(a), tags_json({}), events_json({}));
-    };
-    ASSERT_TRUE((*db)->exec(fmt::format(
-        "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
-        "input_tokens, output_tokens, total_tokens, cost_usd, attributes) VALUES(1, sl_key('t1'), 't1', 'op-a', 1, "
-        "1000000, 2001000, 0, 2, 0, 0, 0, 0, '{2}{3}');"
-        "INSERT INTO spans(project_id, trace_key, span_key, trace_id, span_id, parent_span_id, name, kind, status, "
-        "start_us, end_us, attributes, tags, events) VALUES"
-        "(1, sl_key('t1'), sl_key('a'), 't1', 'a', NULL, 'op-a', 'internal', 'ok', 1000000, 1001000, {0}),"
-        "(1, sl_key('t1'), sl_key('b'), 't1', 'b', 'a', 'op-b', 'internal', 'ok', 2000000, 2001000, {1});",
-        columns({{"stage", "first"}}), columns({}), attributes_json({{"stage", "first"}}), attributes_json({}))));
+    ASSERT_TRUE((*db)->exec("DELETE FROM rollups; UPDATE rollup_state SET through_id = 0"));
   }
   auto store = SqliteSpanStore::open(path, 0);
   ASSERT_TRUE(store) << store.error().message;
@@ -76,12 +69,8 @@ TEST(SqliteSpanStore, UpgradesVersionFourData) {
   EXPECT_EQ((*trace)->spans.size(), 2u);
   EXPECT_EQ(requests(**store), 2);  // rollups were summed from the stored spans
 
-  // A span sent again is a duplicate; a new one joins its trace's row. Spans stored from now
-  // on keep their attributes in the trace row only, after those of the spans stored before.
-  auto with = [](SpanRecord r, std::string value) {
-    r.span.attributes = {{"stage", std::move(value)}};
-    return r;
-  };
+  // A span sent again is a duplicate; a new one joins its trace's row, its attributes after
+  // those of the spans stored before.
   auto out = (*store)->write({with(record("t1", "b", 2000000), "again"), with(record("t1", "c", 3000000), "third")});
   ASSERT_TRUE(out);
   EXPECT_EQ(out->inserted, 1);
@@ -246,42 +235,15 @@ TEST(SqliteSpanStore, FindsTracesBeforeDuringAndAfterMerges) {
   std::filesystem::remove_all(dir);
 }
 
-// A trace whose spans were stored in the wide row form (schema version 9: every field a column,
-// text in the row or in spans.text) and in the packed form of version 10 reads the same from
-// both, and a store of version 9 keeps taking spans.
-TEST(SqliteSpanStore, ReadsWideAndPackedRowsAlike) {
+// A span reads back as it was written, its sealed text kept in its row (a small write) or in
+// spans.text (a large one), and the list's filters read the columns it keeps.
+TEST(SqliteSpanStore, ReadsSpansWithTextInTheRowOrInSpansText) {
   const auto dir = fresh_dir("packed");
   const std::string path = (dir / "spans.db").string();
-  const std::string text = "PROMPT-BYTES" "COMPLETION";  // sealed bytes, as the store keeps them
-  {
-    std::ofstream((dir / "spans.text").string(), std::ios::binary) << text;
-    auto db = Db::open(path);
-    ASSERT_TRUE(db);
-    ASSERT_TRUE(register_span_functions(**db));
-    const std::vector<std::string_view> v9(kSpanMigrations.begin(), kSpanMigrations.begin() + 9);
-    ASSERT_TRUE(migrate(**db, v9));
-    ASSERT_TRUE((*db)->exec(fmt::format(
-        "INSERT INTO traces(id, project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
-        "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags) VALUES(1, 1, sl_key('t1'), 't1', 'op', "
-        "1, 1000, 9000, 1, 2, 10, 20, 30, 0.5, '{0}', '[\"x\"]');"
-        "INSERT INTO trace_keys VALUES(1, sl_key('t1'), 1);"
-        "UPDATE ingest_state SET keyed_through = 1, text_end = {1};"
-        "INSERT INTO spans(project_id, trace_key, span_key, trace_row, trace_id, span_id, parent_span_id, name, kind, "
-        "status, start_us, end_us, model, provider, input_tokens, output_tokens, total_tokens, cost_usd, temperature, "
-        "max_tokens, is_streaming, finish_reason, prompt, prompt_key, completion, completion_key, attributes, tags, "
-        "events, text_at, prompt_len, completion_len, attributes_len) VALUES"
-        "(1, sl_key('t1'), sl_key('wide-log'), 1, 't1', 'wide-log', 'root', 'op', 'llm', 'error', 1000, 9000, 'gpt-4o', "
-        "'openai', 10, 20, 30, 0.5, 0.7, 256, 1, 'stop', NULL, 3, NULL, 3, '', '[\"x\"]', '{2}', 0, 12, 10, {3}),"
-        "(1, sl_key('t1'), sl_key('wide-row'), 1, 't1', 'wide-row', NULL, 'root-op', 'internal', 'ok', 500, 600, NULL, "
-        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '', '[]', '[]', NULL, NULL, "
-        "NULL, 2)",
-        attributes_json({{"k", "wide"}}) + "{}", text.size(), events_json({SpanEvent{"e", 5, {{"a", "b"}}}}),
-        attributes_json({{"k", "wide"}}).size())));
-  }
   auto store = SqliteSpanStore::open(path, 0);
   ASSERT_TRUE(store) << store.error().message;
-  // The same values again, packed: text in the row (a small write), then in spans.text (a large one).
-  const auto like_wide = [](std::string span_id, std::string prompt) {
+  const LlmData llm{"gpt-4o", "openai", 10, 20, 30, 0.5, 0.7, 256, std::nullopt, std::nullopt, true, "stop"};
+  const auto full = [&](std::string span_id, std::string prompt) {
     SpanRecord r = record("t1", span_id, 1000);
     r.span.parent_span_id = "root";
     r.span.name = "op";
@@ -291,51 +253,49 @@ TEST(SqliteSpanStore, ReadsWideAndPackedRowsAlike) {
     r.span.attributes = {{"k", "packed"}};
     r.span.tags = {"x"};
     r.span.events = {SpanEvent{"e", 5, {{"a", "b"}}}};
-    r.span.llm = LlmData{"gpt-4o", "openai", 10, 20, 30, 0.5, 0.7, 256, std::nullopt, std::nullopt, true, "stop"};
+    r.span.llm = llm;
     r.prompt = SealedText{std::move(prompt), 3};
     r.completion = SealedText{"COMPLETION", 3};
     return r;
   };
-  ASSERT_TRUE((*store)->write({like_wide("packed-row", "PROMPT-BYTES")}));
-  ASSERT_TRUE((*store)->write({like_wide("packed-log", std::string(70000, 'P'))}));
+  SpanRecord plain = record("t1", "plain", 500);
+  plain.span.name = "root-op";
+  ASSERT_TRUE((*store)->write({full("packed-row", "PROMPT-BYTES"), plain}));
+  ASSERT_TRUE((*store)->write({full("packed-log", std::string(70000, 'P'))}));
   auto trace = (*store)->get_trace(1, "t1");
   ASSERT_TRUE(trace && *trace);
-  ASSERT_EQ((*trace)->spans.size(), 4u);
+  ASSERT_EQ((*trace)->spans.size(), 3u);
   std::map<std::string, const SpanRecord*> by_id;
   for (const auto& r : (*trace)->spans) by_id[r.span.span_id] = &r;
-  const SpanRecord& wide = *by_id.at("wide-log");
   for (const char* id : {"packed-row", "packed-log"}) {
     const SpanRecord& p = *by_id.at(id);
     EXPECT_EQ(p.span.trace_id, "t1");
-    EXPECT_EQ(p.span.parent_span_id, wide.span.parent_span_id);
-    EXPECT_EQ(p.span.name, wide.span.name);
-    EXPECT_EQ(p.span.kind, wide.span.kind);
-    EXPECT_EQ(p.span.status, wide.span.status);
-    EXPECT_EQ(p.span.start_us, wide.span.start_us);
-    EXPECT_EQ(p.span.end_us, wide.span.end_us);
-    EXPECT_EQ(p.span.tags, wide.span.tags);
+    EXPECT_EQ(p.span.parent_span_id, std::optional<std::string>("root"));
+    EXPECT_EQ(p.span.name, "op");
+    EXPECT_EQ(p.span.kind, "llm");
+    EXPECT_EQ(p.span.status, "error");
+    EXPECT_EQ(p.span.start_us, 1000);
+    EXPECT_EQ(p.span.end_us, 9000);
+    EXPECT_EQ(p.span.tags, std::vector<std::string>{"x"});
     ASSERT_EQ(p.span.events.size(), 1u);
-    EXPECT_EQ(p.span.events[0].attributes, wide.span.events[0].attributes);
-    ASSERT_TRUE(p.span.llm && wide.span.llm);
-    const LlmData &a = *p.span.llm, &b = *wide.span.llm;
+    EXPECT_EQ(p.span.events[0].attributes, (Attributes{{"a", "b"}}));
+    ASSERT_TRUE(p.span.llm);
+    const LlmData& a = *p.span.llm;
     EXPECT_EQ(std::tie(a.model, a.provider, a.input_tokens, a.output_tokens, a.total_tokens, a.cost_usd, a.temperature,
                        a.max_tokens, a.is_streaming, a.finish_reason),
-              std::tie(b.model, b.provider, b.input_tokens, b.output_tokens, b.total_tokens, b.cost_usd, b.temperature,
-                       b.max_tokens, b.is_streaming, b.finish_reason));
+              std::tie(llm.model, llm.provider, llm.input_tokens, llm.output_tokens, llm.total_tokens, llm.cost_usd,
+                       llm.temperature, llm.max_tokens, llm.is_streaming, llm.finish_reason));
     EXPECT_EQ(p.span.attributes, (Attributes{{"k", "packed"}}));
     ASSERT_TRUE(p.prompt && p.completion);
     EXPECT_EQ(p.prompt->key_id, 3);
     EXPECT_EQ(p.completion->bytes, "COMPLETION");
   }
-  EXPECT_EQ(wide.prompt->bytes, "PROMPT-BYTES");
-  EXPECT_EQ(wide.completion->bytes, "COMPLETION");
-  EXPECT_EQ(wide.span.attributes, (Attributes{{"k", "wide"}}));
   EXPECT_EQ(by_id.at("packed-row")->prompt->bytes, "PROMPT-BYTES");
   EXPECT_EQ(by_id.at("packed-log")->prompt->bytes, std::string(70000, 'P'));
-  const SpanRecord& plain = *by_id.at("wide-row");
-  EXPECT_FALSE(plain.span.llm || plain.prompt || plain.span.parent_span_id);
-  EXPECT_EQ(plain.span.attributes, Attributes{});
-  // Filters read the columns that both forms keep.
+  const SpanRecord& p = *by_id.at("plain");
+  EXPECT_FALSE(p.span.llm || p.prompt || p.span.parent_span_id);
+  EXPECT_EQ(p.span.attributes, Attributes{});
+  // Filters read the columns.
   TraceFilter by_model;
   by_model.model = "gpt-4o";
   TraceFilter by_name;
@@ -344,9 +304,9 @@ TEST(SqliteSpanStore, ReadsWideAndPackedRowsAlike) {
     auto page = (*store)->list_traces(1, f);
     ASSERT_TRUE(page);
     ASSERT_EQ(page->traces.size(), 1u);
-    EXPECT_EQ(page->traces[0].span_count, 4);
+    EXPECT_EQ(page->traces[0].span_count, 3);
     EXPECT_EQ(page->traces[0].models, std::vector<std::string>{"gpt-4o"});
   }
-  EXPECT_EQ(requests(**store), 4);  // rollups: the wide rows summed on start, the packed ones at ingest
+  EXPECT_EQ(requests(**store), 3);
   std::filesystem::remove_all(dir);
 }

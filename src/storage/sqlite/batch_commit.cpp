@@ -29,14 +29,12 @@ constexpr std::string_view kMergeTrace =
     "total_tokens = total_tokens + ?10, cost_usd = cost_usd + ?11, attributes = attributes || ?12, "
     "tags = tags || ?13 WHERE id = ?1";
 
-// A span row as inserted: the columns SQL reads, and the rest packed (span_row.h). The columns
-// of the wide form that are NOT NULL get constants (rows read them from `packed` instead);
-// trace_key, which no query reads, gets 0. Values are bound at parameters base+1 ..
-// base+kSpanParams; the records outlive the run, so nothing is copied into SQLite's memory.
+// A span row as inserted: the columns SQL reads, and the rest packed (span_row.h). Values are
+// bound at parameters base+1 .. base+kSpanParams; the records outlive the run, so nothing is
+// copied into SQLite's memory.
 constexpr std::string_view kSpanInsertColumns =
-    "project_id, trace_key, span_key, trace_row, trace_id, span_id, name, kind, status, start_us, end_us, model, "
-    "provider, attributes, tags, events, packed";
-constexpr std::string_view kSpanInsertRow = "(?,0,?,?,?,?,?,'','',0,0,?,?,'',?,'',?)";
+    "project_id, span_key, trace_row, trace_id, span_id, name, model, provider, tags, packed";
+constexpr std::string_view kSpanInsertRow = "(?,?,?,?,?,?,?,?,?,?)";
 constexpr int kSpanParams = 10;
 void bind_span(Stmt& st, int base, const SpanRecord& r, int64_t trace_row) {
   const Span& s = r.span;

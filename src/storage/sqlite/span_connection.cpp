@@ -5,7 +5,6 @@
 #include <string_view>
 
 #include "storage/sqlite/latency_histogram.h"
-#include "storage/sqlite/span_codec.h"
 #include "storage/sqlite/span_schema.h"
 
 namespace stacklens::sqlite {
@@ -20,13 +19,6 @@ namespace {
 constexpr int kPageSize = 16384;
 constexpr int kWriterCacheKib = 64 * 1024, kReaderCacheKib = 8 * 1024;
 
-// sl_key(text): the 64-bit key of an id (migrations use it to key existing rows).
-void sql_key(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-  const int n = sqlite3_value_bytes(argv[0]);
-  sqlite3_result_int64(ctx, id_key(std::string_view(text ? text : "", static_cast<size_t>(n))));
-}
-
 // sl_histogram_merge(a, b): the sum of two encoded latency histograms.
 void sql_histogram_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
   LatencyHistogram h;
@@ -40,6 +32,15 @@ void sql_histogram_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
+// The SQL functions of spans.db: sl_histogram_merge, for the rollups table (rollup_accumulator.h).
+Status register_span_functions(Db& db) {
+  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+  if (sqlite3_create_function(db.raw(), "sl_histogram_merge", 2, flags, nullptr, sql_histogram_merge, nullptr,
+                              nullptr) != SQLITE_OK)
+    return db.error("register functions");
+  return ok_status();
+}
+
 Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_kib, int page_size = 0) {
   auto db = Db::open(path, false, page_size);
   if (!db) return db.error();
@@ -50,15 +51,6 @@ Result<std::unique_ptr<Db>> open_connection(const std::string& path, int cache_k
 }
 
 }  // namespace
-
-Status register_span_functions(Db& db) {
-  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
-  if (sqlite3_create_function(db.raw(), "sl_key", 1, flags, nullptr, sql_key, nullptr, nullptr) != SQLITE_OK ||
-      sqlite3_create_function(db.raw(), "sl_histogram_merge", 2, flags, nullptr, sql_histogram_merge, nullptr,
-                              nullptr) != SQLITE_OK)
-    return db.error("register functions");
-  return ok_status();
-}
 
 Result<std::unique_ptr<Db>> open_span_reader(const std::string& path) { return open_connection(path, kReaderCacheKib); }
 

@@ -1,6 +1,6 @@
 #pragma once
-// Connections to spans.db: the SQL functions its migrations and queries use, the page and
-// cache sizes, and the writer's WAL setting (checkpoints are the Checkpointer's job).
+// Connections to spans.db: the SQL function its queries use (sl_histogram_merge), the page and
+// cache sizes, the schema, and the writer's WAL setting (checkpoints are the Checkpointer's job).
 #include <memory>
 #include <string>
 
@@ -8,9 +8,6 @@
 #include "storage/sqlite/sqlite_db.h"
 
 namespace stacklens::sqlite {
-
-// The SQL functions spans.db's migrations and queries use (sl_key, sl_histogram_merge).
-Status register_span_functions(Db& db);
 
 // A reader's connection.
 Result<std::unique_ptr<Db>> open_span_reader(const std::string& path);

@@ -1,5 +1,5 @@
 #pragma once
-// The packed part of a span row (spans.packed, schema migration 10).
+// The packed part of a span row (spans.packed).
 //
 // A span row keeps in columns only what SQL reads: the keys of its index (trace_row,
 // span_key), the list filters' name, model and provider, tags (the list's facets), and its
@@ -9,7 +9,7 @@
 // inserted row grows with its columns (binding each value, checking it, building the
 // record). A stand-alone test of 16-row inserts: 2.24-2.37 µs per row with 33 bound
 // columns, 1.57-1.62 with 8; binding the two ids as well made no measurable difference
-// (docs/benchmarks.md). Rows stored before migration 10 keep every column (packed is NULL).
+// (docs/benchmarks.md).
 //
 // Layout: a version byte (1), a varint of flags, then the fields in the order of pack_span.
 // Integers are zigzag LEB128 varints, doubles 8 bytes little-endian, strings a varint length

@@ -1,6 +1,5 @@
 #pragma once
-// A span row of spans.db as read: packed rows (span_row.h) and the wide rows stored before
-// schema migration 10 alike.
+// A span row of spans.db as read: its columns and its packed rest (span_row.h).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,22 +14,16 @@
 namespace stacklens::sqlite {
 
 // The columns read_span reads, to select first; a query's own columns follow at kSpanColumnCount.
-inline constexpr std::string_view kSpanColumns =
-    "trace_id, span_id, parent_span_id, name, kind, status, start_us, end_us, model, provider, input_tokens, "
-    "output_tokens, total_tokens, cost_usd, temperature, max_tokens, is_streaming, finish_reason, prompt, prompt_key, "
-    "completion, completion_key, attributes, tags, events, text_at, prompt_len, completion_len, attributes_len, "
-    "packed";
-inline constexpr int kSpanColumnCount = 30;
+inline constexpr std::string_view kSpanColumns = "trace_id, span_id, name, model, provider, tags, packed";
+inline constexpr int kSpanColumnCount = 7;
 
 // A span row as read: the span without its attributes and sealed text kept in spans.text,
 // and where those are.
 struct SpanRow {
   SpanRecord record;
   // Where its text is (text_at set: in spans.text, see read_text) and its attributes' length in
-  // the trace row (get_trace finds them there), as packed rows say it and wide rows' columns.
+  // the trace row (read_trace_detail finds them there).
   PackedPlace place;
-  // Rows stored before attributes_len (migration 9) hold their attributes themselves.
-  std::optional<std::string> own_attributes;
 };
 
 // The row `s` stands on (selected with kSpanColumns first).

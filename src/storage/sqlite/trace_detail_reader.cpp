@@ -38,7 +38,7 @@ Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentiti
   struct Read {
     SpanRecord record;
     int64_t id = 0;
-    std::optional<std::pair<size_t, size_t>> in_trace_row;  // where its attributes are: (offset, length)
+    std::pair<size_t, size_t> in_trace_row;  // where its attributes are: (offset, length)
   };
   std::vector<Read> read;
   size_t at = 0;
@@ -49,19 +49,15 @@ Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentiti
     Stmt& s = **st;
     auto span = read_span(s, project_id);
     if (!span) return span.error();
-    const auto& own = span->own_attributes;
-    const size_t len = own ? own->size() : static_cast<size_t>(span->place.attributes_len);
+    const auto len = static_cast<size_t>(span->place.attributes_len);
     at += len;
     if (span->record.span.trace_id != trace_id) continue;
     if (auto text = read_text(texts, *span); !text) return text.error();
-    Read r{std::move(span->record), s.i64(kSpanColumnCount), std::nullopt};
-    if (own) parse_attributes(*own, r.record.span.attributes);
-    else r.in_trace_row = std::pair(at - len, len);
-    read.push_back(std::move(r));
+    read.push_back(Read{std::move(span->record), s.i64(kSpanColumnCount), std::pair(at - len, len)});
   }
   // Read after the spans: the trace row's attributes only ever grow at the end, so they hold
   // every span read above, at the same place.
-  if (std::any_of(read.begin(), read.end(), [](const Read& r) { return r.in_trace_row.has_value(); })) {
+  if (!read.empty()) {
     auto ta = db.prepare("SELECT attributes FROM traces WHERE id = ?1");
     if (!ta) return ta.error();
     Stmt& t = (*ta)->reset().bind(1, **row);
@@ -70,8 +66,7 @@ Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentiti
     const std::string joined = *found ? t.text(0) : std::string();
     t.reset();
     for (Read& r : read) {
-      if (!r.in_trace_row) continue;
-      const auto [offset, length] = *r.in_trace_row;
+      const auto [offset, length] = r.in_trace_row;
       if (offset + length > joined.size())
         return make_error(ErrorCode::internal,
                           fmt::format("trace {} is corrupt: its row lacks its spans' attributes", trace_id));
