@@ -3,11 +3,47 @@
 #include "storage/sqlite/latency_histogram.h"
 #include "storage/sqlite/span_codec.h"
 #include "storage/sqlite/span_row.h"
+#include "storage/sqlite/sqlite_db.h"
+#include "temp_dir.h"
 
 #include <boost/json.hpp>
 
 using namespace stacklens;
 using namespace stacklens::sqlite;
+
+// Migrations above PRAGMA user_version apply in order, each once; a failing one leaves the
+// database as it was before it; a database newer than the binary is refused.
+TEST(SqliteMigrations, ApplyEachOnceInOrderAndRefuseNewerDatabases) {
+  const auto dir = fresh_dir("migrate");
+  auto db = Db::open((dir / "schema.db").string());
+  ASSERT_TRUE(db);
+  const auto ask = [&](std::string_view sql) {
+    auto n = (*db)->query_int(sql);
+    EXPECT_TRUE(n);
+    return n ? *n : -1;
+  };
+  const std::vector<std::string_view> two = {"CREATE TABLE t(a INTEGER); INSERT INTO t VALUES(1);",
+                                             "ALTER TABLE t ADD COLUMN b INTEGER NOT NULL DEFAULT 2;"};
+  ASSERT_TRUE(migrate(**db, {two[0]}));
+  EXPECT_EQ(ask("PRAGMA user_version"), 1);
+  ASSERT_TRUE(migrate(**db, two));  // only the second runs: the first again would fail (t exists)
+  EXPECT_EQ(ask("PRAGMA user_version"), 2);
+  EXPECT_EQ(ask("SELECT a + b FROM t"), 3);
+  ASSERT_TRUE(migrate(**db, two));
+  EXPECT_EQ(ask("SELECT count(*) FROM t"), 1);
+  auto failing = two;
+  failing.push_back("INSERT INTO t VALUES(5, 5); SELECT no_such_function();");
+  ASSERT_FALSE(migrate(**db, failing));
+  EXPECT_EQ(ask("PRAGMA user_version"), 2);
+  EXPECT_EQ(ask("SELECT count(*) FROM t"), 1);
+  auto newer = migrate(**db, {two[0]});
+  ASSERT_FALSE(newer);
+  EXPECT_NE(newer.error().message.find("database schema version 2 is newer than this binary knows (1)"),
+            std::string::npos)
+      << newer.error().message;
+  db->reset();
+  std::filesystem::remove_all(dir);
+}
 
 TEST(LatencyHistogram, PercentilesWithinTenPercent) {
   LatencyHistogram h;
