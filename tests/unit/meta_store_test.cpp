@@ -1,46 +1,486 @@
-// The SQLite metadata store against real files: the API-key lookup it answers from memory.
+// The metadata stores against real databases: every MetaStore test runs on SQLite files and on
+// PostgreSQL (STACKLENS_TEST_POSTGRES_URL, a superuser's URL as tests/support/postgres.sh
+// prints it; without it the PostgreSQL runs are skipped). Each test gets a fresh database.
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 
+#include "storage/postgres/pg_connection.h"
+#include "storage/postgres/postgres_meta_store.h"
 #include "storage/sqlite/sqlite_meta_store.h"
 #include "temp_dir.h"
 
 using namespace stacklens;
-using namespace stacklens::sqlite;
 
-// A key found once is answered from memory only while meta.db is unchanged: revoked through
-// this store or through another connection (the admin commands run in their own process), it
-// is refused on the very next lookup.
-TEST(SqliteMetaStore, KeyLookupsSeeEveryRevocationAtOnce) {
-  const auto dir = fresh_dir("meta");
-  const std::string path = (dir / "meta.db").string();
-  auto server = SqliteMetaStore::open(path);
-  ASSERT_TRUE(server) << server.error().message;
-  auto project = (*server)->create_project("p");
+namespace {
+
+enum class Backend { sqlite, postgres };
+
+constexpr size_t kPoolSize = 4;
+constexpr int kStatementTimeoutMs = 5000;
+
+// The error code of a failed call; nullopt when it succeeded.
+template <typename T>
+std::optional<ErrorCode> code_of(const Result<T>& r) {
+  if (r) return std::nullopt;
+  return r.error().code;
+}
+
+const char* postgres_url() { return std::getenv("STACKLENS_TEST_POSTGRES_URL"); }
+
+// A new, empty database on the test server; dropped (with its connections) by the destructor.
+class ScratchDatabase {
+ public:
+  ScratchDatabase() {
+    static std::atomic<int> counter{0};
+    name_ = fmt::format("stacklens_unit_{}_{}", ::getpid(), counter++);
+    const std::string admin = postgres_url();
+    url_ = admin.substr(0, admin.rfind('/') + 1) + name_;
+    ok_ = run_as_admin(fmt::format("CREATE DATABASE {}", name_));
+  }
+  ~ScratchDatabase() {
+    if (ok_) (void)run_as_admin(fmt::format("DROP DATABASE {} WITH (FORCE)", name_));
+  }
+  Status status() const { return ok_; }
+  const std::string& url() const { return url_; }
+
+ private:
+  static Status run_as_admin(const std::string& sql) {
+    auto conn = postgres::PgConn::connect(postgres_url(), kStatementTimeoutMs);
+    if (!conn) return conn.error();
+    return (*conn)->exec(sql);
+  }
+  std::string name_, url_;
+  Status ok_ = ok_status();
+};
+
+class MetaStoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::postgres) {
+      if (!postgres_url())
+        GTEST_SKIP() << "STACKLENS_TEST_POSTGRES_URL is unset; start a server with tests/support/postgres.sh "
+                        "(scripts/test.sh does)";
+      db_.emplace();
+      ASSERT_TRUE(db_->status()) << db_->status().error().message;
+    } else {
+      dir_ = fresh_dir("meta");
+    }
+    store_ = open_again();
+    ASSERT_TRUE(store_);
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // Another store on the same data: another node, or the admin commands' own process.
+  std::unique_ptr<MetaStore> open_again() {
+    if (GetParam() == Backend::postgres) {
+      auto s = postgres::PostgresMetaStore::open(db_->url(), kPoolSize, kStatementTimeoutMs);
+      EXPECT_TRUE(s) << s.error().message;
+      return s ? std::unique_ptr<MetaStore>(std::move(*s)) : nullptr;
+    }
+    auto s = sqlite::SqliteMetaStore::open((dir_ / "meta.db").string());
+    EXPECT_TRUE(s) << s.error().message;
+    return s ? std::unique_ptr<MetaStore>(std::move(*s)) : nullptr;
+  }
+
+  template <typename T>
+  static void expect_error(const Result<T>& r, ErrorCode code, const std::string& message) {
+    ASSERT_FALSE(r) << "expected: " << message;
+    EXPECT_EQ(r.error().code, code) << r.error().message;
+    EXPECT_EQ(r.error().message, message);
+  }
+
+  std::filesystem::path dir_;
+  std::optional<ScratchDatabase> db_;
+  std::unique_ptr<MetaStore> store_;
+};
+
+TEST_P(MetaStoreTest, ProjectsHaveUniqueNames) {
+  auto empty = store_->is_empty();
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(*empty);
+  auto a = store_->create_project("alpha");
+  auto b = store_->create_project("beta");
+  ASSERT_TRUE(a && b);
+  EXPECT_LT(a->id, b->id);
+  EXPECT_GT(a->created_us, 0);
+  EXPECT_FALSE(*store_->is_empty());
+  expect_error(store_->create_project("alpha"), ErrorCode::conflict, "project 'alpha' already exists");
+
+  auto found = store_->find_project("beta");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->id, b->id);
+  EXPECT_EQ((*found)->created_us, b->created_us);
+  auto missing = store_->find_project("gamma");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(*missing);
+  auto all = store_->list_projects();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "alpha");
+  EXPECT_EQ((*all)[1].name, "beta");
+}
+
+// Emails are one user whatever their (ASCII) case, as SQLite's NOCASE has it.
+TEST_P(MetaStoreTest, UsersAreFoundByEmailInAnyCase) {
+  auto u = store_->create_user("Ada@Example.com", "hash-1");
+  ASSERT_TRUE(u);
+  expect_error(store_->create_user("ada@example.COM", "hash-2"), ErrorCode::conflict,
+               "user 'ada@example.COM' already exists");
+  auto found = store_->find_user("ADA@example.com");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->user.id, u->id);
+  EXPECT_EQ((*found)->user.email, "Ada@Example.com");
+  EXPECT_EQ((*found)->password_hash, "hash-1");
+
+  ASSERT_TRUE(store_->set_password("ada@example.com", "hash-3"));
+  EXPECT_EQ((*store_->find_user("Ada@Example.com"))->password_hash, "hash-3");
+  expect_error(store_->set_password("nobody@example.com", "x"), ErrorCode::not_found, "no user 'nobody@example.com'");
+  auto nobody = store_->find_user("nobody@example.com");
+  ASSERT_TRUE(nobody);
+  EXPECT_FALSE(*nobody);
+
+  ASSERT_TRUE(store_->create_user("bob@example.com", "h"));
+  auto users = store_->list_users();
+  ASSERT_TRUE(users);
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[0].email, "Ada@Example.com");
+  EXPECT_EQ((*users)[1].email, "bob@example.com");
+}
+
+TEST_P(MetaStoreTest, MembershipsCarryOneRolePerProject) {
+  auto p = store_->create_project("p");
+  auto q = store_->create_project("q");
+  auto carol = store_->create_user("carol@example.com", "h");
+  auto ben = store_->create_user("Ben@example.com", "h");
+  ASSERT_TRUE(p && q && carol && ben);
+  ASSERT_TRUE(store_->set_role(carol->id, p->id, Role::viewer));
+  ASSERT_TRUE(store_->set_role(carol->id, p->id, Role::admin));  // replaces the role
+  ASSERT_TRUE(store_->set_role(carol->id, q->id, Role::member));
+  ASSERT_TRUE(store_->set_role(ben->id, p->id, Role::viewer));
+  EXPECT_EQ(code_of(store_->set_role(carol->id, 999999, Role::viewer)), ErrorCode::conflict);
+
+  auto mine = store_->memberships_of(carol->id);
+  ASSERT_TRUE(mine);
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].project_name, "p");
+  EXPECT_EQ((*mine)[0].role, Role::admin);
+  EXPECT_EQ((*mine)[0].project_created_us, p->created_us);
+  EXPECT_EQ((*mine)[1].project_name, "q");
+  EXPECT_EQ((*mine)[1].role, Role::member);
+
+  auto members = store_->members_of(p->id);
+  ASSERT_TRUE(members);
+  ASSERT_EQ(members->size(), 2u);
+  EXPECT_EQ((*members)[0].email, "Ben@example.com");  // by email, case folded
+  EXPECT_EQ((*members)[1].email, "carol@example.com");
+
+  ASSERT_TRUE(store_->remove_member("CAROL@example.com", p->id));
+  expect_error(store_->remove_member("carol@example.com", p->id), ErrorCode::not_found,
+               "'carol@example.com' is not a member of this project");
+  EXPECT_EQ(store_->members_of(p->id)->size(), 1u);
+}
+
+TEST_P(MetaStoreTest, SessionsLiveUntilTheyExpireOrAreDeleted) {
+  auto u = store_->create_user("dora@example.com", "h");
+  ASSERT_TRUE(u);
+  const Micros now = now_micros(), hour = 3600LL * 1000000;
+  auto s = store_->create_session(u->id, "token-hash", "csrf", now + hour);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->user.id, u->id);
+  EXPECT_EQ(s->expires_us, now + hour);
+  EXPECT_EQ(code_of(store_->create_session(u->id, "token-hash", "csrf", now + hour)), ErrorCode::conflict);
+
+  auto found = store_->find_session("token-hash", now);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->id, s->id);
+  EXPECT_EQ((*found)->user.email, "dora@example.com");
+  EXPECT_EQ((*found)->csrf_token, "csrf");
+  auto expired = store_->find_session("token-hash", now + hour);
+  ASSERT_TRUE(expired);
+  EXPECT_FALSE(*expired);
+
+  ASSERT_TRUE(store_->delete_session("token-hash"));
+  EXPECT_FALSE(*store_->find_session("token-hash", now));
+  ASSERT_TRUE(store_->delete_session("token-hash"));  // deleting twice is not an error
+}
+
+// A key found once is refused on the very next lookup after it is revoked, through this store or
+// another one (the admin commands run in their own process; other nodes have their own store).
+TEST_P(MetaStoreTest, KeyLookupsSeeEveryRevocationAtOnce) {
+  auto project = store_->create_project("p");
   ASSERT_TRUE(project);
   for (int via_other = 0; via_other < 2; ++via_other) {
     const std::string prefix = fmt::format("sl-key{}", via_other), hash = fmt::format("hash-{}", via_other);
-    ASSERT_TRUE((*server)->create_key(project->id, "k", prefix, hash, 0));
-    for (int i = 0; i < 3; ++i) {  // the second and third lookups are answered from memory
-      auto found = (*server)->find_key_by_hash(hash);
+    ASSERT_TRUE(store_->create_key(project->id, "k", prefix, hash, 0));
+    for (int i = 0; i < 3; ++i) {  // on SQLite, the second and third lookups are answered from memory
+      auto found = store_->find_key_by_hash(hash);
       ASSERT_TRUE(found && *found);
       EXPECT_FALSE((*found)->revoked);
     }
     if (via_other) {
-      auto admin = SqliteMetaStore::open(path);
+      auto admin = open_again();
       ASSERT_TRUE(admin);
-      ASSERT_TRUE((*admin)->revoke_key(prefix, std::nullopt));
+      ASSERT_TRUE(admin->revoke_key(prefix, std::nullopt));
     } else {
-      ASSERT_TRUE((*server)->revoke_key(prefix, std::nullopt));
+      ASSERT_TRUE(store_->revoke_key(prefix, std::nullopt));
     }
-    auto found = (*server)->find_key_by_hash(hash);
+    auto found = store_->find_key_by_hash(hash);
     ASSERT_TRUE(found && *found);
-    EXPECT_TRUE((*found)->revoked) << (via_other ? "revoked by another connection" : "revoked by this store");
-    auto missing = (*server)->find_key_by_hash("no-such-hash");
+    EXPECT_TRUE((*found)->revoked) << (via_other ? "revoked by another store" : "revoked by this store");
+    auto missing = store_->find_key_by_hash("no-such-hash");
     ASSERT_TRUE(missing);
     EXPECT_FALSE(*missing);
   }
-  std::filesystem::remove_all(dir);
 }
+
+TEST_P(MetaStoreTest, KeysAreListedTouchedAndRevokedByIdOrPrefix) {
+  auto p = store_->create_project("p");
+  auto q = store_->create_project("q");
+  ASSERT_TRUE(p && q);
+  const ScopeSet scopes = static_cast<ScopeSet>(Scope::traces_write) | static_cast<ScopeSet>(Scope::keys_manage);
+  auto a = store_->create_key(p->id, "ingest", "sl-aaaa", "hash-a", scopes);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->project_name, "p");
+  EXPECT_EQ(a->name, "ingest");
+  EXPECT_EQ(a->scopes, scopes);
+  EXPECT_FALSE(a->last_used_us);
+  EXPECT_FALSE(a->revoked_us);
+  EXPECT_EQ(code_of(store_->create_key(p->id, "again", "sl-bbbb", "hash-a", 0)), ErrorCode::conflict);
+  auto b = store_->create_key(q->id, "b", "sl-same", "hash-b", 0);
+  auto c = store_->create_key(q->id, "c", "sl-same", "hash-c", 0);
+  ASSERT_TRUE(b && c);
+
+  ASSERT_TRUE(store_->touch_key(a->id, 12345));
+  auto found = store_->find_key_by_hash("hash-a");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->key.last_used_us, std::optional<Micros>(12345));
+  EXPECT_EQ((*found)->key.project_name, "p");
+
+  EXPECT_EQ(store_->list_keys(std::nullopt)->size(), 3u);
+  auto of_q = store_->list_keys(q->id);
+  ASSERT_TRUE(of_q);
+  ASSERT_EQ(of_q->size(), 2u);
+  EXPECT_EQ((*of_q)[0].id, b->id);
+  EXPECT_EQ((*of_q)[1].id, c->id);
+
+  expect_error(store_->revoke_key("sl-nope", std::nullopt), ErrorCode::not_found, "no API key 'sl-nope'");
+  expect_error(store_->revoke_key("sl-same", std::nullopt), ErrorCode::conflict,
+               "'sl-same' matches 2 keys; use the key id");
+  expect_error(store_->revoke_key("sl-aaaa", q->id), ErrorCode::not_found, "no API key 'sl-aaaa'");
+  auto revoked = store_->revoke_key(std::to_string(c->id), q->id);
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->id, c->id);
+  ASSERT_TRUE(revoked->revoked_us);
+  auto again = store_->revoke_key(std::to_string(c->id), std::nullopt);  // keeps the first revocation time
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->revoked_us, revoked->revoked_us);
+  auto by_prefix = store_->revoke_key("sl-aaaa", p->id);
+  ASSERT_TRUE(by_prefix);
+  EXPECT_EQ(by_prefix->id, a->id);
+}
+
+TEST_P(MetaStoreTest, PromptsKeepNumberedVersionsAndPromotions) {
+  auto p = store_->create_project("p");
+  ASSERT_TRUE(p);
+  auto prompt = store_->create_prompt(p->id, "greet", "says hello", "Hello {{name}}", "user:ada");
+  ASSERT_TRUE(prompt) << prompt.error().message;
+  EXPECT_EQ(prompt->latest_version, 1);
+  EXPECT_EQ(prompt->description, "says hello");
+  EXPECT_EQ(prompt->created_by, "user:ada");
+  EXPECT_TRUE(prompt->environments.empty());
+  expect_error(store_->create_prompt(p->id, "greet", "", "x", "a"), ErrorCode::conflict,
+               "prompt 'greet' already exists; add a version instead");
+  ASSERT_TRUE(store_->create_prompt(p->id, "Zeta", "", "z", "a"));
+  ASSERT_TRUE(store_->create_prompt(p->id, "alpha", "", "a", "a"));
+
+  auto v2 = store_->add_version(p->id, "greet", "Hi {{name}}", "shorter", "user:bob");
+  ASSERT_TRUE(v2);
+  EXPECT_EQ(v2->version, 2);
+  expect_error(store_->add_version(p->id, "nope", "x", "m", "a"), ErrorCode::not_found,
+               "prompt 'nope' does not exist in this project");
+  auto versions = store_->list_versions(p->id, "greet");
+  ASSERT_TRUE(versions);
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ((*versions)[0].version, 2);
+  EXPECT_EQ((*versions)[1].message, "initial version");
+  EXPECT_EQ((*versions)[1].content, "Hello {{name}}");
+  auto v1 = store_->get_version(p->id, "greet", 1);
+  ASSERT_TRUE(v1 && *v1);
+  EXPECT_EQ((*v1)->created_by, "user:ada");
+  EXPECT_FALSE(*store_->get_version(p->id, "greet", 7));
+
+  expect_error(store_->active_version(p->id, "greet", "production"), ErrorCode::not_found,
+               "prompt 'greet' has no version promoted to production");
+  expect_error(store_->promote(p->id, "greet", "production", 9, "a"), ErrorCode::not_found,
+               "prompt 'greet' has no version 9");
+  auto first = store_->promote(p->id, "greet", "production", 1, "user:ada");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(store_->promote(p->id, "greet", "staging", 2, "user:bob"));
+  ASSERT_TRUE(store_->promote(p->id, "greet", "production", 2, "user:bob"));
+  auto active = store_->active_version(p->id, "greet", "production");
+  ASSERT_TRUE(active);
+  EXPECT_EQ(active->version, 2);
+  EXPECT_EQ(active->content, "Hi {{name}}");
+
+  auto got = store_->get_prompt(p->id, "greet");
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->latest_version, 2);
+  ASSERT_EQ((*got)->environments.size(), 2u);  // in kEnvironments' order
+  EXPECT_EQ((*got)->environments[0].env, "staging");
+  EXPECT_EQ((*got)->environments[1].env, "production");
+  EXPECT_EQ((*got)->environments[1].updated_by, "user:bob");
+
+  auto back = store_->rollback(p->id, "greet", "production", "user:cy");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->version, 1);
+  EXPECT_EQ(back->updated_by, "user:ada");
+  EXPECT_EQ(back->updated_us, first->updated_us);
+  EXPECT_EQ(store_->active_version(p->id, "greet", "production")->version, 1);
+  expect_error(store_->rollback(p->id, "greet", "production", "a"), ErrorCode::conflict,
+               "prompt 'greet' has no earlier version in production to roll back to");
+  expect_error(store_->rollback(p->id, "greet", "dev", "a"), ErrorCode::conflict,
+               "prompt 'greet' serves nothing in dev: nothing to roll back");
+
+  auto history = store_->list_promotions(p->id, "greet");
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[0].version, 2);
+  EXPECT_EQ((*history)[0].env, "production");
+  ASSERT_TRUE((*history)[0].rolled_back_us);
+  EXPECT_EQ((*history)[0].rolled_back_by, "user:cy");
+  EXPECT_FALSE((*history)[1].rolled_back_us);
+  EXPECT_EQ((*history)[1].rolled_back_by, "");
+
+  auto all = store_->list_prompts(p->id);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 3u);  // by name, byte order
+  EXPECT_EQ((*all)[0].name, "Zeta");
+  EXPECT_EQ((*all)[1].name, "alpha");
+  EXPECT_EQ((*all)[2].name, "greet");
+  EXPECT_EQ((*all)[2].environments.size(), 2u);
+  EXPECT_FALSE(*store_->get_prompt(p->id, "nope"));
+  EXPECT_TRUE(store_->list_prompts(p->id + 1000)->empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MetaStoreTest, ::testing::Values(Backend::sqlite, Backend::postgres),
+                         [](const auto& info) { return info.param == Backend::sqlite ? "SQLite" : "PostgreSQL"; });
+
+// What only the PostgreSQL store has: migrations shared by nodes, a server that restarts, a
+// password in the URL.
+class PostgresMetaStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!postgres_url())
+      GTEST_SKIP() << "STACKLENS_TEST_POSTGRES_URL is unset; start a server with tests/support/postgres.sh";
+    db_.emplace();
+    ASSERT_TRUE(db_->status()) << db_->status().error().message;
+  }
+  static Result<std::unique_ptr<postgres::PostgresMetaStore>> open(const std::string& url) {
+    return postgres::PostgresMetaStore::open(url, kPoolSize, kStatementTimeoutMs);
+  }
+  std::optional<ScratchDatabase> db_;
+};
+
+TEST_F(PostgresMetaStoreTest, NodesMigratingAnEmptyDatabaseAtOnceShareOneSchema) {
+  constexpr int kNodes = 4;
+  std::vector<std::unique_ptr<postgres::PostgresMetaStore>> stores(kNodes);
+  std::vector<std::string> errors(kNodes);
+  std::vector<std::thread> nodes;
+  for (int i = 0; i < kNodes; ++i)
+    nodes.emplace_back([&, i] {
+      auto s = open(db_->url());
+      if (s) stores[i] = std::move(*s);
+      else errors[i] = s.error().message;
+    });
+  for (auto& t : nodes) t.join();
+  for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(stores[i]) << "node " << i << ": " << errors[i];
+  auto p = stores[0]->create_project("shared");
+  ASSERT_TRUE(p);
+  for (auto& s : stores) EXPECT_EQ(s->list_projects()->size(), 1u);
+  auto conn = postgres::PgConn::connect(db_->url(), kStatementTimeoutMs);
+  ASSERT_TRUE(conn);
+  static constexpr postgres::Statement kVersions{"versions", "SELECT version FROM stacklens_schema"};
+  auto versions = (*conn)->run(kVersions);
+  ASSERT_TRUE(versions);
+  ASSERT_EQ(versions->rows(), 1);
+  EXPECT_EQ(versions->i64(0, 0), 1);
+}
+
+TEST_F(PostgresMetaStoreTest, RefusesASchemaNewerThanTheBinary) {
+  ASSERT_TRUE(open(db_->url()));
+  auto conn = postgres::PgConn::connect(db_->url(), kStatementTimeoutMs);
+  ASSERT_TRUE(conn);
+  ASSERT_TRUE((*conn)->exec("UPDATE stacklens_schema SET version = 99"));
+  auto refused = open(db_->url());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "PostgreSQL metadata schema version 99 is newer than this binary knows (1): run the newer stacklens");
+}
+
+// The call that meets the connection the restart cut fails with a 503-mapped error; the next
+// one, on a fresh connection, succeeds.
+TEST_F(PostgresMetaStoreTest, RecoversAfterTheServerRestarts) {
+  const char* dir = std::getenv("STACKLENS_TEST_POSTGRES_DIR");
+  if (!dir) GTEST_SKIP() << "STACKLENS_TEST_POSTGRES_DIR (the server's directory for tests/support/postgres.sh) is unset";
+  auto store = open(db_->url());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE((*store)->create_project("before"));
+  const std::string restart =
+      fmt::format("bash {}/tests/support/postgres.sh restart {}", STACKLENS_SOURCE_DIR, dir);
+  ASSERT_EQ(std::system(restart.c_str()), 0) << restart;
+  auto cut = (*store)->list_projects();
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().code, ErrorCode::unavailable) << cut.error().message;
+  EXPECT_NE(cut.error().message.find("PostgreSQL connection lost"), std::string::npos) << cut.error().message;
+  auto after = (*store)->list_projects();
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(after->size(), 1u);
+  EXPECT_TRUE((*store)->create_project("after"));
+}
+
+TEST_F(PostgresMetaStoreTest, ConnectionErrorsNameTheServerButNeverThePassword) {
+  std::string wrong = db_->url();
+  const size_t colon = wrong.find(':', wrong.find("://") + 3), at = wrong.rfind('@');
+  wrong.replace(colon + 1, at - colon - 1, "not-the-password");
+  auto refused = open(wrong);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
+  EXPECT_EQ(refused.error().message.find("not-the-password"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("postgres://stacklens:***@127.0.0.1"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("password authentication failed"), std::string::npos)
+      << refused.error().message;
+}
+
+TEST(PostgresUrl, RedactsEveryFormOfThePassword) {
+  using postgres::redact_url;
+  EXPECT_EQ(redact_url("postgres://u:s3cret@db:5432/meta"), "postgres://u:***@db:5432/meta");
+  EXPECT_EQ(redact_url("postgresql://u:p@ss/w@db/meta?sslmode=require"), "postgresql://u:***@db/meta?sslmode=require");
+  EXPECT_EQ(redact_url("postgres://u@db/meta?password=s3cret&sslmode=require"),
+            "postgres://u@db/meta?password=***&sslmode=require");
+  EXPECT_EQ(redact_url("host=db user=u password='s 3' dbname=meta"), "host=db user=u password=*** dbname=meta");
+  EXPECT_EQ(redact_url("postgres://db/meta"), "postgres://db/meta");
+  EXPECT_EQ(redact_url("postgres://u@db:5432/meta"), "postgres://u@db:5432/meta");
+}
+
+// Nothing listens on a port just closed: the start stops with the reason and the redacted URL.
+TEST(PostgresUnreachable, OpenFailsWithTheReason) {
+  auto refused = postgres::PostgresMetaStore::open("postgres://u:s3cret@127.0.0.1:1/meta", kPoolSize,
+                                                   kStatementTimeoutMs);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
+  EXPECT_EQ(refused.error().message.rfind("cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:1/meta: ", 0), 0u)
+      << refused.error().message;
+  EXPECT_EQ(refused.error().message.find("s3cret"), std::string::npos);
+}
+
+}  // namespace

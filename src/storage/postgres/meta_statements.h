@@ -1,0 +1,124 @@
+#pragma once
+// Every statement of the PostgreSQL metadata store, prepared once per connection. Emails
+// compare as SQLite's NOCASE does and names sort as SQLite's BINARY does, whatever the
+// database's locale: hence lower(... COLLATE "C") and ORDER BY ... COLLATE "C".
+#include "storage/postgres/pg_connection.h"
+
+namespace stacklens::postgres::sql {
+
+inline constexpr Statement kIsEmpty{"is_empty", "SELECT count(*) FROM projects"};
+inline constexpr Statement kCreateOrg{
+    "create_org", "INSERT INTO organizations(id, name, created_us) VALUES(1, 'default', $1) ON CONFLICT DO NOTHING"};
+inline constexpr Statement kCreateProject{
+    "create_project", "INSERT INTO projects(org_id, name, created_us) VALUES(1, $1, $2) RETURNING id"};
+inline constexpr Statement kFindProject{"find_project", "SELECT id, name, created_us FROM projects WHERE name = $1"};
+inline constexpr Statement kListProjects{"list_projects", "SELECT id, name, created_us FROM projects ORDER BY id"};
+
+inline constexpr Statement kCreateUser{
+    "create_user", "INSERT INTO users(email, password_hash, created_us) VALUES($1, $2, $3) RETURNING id"};
+inline constexpr Statement kSetPassword{
+    "set_password",
+    R"(UPDATE users SET password_hash = $2 WHERE lower(email COLLATE "C") = lower($1 COLLATE "C") RETURNING id)"};
+inline constexpr Statement kSetRole{
+    "set_role",
+    "INSERT INTO memberships(user_id, project_id, role) VALUES($1, $2, $3) "
+    "ON CONFLICT(user_id, project_id) DO UPDATE SET role = excluded.role"};
+inline constexpr Statement kListUsers{"list_users", "SELECT id, email, created_us FROM users ORDER BY id"};
+inline constexpr Statement kFindUser{
+    "find_user",
+    R"(SELECT id, email, created_us, password_hash FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C"))"};
+#define SL_MEMBERSHIPS(where)                                                                                \
+  "SELECT p.id, p.name, u.email, m.role, p.created_us FROM memberships m JOIN projects p ON p.id = m.project_id " \
+  "JOIN users u ON u.id = m.user_id " where R"( ORDER BY p.id, lower(u.email COLLATE "C"))"
+inline constexpr Statement kMembershipsOf{"memberships_of", SL_MEMBERSHIPS("WHERE m.user_id = $1")};
+inline constexpr Statement kMembersOf{"members_of", SL_MEMBERSHIPS("WHERE m.project_id = $1")};
+#undef SL_MEMBERSHIPS
+inline constexpr Statement kRemoveMember{
+    "remove_member",
+    "DELETE FROM memberships WHERE project_id = $2 AND user_id = "
+    R"((SELECT id FROM users WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")) RETURNING user_id)"};
+
+// Expired sessions are swept where sessions are written anyway, in the same round trip.
+inline constexpr Statement kCreateSession{
+    "create_session",
+    "WITH sweep AS (DELETE FROM sessions WHERE expires_us < $4) "
+    "INSERT INTO sessions(token_hash, user_id, csrf_token, created_us, expires_us) VALUES($1, $2, $3, $4, $5) "
+    "RETURNING id"};
+inline constexpr Statement kFindSession{
+    "find_session",
+    "SELECT s.id, u.id, u.email, u.created_us, s.csrf_token, s.expires_us FROM sessions s "
+    "JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_us > $2"};
+inline constexpr Statement kDeleteSession{"delete_session", "DELETE FROM sessions WHERE token_hash = $1"};
+
+// API keys, always read with their project's name (columns as read_key in the store expects).
+#define SL_KEY_COLUMNS "k.id, k.project_id, p.name, k.name, k.prefix, k.scopes, k.created_us, k.last_used_us, k.revoked_us"
+#define SL_KEYS_OF(source, where) "SELECT " SL_KEY_COLUMNS " FROM " source " JOIN projects p ON p.id = k.project_id " where
+#define SL_KEYS(where) SL_KEYS_OF("api_keys k", where)
+inline constexpr Statement kCreateKey{
+    "create_key",
+    "WITH k AS (INSERT INTO api_keys(project_id, name, prefix, hash, scopes, created_us) "
+    "VALUES($1, $2, $3, $4, $5, $6) RETURNING *) " SL_KEYS_OF("k", "")};
+inline constexpr Statement kKeyByHash{"key_by_hash", SL_KEYS("WHERE k.hash = $1")};
+inline constexpr Statement kTouchKey{"touch_key", "UPDATE api_keys SET last_used_us = $2 WHERE id = $1"};
+inline constexpr Statement kAllKeys{"all_keys", SL_KEYS("ORDER BY k.id")};
+inline constexpr Statement kProjectKeys{"project_keys", SL_KEYS("WHERE k.project_id = $1 ORDER BY k.id")};
+inline constexpr Statement kKeysNamed{
+    "keys_named",
+    SL_KEYS("WHERE (k.prefix = $1 OR k.id::text = $1) AND ($2::bigint IS NULL OR k.project_id = $2) ORDER BY k.id")};
+inline constexpr Statement kRevokeKey{
+    "revoke_key",
+    "WITH k AS (UPDATE api_keys SET revoked_us = coalesce(revoked_us, $2) WHERE id = $1 RETURNING *) " SL_KEYS_OF("k", "")};
+#undef SL_KEYS
+#undef SL_KEYS_OF
+#undef SL_KEY_COLUMNS
+
+inline constexpr Statement kPromptId{"prompt_id", "SELECT id FROM prompts WHERE project_id = $1 AND name = $2"};
+// Writers of a prompt's versions and promotions lock its row: they run one after the other.
+inline constexpr Statement kLockPrompt{
+    "lock_prompt", "SELECT id FROM prompts WHERE project_id = $1 AND name = $2 FOR UPDATE"};
+inline constexpr Statement kCreatePrompt{
+    "create_prompt",
+    "WITH p AS (INSERT INTO prompts(project_id, name, description, created_by, created_us) "
+    "VALUES($1, $2, $3, $4, $5) RETURNING id) "
+    "INSERT INTO prompt_versions(prompt_id, version, content, message, created_by, created_us) "
+    "SELECT p.id, 1, $6::text, 'initial version', $4::text, $5::bigint FROM p"};
+inline constexpr Statement kGetPrompt{
+    "get_prompt",
+    "SELECT p.id, p.name, p.description, p.created_by, p.created_us, "
+    "(SELECT max(version) FROM prompt_versions v WHERE v.prompt_id = p.id) "
+    "FROM prompts p WHERE p.project_id = $1 AND p.name = $2"};
+inline constexpr Statement kPromptEnvironments{
+    "prompt_environments",
+    "SELECT env, version, promoted_by, at_us FROM prompt_promotions WHERE id IN ("
+    "SELECT max(id) FROM prompt_promotions WHERE prompt_id = $1 AND rolled_back_us IS NULL GROUP BY env)"};
+inline constexpr Statement kPromptNames{
+    "prompt_names", R"(SELECT name FROM prompts WHERE project_id = $1 ORDER BY name COLLATE "C")"};
+inline constexpr Statement kAddVersion{
+    "add_version",
+    "INSERT INTO prompt_versions(prompt_id, version, content, message, created_by, created_us) "
+    "SELECT $1::bigint, coalesce(max(version), 0) + 1, $2::text, $3::text, $4::text, $5::bigint "
+    "FROM prompt_versions WHERE prompt_id = $1::bigint RETURNING version"};
+#define SL_VERSIONS(where) \
+  "SELECT version, content, message, created_by, created_us FROM prompt_versions WHERE prompt_id = $1 " where
+inline constexpr Statement kListVersions{"list_versions", SL_VERSIONS("ORDER BY version DESC")};
+inline constexpr Statement kGetVersion{"get_version", SL_VERSIONS("AND version = $2")};
+#undef SL_VERSIONS
+inline constexpr Statement kPromote{
+    "promote", "INSERT INTO prompt_promotions(prompt_id, env, version, promoted_by, at_us) VALUES($1, $2, $3, $4, $5)"};
+inline constexpr Statement kServing{
+    "serving",
+    "SELECT id, version, promoted_by, at_us FROM prompt_promotions WHERE prompt_id = $1 AND env = $2 "
+    "AND rolled_back_us IS NULL ORDER BY id DESC LIMIT 2"};
+inline constexpr Statement kRollBack{
+    "roll_back", "UPDATE prompt_promotions SET rolled_back_us = $2, rolled_back_by = $3 WHERE id = $1"};
+inline constexpr Statement kListPromotions{
+    "list_promotions",
+    "SELECT env, version, promoted_by, at_us, rolled_back_us, coalesce(rolled_back_by, '') FROM prompt_promotions "
+    "WHERE prompt_id = $1 ORDER BY id DESC"};
+inline constexpr Statement kActiveVersion{
+    "active_version",
+    "SELECT v.version, v.content, v.message, v.created_by, v.created_us FROM prompt_versions v "
+    "WHERE v.prompt_id = $1 AND v.version = (SELECT version FROM prompt_promotions WHERE prompt_id = $1 "
+    "AND env = $2 AND rolled_back_us IS NULL ORDER BY id DESC LIMIT 1)"};
+
+}  // namespace stacklens::postgres::sql

@@ -1,0 +1,68 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "storage/meta_store.h"
+#include "storage/postgres/pg_pool.h"
+
+namespace stacklens::postgres {
+
+// The metadata of every node of a cluster in one PostgreSQL database. Nothing is cached: a
+// revoked key, a role change or a promotion made through any node is seen by the next request
+// on every node. Behaviour, error codes and messages are the SQLite store's.
+class PostgresMetaStore final : public MetaStore {
+ public:
+  // Connects once (so a wrong URL, password or an unreachable server stops the start with
+  // that reason) and brings the schema up to date.
+  static Result<std::unique_ptr<PostgresMetaStore>> open(const std::string& url, size_t pool_size,
+                                                         int statement_timeout_ms);
+
+  Result<bool> is_empty() override;
+  Result<Project> create_project(const std::string& name) override;
+  Result<std::optional<Project>> find_project(const std::string& name) override;
+  Result<std::vector<Project>> list_projects() override;
+
+  Result<User> create_user(const std::string& email, const std::string& password_hash) override;
+  Status set_password(const std::string& email, const std::string& password_hash) override;
+  Status set_role(int64_t user_id, int64_t project_id, Role role) override;
+  Result<std::vector<User>> list_users() override;
+  Result<std::optional<UserCredentials>> find_user(const std::string& email) override;
+  Result<std::vector<Membership>> memberships_of(int64_t user_id) override;
+  Result<std::vector<Membership>> members_of(int64_t project_id) override;
+  Status remove_member(const std::string& email, int64_t project_id) override;
+  Result<Session> create_session(int64_t user_id, const std::string& token_hash, const std::string& csrf_token,
+                                 Micros expires_us) override;
+  Result<std::optional<Session>> find_session(const std::string& token_hash, Micros now) override;
+  Status delete_session(const std::string& token_hash) override;
+
+  Result<ApiKeyInfo> create_key(int64_t project_id, const std::string& name, const std::string& prefix,
+                                const std::string& hash, ScopeSet scopes) override;
+  Result<std::optional<KeyLookup>> find_key_by_hash(const std::string& hash) override;
+  Status touch_key(int64_t key_id, Micros when) override;
+  Result<std::vector<ApiKeyInfo>> list_keys(std::optional<int64_t> project_id) override;
+  Result<ApiKeyInfo> revoke_key(const std::string& id_or_prefix, std::optional<int64_t> project_id) override;
+
+  Result<Prompt> create_prompt(int64_t project_id, const std::string& name, const std::string& description,
+                               const std::string& content, const std::string& actor) override;
+  Result<std::vector<Prompt>> list_prompts(int64_t project_id) override;
+  Result<std::optional<Prompt>> get_prompt(int64_t project_id, const std::string& name) override;
+  Result<PromptVersion> add_version(int64_t project_id, const std::string& name, const std::string& content,
+                                    const std::string& message, const std::string& actor) override;
+  Result<std::vector<PromptVersion>> list_versions(int64_t project_id, const std::string& name) override;
+  Result<std::optional<PromptVersion>> get_version(int64_t project_id, const std::string& name,
+                                                   int64_t version) override;
+  Result<EnvironmentState> promote(int64_t project_id, const std::string& name, const std::string& env,
+                                   int64_t version, const std::string& actor) override;
+  Result<EnvironmentState> rollback(int64_t project_id, const std::string& name, const std::string& env,
+                                    const std::string& actor) override;
+  Result<std::vector<Promotion>> list_promotions(int64_t project_id, const std::string& name) override;
+  Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) override;
+
+ private:
+  explicit PostgresMetaStore(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}
+  Result<std::optional<Prompt>> get_prompt_on(PgConn& conn, int64_t project_id, const std::string& name);
+
+  std::unique_ptr<PgPool> pool_;
+};
+
+}  // namespace stacklens::postgres
