@@ -11,9 +11,10 @@ apt_packages=(build-essential cmake ninja-build pkg-config
   python3 python3-pip python3-venv nodejs npm)
 if [ "$mode" = test ]; then
   # clang and its libFuzzer runtime: scripts/fuzz.sh; chromium and a font: the browser tests;
-  # fiu-utils: disk faults injected into the real server (tests/server/test_disk_faults.py)
+  # fiu-utils: disk faults injected into the real server (tests/server/test_disk_faults.py);
+  # postgresql: the PostgreSQL metadata store's tests (tests/support/postgres.sh)
   apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl clang libclang-rt-14-dev chromium fonts-dejavu-core
-    fiu-utils)
+    fiu-utils postgresql)
 fi
 
 missing=()

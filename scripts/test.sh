@@ -11,7 +11,16 @@ export STACKLENS_TEST_REPORTS=$reports
 export STACKLENS_BINARY=$PWD/build/stacklens
 
 echo "== unit tests (GoogleTest)"
+# A throw-away PostgreSQL 15 for the metadata store's tests, which are skipped without it.
+pgdir=$(mktemp -d)
+if pgurl=$(bash tests/support/postgres.sh start "$pgdir"); then
+  export STACKLENS_TEST_POSTGRES_URL=$pgurl STACKLENS_TEST_POSTGRES_DIR=$pgdir
+else
+  echo "PostgreSQL for the unit tests did not start" > "$reports/postgres.failed"
+fi
 ./build/unit_tests --gtest_brief=1 --gtest_output="xml:$reports/unit.xml"
+bash tests/support/postgres.sh stop "$pgdir"
+unset STACKLENS_TEST_POSTGRES_URL STACKLENS_TEST_POSTGRES_DIR
 
 echo "== server tests against the real binary (pytest)"
 python3 -m pytest -q -p no:cacheprovider tests/server --junitxml="$reports/server.xml"
