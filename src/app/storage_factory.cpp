@@ -4,10 +4,19 @@
 
 #include <fmt/format.h>
 
+#include "storage/postgres/postgres_meta_store.h"
 #include "storage/sqlite/sqlite_meta_store.h"
 #include "storage/sqlite/sqlite_span_store.h"
 
 namespace stacklens::app {
+namespace {
+
+// Per node: the server's threads share these connections, and a call waits at most the
+// statement timeout for one of them or for PostgreSQL's answer.
+constexpr size_t kPostgresConnections = 8;
+constexpr int kPostgresStatementTimeoutMs = 5000;
+
+}  // namespace
 
 Status prepare_data_dir(const Settings& settings) {
   std::error_code ec;
@@ -20,6 +29,12 @@ Status prepare_data_dir(const Settings& settings) {
 }
 
 Result<std::unique_ptr<MetaStore>> open_meta_store(const Settings& settings) {
+  if (!settings.metadata_url.empty()) {
+    auto store = postgres::PostgresMetaStore::open(settings.metadata_url, kPostgresConnections,
+                                                   kPostgresStatementTimeoutMs);
+    if (!store) return store.error();
+    return std::unique_ptr<MetaStore>(std::move(*store));
+  }
   if (auto st = prepare_data_dir(settings); !st) return st.error();
   auto store = sqlite::SqliteMetaStore::open(settings.meta_db().string());
   if (!store) return store.error();

@@ -1,5 +1,6 @@
 #pragma once
-// Opens the configured storage backends. Today: embedded SQLite files in the data directory.
+// Opens the configured storage backends: embedded SQLite files in the data directory, or
+// PostgreSQL for the metadata when metadata-url is set.
 #include <memory>
 
 #include "config/settings.h"

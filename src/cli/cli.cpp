@@ -40,7 +40,7 @@ struct SettingFlags {
 
   void add_to(CLI::App* cmd, bool all) {
     for (const auto& d : setting_docs()) {
-      if (!all && d.name != "data-dir") continue;
+      if (!all && d.name != "data-dir" && d.name != "metadata-url") continue;  // where the admin commands' data is
       options[d.name] = cmd->add_option("--" + d.name, values[d.name], help_text(d));
     }
     cmd->add_option("--config", config, "config file of 'name = value' lines [env STACKLENS_CONFIG]");

@@ -61,6 +61,14 @@ Status set_log_level(Settings& s, const std::string&, const std::string& v) {
   return make_error(ErrorCode::bad_request, fmt::format("setting log-level: unknown level '{}'", v));
 }
 
+// The value is not echoed: it may hold a password.
+Status set_metadata_url(Settings& s, const std::string& name, const std::string& v) {
+  if (!v.empty() && v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0)
+    return make_error(ErrorCode::bad_request, fmt::format("setting {} must be a postgres:// or postgresql:// URL", name));
+  s.metadata_url = v;
+  return ok_status();
+}
+
 const std::vector<SettingDef>& table() {
   static const std::vector<SettingDef> defs = {
       {"listen", "127.0.0.1", "address to listen on; 0.0.0.0 for all interfaces", text_setter(&Settings::listen)},
@@ -68,6 +76,10 @@ const std::vector<SettingDef>& table() {
        int_setter(&Settings::port, 0, 65535)},
       {"data-dir", "stacklens-data", "directory holding the databases and the encryption key file",
        text_setter(&Settings::data_dir)},
+      {"metadata-url", "",
+       "PostgreSQL for projects, users, keys, sessions and prompts: postgres://user:password@host:port/database; "
+       "unset: meta.db in the data directory",
+       set_metadata_url},
       {"port-file", "", "write the bound port to this file once listening", text_setter(&Settings::port_file)},
       {"public-url", "", "URL users reach this server at, printed and shown in the dashboard; unset: derived from listen and port",
        text_setter(&Settings::public_url)},
