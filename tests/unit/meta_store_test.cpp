@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "storage/postgres/pg_connection.h"
+#include "storage/postgres/pg_pool.h"
 #include "storage/postgres/postgres_meta_store.h"
 #include "storage/sqlite/sqlite_meta_store.h"
 #include "temp_dir.h"
@@ -197,7 +198,10 @@ TEST_P(MetaStoreTest, SessionsLiveUntilTheyExpireOrAreDeleted) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->user.id, u->id);
   EXPECT_EQ(s->expires_us, now + hour);
-  EXPECT_EQ(code_of(store_->create_session(u->id, "token-hash", "csrf", now + hour)), ErrorCode::conflict);
+  auto twice = store_->create_session(u->id, "token-hash", "csrf", now + hour);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+  EXPECT_EQ(twice.error().message.find("token-hash"), std::string::npos) << twice.error().message;
 
   auto found = store_->find_session("token-hash", now);
   ASSERT_TRUE(found && *found);
@@ -254,7 +258,10 @@ TEST_P(MetaStoreTest, KeysAreListedTouchedAndRevokedByIdOrPrefix) {
   EXPECT_EQ(a->scopes, scopes);
   EXPECT_FALSE(a->last_used_us);
   EXPECT_FALSE(a->revoked_us);
-  EXPECT_EQ(code_of(store_->create_key(p->id, "again", "sl-bbbb", "hash-a", 0)), ErrorCode::conflict);
+  auto same_hash = store_->create_key(p->id, "again", "sl-bbbb", "hash-a", 0);
+  ASSERT_FALSE(same_hash);
+  EXPECT_EQ(same_hash.error().code, ErrorCode::conflict);
+  EXPECT_EQ(same_hash.error().message.find("hash-a"), std::string::npos) << same_hash.error().message;
   auto b = store_->create_key(q->id, "b", "sl-same", "hash-b", 0);
   auto c = store_->create_key(q->id, "c", "sl-same", "hash-c", 0);
   ASSERT_TRUE(b && c);
@@ -371,6 +378,59 @@ TEST_P(MetaStoreTest, PromptsKeepNumberedVersionsAndPromotions) {
   EXPECT_TRUE(store_->list_prompts(p->id + 1000)->empty());
 }
 
+// Nodes (or a node and the admin commands) racing for one name: one wins, the others get the
+// conflict a lone duplicate gets.
+TEST_P(MetaStoreTest, RacesForOneNameEndInOneWinnerAndConflicts) {
+  constexpr int kWriters = 4;
+  std::vector<std::unique_ptr<MetaStore>> stores;
+  for (int i = 0; i < kWriters; ++i) stores.push_back(open_again());
+  for (const auto& s : stores) ASSERT_TRUE(s);
+  std::vector<std::optional<Error>> project_errors(kWriters), user_errors(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i)
+    writers.emplace_back([&, i] {
+      if (auto r = stores[i]->create_project("race"); !r) project_errors[i] = r.error();
+      if (auto r = stores[i]->create_user(i % 2 ? "Race@example.com" : "race@example.com", "h"); !r)
+        user_errors[i] = r.error();
+    });
+  for (auto& t : writers) t.join();
+  int project_wins = 0, user_wins = 0;
+  for (int i = 0; i < kWriters; ++i) {
+    if (!project_errors[i]) ++project_wins;
+    else EXPECT_EQ(project_errors[i]->message, "project 'race' already exists");
+    if (!user_errors[i]) ++user_wins;
+    else EXPECT_EQ(user_errors[i]->code, ErrorCode::conflict) << user_errors[i]->message;
+  }
+  EXPECT_EQ(project_wins, 1);
+  EXPECT_EQ(user_wins, 1);
+  EXPECT_EQ(store_->list_projects()->size(), 1u);
+}
+
+// Versions written through several stores at once are numbered once each, without gaps.
+TEST_P(MetaStoreTest, VersionsWrittenAtOnceAreNumberedOnce) {
+  auto p = store_->create_project("p");
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(store_->create_prompt(p->id, "shared", "", "v1", "a"));
+  constexpr int kWriters = 3, kEach = 5;
+  std::vector<std::unique_ptr<MetaStore>> stores;
+  for (int i = 0; i < kWriters; ++i) stores.push_back(open_again());
+  for (const auto& s : stores) ASSERT_TRUE(s);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i)
+    writers.emplace_back([&, i] {
+      for (int n = 0; n < kEach; ++n)
+        if (!stores[i]->add_version(p->id, "shared", fmt::format("{}-{}", i, n), "m", "a")) ++failures;
+    });
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto versions = store_->list_versions(p->id, "shared");
+  ASSERT_TRUE(versions);
+  ASSERT_EQ(versions->size(), static_cast<size_t>(1 + kWriters * kEach));
+  for (size_t i = 0; i < versions->size(); ++i)
+    EXPECT_EQ((*versions)[i].version, static_cast<int64_t>(versions->size() - i));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MetaStoreTest, ::testing::Values(Backend::sqlite, Backend::postgres),
                          [](const auto& info) { return info.param == Backend::sqlite ? "SQLite" : "PostgreSQL"; });
 
@@ -459,6 +519,32 @@ TEST_F(PostgresMetaStoreTest, ConnectionErrorsNameTheServerButNeverThePassword) 
       << refused.error().message;
   EXPECT_NE(refused.error().message.find("password authentication failed"), std::string::npos)
       << refused.error().message;
+}
+
+// A statement past the connection's timeout is cancelled by the server: a 503, not a 500.
+TEST_F(PostgresMetaStoreTest, StatementsPastTheTimeoutAreUnavailable) {
+  auto conn = postgres::PgConn::connect(db_->url(), 100);
+  ASSERT_TRUE(conn);
+  static constexpr postgres::Statement kSlow{"slow", "SELECT pg_sleep(30)"};
+  auto slow = (*conn)->run(kSlow);
+  ASSERT_FALSE(slow);
+  EXPECT_EQ(slow.error().code, ErrorCode::unavailable);
+  EXPECT_EQ(slow.error().message, "slow: canceling statement due to statement timeout");
+  EXPECT_FALSE((*conn)->broken());
+}
+
+TEST_F(PostgresMetaStoreTest, ThePoolOpensAtMostItsSize) {
+  postgres::PgPool pool(db_->url(), 1, 100);
+  {
+    auto held = pool.acquire();
+    ASSERT_TRUE(held) << held.error().message;
+    auto none = pool.acquire();
+    ASSERT_FALSE(none);
+    EXPECT_EQ(none.error().code, ErrorCode::unavailable);
+    EXPECT_EQ(none.error().message, "all 1 PostgreSQL connections stayed busy for 100 ms");
+  }
+  auto again = pool.acquire();
+  ASSERT_TRUE(again) << again.error().message;
 }
 
 TEST(PostgresUrl, RedactsEveryFormOfThePassword) {

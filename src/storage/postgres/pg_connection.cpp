@@ -45,10 +45,15 @@ std::string password_of(const std::string& url) {
   return out;
 }
 
+// libpq's message on one line: its lines joined by a space, the trailing newline gone.
 std::string trimmed(const char* message) {
-  std::string s = message ? message : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+  std::string out;
+  for (const char* c = message ? message : ""; *c; ++c) {
+    if (*c != '\n' && *c != '\t') out += *c;
+    else if (!out.empty() && out.back() != ' ') out += ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 std::string scrub(std::string text, const std::string& secret) {
@@ -122,7 +127,10 @@ Result<std::unique_ptr<PgConn>> PgConn::connect(const std::string& url, int stat
 PgConn::~PgConn() { PQfinish(conn_); }
 
 Error PgConn::error_of(const PGresult* r, std::string_view what) const {
-  const std::string message = scrub(trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_)), secret_);
+  // The primary message only: a DETAIL line quotes the row ("Key (hash)=(...) already exists").
+  const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  const std::string message =
+      scrub(trimmed(primary ? primary : r ? PQresultErrorMessage(r) : PQerrorMessage(conn_)), secret_);
   if (broken())
     return make_error(ErrorCode::unavailable, fmt::format("{}: PostgreSQL connection lost: {}", what, message));
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
