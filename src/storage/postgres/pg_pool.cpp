@@ -1,6 +1,7 @@
 #include "storage/postgres/pg_pool.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 
@@ -42,6 +43,7 @@ void PgPool::give_back(std::unique_ptr<PgConn> conn) {
       for (auto& c : idle_) closing.push_back(std::move(c));
       idle_.clear();
       open_ -= closing.size();
+      spdlog::warn("PostgreSQL connection lost: closed {} connection(s), the next call reconnects", closing.size());
     } else if (conn->in_transaction()) {
       closing.push_back(std::move(conn));
       --open_;
