@@ -55,7 +55,7 @@ std::string span_insert_sql(int rows, std::string_view tail) {
 // Spans of new traces cannot conflict, so they go in this many rows per statement.
 constexpr int kRowsPerInsert = 16;
 
-// One run of commit_batch(), step by step (run() reads in their order).
+// One run of commit_batch(): run() calls the steps below in order.
 class BatchCommit {
  public:
   BatchCommit(const WriterParts& parts, const std::vector<const SpanRecord*>& records)

@@ -45,7 +45,7 @@ class RollupState {
   Status merge(Db& writer, const RollupAccumulator& more);
   void merged();
 
-  // Changed by the writer thread only, under mu_ (which it alone needs not hold to read them).
+  // Changed by the writer thread only, under mu_; the writer reads them without it.
   mutable std::mutex mu_;
   RollupAccumulator pending_;
   int64_t generation_ = 0;  // rollup_state.generation as of the last merge
