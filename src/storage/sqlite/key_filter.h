@@ -1,12 +1,11 @@
 #pragma once
 // A Bloom filter over (project, 64-bit key) pairs: "certainly absent" or "maybe present".
 //
-// The writer asks it before looking a new trace up in trace_keys: most traces are new,
-// and a B-tree lookup that finds nothing cost ~13 % of the writer's time per span. The
+// The writer asks it before looking a new trace up in trace_keys: most traces are new, and
+// a B-tree lookup that finds nothing is a large part of the writer's time per span. The
 // filter has a fixed size, so its memory does not grow with the store; as it fills, more
-// answers are "maybe" and those cost the lookup they cost before (measured with the
-// default 8 MiB: 0.03 % of absent traces at 3 million stored, 1.2 % at 7 million, 17 % at
-// 15 million).
+// answers are "maybe", and those cost the lookup they cost without it (docs/benchmarks.md
+// has the false-positive rates of the default 8 MiB).
 //
 // Each pair sets bits within one 64-byte block (one cache line per test).
 #include <cstddef>
