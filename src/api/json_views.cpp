@@ -77,7 +77,39 @@ bj::object trace_summary_json(const TraceSummary& t) {
                     {"outputTokens", t.output_tokens},
                     {"totalTokens", t.total_tokens},
                     {"costUsd", t.cost_usd},
-                    {"tags", strings(t.tags)}};
+                    {"tags", strings(t.tags)},
+                    {"sessionId", t.session_id ? bj::value(*t.session_id) : bj::value(nullptr)},
+                    {"userId", t.user_id ? bj::value(*t.user_id) : bj::value(nullptr)}};
+}
+
+bj::object session_summary_json(const SessionSummary& s) {
+  return bj::object{{"sessionId", s.session_id},
+                    {"userId", s.user_id ? bj::value(*s.user_id) : bj::value(nullptr)},
+                    {"firstTime", format_iso8601(s.first_us)},
+                    {"lastTime", format_iso8601(s.last_us)},
+                    {"traceCount", s.traces},
+                    {"totalTokens", s.total_tokens},
+                    {"costUsd", s.cost_usd},
+                    {"errors", s.errors}};
+}
+
+bj::object user_summary_json(const UserSummary& u) {
+  return bj::object{{"userId", u.user_id},
+                    {"firstTime", format_iso8601(u.first_us)},
+                    {"lastTime", format_iso8601(u.last_us)},
+                    {"traceCount", u.traces},
+                    {"sessionCount", u.sessions},
+                    {"totalTokens", u.total_tokens},
+                    {"costUsd", u.cost_usd},
+                    {"errors", u.errors}};
+}
+
+bj::object session_view_json(const query::SessionView& v) {
+  bj::array traces;
+  for (const auto& t : v.traces) traces.push_back(trace_detail_json(t));
+  return bj::object{{"sessionId", v.session_id},
+                    {"traces", std::move(traces)},
+                    {"nextCursor", v.next_cursor ? bj::value(*v.next_cursor) : bj::value(nullptr)}};
 }
 
 bj::object trace_detail_json(const query::TraceView& v) {
@@ -195,6 +227,58 @@ bj::object key_json(const ApiKeyInfo& k) {
                     {"createdAt", format_iso8601(k.created_us)},
                     {"lastUsedAt", k.last_used_us ? bj::value(format_iso8601(*k.last_used_us)) : bj::value(nullptr)},
                     {"revokedAt", k.revoked_us ? bj::value(format_iso8601(*k.revoked_us)) : bj::value(nullptr)}};
+}
+
+bj::object score_json(const Score& s) {
+  bj::object o;
+  o["id"] = s.id;
+  o["traceId"] = s.trace_id;
+  o["spanId"] = opt(s.span_id);
+  o["name"] = s.name;
+  o["dataType"] = score_type_name(s.type);
+  switch (s.type) {
+    case ScoreType::numeric: o["value"] = s.number; break;
+    case ScoreType::boolean: o["value"] = s.number != 0; break;
+    case ScoreType::categorical: o["value"] = s.category; break;
+  }
+  o["comment"] = opt(s.comment);
+  o["source"] = s.source;
+  o["author"] = opt(s.author);
+  o["createdAt"] = format_iso8601(s.created_us);
+  o["updatedAt"] = format_iso8601(s.updated_us);
+  return o;
+}
+
+bj::object score_config_json(const ScoreConfig& c) {
+  bj::object o;
+  o["name"] = c.name;
+  o["dataType"] = score_type_name(c.type);
+  o["min"] = opt(c.min_value);
+  o["max"] = opt(c.max_value);
+  o["categories"] = strings(c.categories);
+  o["description"] = c.description;
+  o["createdAt"] = format_iso8601(c.created_us);
+  return o;
+}
+
+bj::object score_summary_json(const ScoreSummaryQuery& q, const std::vector<ScoreBucket>& buckets) {
+  bj::array points;
+  for (const auto& b : buckets) {
+    bj::object p;
+    p["time"] = format_iso8601(b.bucket_us);
+    p["count"] = b.count;
+    int64_t categorical = 0;
+    bj::object cats;
+    for (const auto& [c, n] : b.categories) cats[c] = n, categorical += n;
+    p["average"] = categorical < b.count ? bj::value(b.average) : bj::value(nullptr);
+    p["categories"] = std::move(cats);
+    points.push_back(std::move(p));
+  }
+  return bj::object{{"name", q.name},
+                    {"from", format_iso8601(q.from_us)},
+                    {"to", format_iso8601(q.to_us)},
+                    {"intervalSeconds", q.interval_us / 1000000},
+                    {"points", std::move(points)}};
 }
 
 }  // namespace stacklens::api

@@ -5,6 +5,7 @@
 #include "model/access.h"
 #include "model/prompt.h"
 #include "model/query.h"
+#include "model/score.h"
 #include "query/trace_service.h"
 
 namespace stacklens::api {
@@ -12,10 +13,16 @@ namespace stacklens::api {
 boost::json::object span_json(const Span& s);
 boost::json::object trace_summary_json(const TraceSummary& t);
 boost::json::object trace_detail_json(const query::TraceView& v);
+boost::json::object session_summary_json(const SessionSummary& s);
+boost::json::object user_summary_json(const UserSummary& u);
+boost::json::object session_view_json(const query::SessionView& v);
 boost::json::object metrics_json(const MetricsQuery& q, const std::vector<MetricsSeries>& series);
 boost::json::object prompt_json(const Prompt& p);
 boost::json::object version_json(const PromptVersion& v, bool with_content = true);
 boost::json::object promotion_json(const Promotion& p);
 boost::json::object key_json(const ApiKeyInfo& k);
+boost::json::object score_json(const Score& s);
+boost::json::object score_config_json(const ScoreConfig& c);
+boost::json::object score_summary_json(const ScoreSummaryQuery& q, const std::vector<ScoreBucket>& buckets);
 
 }  // namespace stacklens::api

@@ -1,5 +1,8 @@
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cmath>
+
 #include "api/json_views.h"
 #include "api/request_helpers.h"
 #include "api/routes.h"
@@ -14,8 +17,42 @@ constexpr int64_t kMaxBuckets = 10000;
 
 // The query parameters of each GET route (api/openapi.yaml lists the same).
 constexpr std::string_view kTraceListParams[] = {"from",     "to",  "name", "model",          "provider",     "status",
-                                                 "tag",      "attr", "limit", "min_latency_ms", "min_cost_usd", "cursor"};
+                                                 "tag",      "attr", "limit", "min_latency_ms", "min_cost_usd", "cursor",
+                                                 "session_id", "user_id", "score", "sort"};
 constexpr std::string_view kMetricsParams[] = {"from", "to", "interval", "group_by", "kind"};
+
+// `score=accuracy>0.8`: name, operator, value. A number compares with numeric and boolean
+// scores; true/false with booleans; any other text equals (or, with !=, differs from) a category.
+Result<ScoreCondition> score_condition(const std::string& raw) {
+  static constexpr std::string_view ops[] = {">=", "<=", "!=", ">", "<", "="};
+  const auto bad = [&] {
+    return make_error(ErrorCode::bad_request,
+                      fmt::format("query parameter score must be <name><op><value> with op one of > >= < <= = !=, "
+                                  "got '{}'", raw.substr(0, 64)));
+  };
+  const auto at = raw.find_first_of("<>=!");
+  if (at == std::string::npos || at == 0) return bad();
+  ScoreCondition c;
+  c.name = raw.substr(0, at);
+  for (auto op : ops)
+    if (raw.compare(at, op.size(), op) == 0) {
+      c.op = op;
+      break;
+    }
+  if (c.op.empty()) return bad();
+  const std::string value = raw.substr(at + c.op.size());
+  if (value.empty()) return bad();
+  double number = 0;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (ec == std::errc() && p == value.data() + value.size() && std::isfinite(number)) c.number = number;
+  else if (value == "true" || value == "false") c.number = value == "true" ? 1 : 0;
+  else c.text = value;
+  if (!c.number && c.op != "=" && c.op != "!=")
+    return make_error(ErrorCode::bad_request,
+                      fmt::format("query parameter score: a category compares with = or != only, got '{}'",
+                                  raw.substr(0, 64)));
+  return c;
+}
 
 Result<TraceFilter> trace_filter(http::Context& ctx) {
   TraceFilter f;
@@ -51,6 +88,24 @@ Result<TraceFilter> trace_filter(http::Context& ctx) {
   SL_TRY(limit, int_param(ctx, "limit", 1, 500));
   f.limit = static_cast<int>(limit.value_or(50));
   f.cursor = text("cursor");
+  f.session_id = text("session_id");
+  f.user_id = text("user_id");
+  for (const auto& c : ctx.query_params("score")) {
+    SL_TRY(condition, score_condition(c));
+    f.scores.push_back(std::move(condition));
+  }
+  if (f.scores.size() > 5) return make_error(ErrorCode::bad_request, "at most 5 score filters at once");
+  if (auto sort = text("sort")) {
+    // score:<name> (highest first) or score:<name>:asc
+    std::string_view v = *sort;
+    if (!v.starts_with("score:") || v.size() == 6)
+      return make_error(ErrorCode::bad_request, "query parameter sort must be score:<name> or score:<name>:asc");
+    v.remove_prefix(6);
+    if (v.ends_with(":asc")) v.remove_suffix(4), f.sort_ascending = true;
+    else if (v.ends_with(":desc")) v.remove_suffix(5);
+    if (v.empty()) return make_error(ErrorCode::bad_request, "query parameter sort must be score:<name> or score:<name>:asc");
+    f.sort_score = std::string(v);
+  }
   return f;
 }
 
@@ -105,7 +160,12 @@ void add_query_routes(http::Router& router, Services& s) {
                     guarded(s, Scope::traces_read, false,
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
                               SL_TRY(view, s.traces.get(who.project_id, ctx.params["traceId"]));
-                              return http::json_reply(200, trace_detail_json(view));
+                              SL_TRY(scores, s.scores.of_trace(who.project_id, ctx.params["traceId"]));
+                              auto detail = trace_detail_json(view);
+                              bj::array out;
+                              for (const auto& sc : scores) out.push_back(score_json(sc));
+                              detail["scores"] = std::move(out);
+                              return http::json_reply(200, detail);
                             }));
   add_product_route(router, verb::get, "/stacktrace/v1/metrics",
                     guarded(s, Scope::traces_read, false, kMetricsParams,

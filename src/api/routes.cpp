@@ -13,6 +13,8 @@ void add_routes(http::Router& router, Services& services) {
   add_ingest_routes(router, services);
   add_prompt_routes(router, services);
   add_query_routes(router, services);
+  add_score_routes(router, services);
+  add_conversation_routes(router, services);
   add_key_routes(router, services);
   add_session_routes(router, services);
   add_project_routes(router, services);

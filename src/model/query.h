@@ -3,11 +3,22 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/span.h"
 
 namespace stacklens {
+
+// `score=accuracy>0.8` on the trace list: a score of the trace (or of one of its spans) named
+// `name` whose numeric value compares so, or (op "=") whose value is `text` (categorical, or
+// true/false for booleans).
+struct ScoreCondition {
+  std::string name;
+  std::string op;  // ">", ">=", "<", "<=", "=", "!="
+  std::optional<double> number;
+  std::string text;
+};
 
 struct TraceFilter {
   std::optional<Micros> from_us, to_us;  // on the trace's start time, [from, to)
@@ -19,6 +30,11 @@ struct TraceFilter {
   std::vector<std::pair<std::string, std::string>> attributes;  // all of them, on any span
   std::optional<double> min_latency_ms;
   std::optional<double> min_cost_usd;
+  std::vector<ScoreCondition> scores;    // all of them: some score of the trace with that name matches
+  std::optional<std::string> sort_score;  // newest first unless set: by this score's average, highest first
+  bool sort_ascending = false;
+  std::optional<std::string> session_id, user_id;
+  bool oldest_first = false;  // a session's traces read in time order; the list is newest first
   int limit = 50;
   std::optional<std::string> cursor;
 };
@@ -32,6 +48,7 @@ struct TraceSummary {
   int64_t input_tokens = 0, output_tokens = 0, total_tokens = 0;
   double cost_usd = 0;
   std::vector<std::string> models, providers, tags;
+  std::optional<std::string> session_id, user_id;
 };
 
 struct TracePage {
@@ -42,6 +59,41 @@ struct TracePage {
 struct TraceDetail {
   TraceSummary summary;
   std::vector<SpanRecord> spans;  // ordered by start time; sealed text still sealed
+};
+
+// The sessions and users lists: what their traces that started in [from, to) add up to.
+// Sorted by one of their sums (ties by id), paged by offset.
+struct PeriodListQuery {
+  Micros from_us = 0, to_us = 0;
+  std::optional<std::string> user_id;  // sessions only: of this user
+  std::string sort = "last";           // one of kSessionSorts / kUserSorts
+  bool ascending = false;
+  int limit = 50;
+  int64_t offset = 0;
+};
+
+inline constexpr std::string_view kSessionSorts[] = {"last", "first", "traces", "tokens", "cost", "errors"};
+inline constexpr std::string_view kUserSorts[] = {"last", "first", "traces", "sessions", "tokens", "cost", "errors"};
+
+struct SessionSummary {
+  std::string session_id;
+  std::optional<std::string> user_id;
+  Micros first_us = 0, last_us = 0;  // the first trace's start, the last trace's end
+  int64_t traces = 0, total_tokens = 0, errors = 0;  // errors: traces with a failed span
+  double cost_usd = 0;
+};
+
+struct UserSummary {
+  std::string user_id;
+  Micros first_us = 0, last_us = 0;  // the first and the last trace's start
+  int64_t traces = 0, sessions = 0, total_tokens = 0, errors = 0;  // errors: traces with a failed span
+  double cost_usd = 0;
+};
+
+template <typename Row>
+struct PeriodPage {
+  std::vector<Row> rows;
+  std::optional<int64_t> next_offset;  // more rows from there
 };
 
 enum class GroupBy { none, model, provider, name };

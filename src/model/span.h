@@ -13,13 +13,26 @@
 
 namespace stacklens {
 
+// Where a span's cost_usd came from: none for a span without tokens, caller when the span
+// brought a cost above 0, table when the price table priced its tokens, unpriced when the
+// table has no price for its model (its cost is then 0 and unknown, not free).
+enum class CostSource : uint8_t { none, caller, table, unpriced };
+inline constexpr std::string_view kCostSources[] = {"none", "caller", "table", "unpriced"};
+inline std::string_view cost_source_name(CostSource s) { return kCostSources[static_cast<size_t>(s)]; }
+
 struct LlmData {
   std::string model;
   std::string provider;
+  // input_tokens includes the cache read and cache write tokens and output_tokens the
+  // reasoning tokens, as OpenAI reports them: the parts are never counted twice.
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t total_tokens = 0;
+  int64_t cache_read_tokens = 0;
+  int64_t cache_write_tokens = 0;
+  int64_t reasoning_tokens = 0;
   double cost_usd = 0.0;
+  CostSource cost_source = CostSource::none;
   std::optional<double> temperature;
   std::optional<int64_t> max_tokens;
   std::optional<std::string> prompt;
@@ -88,6 +101,9 @@ struct SpanRecord {
     // The backend's row encoding of the rest, when it packs one (then the sealed bytes of prompt
     // and completion are empty: they are in it, or at text_at).
     std::string packed;
+    // The span's session and user ids (session_id / session.id / gen_ai.conversation.id,
+    // user_id / user.id attributes), empty when it carries none: indexed fields of its trace.
+    std::string session_id, user_id;
   };
   std::optional<Encoded> encoded;
 };

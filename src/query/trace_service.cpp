@@ -29,4 +29,25 @@ Result<TraceView> TraceService::get(int64_t project_id, const std::string& trace
   return view;
 }
 
+Result<SessionView> TraceService::session(int64_t project_id, const std::string& session_id, int limit,
+                                          std::optional<std::string> cursor) {
+  TraceFilter f;
+  f.session_id = session_id;
+  f.oldest_first = true;
+  f.limit = limit;
+  const bool first_page = !cursor;
+  f.cursor = std::move(cursor);
+  auto page = store_.list_traces(project_id, f);
+  if (!page) return page.error();
+  if (page->traces.empty() && first_page)
+    return make_error(ErrorCode::not_found, fmt::format("session '{}' has no traces in this project", session_id));
+  SessionView view{session_id, {}, std::move(page->next_cursor)};
+  for (const auto& t : page->traces) {
+    auto trace = get(project_id, t.trace_id);
+    if (!trace) return trace.error();
+    view.traces.push_back(std::move(*trace));
+  }
+  return view;
+}
+
 }  // namespace stacklens::query

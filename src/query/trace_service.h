@@ -13,6 +13,13 @@ struct TraceView {
   std::vector<Span> spans;  // ordered by start time, text opened
 };
 
+// A session's traces in time order, each with its spans and their text: a conversation.
+struct SessionView {
+  std::string session_id;
+  std::vector<TraceView> traces;
+  std::optional<std::string> next_cursor;
+};
+
 class TraceService {
  public:
   TraceService(SpanStore& store, const Sealer& sealer) : store_(store), sealer_(sealer) {}
@@ -21,6 +28,15 @@ class TraceService {
   Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) {
     return store_.metrics(project_id, q);
   }
+  Result<PeriodPage<SessionSummary>> sessions(int64_t project_id, const PeriodListQuery& q) {
+    return store_.list_sessions(project_id, q);
+  }
+  Result<PeriodPage<UserSummary>> users(int64_t project_id, const PeriodListQuery& q) {
+    return store_.list_users(project_id, q);
+  }
+  // `limit` traces of the session from `cursor` on (not_found: the session has no trace).
+  Result<SessionView> session(int64_t project_id, const std::string& session_id, int limit,
+                              std::optional<std::string> cursor);
 
  private:
   SpanStore& store_;

@@ -38,6 +38,8 @@ class SpanStore {
   virtual Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) = 0;
   virtual Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) = 0;
   virtual Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) = 0;
+  virtual Result<PeriodPage<SessionSummary>> list_sessions(int64_t project_id, const PeriodListQuery& q) = 0;
+  virtual Result<PeriodPage<UserSummary>> list_users(int64_t project_id, const PeriodListQuery& q) = 0;
   virtual Result<int64_t> count_spans() = 0;
   // Cheap probe that storage can be read and has room to write; used by /ready.
   virtual Status check_ready() = 0;

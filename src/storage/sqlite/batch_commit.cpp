@@ -17,17 +17,18 @@ namespace {
 
 constexpr std::string_view kAddTrace =
     "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
-    "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags) "
-    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)";
+    "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags, session_id, user_id) "
+    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)";
 
-// A trace row's sums grow by a commit's new spans; the name follows the rules of TraceSum::add.
+// A trace row's sums grow by a commit's new spans; the name follows the rules of TraceSum::add,
+// session and user stay the first ones a span gave.
 constexpr std::string_view kMergeTrace =
     "UPDATE traces SET "
     "name = CASE WHEN ?3 > has_root THEN ?2 WHEN ?3 = has_root AND ?4 < start_us THEN ?2 ELSE name END, "
     "has_root = max(has_root, ?3), start_us = min(start_us, ?4), end_us = max(end_us, ?5), errors = errors + ?6, "
     "span_count = span_count + ?7, input_tokens = input_tokens + ?8, output_tokens = output_tokens + ?9, "
     "total_tokens = total_tokens + ?10, cost_usd = cost_usd + ?11, attributes = attributes || ?12, "
-    "tags = tags || ?13 WHERE id = ?1";
+    "tags = tags || ?13, session_id = coalesce(session_id, ?14), user_id = coalesce(user_id, ?15) WHERE id = ?1";
 
 // A span row as inserted: the columns SQL reads, and the rest packed (span_row.h). Values are
 // bound at parameters base+1 .. base+kSpanParams; the records outlive the run, so nothing is
@@ -43,6 +44,12 @@ void bind_span(Stmt& st, int base, const SpanRecord& r, int64_t trace_row) {
   st.bind_ref(base + 4, s.trace_id).bind_ref(base + 5, s.span_id).bind_ref(base + 6, s.name);
   if (s.llm) st.bind_ref(base + 7, s.llm->model).bind_ref(base + 8, s.llm->provider);
   st.bind_ref(base + 9, e.tags).bind_blob_ref(base + 10, e.packed);
+}
+
+// A session or user id: NULL when none (the partial indexes leave such traces out).
+void bind_id(Stmt& st, int at, std::string_view id) {
+  if (id.empty()) st.bind_null(at);
+  else st.bind_view(at, id);
 }
 
 // INSERT INTO spans of `rows` spans in one statement.
@@ -165,7 +172,7 @@ Status BatchCommit::add_to_stored_trace(const TraceGroup& g, int64_t trace_row) 
       continue;
     }
     out_.inserted++;
-    sum.add(r->span, r->encoded->attributes, r->encoded->tags);
+    sum.add(r->span, *r->encoded);
     inserted_.push_back(&r->span);
   }
   if (sum.spans == 0) return ok_status();
@@ -174,6 +181,8 @@ Status BatchCommit::add_to_stored_trace(const TraceGroup& g, int64_t trace_row) 
   m.bind(5, sum.end_us).bind(6, sum.errors).bind(7, sum.spans).bind(8, sum.input_tokens);
   m.bind(9, sum.output_tokens).bind(10, sum.total_tokens).bind(11, sum.cost_usd).bind_view(12, sum.attributes);
   m.bind_view(13, sum.tags);
+  bind_id(m, 14, sum.session_id);
+  bind_id(m, 15, sum.user_id);
   return m.run();
 }
 
@@ -188,7 +197,7 @@ Status BatchCommit::add_new_trace(const TraceGroup& g) {
       out_.duplicates++;  // the same span twice in one commit
       continue;
     }
-    sum.add(r->span, r->encoded->attributes, r->encoded->tags);
+    sum.add(r->span, *r->encoded);
     fresh_.emplace_back(r, 0);
   }
   Stmt& a = add_trace_->reset();
@@ -196,6 +205,8 @@ Status BatchCommit::add_new_trace(const TraceGroup& g) {
   a.bind(5, static_cast<int64_t>(sum.has_root)).bind(6, sum.start_us).bind(7, sum.end_us).bind(8, sum.errors);
   a.bind(9, sum.spans).bind(10, sum.input_tokens).bind(11, sum.output_tokens).bind(12, sum.total_tokens);
   a.bind(13, sum.cost_usd).bind_view(14, sum.attributes).bind_view(15, sum.tags);
+  bind_id(a, 16, sum.session_id);
+  bind_id(a, 17, sum.user_id);
   if (auto rs = a.run(); !rs) return rs;
   const int64_t trace_row = p_.db.last_insert_rowid();
   added_.push_back(TraceIdentities::Entry{g.project_id, g.trace_key, trace_row});

@@ -17,6 +17,26 @@ namespace {
 // back: 76.4k -> 85.2k spans/s), for single-span requests it was more (25.3k -> 23.4k req/s).
 constexpr size_t kTextLogFromBytes = 64 * 1024;
 
+// The attribute names that give a span's session and user, by precedence: the SDK reference's,
+// then OpenTelemetry's (gen_ai.conversation.id: a GenAI conversation is a session).
+constexpr std::string_view kSessionKeys[] = {"session_id", "session.id", "gen_ai.conversation.id"};
+constexpr std::string_view kUserKeys[] = {"user_id", "user.id"};
+
+// The value of the first of `keys` that the span carries non-empty; copied only when found.
+template <size_t N>
+void take_first(const Attributes& attributes, const std::string_view (&keys)[N], std::string& into) {
+  size_t best = N;
+  for (const auto& [k, v] : attributes) {
+    if (v.empty()) continue;
+    for (size_t i = 0; i < best; ++i)
+      if (k == keys[i]) {
+        best = i;
+        into.assign(v);
+        break;
+      }
+  }
+}
+
 }  // namespace
 
 Status prepare_batch(std::vector<SpanRecord>& records, TextLog& text_log, const DiskGuard& disk) {
@@ -27,7 +47,9 @@ Status prepare_batch(std::vector<SpanRecord>& records, TextLog& text_log, const 
     if (r.encoded) continue;
     Span& s = r.span;
     r.encoded = SpanRecord::Encoded{attributes_json(s.attributes), tags_json(s.tags), events_json(s.events),
-                                    id_key(s.trace_id), id_key(s.span_id), std::nullopt, 0, 0, {}};
+                                    id_key(s.trace_id), id_key(s.span_id), std::nullopt, 0, 0, {}, {}, {}};
+    take_first(s.attributes, kSessionKeys, r.encoded->session_id);
+    take_first(s.attributes, kUserKeys, r.encoded->user_id);
     // Freed here, on the request thread, rather than by the writer.
     s.attributes = {};
     s.tags = {};

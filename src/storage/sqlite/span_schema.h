@@ -83,6 +83,43 @@ CREATE TABLE rollups(
 CREATE TABLE rollup_state(through_id INTEGER NOT NULL, generation INTEGER NOT NULL);
 INSERT INTO rollup_state VALUES(0, 0);
 )sql",
+    // A trace's session and user: the first non-empty ids its spans carry (batch_prepare.cpp).
+    // Partial indexes, so traces without them cost nothing: by session or user (a session's
+    // traces, the trace list's filters), and by time covering what the sessions and users
+    // lists sum, so a period's list reads only the index.
+    R"sql(
+ALTER TABLE traces ADD COLUMN session_id TEXT;
+ALTER TABLE traces ADD COLUMN user_id TEXT;
+CREATE INDEX trace_session ON traces(project_id, session_id, start_us) WHERE session_id IS NOT NULL;
+CREATE INDEX trace_user ON traces(project_id, user_id, start_us) WHERE user_id IS NOT NULL;
+CREATE INDEX session_time ON traces(project_id, start_us, session_id, user_id, end_us, errors, total_tokens, cost_usd)
+  WHERE session_id IS NOT NULL;
+CREATE INDEX user_time ON traces(project_id, start_us, user_id, session_id, errors, total_tokens, cost_usd)
+  WHERE user_id IS NOT NULL;
+)sql",
+    // Scores of traces and spans (sqlite_score_store.h), written on a connection of their own:
+    // a score is one small row, unique per (project, id); the trace list filters and sorts by
+    // them through score_trace.
+    R"sql(
+CREATE TABLE scores(
+  row INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  span_id TEXT,
+  name TEXT NOT NULL,
+  data_type TEXT NOT NULL,     -- numeric, categorical, boolean
+  number REAL,                 -- numeric value, or a boolean as 0/1; NULL for categorical
+  category TEXT,               -- categorical value
+  comment TEXT,
+  source TEXT NOT NULL,
+  author TEXT,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL);
+CREATE UNIQUE INDEX score_id ON scores(project_id, id);
+CREATE INDEX score_trace ON scores(project_id, trace_id, name);
+CREATE INDEX score_name_time ON scores(project_id, name, created_us);
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -67,6 +67,18 @@ Result<std::vector<MetricsSeries>> SqliteSpanStore::metrics(int64_t project_id, 
   return read_metrics(**db, rollups_, project_id, q);
 }
 
+Result<PeriodPage<SessionSummary>> SqliteSpanStore::list_sessions(int64_t project_id, const PeriodListQuery& q) {
+  auto db = readers_.lease();
+  if (!db) return db.error();
+  return read_session_page(**db, project_id, q);
+}
+
+Result<PeriodPage<UserSummary>> SqliteSpanStore::list_users(int64_t project_id, const PeriodListQuery& q) {
+  auto db = readers_.lease();
+  if (!db) return db.error();
+  return read_user_page(**db, project_id, q);
+}
+
 Result<int64_t> SqliteSpanStore::count_spans() {
   // Rows are never deleted and a skipped duplicate takes no rowid, so the largest rowid counts them.
   auto db = readers_.lease();

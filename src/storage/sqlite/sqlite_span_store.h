@@ -34,6 +34,8 @@ class SqliteSpanStore final : public SpanStore {
   Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) override;
   Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) override;
   Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) override;
+  Result<PeriodPage<SessionSummary>> list_sessions(int64_t project_id, const PeriodListQuery& q) override;
+  Result<PeriodPage<UserSummary>> list_users(int64_t project_id, const PeriodListQuery& q) override;
   Result<int64_t> count_spans() override;
   Status check_ready() override;
 

@@ -57,13 +57,15 @@ Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentiti
   }
   // Read after the spans: the trace row's attributes only ever grow at the end, so they hold
   // every span read above, at the same place.
+  std::optional<std::string> session_id, user_id;
   if (!read.empty()) {
-    auto ta = db.prepare("SELECT attributes FROM traces WHERE id = ?1");
+    auto ta = db.prepare("SELECT attributes, session_id, user_id FROM traces WHERE id = ?1");
     if (!ta) return ta.error();
     Stmt& t = (*ta)->reset().bind(1, **row);
     auto found = t.step();
     if (!found) return found.error();
     const std::string joined = *found ? t.text(0) : std::string();
+    if (*found) session_id = t.opt_text(1), user_id = t.opt_text(2);
     t.reset();
     for (Read& r : read) {
       const auto [offset, length] = r.in_trace_row;
@@ -83,6 +85,8 @@ Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentiti
   if (d.spans.empty()) return std::optional<TraceDetail>{};
   TraceSummary& t = d.summary;
   t.trace_id = trace_id;
+  t.session_id = std::move(session_id);
+  t.user_id = std::move(user_id);
   std::set<std::string> models, providers, tags;
   bool root_seen = false;
   t.start_us = d.spans.front().span.start_us;

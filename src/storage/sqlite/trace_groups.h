@@ -29,12 +29,17 @@ std::vector<TraceGroup> group_by_trace(const std::vector<const SpanRecord*>& rec
 // copied only for a trace with several spans.
 struct TraceSum {
   std::string_view trace_id, name, attributes, tags;  // attributes, tags: the spans' JSON, concatenated
+  std::string_view session_id, user_id;  // the first non-empty of its spans' (empty: none)
   bool has_root = false;
   Micros start_us = INT64_MAX, end_us = INT64_MIN;
   int64_t errors = 0, spans = 0, input_tokens = 0, output_tokens = 0, total_tokens = 0;
   double cost_usd = 0;
 
-  void add(const Span& s, const std::string& attributes_text, const std::string& tags_text) {
+  void add(const Span& s, const SpanRecord::Encoded& e) {
+    const std::string& attributes_text = e.attributes;
+    const std::string& tags_text = e.tags;
+    if (session_id.empty()) session_id = e.session_id;
+    if (user_id.empty()) user_id = e.user_id;
     if (spans == 0) {
       attributes = attributes_text;
       tags = tags_text;

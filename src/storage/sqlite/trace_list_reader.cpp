@@ -26,7 +26,11 @@ Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
 Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter& f) {
   std::string sql =
       "SELECT t.id, t.trace_id, t.name, t.start_us, t.end_us, t.errors, t.span_count, t.input_tokens, "
-      "t.output_tokens, t.total_tokens, t.cost_usd FROM traces t WHERE t.project_id = ?1";
+      "t.output_tokens, t.total_tokens, t.cost_usd, t.session_id, t.user_id FROM traces t";
+  // A session's or a user's traces come through their partial index, in time order.
+  if (f.session_id) sql += " INDEXED BY trace_session";
+  else if (f.user_id) sql += " INDEXED BY trace_user";
+  sql += " WHERE t.project_id = ?1";
   // Values are bound in order after ?1; the SQL only ever holds placeholders.
   std::vector<std::variant<int64_t, double, std::string>> binds;
   auto ph = [&](auto v) {
@@ -39,6 +43,8 @@ Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter&
   if (f.status == "ok") sql += " AND t.errors = 0";
   if (f.min_latency_ms) sql += " AND (t.end_us - t.start_us) >= " + ph(static_cast<int64_t>(*f.min_latency_ms * 1000.0));
   if (f.min_cost_usd) sql += " AND t.cost_usd >= " + ph(*f.min_cost_usd);
+  if (f.session_id) sql += " AND t.session_id = " + ph(*f.session_id);
+  if (f.user_id) sql += " AND t.user_id = " + ph(*f.user_id);
   // Span-level filters: some span of the trace matches (found through span_in_trace's prefix).
   const auto some_span = [&](const std::string& condition) {
     sql += " AND EXISTS(SELECT 1 FROM spans s INDEXED BY span_in_trace WHERE s.trace_row = t.id AND " + condition + ")";
@@ -48,13 +54,37 @@ Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter&
   if (f.provider) some_span("s.provider = " + ph(*f.provider));
   for (const auto& tag : f.tags) sql += " AND instr(t.tags, " + ph(tag_needle(tag)) + ") > 0";
   for (const auto& [k, v] : f.attributes) sql += " AND instr(t.attributes, " + ph(attribute_needle(k, v)) + ") > 0";
-  if (f.cursor) {
+  // Scores: a score of the trace or of any of its spans (score_trace's prefix).
+  const auto score_of_trace = [&](const std::string& name) {
+    return "FROM scores sc INDEXED BY score_trace WHERE sc.project_id = ?1 AND sc.trace_id = t.trace_id AND sc.name = " +
+           ph(name);
+  };
+  for (const auto& c : f.scores) {
+    const std::string value = c.number ? "sc.number " + c.op + " " + ph(*c.number) : "sc.category " + c.op + " " + ph(c.text);
+    sql += " AND EXISTS(SELECT 1 " + score_of_trace(c.name) + " AND " + value + ")";
+  }
+  std::string order = f.oldest_first ? " ORDER BY t.start_us, t.id" : " ORDER BY t.start_us DESC, t.id DESC";
+  int64_t offset = 0;
+  if (f.sort_score) {
+    // Only traces with that score, by its average; pages by offset (cursor "o:<offset>").
+    const std::string avg = "(SELECT avg(sc.number) " + score_of_trace(*f.sort_score) + ")";
+    sql += " AND " + avg + " IS NOT NULL";
+    order = " ORDER BY " + avg + (f.sort_ascending ? " ASC" : " DESC") + ", t.start_us DESC, t.id DESC";
+    if (f.cursor) {
+      const auto& c = *f.cursor;
+      if (c.size() < 3 || c.compare(0, 2, "o:") != 0 ||
+          std::from_chars(c.data() + 2, c.data() + c.size(), offset).ptr != c.data() + c.size() || offset < 0)
+        return make_error(ErrorCode::bad_request, "cursor is malformed: pass back the nextCursor of a previous page");
+    }
+  } else if (f.cursor) {
     auto c = parse_cursor(*f.cursor);
     if (!c) return c.error();
     const auto s1 = ph(c->first), s2 = ph(c->first), i = ph(c->second);
-    sql += fmt::format(" AND (t.start_us < {} OR (t.start_us = {} AND t.id < {}))", s1, s2, i);
+    const char* past = f.oldest_first ? ">" : "<";
+    sql += fmt::format(" AND (t.start_us {3} {0} OR (t.start_us = {1} AND t.id {3} {2}))", s1, s2, i, past);
   }
-  sql += " ORDER BY t.start_us DESC, t.id DESC LIMIT " + ph(static_cast<int64_t>(f.limit + 1));
+  sql += order + " LIMIT " + ph(static_cast<int64_t>(f.limit + 1));
+  if (f.sort_score) sql += " OFFSET " + ph(offset);
 
   auto st = db.prepare(sql);
   if (!st) return st.error();
@@ -70,7 +100,8 @@ Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter&
     if (!row) return row.error();
     if (!*row) break;
     if (static_cast<int>(page.traces.size()) == f.limit) {
-      page.next_cursor = fmt::format("{}:{}", page.traces.back().start_us, ids.back());
+      page.next_cursor = f.sort_score ? fmt::format("o:{}", offset + f.limit)
+                                      : fmt::format("{}:{}", page.traces.back().start_us, ids.back());
       s.reset();
       break;
     }
@@ -86,6 +117,8 @@ Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter&
     t.output_tokens = s.i64(8);
     t.total_tokens = s.i64(9);
     t.cost_usd = s.f64(10);
+    t.session_id = s.opt_text(11);
+    t.user_id = s.opt_text(12);
     page.traces.push_back(std::move(t));
   }
   // Models, providers and tags of the page's traces.

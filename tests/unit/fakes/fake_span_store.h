@@ -62,6 +62,10 @@ class FakeSpanStore : public SpanStore {
   Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) override {
     return on_metrics(project_id, q);
   }
+  Result<PeriodPage<SessionSummary>> list_sessions(int64_t, const PeriodListQuery&) override {
+    return PeriodPage<SessionSummary>{};
+  }
+  Result<PeriodPage<UserSummary>> list_users(int64_t, const PeriodListQuery&) override { return PeriodPage<UserSummary>{}; }
   Result<int64_t> count_spans() override {
     std::lock_guard lock(mu_);
     return static_cast<int64_t>(stored_.size());
