@@ -19,7 +19,8 @@ from stacklens_server import BINARY
 
 SPEC = CONTRACT.spec
 METHODS = {"get", "post", "put", "patch", "delete"}
-SCOPES = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage"]
+SCOPES = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage",
+          "scores:write", "scores:configure"]
 
 
 def spec_operations() -> List[Tuple[str, str, Dict[str, Any]]]:
@@ -163,10 +164,33 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     assert detail["tree"][0]["children"][0]["llmSpan"]["maxTokens"] is None
     call("GET", "/api/v1/stacktrace/v1/metrics?from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z&group_by=model",
          200)
+    chat = {**root, "traceId": "tour-chat", "attributes": {"session_id": "tour-s", "user_id": "tour-u"}}
+    call("POST", traces, 200, json=chat)
+    period = "from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z"
+    assert call("GET", f"/api/v1/stacktrace/v1/sessions?{period}", 200)["sessions"][0]["sessionId"] == "tour-s"
+    assert call("GET", "/api/v1/stacktrace/v1/sessions/tour-s", 200)["traces"][0]["userId"] == "tour-u"
+    assert call("GET", f"/api/v1/stacktrace/v1/users?{period}", 200)["users"][0]["sessionCount"] == 1
     otlp_span = {"traceId": "5b8efff798038103d269b633813fc6aa", "spanId": "0102030405060708", "name": "",
                  "startTimeUnixNano": "1714560000000000000"}
     otlp = call("POST", "/otlp/v1/traces", 200, json={"resourceSpans": [{"scopeSpans": [{"spans": [otlp_span]}]}]})
     assert otlp["partialSuccess"]["rejectedSpans"] == 1
+
+    scores = "/api/v1/stacktrace/v1/scores"
+    configs = "/api/v1/stacktrace/v1/score-configs"
+    call("POST", configs, 201, json={"name": "label", "dataType": "categorical", "categories": ["good", "bad"]})
+    call("PUT", configs + "/label", 200, json={"dataType": "categorical", "categories": ["good", "bad", "ugly"]})
+    call("GET", configs, 200)
+    call("DELETE", configs + "/label", 200)
+    score = {"id": "tour-1", "traceId": "tour", "spanId": "llm", "name": "accuracy", "value": 0.9, "comment": "ok"}
+    call("POST", scores, 201, json=score)
+    batch = call("POST", scores + "/batch", 200, json={"scores": [score, {"traceId": "tour", "name": "x"}]})
+    assert [r["status"] for r in batch["results"]] == ["unchanged", "rejected"]
+    assert call("GET", scores + "?trace_id=tour", 200)["scores"][0]["value"] == 0.9
+    assert call("PATCH", scores + "/tour-1", 200, json={"value": 0.5})["value"] == 0.5
+    call("GET", scores + "/tour-1", 200)
+    assert call("GET", traces + "/tour", 200)["scores"][0]["id"] == "tour-1"
+    call("GET", "/api/v1/stacktrace/v1/metrics/scores?name=accuracy", 200)
+    call("DELETE", scores + "/tour-1", 200)
 
     prompts = "/api/v1/flowops/v1/prompts"
     call("POST", prompts, 201, json={"name": "tour", "content": "v1"})

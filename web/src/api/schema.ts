@@ -148,6 +148,14 @@ export interface paths {
                     limit?: number;
                     /** @description nextCursor of the previous page */
                     cursor?: string;
+                    /** @description the session's traces */
+                    session_id?: string;
+                    /** @description the user's traces */
+                    user_id?: string;
+                    /** @description '<name><op><value>', op one of > >= < <= = != (e.g. accuracy>0.8, correct=true, label=good; a category takes = or != only): some score of the trace or its spans with that name matches; repeatable (at most 5), all must match */
+                    score?: string;
+                    /** @description 'score:<name>' (highest average first) or 'score:<name>:asc': only traces with that score, paged by offset */
+                    sort?: string;
                 };
                 header?: never;
                 path?: never;
@@ -310,6 +318,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["TraceSummary"] & {
+                            /** @description the scores of the trace and its spans */
+                            scores: components["schemas"]["Score"][];
                             spans: components["schemas"]["Span"][];
                             /** @description spans whose parent has not arrived are roots */
                             tree: components["schemas"]["SpanNode"][];
@@ -399,6 +409,638 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sessions (the traces' session ids) with traces that started in the period, and what those traces add up to. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description trace start >= from; default to minus 24 h */
+                    from?: components["schemas"]["Timestamp"];
+                    /** @description trace start < to; default now */
+                    to?: components["schemas"]["Timestamp"];
+                    /** @description the user's sessions only */
+                    user_id?: string;
+                    sort?: "last" | "first" | "traces" | "tokens" | "cost" | "errors";
+                    order?: "asc" | "desc";
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description a page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessions: components["schemas"]["SessionSummary"][];
+                            /** @description null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A session's traces in time order, each with its spans and their prompt and completion text. */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    sessionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the session */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessionId: string;
+                            traces: (components["schemas"]["TraceSummary"] & {
+                                spans: components["schemas"]["Span"][];
+                                tree: components["schemas"]["SpanNode"][];
+                            })[];
+                            /** @description null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** User ids with traces that started in the period, and what those traces add up to. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description trace start >= from; default to minus 24 h */
+                    from?: components["schemas"]["Timestamp"];
+                    /** @description trace start < to; default now */
+                    to?: components["schemas"]["Timestamp"];
+                    sort?: "last" | "first" | "traces" | "sessions" | "tokens" | "cost" | "errors";
+                    order?: "asc" | "desc";
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description a page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            users: components["schemas"]["UserSummary"][];
+                            /** @description null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List scores, newest first, with cursor pagination. */
+        get: {
+            parameters: {
+                query?: {
+                    trace_id?: string;
+                    span_id?: string;
+                    name?: string;
+                    source?: "api" | "sdk" | "annotation" | "eval";
+                    /** @description numeric and boolean (0/1) values >= min_value */
+                    min_value?: number;
+                    /** @description numeric and boolean (0/1) values <= max_value */
+                    max_value?: number;
+                    /** @description created >= from */
+                    from?: components["schemas"]["Timestamp"];
+                    /** @description created < to */
+                    to?: components["schemas"]["Timestamp"];
+                    limit?: number;
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description a page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            scores: components["schemas"]["Score"][];
+                            /** @description null on the last page */
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        /**
+         * Give a score to a trace or a span. Idempotent on `id`.
+         * @description A score whose name has a configuration (`/score-configs`) must match it: its type, its
+         *     range (numeric) or one of its categories; without one any value is accepted. A score
+         *     may name a trace that has not arrived yet.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScoreIn"];
+                };
+            };
+            responses: {
+                /** @description a score with this id and the same content was already stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Score"];
+                    };
+                };
+                /** @description created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Score"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/scores/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give many scores; one result per score, so a bad one never rejects the others. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        scores: components["schemas"]["ScoreIn"][];
+                    };
+                };
+            };
+            responses: {
+                /** @description the valid scores are stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accepted: number;
+                            rejected: number;
+                            /** @description one per score, in the order sent */
+                            results: ({
+                                index: number;
+                                /** @enum {string} */
+                                status: "created" | "unchanged";
+                                id: string;
+                            } | {
+                                index: number;
+                                /** @enum {string} */
+                                status: "rejected";
+                                error: string;
+                            })[];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/scores/{scoreId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One score. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    scoreId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the score */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Score"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a score. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    scoreId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description deleted */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            deleted: boolean;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Edit a score's value or comment (a signed-in person becomes its author, source annotation). */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    scoreId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        value: components["schemas"]["ScoreValue"];
+                        comment: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description the score as stored now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Score"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/metrics/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One score's count and average (numeric, boolean as 0/1) or count per category, over time. */
+        get: {
+            parameters: {
+                query: {
+                    name: string;
+                    /** @description default to minus 24 h */
+                    from?: components["schemas"]["Timestamp"];
+                    /** @description default now */
+                    to?: components["schemas"]["Timestamp"];
+                    /** @description bucket seconds; default about 60 buckets; at most 10000 buckets */
+                    interval?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description only buckets with scores, by creation time */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            from: string;
+                            to: string;
+                            intervalSeconds: number;
+                            points: {
+                                time: string;
+                                count: number;
+                                /** @description null when every score of the bucket is categorical */
+                                average: number | null;
+                                /** @description categorical scores per value */
+                                categories: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/score-configs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's score configurations, by name. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the configurations */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            configs: components["schemas"]["ScoreConfig"][];
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        /** Configure a score name; scores sent under it are validated from then on. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScoreConfigIn"];
+                };
+            };
+            responses: {
+                /** @description created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScoreConfig"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/score-configs/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a score configuration (scores already stored are kept as they are). */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScoreConfigIn"];
+                };
+            };
+            responses: {
+                /** @description the configuration as stored now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScoreConfig"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        /** Delete a score configuration (its scores stay; new ones are no longer validated). */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description deleted */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            deleted: boolean;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1487,6 +2129,36 @@ export interface components {
             totalTokens: number;
             costUsd: number;
             tags: string[];
+            /** @description the first session id its spans carry (attribute session_id, session.id or gen_ai.conversation.id) */
+            sessionId?: string | null;
+            /** @description the first user id its spans carry (attribute user_id or user.id) */
+            userId?: string | null;
+        };
+        SessionSummary: {
+            sessionId: string;
+            userId: string | null;
+            /** @description the first trace's start */
+            firstTime: string;
+            /** @description the last trace's end */
+            lastTime: string;
+            traceCount: number;
+            totalTokens: number;
+            costUsd: number;
+            /** @description traces with a failed span */
+            errors: number;
+        };
+        UserSummary: {
+            userId: string;
+            /** @description the first trace's start */
+            firstTime: string;
+            /** @description the last trace's start */
+            lastTime: string;
+            traceCount: number;
+            sessionCount: number;
+            totalTokens: number;
+            costUsd: number;
+            /** @description traces with a failed span */
+            errors: number;
         };
         Prompt: {
             name: string;
@@ -1543,8 +2215,69 @@ export interface components {
             lastUsedAt: string | null;
             revokedAt: string | null;
         };
+        /** @description a number (numeric), a string (categorical) or a boolean; the type is kept */
+        ScoreValue: number | string | boolean;
+        ScoreIn: {
+            /** @description optional; creating again with the same id and content is a no-op (200), with other content 409 */
+            id?: string;
+            traceId: string;
+            /** @description the span scored; absent for the whole trace */
+            spanId?: string;
+            name: string;
+            value: components["schemas"]["ScoreValue"];
+            /**
+             * @description optional; must agree with the value
+             * @enum {string}
+             */
+            dataType?: "numeric" | "categorical" | "boolean";
+            comment?: string;
+            /**
+             * @description default: annotation for a signed-in person, else api
+             * @enum {string}
+             */
+            source?: "api" | "sdk" | "annotation" | "eval";
+        };
+        Score: {
+            id: string;
+            traceId: string;
+            spanId: string | null;
+            name: string;
+            /** @enum {string} */
+            dataType: "numeric" | "categorical" | "boolean";
+            value: components["schemas"]["ScoreValue"];
+            comment: string | null;
+            /** @enum {string} */
+            source: "api" | "sdk" | "annotation" | "eval";
+            /** @description the email of the person who gave it in the dashboard */
+            author: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        ScoreConfigIn: {
+            /** @description required on create; on update it is the path's */
+            name?: string;
+            /** @enum {string} */
+            dataType: "numeric" | "categorical" | "boolean";
+            /** @description numeric only */
+            min?: number;
+            /** @description numeric only */
+            max?: number;
+            /** @description categorical only */
+            categories?: string[];
+            description?: string;
+        };
+        ScoreConfig: {
+            name: string;
+            /** @enum {string} */
+            dataType: "numeric" | "categorical" | "boolean";
+            min: number | null;
+            max: number | null;
+            categories: string[];
+            description: string;
+            createdAt: string;
+        };
         /** @enum {string} */
-        Scope: "traces:write" | "traces:read" | "prompts:read" | "prompts:write" | "keys:manage" | "members:manage";
+        Scope: "traces:write" | "traces:read" | "prompts:read" | "prompts:write" | "keys:manage" | "members:manage" | "scores:write" | "scores:configure";
         /** @enum {string} */
         Role: "admin" | "member" | "viewer";
         SessionInfo: {
@@ -1601,6 +2334,17 @@ export const pathsApiV1StacktraceV1TracesBatchPostResponses200ContentApplication
 }>["status"]> = ["rejected"];
 export const pathsApiV1StacktraceV1MetricsGetParametersQueryGroup_byValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/metrics"]["get"]["parameters"]["query"]["group_by"]> = ["none", "model", "provider", "name"];
 export const pathsApiV1StacktraceV1MetricsGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/metrics"]["get"]["parameters"]["query"]["kind"]> = ["llm"];
+export const pathsApiV1StacktraceV1SessionsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/sessions"]["get"]["parameters"]["query"]["sort"]> = ["last", "first", "traces", "tokens", "cost", "errors"];
+export const pathsApiV1StacktraceV1SessionsGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/sessions"]["get"]["parameters"]["query"]["order"]> = ["asc", "desc"];
+export const pathsApiV1StacktraceV1UsersGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/users"]["get"]["parameters"]["query"]["sort"]> = ["last", "first", "traces", "sessions", "tokens", "cost", "errors"];
+export const pathsApiV1StacktraceV1UsersGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/users"]["get"]["parameters"]["query"]["order"]> = ["asc", "desc"];
+export const pathsApiV1StacktraceV1ScoresGetParametersQuerySourceValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/scores"]["get"]["parameters"]["query"]["source"]> = ["api", "sdk", "annotation", "eval"];
+export const pathsApiV1StacktraceV1ScoresBatchPostResponses200ContentApplicationJsonResultsOneOf0StatusValues: ReadonlyArray<Extract<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/scores/batch"]["post"]["responses"]["200"]["content"]["application/json"]["results"], {
+    status: unknown;
+}>["status"]> = ["created", "unchanged"];
+export const pathsApiV1StacktraceV1ScoresBatchPostResponses200ContentApplicationJsonResultsOneOf1StatusValues: ReadonlyArray<Extract<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/scores/batch"]["post"]["responses"]["200"]["content"]["application/json"]["results"], {
+    status: unknown;
+}>["status"]> = ["rejected"];
 export const pathsApiV1FlowopsV1PromptsByNameNameGetParametersQueryEnvValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flowops/v1/prompts/by-name/{name}"]["get"]["parameters"]["query"]["env"]> = ["dev", "staging", "production"];
 export const pathsApiV1FlowopsV1PromptsNamePromotePostRequestBodyContentApplicationJsonEnvValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flowops/v1/prompts/{name}/promote"]["post"]["requestBody"]["content"]["application/json"]["env"]> = ["dev", "staging", "production"];
 export const pathsApiV1FlowopsV1PromptsNameRollbackPostRequestBodyContentApplicationJsonEnvValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flowops/v1/prompts/{name}/rollback"]["post"]["requestBody"]["content"]["application/json"]["env"]> = ["dev", "staging", "production"];
@@ -1611,6 +2355,12 @@ export const spanInStatusValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const spanStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["status"]> = ["ok", "error"];
 export const traceSummaryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceSummary"]["status"]> = ["ok", "error"];
 export const environmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Environment"]> = ["dev", "staging", "production"];
-export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage"];
+export const scoreInDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreIn"]["dataType"]> = ["numeric", "categorical", "boolean"];
+export const scoreInSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreIn"]["source"]> = ["api", "sdk", "annotation", "eval"];
+export const scoreDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Score"]["dataType"]> = ["numeric", "categorical", "boolean"];
+export const scoreSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Score"]["source"]> = ["api", "sdk", "annotation", "eval"];
+export const scoreConfigInDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreConfigIn"]["dataType"]> = ["numeric", "categorical", "boolean"];
+export const scoreConfigDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreConfig"]["dataType"]> = ["numeric", "categorical", "boolean"];
+export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage", "scores:write", "scores:configure"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["admin", "member", "viewer"];
 export type operations = Record<string, never>;
