@@ -5,6 +5,7 @@
 #include "observability/metrics.h"
 #include "query/trace_service.h"
 #include "storage/meta_store.h"
+#include "storage/score_store.h"
 #include "storage/span_store.h"
 
 namespace stacklens::api {
@@ -21,6 +22,7 @@ struct Services {
   Metrics& metrics;
   Authenticator& auth;
   LoginThrottle& login_throttle;
+  ScoreStore& scores;
 };
 
 }  // namespace stacklens::api

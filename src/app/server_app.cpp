@@ -60,6 +60,7 @@ struct Runtime {
 };
 
 Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
+  std::unique_ptr<ScoreStore> scores;
   auto rt = std::make_unique<Runtime>();
   SL_TRY(meta, open_meta_store(settings));
   SL_TRY(spans, open_span_store(settings));
@@ -72,13 +73,15 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
   rt->traces = std::make_unique<query::TraceService>(*rt->spans, *rt->sealer);
   rt->auth = std::make_unique<api::Authenticator>(*rt->meta);
   rt->services.reset(new api::Services{settings, *rt->spans, *rt->meta, *rt->writer, *rt->traces, rt->metrics,
-                                       *rt->auth, rt->throttle});
+                                       *rt->auth, *rt->throttle, *rt->scores});
   api::add_routes(rt->router, *rt->services);
   rt->router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
+  SL_TRY(scores, open_score_store(settings));
   return rt;
 }
 
 }  // namespace
+  rt->scores = std::move(scores);
 
 int print_routes(const Settings& settings) {
   auto rt = open_runtime(settings);

@@ -6,6 +6,7 @@
 
 #include "storage/postgres/postgres_meta_store.h"
 #include "storage/sqlite/sqlite_meta_store.h"
+#include "storage/sqlite/sqlite_score_store.h"
 #include "storage/sqlite/sqlite_span_store.h"
 
 namespace stacklens::app {
@@ -39,6 +40,12 @@ Result<std::unique_ptr<MetaStore>> open_meta_store(const Settings& settings) {
   auto store = sqlite::SqliteMetaStore::open(settings.meta_db().string());
   if (!store) return store.error();
   return std::unique_ptr<MetaStore>(std::move(*store));
+Result<std::unique_ptr<ScoreStore>> open_score_store(const Settings& settings) {
+  auto store = sqlite::SqliteScoreStore::open(settings.spans_db().string());
+  if (!store) return store.error();
+  return std::unique_ptr<ScoreStore>(std::move(*store));
+}
+
 }
 
 Result<std::unique_ptr<SpanStore>> open_span_store(const Settings& settings) {

@@ -67,8 +67,9 @@ std::string_view role_name(Role r) {
 ScopeSet scopes_of(Role r) {
   const auto bit = [](Scope s) { return static_cast<ScopeSet>(s); };
   ScopeSet set = bit(Scope::traces_read) | bit(Scope::prompts_read);
-  if (r == Role::member || r == Role::admin) set |= bit(Scope::traces_write) | bit(Scope::prompts_write);
-  if (r == Role::admin) set |= bit(Scope::keys_manage) | bit(Scope::members_manage);
+  if (r == Role::member || r == Role::admin)
+    set |= bit(Scope::traces_write) | bit(Scope::prompts_write) | bit(Scope::scores_write);
+  if (r == Role::admin) set |= bit(Scope::keys_manage) | bit(Scope::members_manage) | bit(Scope::scores_configure);
   return set;
 }
 

@@ -17,6 +17,8 @@ enum class Scope : uint32_t {
   prompts_write = 1u << 3,
   keys_manage = 1u << 4,
   members_manage = 1u << 5,  // projects' members and roles
+  scores_write = 1u << 6,    // give, edit and delete scores
+  scores_configure = 1u << 7,  // the project's score configurations
 };
 
 struct ScopeName {
@@ -27,6 +29,7 @@ inline constexpr ScopeName kScopeNames[] = {
     {Scope::traces_write, "traces:write"},   {Scope::traces_read, "traces:read"},
     {Scope::prompts_read, "prompts:read"},   {Scope::prompts_write, "prompts:write"},
     {Scope::keys_manage, "keys:manage"},     {Scope::members_manage, "members:manage"},
+    {Scope::scores_write, "scores:write"},   {Scope::scores_configure, "scores:configure"},
 };
 
 using ScopeSet = uint32_t;
@@ -58,7 +61,8 @@ struct ApiKeyInfo {
 enum class Role { viewer, member, admin };
 std::optional<Role> parse_role(std::string_view s);
 std::string_view role_name(Role r);
-// viewer: read traces and prompts; member: also write them; admin: also keys and members.
+// viewer: read traces (with their scores) and prompts; member: also write them and give scores;
+// admin: also keys, members and score configurations.
 ScopeSet scopes_of(Role r);
 
 struct User {

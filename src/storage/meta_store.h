@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "model/access.h"
 #include "model/prompt.h"
+#include "model/score.h"
 
 namespace stacklens {
 
@@ -67,3 +68,10 @@ class MetaStore {
 };
 
 }  // namespace stacklens
+
+  // Score configurations, by name within a project. create: conflict when the name is taken;
+  // update and delete: not_found when it is not.
+  virtual Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) = 0;
+  virtual Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) = 0;
+  virtual Status delete_score_config(int64_t project_id, const std::string& name) = 0;
+  virtual Result<std::vector<ScoreConfig>> list_score_configs(int64_t project_id) = 0;

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from openapi_contract import CONTRACT  # noqa: E402
 from stacklens_server import StackLensServer  # noqa: E402
 
-ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage"
+ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage,scores:write,scores:configure"
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,8 @@ def keys(server: StackLensServer) -> Dict[str, str]:
         "prompts:write": server.create_key("prompts:write"),
         "keys:manage": server.create_key("keys:manage"),
         "members:manage": server.create_key("members:manage"),
+        "scores:write": server.create_key("scores:write"),
+        "scores:configure": server.create_key("scores:configure"),
     }
     revoked = server.create_key(ALL_SCOPES)
     server.cli("keys", "revoke", revoked[:11])

@@ -103,7 +103,8 @@ def test_projects_are_created_and_switched(admin: Tuple[StackLensServer, str]) -
 def test_the_session_carries_the_scopes_of_the_role_in_the_current_project(admin: Tuple[StackLensServer, str]) -> None:
     srv, password = admin
     client, info = sign_in(srv, "admin@stacklens.local", password)
-    everything = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage"]
+    everything = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage",
+                  "scores:write", "scores:configure"]
     assert info["scopes"] == everything
     schema = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
     assert set(info) == set(schema["SessionInfo"]["properties"])  # the spec documents every field, scopes included
@@ -120,7 +121,7 @@ def test_the_session_carries_the_scopes_of_the_role_in_the_current_project(admin
     assert uinfo["currentProject"] == "default" and uinfo["scopes"] == ["traces:read", "prompts:read"]
     in_scoped = user.get("/api/v1/auth/me", headers={"X-StackLens-Project": "scoped"}).json()
     assert in_scoped["currentProject"] == "scoped"
-    assert in_scoped["scopes"] == ["traces:write", "traces:read", "prompts:read", "prompts:write"]
+    assert in_scoped["scopes"] == ["traces:write", "traces:read", "prompts:read", "prompts:write", "scores:write"]
 
 
 def test_logout_ends_the_session(admin: Tuple[StackLensServer, str]) -> None:

@@ -122,3 +122,18 @@ inline constexpr Statement kActiveVersion{
     "AND env = $2 AND rolled_back_us IS NULL ORDER BY id DESC LIMIT 1)"};
 
 }  // namespace stacklens::postgres::sql
+inline constexpr Statement kCreateScoreConfig{
+    "create_score_config",
+    "INSERT INTO score_configs(project_id, name, data_type, min_value, max_value, categories, description, "
+    "created_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"};
+inline constexpr Statement kUpdateScoreConfig{
+    "update_score_config",
+    "UPDATE score_configs SET data_type = $3, min_value = $4, max_value = $5, categories = $6, description = $7 "
+    "WHERE project_id = $1 AND name = $2 RETURNING created_us"};
+inline constexpr Statement kDeleteScoreConfig{
+    "delete_score_config", "DELETE FROM score_configs WHERE project_id = $1 AND name = $2 RETURNING name"};
+inline constexpr Statement kListScoreConfigs{
+    "list_score_configs",
+    "SELECT name, data_type, min_value::text, max_value::text, categories, description, created_us "
+    R"(FROM score_configs WHERE project_id = $1 ORDER BY name COLLATE "C")"};
+

@@ -34,6 +34,7 @@ inline Param param(int64_t v) { return std::to_string(v); }
 inline Param param(int v) { return std::to_string(v); }
 inline Param param(uint32_t v) { return std::to_string(v); }
 inline Param param(std::optional<int64_t> v) { return v ? param(*v) : Param(); }
+inline Param param(const Param& v) { return v; }
 
 class PgResult {
  public:

@@ -82,6 +82,26 @@ const std::vector<Migration> kMetaMigrations = {
   created_us BIGINT NOT NULL,
   expires_us BIGINT NOT NULL))sql",
     },
+    {
+        R"sql(CREATE TABLE login_failures(
+  email TEXT PRIMARY KEY,
+  failures BIGINT NOT NULL,
+  locked_until_us BIGINT NOT NULL,
+  last_us BIGINT NOT NULL))sql",
+        "CREATE INDEX login_failures_last ON login_failures(last_us)",
+    },
+    {
+        R"sql(CREATE TABLE score_configs(
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  data_type TEXT NOT NULL,
+  min_value DOUBLE PRECISION,
+  max_value DOUBLE PRECISION,
+  categories TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  PRIMARY KEY(project_id, name)))sql",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

@@ -397,3 +397,65 @@ Result<PromptVersion> PostgresMetaStore::active_version(int64_t project_id, cons
 }
 
 }  // namespace stacklens::postgres
+namespace {
+
+// Doubles travel as text, in the shortest form that reads back as the same double.
+Param number_param(std::optional<double> v) { return v ? Param(fmt::format("{}", *v)) : Param(); }
+std::optional<double> opt_number(const PgResult& r, int row, int col) {
+  if (r.is_null(row, col)) return std::nullopt;
+  return std::strtod(r.text(row, col).c_str(), nullptr);
+}
+
+Error score_config_missing(const std::string& name) {
+  return make_error(ErrorCode::not_found, fmt::format("score config '{}' does not exist in this project", name));
+}
+
+}  // namespace
+
+Result<ScoreConfig> PostgresMetaStore::create_score_config(int64_t project_id, const ScoreConfig& c) {
+  SL_CONNECTION(conn);
+  ScoreConfig out = c;
+  out.created_us = now_micros();
+  if (auto r = conn.run(sql::kCreateScoreConfig, project_id, c.name, score_type_name(c.type), number_param(c.min_value),
+                        number_param(c.max_value), join_categories(c.categories), c.description, out.created_us);
+      !r)
+    return conflict_as(r.error(), fmt::format("score config '{}' already exists", c.name));
+  return out;
+}
+
+Result<ScoreConfig> PostgresMetaStore::update_score_config(int64_t project_id, const ScoreConfig& c) {
+  SL_CONNECTION(conn);
+  auto r = conn.run(sql::kUpdateScoreConfig, project_id, c.name, score_type_name(c.type), number_param(c.min_value),
+                    number_param(c.max_value), join_categories(c.categories), c.description);
+  if (!r) return r.error();
+  if (r->empty()) return score_config_missing(c.name);
+  ScoreConfig out = c;
+  out.created_us = r->i64(0, 0);
+  return out;
+}
+
+Status PostgresMetaStore::delete_score_config(int64_t project_id, const std::string& name) {
+  SL_CONNECTION(conn);
+  auto r = conn.run(sql::kDeleteScoreConfig, project_id, name);
+  if (!r) return r.error();
+  if (r->empty()) return score_config_missing(name);
+  return ok_status();
+}
+
+Result<std::vector<ScoreConfig>> PostgresMetaStore::list_score_configs(int64_t project_id) {
+  SL_CONNECTION(conn);
+  auto r = conn.run(sql::kListScoreConfigs, project_id);
+  if (!r) return r.error();
+  return rows_of<ScoreConfig>(*r, [](const PgResult& row, int i) {
+    ScoreConfig c;
+    c.name = row.text(i, 0);
+    c.type = parse_score_type(row.text(i, 1)).value_or(ScoreType::numeric);
+    c.min_value = opt_number(row, i, 2);
+    c.max_value = opt_number(row, i, 3);
+    c.categories = split_categories(row.text(i, 4));
+    c.description = row.text(i, 5);
+    c.created_us = row.i64(i, 6);
+    return c;
+  });
+}
+

@@ -69,6 +69,27 @@ CREATE TABLE sessions(
   created_us INTEGER NOT NULL,
   expires_us INTEGER NOT NULL);
 )sql",
+    R"sql(
+CREATE TABLE login_failures(
+  email TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  locked_until_us INTEGER NOT NULL,
+  last_us INTEGER NOT NULL);
+CREATE INDEX login_failures_last ON login_failures(last_us);
+)sql",
+    // Score configurations: categories are one per line (a category holds no line break).
+    R"sql(
+CREATE TABLE score_configs(
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  data_type TEXT NOT NULL,
+  min_value REAL,
+  max_value REAL,
+  categories TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  PRIMARY KEY(project_id, name));
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -535,3 +535,73 @@ Result<PromptVersion> SqliteMetaStore::active_version(int64_t project_id, const 
 }
 
 }  // namespace stacklens::sqlite
+namespace {
+
+Error score_config_missing(const std::string& name) {
+  return make_error(ErrorCode::not_found, fmt::format("score config '{}' does not exist in this project", name));
+}
+
+}  // namespace
+
+Result<ScoreConfig> SqliteMetaStore::create_score_config(int64_t project_id, const ScoreConfig& c) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare(
+      "INSERT INTO score_configs(project_id, name, data_type, min_value, max_value, categories, description, "
+      "created_us) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!s) return s.error();
+  ScoreConfig out = c;
+  out.created_us = now_micros();
+  (*s)->reset().bind(1, project_id).bind(2, c.name).bind(3, score_type_name(c.type)).bind(4, c.min_value);
+  (*s)->bind(5, c.max_value).bind(6, join_categories(c.categories)).bind(7, c.description).bind(8, out.created_us);
+  if (auto r = (*s)->run(); !r) {
+    if (r.error().code == ErrorCode::conflict)
+      return make_error(ErrorCode::conflict, fmt::format("score config '{}' already exists", c.name));
+    return r.error();
+  }
+  return out;
+}
+
+Result<ScoreConfig> SqliteMetaStore::update_score_config(int64_t project_id, const ScoreConfig& c) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare(
+      "UPDATE score_configs SET data_type = ?3, min_value = ?4, max_value = ?5, categories = ?6, description = ?7 "
+      "WHERE project_id = ?1 AND name = ?2 RETURNING created_us");
+  if (!s) return s.error();
+  (*s)->reset().bind(1, project_id).bind(2, c.name).bind(3, score_type_name(c.type)).bind(4, c.min_value);
+  (*s)->bind(5, c.max_value).bind(6, join_categories(c.categories)).bind(7, c.description);
+  auto created = collect<int64_t>(**s, [](Stmt& r) { return r.i64(0); });
+  if (!created) return created.error();
+  if (created->empty()) return score_config_missing(c.name);
+  ScoreConfig out = c;
+  out.created_us = created->front();
+  return out;
+}
+
+Status SqliteMetaStore::delete_score_config(int64_t project_id, const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("DELETE FROM score_configs WHERE project_id = ?1 AND name = ?2");
+  if (!s) return s.error();
+  if (auto r = (*s)->reset().bind(1, project_id).bind(2, name).run(); !r) return r.error();
+  if (db_->changes() == 0) return score_config_missing(name);
+  return ok_status();
+}
+
+Result<std::vector<ScoreConfig>> SqliteMetaStore::list_score_configs(int64_t project_id) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare(
+      "SELECT name, data_type, min_value, max_value, categories, description, created_us FROM score_configs "
+      "WHERE project_id = ?1 ORDER BY name");
+  if (!s) return s.error();
+  return collect<ScoreConfig>((*s)->reset().bind(1, project_id), [](Stmt& r) {
+    ScoreConfig c;
+    c.name = r.text(0);
+    c.type = parse_score_type(r.view(1)).value_or(ScoreType::numeric);
+    c.min_value = r.opt_f64(2);
+    c.max_value = r.opt_f64(3);
+    c.categories = split_categories(r.view(4));
+    c.description = r.text(5);
+    c.created_us = r.i64(6);
+    return c;
+  });
+}
+
