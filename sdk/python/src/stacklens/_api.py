@@ -1,5 +1,5 @@
 """The module-level API: configure(), and the default client's methods as
-functions (trace, start_trace, prompts, their asyncio forms, flush,
+functions (trace, start_trace, prompts, score, their asyncio forms, flush,
 shutdown, stats)."""
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ prompts = _default.prompts
 atrace = _adefault.trace
 astart_trace = _adefault.start_trace
 aprompts = _adefault.prompts
+score = _default.score
+ascore = _adefault.score
 
 
 def configure(

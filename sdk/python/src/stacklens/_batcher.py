@@ -23,10 +23,19 @@ from ._exceptions import NetworkError
 from ._http import SyncHttp
 from ._retry import Outcome, decide, transient
 from ._stats import Counters, Stats
-from ._wire import BATCH_PATH, INGEST_PATH, SpanBody, encode, error_message
+from ._wire import BATCH_PATH, INGEST_PATH, SCORE_BATCH_PATH, SpanBody, encode, error_message
 
 logger = logging.getLogger("stacklens")
 DROP_LOG_INTERVAL = 10.0  # seconds between "queue full" warnings
+
+
+class _Score:
+    """A queued score, told apart from the spans it shares the queue with."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: SpanBody) -> None:
+        self.body = body
 
 
 class Batcher:
@@ -37,7 +46,7 @@ class Batcher:
         self._start()
 
     def _start(self) -> None:
-        self._queue: deque[SpanBody] = deque()
+        self._queue: deque[Any] = deque()  # span bodies and _Score
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._abort = threading.Event()
@@ -61,11 +70,17 @@ class Batcher:
     # caller side
 
     def enqueue(self, span: SpanBody) -> None:
+        self._append(span)
+
+    def enqueue_score(self, score: SpanBody) -> None:
+        self._append(_Score(score))
+
+    def _append(self, item: Any) -> None:
         with self._lock:
             if self._closed or len(self._queue) >= self._settings.max_queue_size:
                 self._drop()
                 return
-            self._queue.append(span)
+            self._queue.append(item)
             self._enqueued += 1
             size = len(self._queue)
         if size == self._settings.batch_size:
@@ -155,7 +170,31 @@ class Batcher:
                 self._done += len(batch)
                 self._done_changed.notify_all()
 
-    def _deliver(self, batch: list[SpanBody]) -> tuple[int, int]:
+    def _deliver(self, batch: list[Any]) -> tuple[int, int]:
+        scores = [item.body for item in batch if isinstance(item, _Score)]
+        spans = [item for item in batch if not isinstance(item, _Score)]
+        sent, failed = self._deliver_spans(spans) if spans else (0, 0)
+        if scores:
+            ok, bad = self._deliver_scores(scores)
+            sent, failed = sent + ok, failed + bad
+        return sent, failed
+
+    def _deliver_scores(self, scores: list[SpanBody]) -> tuple[int, int]:
+        # A batch is at most batch_size items, well under the server's 1000 scores per request.
+        try:
+            parts = [encode(score) for score in scores]
+        except (TypeError, ValueError) as exc:
+            logger.warning("stacklens: dropping scores that are not JSON: %s", exc)
+            return 0, len(scores)
+        response = self._attempt(SCORE_BATCH_PATH, b'{"scores":[' + b",".join(parts) + b"]}")
+        if response is None:
+            return 0, len(parts)
+        if response.is_success:
+            return _batch_outcome(response, len(parts))
+        _log_refusal(response, len(parts))
+        return 0, len(parts)
+
+    def _deliver_spans(self, batch: list[SpanBody]) -> tuple[int, int]:
         sent = failed = 0
         chunk: list[bytes] = []
         size = 0

@@ -13,11 +13,11 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Optional, TypeVar
+from typing import Optional, TypeVar, Union
 
 import httpx
 
-from . import _config, _context, _runtime, _tracing
+from . import _config, _context, _runtime, _scores, _tracing
 from ._prompts import AsyncPrompts, Prompts
 from ._stats import Stats
 from ._tracing import AsyncSpanBlock, SpanBlock
@@ -157,6 +157,26 @@ class StackLens(_Client):
         """
         return SpanBlock(name, self._live, self._nesting)
 
+    def score(
+        self,
+        trace_id: str,
+        name: str,
+        value: Union[float, str, bool],
+        *,
+        span_id: Optional[str] = None,
+        comment: Optional[str] = None,
+    ) -> str:
+        """Score a trace (or, with span_id, one of its spans) and return the score's id.
+
+        value: a number, a str (a category) or a bool; a score configuration on the
+        server may hold the name to a type, a range or categories. Sent like a span:
+        at once (errors raise), or queued in background mode. The key needs the
+        `scores:write` scope. The trace may arrive later than its score.
+        """
+        body = _scores.body(trace_id, name, value, span_id, comment)
+        self._live().send_score(body)
+        return str(body["id"])
+
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Wait (at most `timeout` seconds) until queued spans are sent.
 
@@ -237,6 +257,20 @@ class AsyncStackLens(_Client):
     def start_trace(self, name: str) -> AsyncSpanBlock:
         """The asyncio form of StackLens.start_trace(): `async with client.start_trace(name)`."""
         return AsyncSpanBlock(name, self._live, self._nesting)
+
+    async def score(
+        self,
+        trace_id: str,
+        name: str,
+        value: Union[float, str, bool],
+        *,
+        span_id: Optional[str] = None,
+        comment: Optional[str] = None,
+    ) -> str:
+        """The asyncio form of StackLens.score()."""
+        body = _scores.body(trace_id, name, value, span_id, comment)
+        await self._live().asend_score(body)
+        return str(body["id"])
 
     async def flush(self, timeout: Optional[float] = None) -> bool:
         """StackLens.flush(), waiting in a thread so the event loop keeps running."""

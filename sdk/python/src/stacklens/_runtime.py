@@ -23,7 +23,7 @@ from ._batcher import Batcher
 from ._exceptions import ApiError, ConfigurationError, StackLensError
 from ._http import AsyncHttp, SyncHttp
 from ._stats import Counters, Stats
-from ._wire import INGEST_PATH, PROMPT_PATH, SpanBody, encode
+from ._wire import INGEST_PATH, PROMPT_PATH, SCORE_PATH, SpanBody, encode
 
 logger = logging.getLogger("stacklens")
 
@@ -61,6 +61,30 @@ class Runtime:
         self.check_open()
         try:
             await self.aio.request("POST", INGEST_PATH, encode(span))
+        except StackLensError:
+            self.counters.add(failed=1)
+            raise
+        self.counters.add(sent=1)
+
+    def send_score(self, score: SpanBody) -> None:
+        if self.batcher is not None:
+            self.batcher.enqueue_score(score)
+            return
+        self.check_open()
+        try:
+            self.sync.request("POST", SCORE_PATH, encode(score))
+        except StackLensError:
+            self.counters.add(failed=1)
+            raise
+        self.counters.add(sent=1)
+
+    async def asend_score(self, score: SpanBody) -> None:
+        if self.batcher is not None:
+            self.batcher.enqueue_score(score)
+            return
+        self.check_open()
+        try:
+            await self.aio.request("POST", SCORE_PATH, encode(score))
         except StackLensError:
             self.counters.add(failed=1)
             raise

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
-from . import _ids, _llm, _wire
+from . import _ids, _llm, _scores, _wire
 from . import _validation as check
 
 
@@ -22,6 +22,7 @@ class Span:
         "_llm",
         "_name",
         "_parent_span_id",
+        "_send_score",
         "_span_id",
         "_start_time",
         "_status",
@@ -46,6 +47,8 @@ class Span:
         self._llm: Optional[dict[str, Any]] = None
         self._start_time = _wire.utc_now()
         self._end_time: Optional[datetime] = None
+        # Set by the start_trace() block that yields the span: how its scores are sent.
+        self._send_score: Optional[Callable[[dict[str, Any]], Any]] = None
 
     @property
     def name(self) -> str:
@@ -125,6 +128,15 @@ class Span:
         for tag in [check.tag(tag) for tag in tags]:
             if tag not in self._tags:
                 self._tags.append(tag)
+
+    def score(self, name: str, value: object, comment: Optional[str] = None) -> Any:
+        """Score this span: value a number, a str (a category) or a bool. Sent like the
+        span (at once, or queued in background mode); returns the score's id, or in an
+        AsyncStackLens block an awaitable that sends it and gives the id."""
+        body = _scores.body(self._trace_id, name, value, self._span_id, comment)
+        if self._send_score is None:
+            raise RuntimeError("span.score() works on the span a start_trace() block yields")
+        return self._send_score(body)
 
     def set_status(self, status: str) -> None:
         """Set the status to "ok" or "error"."""

@@ -85,9 +85,17 @@ class _Block:
             trace_id=None if parent is None else parent.trace_id,
             parent_span_id=None if parent is None else parent.span_id,
         )
+        span._send_score = self._score_sender(self._runtime)
         self._span, self._parent = span, parent
         self._token = self._nesting.enter(span)
         return span
+
+    def _score_sender(self, runtime: _runtime.Runtime) -> Callable[[dict[str, object]], object]:
+        def send(body: dict[str, object]) -> str:
+            runtime.send_score(body)
+            return str(body["id"])
+
+        return send
 
     def _close(self, failed: bool) -> tuple[_runtime.Runtime, SpanBody]:
         assert self._span is not None
@@ -130,6 +138,13 @@ class SpanBlock(_Block):
 
 class AsyncSpanBlock(_Block):
     """The async context manager `AsyncStackLens.start_trace()` returns."""
+
+    def _score_sender(self, runtime: _runtime.Runtime) -> Callable[[dict[str, object]], object]:
+        async def send(body: dict[str, object]) -> str:
+            await runtime.asend_score(body)
+            return str(body["id"])
+
+        return send
 
     async def __aenter__(self) -> Span:
         return self._open()

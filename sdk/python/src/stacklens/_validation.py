@@ -145,3 +145,17 @@ def optional_datetime(arg: str, value: object) -> Optional[datetime]:
     if value is None or isinstance(value, datetime):
         return value
     raise TypeError(f"{arg} must be a datetime, not {_type_name(value)}")
+
+
+def score_value(value: object) -> object:
+    """A score's value as sent: a number (numeric), a str (categorical) or a bool; its type is kept."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        number("value", value, minimum=None)
+        return value
+    if isinstance(value, str):
+        if not value:
+            raise ValueError("value must not be empty")
+        return value
+    raise TypeError(f"value must be a float, int, str or bool, not {_type_name(value)}")

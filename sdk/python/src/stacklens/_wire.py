@@ -14,6 +14,8 @@ from typing import Any, Optional
 INGEST_PATH = "/api/v1/stacktrace/v1/traces"
 BATCH_PATH = "/api/v1/stacktrace/v1/traces/batch"
 PROMPT_PATH = "/api/v1/flowops/v1/prompts/by-name/"
+SCORE_PATH = "/api/v1/stacktrace/v1/scores"
+SCORE_BATCH_PATH = "/api/v1/stacktrace/v1/scores/batch"
 
 SpanBody = dict[str, Any]
 
@@ -86,3 +88,24 @@ def error_message(body: bytes, status_code: int) -> str:
         return str(parsed["error"])
     text = body.decode("utf-8", "replace").strip()[:200]
     return text or f"HTTP {status_code}"
+
+
+def score(
+    *,
+    score_id: str,
+    trace_id: str,
+    span_id: Optional[str],
+    name: str,
+    value: object,
+    comment: Optional[str],
+) -> dict[str, Any]:
+    """A score's body (api/openapi.yaml ScoreIn). The id is made here, so a retry is idempotent."""
+    body: dict[str, Any] = {"id": score_id, "traceId": trace_id}
+    if span_id is not None:
+        body["spanId"] = span_id
+    body["name"] = name
+    body["value"] = value
+    if comment is not None:
+        body["comment"] = comment
+    body["source"] = "sdk"
+    return body
