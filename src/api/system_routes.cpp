@@ -12,6 +12,7 @@ Status check_ready(Services& s) {
   const auto health = s.writer.health();
   if (!health.ok) return make_error(ErrorCode::unavailable, "not ready: " + health.problem);
   if (auto st = s.spans.check_ready(); !st) return make_error(ErrorCode::unavailable, "not ready: " + st.error().message);
+  if (auto st = s.meta.check_ready(); !st) return make_error(ErrorCode::unavailable, "not ready: " + st.error().message);
   return ok_status();
 }
 }  // namespace

@@ -16,7 +16,8 @@ struct BootstrapResult {
   std::string scopes;
 };
 
-// Returns nothing when the data directory was already set up.
+// Returns nothing when the store was already set up (by this node or another, even one
+// starting at the same moment): exactly one start prints the credentials.
 Result<std::optional<BootstrapResult>> bootstrap_if_empty(MetaStore& meta);
 
 }  // namespace stacklens::app

@@ -54,7 +54,7 @@ struct Runtime {
   std::unique_ptr<ingest::SpanWriter> writer;
   std::unique_ptr<query::TraceService> traces;
   std::unique_ptr<api::Authenticator> auth;
-  api::LoginThrottle throttle;
+  std::unique_ptr<api::LoginThrottle> throttle;
   std::unique_ptr<api::Services> services;
   http::Router router;
 };
@@ -72,6 +72,7 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
                                                     settings.commit_batch_spans);
   rt->traces = std::make_unique<query::TraceService>(*rt->spans, *rt->sealer);
   rt->auth = std::make_unique<api::Authenticator>(*rt->meta);
+  rt->throttle = std::make_unique<api::LoginThrottle>(*rt->meta);
   rt->services.reset(new api::Services{settings, *rt->spans, *rt->meta, *rt->writer, *rt->traces, rt->metrics,
                                        *rt->auth, *rt->throttle, *rt->scores});
   api::add_routes(rt->router, *rt->services);

@@ -10,15 +10,6 @@
 #include "storage/sqlite/sqlite_span_store.h"
 
 namespace stacklens::app {
-namespace {
-
-// Per node: the server's threads share these connections, and a call waits at most the
-// statement timeout for one of them or for PostgreSQL's answer.
-constexpr size_t kPostgresConnections = 8;
-constexpr int kPostgresStatementTimeoutMs = 5000;
-
-}  // namespace
-
 Status prepare_data_dir(const Settings& settings) {
   std::error_code ec;
   std::filesystem::create_directories(settings.data_dir, ec);
@@ -31,8 +22,8 @@ Status prepare_data_dir(const Settings& settings) {
 
 Result<std::unique_ptr<MetaStore>> open_meta_store(const Settings& settings) {
   if (!settings.metadata_url.empty()) {
-    auto store = postgres::PostgresMetaStore::open(settings.metadata_url, kPostgresConnections,
-                                                   kPostgresStatementTimeoutMs);
+    auto store = postgres::PostgresMetaStore::open(settings.metadata_url, settings.metadata_pool_size,
+                                                   settings.metadata_statement_timeout_ms);
     if (!store) return store.error();
     return std::unique_ptr<MetaStore>(std::move(*store));
   }

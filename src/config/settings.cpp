@@ -80,6 +80,12 @@ const std::vector<SettingDef>& table() {
        "PostgreSQL for projects, users, keys, sessions and prompts: postgres://user:password@host:port/database; "
        "unset: meta.db in the data directory",
        set_metadata_url},
+      {"metadata-pool-size", "8",
+       "PostgreSQL connections each node opens at most (with metadata-url); a request waits for a free one",
+       int_setter(&Settings::metadata_pool_size, 1, 1000)},
+      {"metadata-statement-timeout-ms", "5000",
+       "longest a PostgreSQL statement may run, and longest a request waits for a free connection; past it 503",
+       int_setter(&Settings::metadata_statement_timeout_ms, 100, 600000)},
       {"port-file", "", "write the bound port to this file once listening", text_setter(&Settings::port_file)},
       {"public-url", "", "URL users reach this server at, printed and shown in the dashboard; unset: derived from listen and port",
        text_setter(&Settings::public_url)},

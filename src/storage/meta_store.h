@@ -17,11 +17,32 @@ struct KeyLookup {
   bool revoked = false;
 };
 
+// What the first start writes: a project, its admin user and an API key of that project.
+struct BootstrapSeed {
+  std::string project;
+  std::string admin_email;
+  std::string password_hash;
+  std::string key_name, key_prefix, key_hash;
+  ScopeSet scopes = 0;
+};
+
+// Sign-in throttling's record of one email: failures since its last success, and the end of
+// its lock (0: not locked).
+struct LoginFailures {
+  int64_t failures = 0;
+  Micros locked_until = 0;
+};
+
 class MetaStore {
  public:
   virtual ~MetaStore() = default;
 
   virtual Result<bool> is_empty() = 0;
+  // Writes `seed` in one transaction if no project exists yet, and returns its key; nothing
+  // (and writes nothing) when the store was already set up, by this or any other node.
+  virtual Result<std::optional<ApiKeyInfo>> bootstrap(const BootstrapSeed& seed) = 0;
+  // Whether the store answers now: `unavailable` naming the reason when it does not.
+  virtual Status check_ready() = 0;
   virtual Result<Project> create_project(const std::string& name) = 0;
   virtual Result<std::optional<Project>> find_project(const std::string& name) = 0;
   virtual Result<std::vector<Project>> list_projects() = 0;
@@ -40,6 +61,14 @@ class MetaStore {
                                          Micros expires_us) = 0;
   virtual Result<std::optional<Session>> find_session(const std::string& token_hash, Micros now) = 0;
   virtual Status delete_session(const std::string& token_hash) = 0;
+
+  // Sign-in throttling, shared by every process on the store. record_login_failure counts a
+  // failure and sets the lock to lock_until(failures) in one transaction; records untouched
+  // for a day are forgotten.
+  virtual Result<LoginFailures> login_failures(const std::string& email) = 0;
+  virtual Result<LoginFailures> record_login_failure(const std::string& email, Micros now,
+                                                     Micros (*lock_until)(int64_t failures, Micros now)) = 0;
+  virtual Status clear_login_failures(const std::string& email) = 0;
 
   virtual Result<ApiKeyInfo> create_key(int64_t project_id, const std::string& name, const std::string& prefix,
                                         const std::string& hash, ScopeSet scopes) = 0;
@@ -65,9 +94,6 @@ class MetaStore {
   virtual Result<std::vector<Promotion>> list_promotions(int64_t project_id, const std::string& name) = 0;
   // The version an environment serves now, with its content; not_found names what is missing.
   virtual Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) = 0;
-};
-
-}  // namespace stacklens
 
   // Score configurations, by name within a project. create: conflict when the name is taken;
   // update and delete: not_found when it is not.
@@ -75,3 +101,6 @@ class MetaStore {
   virtual Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) = 0;
   virtual Status delete_score_config(int64_t project_id, const std::string& name) = 0;
   virtual Result<std::vector<ScoreConfig>> list_score_configs(int64_t project_id) = 0;
+};
+
+}  // namespace stacklens

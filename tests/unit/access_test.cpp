@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include "api/login_throttle.h"
 #include "crypto/secrets.h"
 #include "model/access.h"
 
@@ -43,16 +42,3 @@ TEST(Passwords, HashWithArgon2id) {
   EXPECT_FALSE(secrets::verify_password(*hash, "wrong horse"));
 }
 
-TEST(LoginThrottle, LocksOutAfterRepeatedFailuresForLongerEachTime) {
-  api::LoginThrottle t;
-  const Micros now = 1'000'000'000;
-  for (int i = 0; i < 3; ++i) t.failed("a@b.c", now);
-  EXPECT_EQ(t.wait_seconds("a@b.c", now), 0);
-  t.failed("a@b.c", now);
-  EXPECT_EQ(t.wait_seconds("a@b.c", now), 1);
-  t.failed("a@b.c", now);
-  EXPECT_EQ(t.wait_seconds("a@b.c", now), 2);
-  EXPECT_EQ(t.wait_seconds("other@b.c", now), 0);
-  t.succeeded("a@b.c");
-  EXPECT_EQ(t.wait_seconds("a@b.c", now), 0);
-}

@@ -43,7 +43,8 @@ class HandlerTest : public ::testing::Test {
     writer_.emplace(spans_, *sealer_, metrics_, 1000, 100);
     traces_.emplace(spans_, *sealer_);
     auth_.emplace(*meta_);
-    services_.emplace(api::Services{settings_, spans_, *meta_, *writer_, *traces_, metrics_, *auth_, throttle_});
+    throttle_.emplace(*meta_);
+    services_.emplace(api::Services{settings_, spans_, *meta_, *writer_, *traces_, metrics_, *auth_, *throttle_});
     api::add_routes(router_, *services_);
   }
 
@@ -86,7 +87,7 @@ class HandlerTest : public ::testing::Test {
   std::optional<ingest::SpanWriter> writer_;
   std::optional<query::TraceService> traces_;
   std::optional<api::Authenticator> auth_;
-  api::LoginThrottle throttle_;
+  std::optional<api::LoginThrottle> throttle_;
   std::optional<api::Services> services_;
   http::Router router_;
   int64_t project_ = 0;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/login_throttle.h"
 #include "storage/postgres/pg_connection.h"
 #include "storage/postgres/pg_pool.h"
 #include "storage/postgres/postgres_meta_store.h"
@@ -429,6 +430,72 @@ TEST_P(MetaStoreTest, VersionsWrittenAtOnceAreNumberedOnce) {
   ASSERT_EQ(versions->size(), static_cast<size_t>(1 + kWriters * kEach));
   for (size_t i = 0; i < versions->size(); ++i)
     EXPECT_EQ((*versions)[i].version, static_cast<int64_t>(versions->size() - i));
+}
+
+// Nodes starting together on one empty store: exactly one writes the first project, its
+// admin and key; the others find it set up and write nothing.
+TEST_P(MetaStoreTest, BootstrapHappensOnceWhenNodesStartTogether) {
+  constexpr int kNodes = 4;
+  std::vector<std::unique_ptr<MetaStore>> stores;
+  for (int i = 0; i < kNodes; ++i) stores.push_back(open_again());
+  for (const auto& s : stores) ASSERT_TRUE(s);
+  std::vector<Result<std::optional<ApiKeyInfo>>> results(kNodes, std::optional<ApiKeyInfo>{});
+  std::vector<std::thread> nodes;
+  for (int i = 0; i < kNodes; ++i)
+    nodes.emplace_back([&, i] {
+      results[i] = stores[i]->bootstrap(BootstrapSeed{"default", "admin@stacklens.local", "hash", "bootstrap",
+                                                      fmt::format("sl-boot{}", i), fmt::format("hash-{}", i), 3});
+    });
+  for (auto& t : nodes) t.join();
+  int created = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r) << r.error().message;
+    if (*r) {
+      ++created;
+      EXPECT_EQ((*r)->project_name, "default");
+      EXPECT_EQ((*r)->scopes, 3u);
+    }
+  }
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(store_->list_projects()->size(), 1u);
+  EXPECT_EQ(store_->list_users()->size(), 1u);
+  EXPECT_EQ(store_->list_keys(std::nullopt)->size(), 1u);
+  auto admin = store_->find_user("admin@stacklens.local");
+  ASSERT_TRUE(admin && *admin);
+  auto roles = store_->memberships_of((*admin)->user.id);
+  ASSERT_TRUE(roles && roles->size() == 1u);
+  EXPECT_EQ((*roles)[0].role, Role::admin);
+  auto again = store_->bootstrap(BootstrapSeed{"default", "x@example.com", "h", "k", "sl-x", "hx", 1});
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+}
+
+// The throttle's record is the store's: failures through one node lock the email on another.
+TEST_P(MetaStoreTest, SignInThrottlingIsSharedByEveryNode) {
+  auto other_node = open_again();
+  ASSERT_TRUE(other_node);
+  api::LoginThrottle a(*store_), b(*other_node);
+  const Micros now = now_micros();
+  for (int i = 0; i < 3; ++i) (i % 2 ? a : b).failed("a@b.c", now);
+  EXPECT_EQ(a.wait_seconds("a@b.c", now), 0);
+  a.failed("a@b.c", now);
+  EXPECT_EQ(b.wait_seconds("a@b.c", now), 1);
+  b.failed("a@b.c", now);
+  EXPECT_EQ(a.wait_seconds("a@b.c", now), 2);
+  EXPECT_EQ(b.wait_seconds("a@b.c", now + 2'000'000), 0);
+  EXPECT_EQ(a.wait_seconds("other@b.c", now), 0);
+  for (int i = 0; i < 20; ++i) a.failed("a@b.c", now);
+  EXPECT_EQ(b.wait_seconds("a@b.c", now), 300);  // at most 5 minutes
+  b.succeeded("a@b.c");
+  EXPECT_EQ(a.wait_seconds("a@b.c", now), 0);
+  auto record = store_->login_failures("a@b.c");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->failures, 0);
+  // A day without failures forgets the count: the next failure is the first again.
+  for (int i = 0; i < 5; ++i) a.failed("old@b.c", now);
+  a.failed("old@b.c", now + 86'401'000'000);
+  EXPECT_EQ(store_->login_failures("old@b.c")->failures, 1);
+  EXPECT_EQ(a.wait_seconds("old@b.c", now + 86'401'000'000), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MetaStoreTest, ::testing::Values(Backend::sqlite, Backend::postgres),

@@ -7,6 +7,9 @@
 namespace stacklens::postgres::sql {
 
 inline constexpr Statement kIsEmpty{"is_empty", "SELECT count(*) FROM projects"};
+inline constexpr Statement kPing{"ping", "SELECT 1"};
+// Taken for the rest of the transaction by the node that sets up an empty store.
+inline constexpr Statement kBootstrapLock{"bootstrap_lock", "SELECT pg_advisory_xact_lock($1)"};
 inline constexpr Statement kCreateOrg{
     "create_org", "INSERT INTO organizations(id, name, created_us) VALUES(1, 'default', $1) ON CONFLICT DO NOTHING"};
 inline constexpr Statement kCreateProject{
@@ -49,6 +52,23 @@ inline constexpr Statement kFindSession{
     "SELECT s.id, u.id, u.email, u.created_us, s.csrf_token, s.expires_us FROM sessions s "
     "JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_us > $2"};
 inline constexpr Statement kDeleteSession{"delete_session", "DELETE FROM sessions WHERE token_hash = $1"};
+
+// Sign-in throttling. $3 is the oldest time a record is still remembered from: older records
+// are swept where failures are written, and an old record of this email starts over.
+inline constexpr Statement kLoginFailures{
+    "login_failures", "SELECT failures, locked_until_us FROM login_failures WHERE email = $1"};
+inline constexpr Statement kCountLoginFailure{
+    "count_login_failure",
+    "WITH sweep AS (DELETE FROM login_failures WHERE last_us < $3 AND email <> $1) "
+    "INSERT INTO login_failures(email, failures, locked_until_us, last_us) VALUES($1, 1, 0, $2) "
+    "ON CONFLICT(email) DO UPDATE SET last_us = excluded.last_us, failures = CASE "
+    "WHEN login_failures.last_us < $3 THEN 1 ELSE login_failures.failures + 1 END "
+    "RETURNING failures"};
+inline constexpr Statement kLockLogin{
+    "lock_login",
+    "UPDATE login_failures SET locked_until_us = greatest(locked_until_us, $2) WHERE email = $1 "
+    "RETURNING failures, locked_until_us"};
+inline constexpr Statement kClearLogin{"clear_login", "DELETE FROM login_failures WHERE email = $1"};
 
 // API keys, always read with their project's name (columns as read_key in the store expects).
 #define SL_KEY_COLUMNS "k.id, k.project_id, p.name, k.name, k.prefix, k.scopes, k.created_us, k.last_used_us, k.revoked_us"
@@ -121,7 +141,6 @@ inline constexpr Statement kActiveVersion{
     "WHERE v.prompt_id = $1 AND v.version = (SELECT version FROM prompt_promotions WHERE prompt_id = $1 "
     "AND env = $2 AND rolled_back_us IS NULL ORDER BY id DESC LIMIT 1)"};
 
-}  // namespace stacklens::postgres::sql
 inline constexpr Statement kCreateScoreConfig{
     "create_score_config",
     "INSERT INTO score_configs(project_id, name, data_type, min_value, max_value, categories, description, "
@@ -137,3 +156,4 @@ inline constexpr Statement kListScoreConfigs{
     "SELECT name, data_type, min_value::text, max_value::text, categories, description, created_us "
     R"(FROM score_configs WHERE project_id = $1 ORDER BY name COLLATE "C")"};
 
+}  // namespace stacklens::postgres::sql

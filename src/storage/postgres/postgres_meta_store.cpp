@@ -58,6 +58,11 @@ Error conflict_as(const Error& e, std::string message) {
   return e;
 }
 
+// Any fixed number, other than the migrations' lock: held by the node setting up an empty store.
+constexpr int64_t kBootstrapLock = 0x5354424f4f54;  // "STBOOT"
+// A sign-in failure older than this no longer counts.
+constexpr Micros kLoginMemoryUs = 86400LL * 1000000;
+
 Error prompt_missing(const std::string& name) {
   return make_error(ErrorCode::not_found, fmt::format("prompt '{}' does not exist in this project", name));
 }
@@ -88,6 +93,36 @@ Result<bool> PostgresMetaStore::is_empty() {
   auto r = conn.run(sql::kIsEmpty);
   if (!r) return r.error();
   return r->i64(0, 0) == 0;
+}
+
+Result<std::optional<ApiKeyInfo>> PostgresMetaStore::bootstrap(const BootstrapSeed& seed) {
+  SL_CONNECTION(conn);
+  PgTransaction tx(conn);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  // Nodes starting together queue here; each sees what the one before it committed.
+  if (auto r = conn.run(sql::kBootstrapLock, kBootstrapLock); !r) return r.error();
+  auto projects = conn.run(sql::kIsEmpty);
+  if (!projects) return projects.error();
+  if (projects->i64(0, 0) != 0) return std::optional<ApiKeyInfo>{};
+  const Micros now = now_micros();
+  if (auto r = conn.run(sql::kCreateOrg, now); !r) return r.error();
+  auto project = conn.run(sql::kCreateProject, seed.project, now);
+  if (!project) return project.error();
+  const int64_t project_id = project->i64(0, 0);
+  auto user = conn.run(sql::kCreateUser, seed.admin_email, seed.password_hash, now);
+  if (!user) return user.error();
+  if (auto r = conn.run(sql::kSetRole, user->i64(0, 0), project_id, role_name(Role::admin)); !r) return r.error();
+  auto key = conn.run(sql::kCreateKey, project_id, seed.key_name, seed.key_prefix, seed.key_hash, seed.scopes, now);
+  if (!key) return key.error();
+  ApiKeyInfo info = read_key(*key, 0);
+  if (auto c = tx.commit(); !c) return c.error();
+  return std::optional<ApiKeyInfo>(std::move(info));
+}
+
+Status PostgresMetaStore::check_ready() {
+  SL_CONNECTION(conn);
+  if (auto r = conn.run(sql::kPing); !r) return r.error();
+  return ok_status();
 }
 
 Result<Project> PostgresMetaStore::create_project(const std::string& name) {
@@ -202,6 +237,35 @@ Result<std::optional<Session>> PostgresMetaStore::find_session(const std::string
 Status PostgresMetaStore::delete_session(const std::string& token_hash) {
   SL_CONNECTION(conn);
   if (auto r = conn.run(sql::kDeleteSession, token_hash); !r) return r.error();
+  return ok_status();
+}
+
+Result<LoginFailures> PostgresMetaStore::login_failures(const std::string& email) {
+  SL_CONNECTION(conn);
+  auto r = conn.run(sql::kLoginFailures, email);
+  if (!r) return r.error();
+  if (r->empty()) return LoginFailures{};
+  return LoginFailures{r->i64(0, 0), r->i64(0, 1)};
+}
+
+Result<LoginFailures> PostgresMetaStore::record_login_failure(const std::string& email, Micros now,
+                                                              Micros (*lock_until)(int64_t failures, Micros now)) {
+  SL_CONNECTION(conn);
+  PgTransaction tx(conn);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  // The upsert locks the email's row: concurrent failures for it count one after the other.
+  auto counted = conn.run(sql::kCountLoginFailure, email, now, now - kLoginMemoryUs);
+  if (!counted) return counted.error();
+  auto locked = conn.run(sql::kLockLogin, email, lock_until(counted->i64(0, 0), now));
+  if (!locked) return locked.error();
+  LoginFailures out{locked->i64(0, 0), locked->i64(0, 1)};
+  if (auto c = tx.commit(); !c) return c.error();
+  return out;
+}
+
+Status PostgresMetaStore::clear_login_failures(const std::string& email) {
+  SL_CONNECTION(conn);
+  if (auto r = conn.run(sql::kClearLogin, email); !r) return r.error();
   return ok_status();
 }
 
@@ -396,7 +460,6 @@ Result<PromptVersion> PostgresMetaStore::active_version(int64_t project_id, cons
   return read_version(*r, 0);
 }
 
-}  // namespace stacklens::postgres
 namespace {
 
 // Doubles travel as text, in the shortest form that reads back as the same double.
@@ -459,3 +522,4 @@ Result<std::vector<ScoreConfig>> PostgresMetaStore::list_score_configs(int64_t p
   });
 }
 
+}  // namespace stacklens::postgres

@@ -18,6 +18,8 @@ class PostgresMetaStore final : public MetaStore {
                                                          int statement_timeout_ms);
 
   Result<bool> is_empty() override;
+  Result<std::optional<ApiKeyInfo>> bootstrap(const BootstrapSeed& seed) override;
+  Status check_ready() override;
   Result<Project> create_project(const std::string& name) override;
   Result<std::optional<Project>> find_project(const std::string& name) override;
   Result<std::vector<Project>> list_projects() override;
@@ -34,6 +36,10 @@ class PostgresMetaStore final : public MetaStore {
                                  Micros expires_us) override;
   Result<std::optional<Session>> find_session(const std::string& token_hash, Micros now) override;
   Status delete_session(const std::string& token_hash) override;
+  Result<LoginFailures> login_failures(const std::string& email) override;
+  Result<LoginFailures> record_login_failure(const std::string& email, Micros now,
+                                             Micros (*lock_until)(int64_t failures, Micros now)) override;
+  Status clear_login_failures(const std::string& email) override;
 
   Result<ApiKeyInfo> create_key(int64_t project_id, const std::string& name, const std::string& prefix,
                                 const std::string& hash, ScopeSet scopes) override;

@@ -40,6 +40,9 @@ Result<std::vector<T>> collect(Stmt& s, F read) {
   }
 }
 
+// A sign-in failure older than this no longer counts.
+constexpr Micros kLoginMemoryUs = 86400LL * 1000000;
+
 Error prompt_missing(const std::string& name) {
   return make_error(ErrorCode::not_found, fmt::format("prompt '{}' does not exist in this project", name));
 }
@@ -60,6 +63,42 @@ Result<bool> SqliteMetaStore::is_empty() {
   auto projects = db_->query_int("SELECT count(*) FROM projects");
   if (!projects) return projects.error();
   return *projects == 0;
+}
+
+Result<std::optional<ApiKeyInfo>> SqliteMetaStore::bootstrap(const BootstrapSeed& seed) {
+  std::lock_guard lock(mu_);
+  // BEGIN IMMEDIATE: another process setting up the same file waits here, then sees its project.
+  Transaction tx(*db_);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  auto projects = db_->query_int("SELECT count(*) FROM projects");
+  if (!projects) return projects.error();
+  if (*projects != 0) return std::optional<ApiKeyInfo>{};
+  const Micros now = now_micros();
+  auto insert = [&](const char* sql, auto&&... values) -> Result<int64_t> {
+    auto s = db_->prepare(sql);
+    if (!s) return s.error();
+    int i = 0;
+    ((*s)->bind(++i, values), ...);
+    if (auto r = (*s)->run(); !r) return r.error();
+    return db_->last_insert_rowid();
+  };
+  if (auto r = insert("INSERT OR IGNORE INTO organizations(id, name, created_us) VALUES(1, 'default', ?1)", now); !r)
+    return r.error();
+  SL_TRY(project_id, insert("INSERT INTO projects(org_id, name, created_us) VALUES(1, ?1, ?2)", seed.project, now));
+  SL_TRY(user_id, insert("INSERT INTO users(email, password_hash, created_us) VALUES(?1, ?2, ?3)", seed.admin_email,
+                         seed.password_hash, now));
+  if (auto r = insert("INSERT INTO memberships(user_id, project_id, role) VALUES(?1, ?2, ?3)", user_id, project_id,
+                      std::string(role_name(Role::admin)));
+      !r)
+    return r.error();
+  SL_TRY(key_id, insert("INSERT INTO api_keys(project_id, name, prefix, hash, scopes, created_us) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                        project_id, seed.key_name, seed.key_prefix, seed.key_hash, static_cast<int64_t>(seed.scopes),
+                        now));
+  auto keys = query_keys("WHERE k.id = ?1", {std::to_string(key_id)});
+  if (!keys) return keys.error();
+  if (auto c = tx.commit(); !c) return c.error();
+  return std::optional<ApiKeyInfo>(keys->front());
 }
 
 Result<Project> SqliteMetaStore::create_project(const std::string& name) {
@@ -219,6 +258,50 @@ Status SqliteMetaStore::delete_session(const std::string& token_hash) {
   auto s = db_->prepare("DELETE FROM sessions WHERE token_hash = ?1");
   if (!s) return s.error();
   return (*s)->bind(1, token_hash).run();
+}
+
+Result<LoginFailures> SqliteMetaStore::login_failures(const std::string& email) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("SELECT failures, locked_until_us FROM login_failures WHERE email = ?1");
+  if (!s) return s.error();
+  auto rows = collect<LoginFailures>((*s)->bind(1, email), [](Stmt& r) { return LoginFailures{r.i64(0), r.i64(1)}; });
+  if (!rows) return rows.error();
+  return rows->empty() ? LoginFailures{} : rows->front();
+}
+
+Result<LoginFailures> SqliteMetaStore::record_login_failure(const std::string& email, Micros now,
+                                                            Micros (*lock_until)(int64_t failures, Micros now)) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  const Micros forgotten = now - kLoginMemoryUs;
+  if (auto s = db_->prepare("DELETE FROM login_failures WHERE last_us < ?1 AND email <> ?2");
+      !s || !(*s)->bind(1, forgotten).bind(2, email).run())
+    return db_->error("sweep sign-in failures");
+  auto s = db_->prepare(
+      "INSERT INTO login_failures(email, failures, locked_until_us, last_us) VALUES(?1, 1, 0, ?2) "
+      "ON CONFLICT(email) DO UPDATE SET last_us = excluded.last_us, failures = CASE "
+      "WHEN login_failures.last_us < ?3 THEN 1 ELSE login_failures.failures + 1 END "
+      "RETURNING failures");
+  if (!s) return s.error();
+  auto counted = collect<int64_t>((*s)->bind(1, email).bind(2, now).bind(3, forgotten), [](Stmt& r) { return r.i64(0); });
+  if (!counted) return counted.error();
+  auto u = db_->prepare(
+      "UPDATE login_failures SET locked_until_us = max(locked_until_us, ?2) WHERE email = ?1 "
+      "RETURNING failures, locked_until_us");
+  if (!u) return u.error();
+  auto rows = collect<LoginFailures>((*u)->bind(1, email).bind(2, lock_until(counted->front(), now)),
+                                     [](Stmt& r) { return LoginFailures{r.i64(0), r.i64(1)}; });
+  if (!rows) return rows.error();
+  if (auto c = tx.commit(); !c) return c.error();
+  return rows->front();
+}
+
+Status SqliteMetaStore::clear_login_failures(const std::string& email) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("DELETE FROM login_failures WHERE email = ?1");
+  if (!s) return s.error();
+  return (*s)->bind(1, email).run();
 }
 
 Result<ApiKeyInfo> SqliteMetaStore::create_key(int64_t project_id, const std::string& name, const std::string& prefix,
@@ -534,7 +617,6 @@ Result<PromptVersion> SqliteMetaStore::active_version(int64_t project_id, const 
   return rows->front();
 }
 
-}  // namespace stacklens::sqlite
 namespace {
 
 Error score_config_missing(const std::string& name) {
@@ -605,3 +687,4 @@ Result<std::vector<ScoreConfig>> SqliteMetaStore::list_score_configs(int64_t pro
   });
 }
 
+}  // namespace stacklens::sqlite

@@ -20,6 +20,8 @@ class SqliteMetaStore final : public MetaStore {
   static Result<std::unique_ptr<SqliteMetaStore>> open(const std::string& path);
 
   Result<bool> is_empty() override;
+  Result<std::optional<ApiKeyInfo>> bootstrap(const BootstrapSeed& seed) override;
+  Status check_ready() override { return ok_status(); }  // a file of this machine: as ready as spans.db
   Result<Project> create_project(const std::string& name) override;
   Result<std::optional<Project>> find_project(const std::string& name) override;
   Result<std::vector<Project>> list_projects() override;
@@ -36,6 +38,10 @@ class SqliteMetaStore final : public MetaStore {
                                  Micros expires_us) override;
   Result<std::optional<Session>> find_session(const std::string& token_hash, Micros now) override;
   Status delete_session(const std::string& token_hash) override;
+  Result<LoginFailures> login_failures(const std::string& email) override;
+  Result<LoginFailures> record_login_failure(const std::string& email, Micros now,
+                                             Micros (*lock_until)(int64_t failures, Micros now)) override;
+  Status clear_login_failures(const std::string& email) override;
 
   Result<ApiKeyInfo> create_key(int64_t project_id, const std::string& name, const std::string& prefix,
                                 const std::string& hash, ScopeSet scopes) override;
