@@ -19,11 +19,18 @@ else
   echo "PostgreSQL for the unit tests did not start" > "$reports/postgres.failed"
 fi
 ./build/unit_tests --gtest_brief=1 --gtest_output="xml:$reports/unit.xml"
-bash tests/support/postgres.sh stop "$pgdir"
-unset STACKLENS_TEST_POSTGRES_URL STACKLENS_TEST_POSTGRES_DIR
+unset STACKLENS_TEST_POSTGRES_DIR
 
 echo "== server tests against the real binary (pytest)"
 python3 -m pytest -q -p no:cacheprovider tests/server --junitxml="$reports/server.xml"
+
+echo "== the same server tests with the metadata in PostgreSQL (a fresh database per server)"
+if [ -n "${STACKLENS_TEST_POSTGRES_URL:-}" ]; then
+  STACKLENS_TEST_METADATA=postgres python3 -m pytest -q -p no:cacheprovider tests/server \
+    --junitxml="$reports/server-postgres.xml"
+fi
+bash tests/support/postgres.sh stop "$pgdir"
+unset STACKLENS_TEST_POSTGRES_URL
 
 echo "== Python SDK: lint, types, Python 3.9 syntax, unit and end-to-end tests"
 JUNIT_DIR=$reports bash sdk/python/scripts/check.sh --e2e || echo "sdk: lint, type or syntax checks failed" > "$reports/sdk-lint.failed"

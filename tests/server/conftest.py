@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Any, Dict, Iterable, Iterator, List
 
 import httpx
 import pytest
@@ -11,10 +13,59 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
+import postgres_db  # noqa: E402
 from openapi_contract import CONTRACT  # noqa: E402
 from stacklens_server import StackLensServer  # noqa: E402
 
 ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage,scores:write,scores:configure"
+
+
+def _metadata_in_postgres() -> None:
+    """With STACKLENS_TEST_METADATA=postgres (and STACKLENS_TEST_POSTGRES_URL), every test server (and the admin subcommands run on
+    its data directory) keeps its metadata in a fresh PostgreSQL database of its own, one per
+    data directory, so that a restart finds what it wrote: the same tests, the other target."""
+    databases: Dict[Path, str] = {}
+
+    def metadata_url(data_dir: Path) -> str:
+        key = Path(data_dir).resolve()
+        if key not in databases:
+            databases[key] = postgres_db.fresh_database(str(key))
+        return databases[key]
+
+    init, cli = StackLensServer.__init__, StackLensServer.cli
+
+    def patched_init(self: StackLensServer, data_dir: Path, extra_args: Iterable[str] = (), *args: Any,
+                     **kwargs: Any) -> None:
+        extra = list(extra_args)
+        if not any(a.startswith("--metadata-url") for a in extra):
+            extra += ["--metadata-url", metadata_url(data_dir)]
+        init(self, data_dir, extra, *args, **kwargs)
+
+    def patched_cli(self: StackLensServer, *args: str, check: bool = True) -> "subprocess.CompletedProcess[str]":
+        return cli(self, *args, "--metadata-url", metadata_url(self.data_dir), check=check)
+
+    setattr(StackLensServer, "__init__", patched_init)
+    setattr(StackLensServer, "cli", patched_cli)
+
+
+if postgres_db.ADMIN_URL and os.environ.get("STACKLENS_TEST_METADATA") == "postgres":
+    _metadata_in_postgres()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "one_target: the same on either metadata target; runs in the SQLite pass only")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    # Tests of spans.db alone (disk faults, durability) say nothing new with the metadata
+    # elsewhere, and the cluster tests choose their databases themselves: marked one_target,
+    # they run in the SQLite pass only.
+    if os.environ.get("STACKLENS_TEST_METADATA") != "postgres":
+        return
+    skip = pytest.mark.skip(reason="the same on either metadata target: runs in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("one_target"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from stacklens_server import StackLensServer
+
+pytestmark = pytest.mark.one_target  # spans.db and spans.text alone: nothing of the metadata target's
 
 BATCH_PATH = "/api/v1/stacktrace/v1/traces/batch"
 SPANS = 20

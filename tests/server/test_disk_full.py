@@ -14,6 +14,8 @@ import pytest
 
 from stacklens_server import StackLensServer
 
+pytestmark = pytest.mark.one_target  # spans.db on a full disk alone: nothing of the metadata target's
+
 SIZE_MB = 48
 
 

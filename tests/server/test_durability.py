@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Dict, List
 
 import httpx
+import pytest
 
 from span_rows import TEXT_COLUMNS, TEXT_LOG, text_flags
 from stacklens_server import StackLensServer
+
+pytestmark = pytest.mark.one_target  # spans.db alone: nothing of the metadata target's
 
 SPANS_PER_BATCH = 40
 
