@@ -137,6 +137,50 @@ test("the overview charts the traffic", async () => {
   await screenshot(page, "07-overview");
 });
 
+test("the admin scores a trace and a span, edits a score, filters and sorts by it and sees it charted", async () => {
+  await go(`/traces/${ids.agent}`);
+  await page.waitForSelector("[data-testid=trace-scores]");
+  const traceForm = "form[aria-label='Score this trace']";
+  await page.fill(`${traceForm} input[name=score-name]`, "accuracy");
+  await page.fill(`${traceForm} input[name=score-value]`, "0.8");
+  await page.fill(`${traceForm} input[name=score-comment]`, "one fact missing");
+  await page.click(`${traceForm} button[type=submit]`);
+  await page.waitForSelector("[data-testid=trace-scores] [data-testid=score-row]:has-text('accuracy')");
+  assert.match(await text("[data-testid=trace-scores]"), /accuracy\s+0\.8\s+— one fact missing[\s\S]*annotation by admin@stacklens\.local/);
+
+  await page.click("[data-testid=trace-scores] button:has-text('Edit')");
+  await page.fill("input[name=edit-value]", "0.9");
+  await page.click("form[aria-label='Edit score accuracy'] button[type=submit]");
+  await page.waitForSelector("[data-testid=trace-scores] [data-testid=score-row]:has-text('0.9')");
+
+  await page.click(".wf-row:has-text('plan-step')");
+  const spanForm = "form[aria-label='Score this span']";
+  await page.fill(`${spanForm} input[name=score-name]`, "helpful");
+  await page.fill(`${spanForm} input[name=score-value]`, "true");
+  await page.click(`${spanForm} button[type=submit]`);
+  await page.waitForSelector("[data-testid=span-scores] [data-testid=score-row]:has-text('helpful')");
+  assert.match(await text("[data-testid=span-scores]"), /helpful\s+true/);
+  assert.doesNotMatch(await text("[data-testid=trace-scores]"), /helpful/);
+  await screenshot(page, "13-trace-scores", true);
+
+  await go("/traces?score=accuracy%3E0.5");
+  await page.waitForSelector(`tr[data-trace-id="${ids.agent}"]`);
+  assert.equal(await page.locator("tr[data-trace-id]").count(), 1);
+  assert.equal(await page.inputValue("input[name=scores]"), "accuracy>0.5");
+  await page.fill("input[name=scores]", "");
+  await page.fill("input[name=sort_score]", "helpful");
+  await page.click("form[aria-label='Trace filters'] button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("tr[data-trace-id]").length === 1);
+  assert.ok(page.url().includes("sort=score%3Ahelpful"), page.url());
+
+  await page.click("nav >> text=Overview");
+  await page.waitForSelector("[data-testid=score-trends] select[name=overview-score]");
+  await page.selectOption("select[name=overview-score]", "accuracy");
+  await page.waitForSelector("[data-testid=chart-score] circle");
+  assert.match(await text("[data-testid=score-trends]"), /1 scores in this range/);
+  await screenshot(page, "14-overview-scores", true);
+});
+
 test("a state-changing request without the CSRF token is refused", async () => {
   problems.expect(403, "POST", "/api/v1/flowops/v1/prompts");
   const status = await page.evaluate(() =>
@@ -259,6 +303,13 @@ test("the admin adds a viewer, who finds no edit controls and whose API calls ar
     };
   }, PROMPT);
   assert.deepEqual(refused, { promote: 403, create: 403, key: 403, listKeys: 403 });
+});
+
+test("a viewer reads scores but finds no controls to give or edit them", async () => {
+  await go(`/traces/${ids.agent}`);
+  await page.waitForSelector("[data-testid=trace-scores] [data-testid=score-row]:has-text('accuracy')");
+  assert.equal(await page.locator("form[aria-label='Score this trace']").count(), 0);
+  assert.equal(await page.locator("[data-testid=trace-scores] button:has-text('Edit')").count(), 0);
 });
 
 test("what the page does wrong is caught: an uncaught error, a console error, an unexpected answer", async () => {

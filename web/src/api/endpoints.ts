@@ -1,8 +1,8 @@
 // One typed function per API operation the dashboard uses.
 import { api, Query } from "./client";
 import type {
-  ApiKey, Environment, Member, Metrics, ProjectRole, Prompt, PromptVersion, Scope, ServerInfo, Session,
-  TraceDetail, TracePage,
+  ApiKey, Environment, Member, Metrics, ProjectRole, Prompt, PromptVersion, Scope, Score, ScoreConfig, ScorePage,
+  ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
 } from "./types";
 
 const enc = encodeURIComponent;
@@ -52,4 +52,16 @@ export const members = {
 export const projects = {
   list: () => api<{ projects: ProjectRole[] }>("GET", "/projects"),
   create: (name: string) => api<ProjectRole>("POST", "/projects", { name }),
+};
+
+const S = "/stacktrace/v1/scores";
+export const scores = {
+  list: (query: Query) => api<ScorePage>("GET", S, undefined, query),
+  create: (score: { traceId: string; spanId?: string; name: string; value: ScoreValue; comment?: string }) =>
+    api<Score>("POST", S, score),
+  update: (id: string, change: { value?: ScoreValue; comment?: string | null }) =>
+    api<Score>("PATCH", `${S}/${enc(id)}`, change),
+  remove: (id: string) => api<object>("DELETE", `${S}/${enc(id)}`),
+  summary: (query: Query) => api<ScoreSummary>("GET", "/stacktrace/v1/metrics/scores", undefined, query),
+  configs: () => api<{ configs: ScoreConfig[] }>("GET", "/stacktrace/v1/score-configs"),
 };

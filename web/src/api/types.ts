@@ -35,3 +35,9 @@ export type ApiKey = Schemas["ApiKey"] & { key?: string };
 export type Member = Answer<"/api/v1/members", "get">["members"][number] & { password?: string };
 
 export type ServerInfo = Answer<"/api/v1/server", "get">;
+
+export type Score = Schemas["Score"];
+export type ScoreValue = Schemas["ScoreValue"];
+export type ScoreConfig = Schemas["ScoreConfig"];
+export type ScoreSummary = Answer<"/api/v1/stacktrace/v1/metrics/scores", "get">;
+export type ScorePage = Answer<"/api/v1/stacktrace/v1/scores", "get">;

@@ -5,7 +5,14 @@ import { isoSeconds, rangeFromQuery } from "./timeRange";
 export interface TraceFilters {
   name: string; model: string; provider: string; status: string;
   tags: string[]; attrs: string[]; minLatencyMs: string; minCostUsd: string;
+  scores: string[];  // "accuracy>0.8", all must match
+  sortScore: string; // sort by this score's average, highest first
 }
+
+export const NO_FILTERS: TraceFilters = {
+  name: "", model: "", provider: "", status: "", tags: [], attrs: [], minLatencyMs: "", minCostUsd: "", scores: [],
+  sortScore: "",
+};
 
 export function filtersFromQuery(q: URLSearchParams): TraceFilters {
   return {
@@ -17,6 +24,8 @@ export function filtersFromQuery(q: URLSearchParams): TraceFilters {
     attrs: q.getAll("attr"),
     minLatencyMs: q.get("min_latency_ms") ?? "",
     minCostUsd: q.get("min_cost_usd") ?? "",
+    scores: q.getAll("score"),
+    sortScore: (q.get("sort") ?? "").replace(/^score:/, ""),
   };
 }
 
@@ -34,6 +43,8 @@ export function filtersToQuery(f: TraceFilters, base: URLSearchParams): URLSearc
   for (const [k, v] of single) if (v.trim()) q.set(k, v.trim());
   for (const t of f.tags) if (t.trim()) q.append("tag", t.trim());
   for (const a of f.attrs) if (a.trim()) q.append("attr", a.trim());
+  for (const c of f.scores) if (c.trim()) q.append("score", c.trim());
+  if (f.sortScore.trim()) q.set("sort", `score:${f.sortScore.trim()}`);
   return q;
 }
 
@@ -47,6 +58,7 @@ export function apiQuery(q: URLSearchParams, cursor?: string): Query {
     tag: f.tags, attr: f.attrs,
     min_latency_ms: f.minLatencyMs, min_cost_usd: f.minCostUsd,
     limit: 50, cursor,
+    score: f.scores, sort: f.sortScore ? `score:${f.sortScore}` : undefined,
   };
 }
 

@@ -14,6 +14,8 @@ const SCOPE_HELP: Record<Scope, string> = {
   "prompts:write": "create, edit and promote prompts",
   "keys:manage": "create and revoke keys",
   "members:manage": "add members, set their roles, create projects",
+  "scores:write": "give, edit and delete scores (the SDK's score())",
+  "scores:configure": "set the score configurations that validate scores",
 };
 
 export function KeysPage() {

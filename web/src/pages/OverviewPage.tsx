@@ -4,6 +4,7 @@ import type { MetricPoint, Metrics } from "../api/types";
 import { BarList } from "../charts/BarList";
 import { LineChart } from "../charts/LineChart";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { ScoreTrends } from "../components/ScoreTrends";
 import { EmptyTraces } from "../components/SdkSnippet";
 import { TimeRangePicker } from "../components/TimeRangePicker";
 import { fmtCompact, fmtCost, fmtInt, fmtMs } from "../lib/format";
@@ -127,6 +128,7 @@ export function OverviewPage() {
             </div>
             <ErrorBanner error={tops.error} onRetry={tops.reload} />
           </div>
+          <ScoreTrends range={range} name={query.get("score") ?? ""} onName={(n) => setQuery({ score: n })} />
         </div>
       )}
     </div>

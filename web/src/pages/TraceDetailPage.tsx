@@ -1,7 +1,8 @@
 import { useCallback, useMemo, useState } from "react";
-import { traces } from "../api/endpoints";
+import { scores, traces } from "../api/endpoints";
 import { CopyButton } from "../components/CopyButton";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { ScorePanel } from "../components/ScorePanel";
 import { SpanDetail } from "../components/SpanDetail";
 import { Status, Tags } from "../components/Tags";
 import { Waterfall } from "../components/Waterfall";
@@ -12,6 +13,7 @@ import { useAsync } from "../lib/useAsync";
 
 export function TraceDetailPage({ traceId }: { traceId: string }) {
   const trace = useAsync(() => traces.get(traceId), [traceId]);
+  const configs = useAsync(() => scores.configs(), []);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState("");
   const t = trace.data;
@@ -51,7 +53,14 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
               <Waterfall rows={rows} totalMs={bounds.total} selected={current?.spanId ?? ""} collapsed={collapsed}
                 onSelect={setSelected} onToggle={toggle} />
             </div>
-            <div className="card">{current ? <SpanDetail span={current} /> : <p className="muted">Pick a span.</p>}</div>
+            <div className="card">
+              {current ? <SpanDetail span={current} /> : <p className="muted">Pick a span.</p>}
+              {current && <ScorePanel traceId={t.traceId} spanId={current.spanId} scores={t.scores}
+                configs={configs.data?.configs ?? []} onChanged={trace.reload} />}
+            </div>
+          </div>
+          <div className="card">
+            <ScorePanel traceId={t.traceId} scores={t.scores} configs={configs.data?.configs ?? []} onChanged={trace.reload} />
           </div>
         </>
       )}
