@@ -181,6 +181,67 @@ test("the admin scores a trace and a span, edits a score, filters and sorts by i
   await screenshot(page, "14-overview-scores", true);
 });
 
+test("the Sessions page lists sessions, and a session opens as a conversation with its tool calls", async () => {
+  ids.turns = sdk(server.url, apiKey, "conversation").turns;
+  assert.equal(ids.turns?.length, 3);
+  await page.click("nav >> text=Sessions");
+  const row = page.locator('tr[data-session-id="s-chat"]');
+  await row.waitFor();
+  assert.match(await row.innerText(), /s-chat\s+u-chat\s+3\b/);
+  await page.waitForSelector('tr[data-session-id="s-777"]');
+  await screenshot(page, "07a-sessions");
+  await page.click('tr[data-session-id="s-chat"] a');
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=session-trace]").length === 3);
+  assert.deepEqual(await page.$$eval("[data-testid=session-trace]", (els) => els.map((e) => e.dataset.traceId)), ids.turns);
+  // Each message once, in order, though every prompt resends the conversation so far.
+  const said = await page.$$eval("[data-testid=session-page] .chat-msg", (els) => els.map((e) => `${e.dataset.role}: ${e.innerText.replace(/\s+/g, " ")}`));
+  assert.equal(said.length, 7, said.join("\n"));
+  assert.match(said[0], /^system: .*weather assistant/);
+  assert.match(said[1], /^user: .*weather in Lisbon/);
+  assert.match(said[2], /^assistant: .*calls get_weather .*call_1.*Lisbon/);
+  assert.match(said[3], /^tool: .*result of call_1.*22 C, sunny/i);
+  assert.match(said[4], /^assistant: .*22 C and sunny/);
+  assert.match(said[5], /^user: .*And tomorrow/);
+  assert.match(said[6], /^assistant: .*19 C with clouds/);
+  await screenshot(page, "07b-session-conversation");
+  await page.locator("[data-testid=llm-call] button:has-text('Raw')").first().click();
+  assert.match(await text("[data-testid=session-page] [data-testid=prompt-content]"), /"role": "system"/);
+});
+
+test("the Users page sorts by any column and links to the user's traces", async () => {
+  await page.click("nav >> text=Users");
+  await page.waitForSelector('tr[data-user-id="u-chat"]');
+  await page.waitForSelector('tr[data-user-id="u-42"]');
+  const users = () => page.$$eval("tr[data-user-id]", (rows) => rows.map((r) => r.dataset.userId));
+  await page.click("th[data-sort=traces]");
+  await page.waitForFunction(() => location.search.includes("sort=traces") && location.search.includes("order=desc"));
+  await page.waitForSelector("th[data-sort=traces][aria-sort=descending]");
+  assert.deepEqual(await users(), ["u-chat", "u-42"]);
+  await page.click("th[data-sort=traces]");
+  await page.waitForSelector("th[data-sort=traces][aria-sort=ascending]");
+  await page.waitForFunction(() => document.querySelector("tr[data-user-id]")?.dataset.userId === "u-42");
+  await screenshot(page, "07c-users");
+  await page.click('tr[data-user-id="u-chat"] td:first-child a');
+  await page.waitForSelector("[data-testid=user_id-filter]");
+  await page.waitForFunction(() => document.querySelectorAll("tr[data-trace-id]").length === 3);
+  assert.ok(page.url().includes("user_id=u-chat"), page.url());
+  await page.click("[data-testid=user_id-filter] button");
+  await page.waitForSelector(`tr[data-trace-id="${ids.summary}"]`);
+});
+
+test("the trace detail shows chat messages as a conversation, with the raw text one click away", async () => {
+  await go(`/traces/${ids.turns[1]}`);
+  const convo = page.locator("[data-testid=span-detail] [data-testid=conversation]");
+  await convo.first().waitFor();
+  assert.equal(await convo.count(), 1);  // the prompt; the completion is plain text
+  assert.match(await convo.first().innerText(), /get_weather[\s\S]*22 C, sunny/);
+  assert.equal(await page.locator("[data-testid=span-detail] [data-testid=tool-call]").count(), 1);
+  assert.equal(await text("[data-testid=completion-content]"), "It is 22 C and sunny in Lisbon.");
+  await screenshot(page, "07d-trace-conversation");
+  await page.click("[data-testid=span-detail] .textblock button:has-text('Raw')");
+  assert.match(await text("[data-testid=prompt-content]"), /^\{"messages": \[/);
+});
+
 test("a state-changing request without the CSRF token is refused", async () => {
   problems.expect(403, "POST", "/api/v1/flowops/v1/prompts");
   const status = await page.evaluate(() =>

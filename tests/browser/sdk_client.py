@@ -1,6 +1,6 @@
 """What the browser tests ask of the real Python SDK; prints one JSON line.
 
-usage: sdk_client.py URL API_KEY send-traces | one-trace | prompt NAME ENV
+usage: sdk_client.py URL API_KEY send-traces | conversation | one-trace | prompt NAME ENV
 """
 
 import json
@@ -40,12 +40,42 @@ def send_traces() -> dict:
     return ids
 
 
+SYSTEM = {"role": "system", "content": "You are a weather assistant."}
+ASK = {"role": "user", "content": "What's the weather in Lisbon?"}
+CALL = {"role": "assistant", "content": None, "tool_calls": [
+    {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Lisbon\"}"}}]}
+RESULT = {"role": "tool", "tool_call_id": "call_1", "content": "22 C, sunny"}
+ANSWER = {"role": "assistant", "content": "It is 22 C and sunny in Lisbon."}
+AGAIN = {"role": "user", "content": "And tomorrow?"}
+
+
+def send_conversation() -> dict:
+    """Three chat turns of session s-chat (user u-chat): a tool call, its result, a follow-up; the
+    prompts resend the conversation so far, as chat clients do, in OpenAI's shapes."""
+    turns = [
+        ([SYSTEM, ASK], json.dumps(CALL)),
+        ({"messages": [SYSTEM, ASK, CALL, RESULT]}, ANSWER["content"]),
+        ([SYSTEM, ASK, CALL, RESULT, ANSWER, AGAIN], "Tomorrow: 19 C with clouds."),
+    ]
+    ids = []
+    for prompt, completion in turns:
+        with stacklens.start_trace("chat-turn") as turn:
+            turn.set_attribute("session_id", "s-chat")
+            turn.set_attribute("user_id", "u-chat")
+            turn.record_llm(model="gpt-4o-mini", provider="openai", input_tokens=120, output_tokens=30,
+                            cost_usd=0.0004, prompt=json.dumps(prompt), completion=completion)
+            ids.append(turn.trace_id)
+    return {"turns": ids}
+
+
 def main() -> None:
     url, key, command, *rest = sys.argv[1:]
     stacklens.configure(api_key=key, endpoint=url, max_retries=0)
     try:
         if command == "send-traces":
             out = send_traces()
+        elif command == "conversation":
+            out = send_conversation()
         elif command == "one-trace":
             out = {"traceId": stacklens.trace("after-revoke", model="gpt-4o", provider="openai",
                                               input_tokens=1, output_tokens=1)}

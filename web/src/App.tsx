@@ -13,8 +13,11 @@ import { MembersPage } from "./pages/MembersPage";
 import { OverviewPage } from "./pages/OverviewPage";
 import { PromptDetailPage } from "./pages/PromptDetailPage";
 import { PromptsPage } from "./pages/PromptsPage";
+import { SessionPage } from "./pages/SessionPage";
+import { SessionsPage } from "./pages/SessionsPage";
 import { TraceDetailPage } from "./pages/TraceDetailPage";
 import { TracesPage } from "./pages/TracesPage";
+import { UsersPage } from "./pages/UsersPage";
 
 const PROJECT_KEY = "stacklens.project";
 
@@ -103,6 +106,9 @@ function Routes() {
   if (path === "/" || path === "/overview") return <OverviewPage />;
   if (path === "/traces") return <TracesPage />;
   if ((params = match("/traces/:id", path))) return <TraceDetailPage traceId={params.id} />;
+  if (path === "/sessions") return <SessionsPage />;
+  if ((params = match("/sessions/:id", path))) return <SessionPage sessionId={params.id} />;
+  if (path === "/users") return <UsersPage />;
   if (path === "/prompts") return <PromptsPage />;
   if ((params = match("/prompts/:name", path))) return <PromptDetailPage name={params.name} />;
   if (path === "/settings/keys") return <KeysPage />;

@@ -15,6 +15,13 @@ export const auth = {
 
 export const server = { info: () => api<ServerInfo>("GET", "/server") };
 
+export const conversations = {
+  sessions: (query: Query) => api<SessionPage>("GET", "/stacktrace/v1/sessions", undefined, query),
+  session: (sessionId: string, query: Query) =>
+    api<SessionView>("GET", `/stacktrace/v1/sessions/${enc(sessionId)}`, undefined, query),
+  users: (query: Query) => api<UserPage>("GET", "/stacktrace/v1/users", undefined, query),
+};
+
 export const traces = {
   list: (query: Query) => api<TracePage>("GET", "/stacktrace/v1/traces", undefined, query),
   get: (traceId: string) => api<TraceDetail>("GET", `/stacktrace/v1/traces/${enc(traceId)}`),

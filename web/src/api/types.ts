@@ -24,6 +24,11 @@ export type TraceDetail = Answer<"/api/v1/stacktrace/v1/traces/{traceId}", "get"
 export type TracePage = Answer<"/api/v1/stacktrace/v1/traces", "get">;
 export type Metrics = Answer<"/api/v1/stacktrace/v1/metrics", "get">;
 export type MetricPoint = Metrics["series"][number]["points"][number];
+export type SessionSummary = Schemas["SessionSummary"];
+export type UserSummary = Schemas["UserSummary"];
+export type SessionPage = Answer<"/api/v1/stacktrace/v1/sessions", "get">;
+export type UserPage = Answer<"/api/v1/stacktrace/v1/users", "get">;
+export type SessionView = Answer<"/api/v1/stacktrace/v1/sessions/{sessionId}", "get">;
 
 export type Prompt = Schemas["Prompt"];
 export type EnvState = Prompt["environments"][string];

@@ -8,6 +8,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const nav: { to: string; label: string; show: boolean }[] = [
     { to: "/", label: "Overview", show: true },
     { to: "/traces", label: "Traces", show: true },
+    { to: "/sessions", label: "Sessions", show: true },
+    { to: "/users", label: "Users", show: true },
     { to: "/prompts", label: "Prompts", show: true },
     { to: "/settings/keys", label: "API Keys", show: can("keys:manage") },
     { to: "/settings/members", label: "Members & Projects", show: true },
@@ -25,13 +27,13 @@ export function Layout({ children }: { children: ReactNode }) {
         </label>
         <nav>
           <div className="nav-group">StackTrace</div>
-          {nav.slice(0, 2).map((n) => (
+          {nav.slice(0, 4).map((n) => (
             <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""}>{n.label}</Link>
           ))}
           <div className="nav-group">FlowOps</div>
           <Link to="/prompts" className={active("/prompts") ? "active" : ""}>Prompts</Link>
           <div className="nav-group">Settings</div>
-          {nav.slice(3).filter((n) => n.show).map((n) => (
+          {nav.slice(5).filter((n) => n.show).map((n) => (
             <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""}>{n.label}</Link>
           ))}
         </nav>

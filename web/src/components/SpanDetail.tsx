@@ -1,7 +1,7 @@
 import type { Span } from "../api/types";
 import { fmtCost, fmtInt, fmtMs, fmtTime } from "../lib/format";
+import { ChatOrText } from "./Conversation";
 import { CopyButton } from "./CopyButton";
-import { Foldable } from "./Foldable";
 import { Status, Tags } from "./Tags";
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
@@ -38,8 +38,8 @@ export function SpanDetail({ span }: { span: Span }) {
             <Field label="Streaming">{llm.isStreaming ? "yes" : "no"}</Field>
             <Field label="Finish reason">{orDash(llm.finishReason)}</Field>
           </dl>
-          <Foldable title="Prompt" text={llm.promptContent} testId="prompt-content" />
-          <Foldable title="Completion" text={llm.completionContent} testId="completion-content" />
+          <ChatOrText title="Prompt" text={llm.promptContent} testId="prompt-content" />
+          <ChatOrText title="Completion" text={llm.completionContent} testId="completion-content" />
         </>
       )}
       <h3>Attributes</h3>

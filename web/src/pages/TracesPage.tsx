@@ -55,7 +55,7 @@ export function TracesPage() {
   };
   const filters = filtersFromQuery(query);
   const range = rangeFromQuery(query);
-  const anyFilter = [filters.name, filters.model, filters.provider, filters.status, filters.minCostUsd, filters.minLatencyMs]
+  const anyFilter = [query.get("session_id"), query.get("user_id"), filters.name, filters.model, filters.provider, filters.status, filters.minCostUsd, filters.minLatencyMs]
     .some(Boolean) || filters.tags.length > 0 || filters.attrs.length > 0;
 
   return (
@@ -73,6 +73,12 @@ export function TracesPage() {
         </div>
       </div>
       <TraceFilterBar value={filters} onApply={(f) => setQuery(filtersToQuery(f, query))} />
+      {(["session_id", "user_id"] as const).filter((k) => query.get(k)).map((k) => (
+        <p key={k}><span className="filter-chip" data-testid={`${k}-filter`}>
+          {k === "session_id" ? "Session" : "User"} {query.get(k)}
+          <button type="button" className="link" aria-label="Remove this filter" onClick={() => withChange({ [k]: null })}>✕</button>
+        </span></p>
+      ))}
       <ErrorBanner error={page.error} onRetry={page.reload} />
       {liveError && <ErrorBanner error={liveError} />}
       {page.loading && !page.data && <p className="muted">Loading traces…</p>}
