@@ -22,6 +22,13 @@ TEST(Roles, GiveScopes) {
   EXPECT_TRUE(has_scope(scopes_of(Role::member), Scope::prompts_write));
   EXPECT_FALSE(has_scope(scopes_of(Role::member), Scope::keys_manage));
   EXPECT_TRUE(has_scope(scopes_of(Role::admin), Scope::members_manage));
+  // Scores: members give them, viewers only read them, admins also configure them.
+  EXPECT_FALSE(has_scope(scopes_of(Role::viewer), Scope::scores_write));
+  EXPECT_TRUE(has_scope(scopes_of(Role::member), Scope::scores_write));
+  EXPECT_FALSE(has_scope(scopes_of(Role::member), Scope::scores_configure));
+  EXPECT_TRUE(has_scope(scopes_of(Role::admin), Scope::scores_configure));
+  std::string bad;
+  EXPECT_EQ(format_scopes(*parse_scopes("scores:write,scores:configure", &bad)), "scores:write,scores:configure");
 }
 
 TEST(ApiKeys, AreRandomPrefixedAndStoredAsHashes) {

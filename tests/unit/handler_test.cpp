@@ -10,6 +10,7 @@
 #include "api/login_throttle.h"
 #include "api/routes.h"
 #include "crypto/secrets.h"
+#include "fakes/fake_score_store.h"
 #include "fakes/fake_span_store.h"
 #include "storage/sqlite/sqlite_meta_store.h"
 #include "temp_dir.h"
@@ -44,7 +45,7 @@ class HandlerTest : public ::testing::Test {
     traces_.emplace(spans_, *sealer_);
     auth_.emplace(*meta_);
     throttle_.emplace(*meta_);
-    services_.emplace(api::Services{settings_, spans_, *meta_, *writer_, *traces_, metrics_, *auth_, *throttle_});
+    services_.emplace(api::Services{settings_, spans_, *meta_, *writer_, *traces_, metrics_, *auth_, *throttle_, scores_});
     api::add_routes(router_, *services_);
   }
 
@@ -81,6 +82,7 @@ class HandlerTest : public ::testing::Test {
 
   Settings settings_;
   FakeSpanStore spans_;
+  stacklens::testing::EmptyScoreStore scores_;
   std::unique_ptr<MetaStore> meta_;
   std::optional<Sealer> sealer_;
   Metrics metrics_;

@@ -637,3 +637,47 @@ TEST(PostgresUnreachable, OpenFailsWithTheReason) {
 }
 
 }  // namespace
+
+TEST_P(MetaStoreTest, ScoreConfigsAreKeptPerProjectByName) {
+  auto p = store_->create_project("scored");
+  auto q = store_->create_project("other");
+  ASSERT_TRUE(p && q);
+  ScoreConfig numeric{"accuracy", ScoreType::numeric, 0.0, 0.1 + 0.2, {}, "how right", 0};
+  ScoreConfig labels{"label", ScoreType::categorical, std::nullopt, std::nullopt, {"good", "bad", "so-so"}, "", 0};
+  auto made = store_->create_score_config(p->id, numeric);
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_GT(made->created_us, 0);
+  ASSERT_TRUE(store_->create_score_config(p->id, labels));
+  expect_error(store_->create_score_config(p->id, numeric), ErrorCode::conflict,
+               "score config 'accuracy' already exists");
+  ASSERT_TRUE(store_->create_score_config(q->id, numeric));  // another project's own
+
+  auto listed = store_->list_score_configs(p->id);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].name, "accuracy");
+  EXPECT_EQ((*listed)[0].max_value, 0.1 + 0.2);  // the same double back, not a rounded one
+  EXPECT_EQ((*listed)[0].min_value, 0.0);
+  EXPECT_EQ((*listed)[0].description, "how right");
+  EXPECT_EQ((*listed)[0].created_us, made->created_us);
+  EXPECT_EQ((*listed)[1].type, ScoreType::categorical);
+  EXPECT_EQ((*listed)[1].categories, (std::vector<std::string>{"good", "bad", "so-so"}));
+  EXPECT_FALSE((*listed)[1].min_value);
+
+  ScoreConfig wider = numeric;
+  wider.max_value = 100;
+  auto updated = store_->update_score_config(p->id, wider);
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->created_us, made->created_us);
+  EXPECT_EQ((*store_->list_score_configs(p->id))[0].max_value, 100);
+  EXPECT_EQ((*store_->list_score_configs(q->id))[0].max_value, 0.1 + 0.2);
+  ScoreConfig missing = numeric;
+  missing.name = "nope";
+  expect_error(store_->update_score_config(p->id, missing), ErrorCode::not_found,
+               "score config 'nope' does not exist in this project");
+
+  ASSERT_TRUE(store_->delete_score_config(p->id, "label"));
+  expect_error(store_->delete_score_config(p->id, "label"), ErrorCode::not_found,
+               "score config 'label' does not exist in this project");
+  EXPECT_EQ(store_->list_score_configs(p->id)->size(), 1u);
+}
