@@ -136,7 +136,7 @@ SpanRecord full_record() {
   l.finish_reason = "length";
   r.prompt = SealedText{std::string("sealed\0prompt", 13), 7};
   r.completion = SealedText{"", 2};
-  r.encoded = SpanRecord::Encoded{"{\"k\":\"v\"}", "[]", events_json(s.events), 1, 2, std::nullopt, 0, 0, {}};
+  r.encoded = SpanRecord::Encoded{"{\"k\":\"v\"}", "[]", events_json(s.events), 1, 2, std::nullopt, 0, 0, {}, {}, {}};
   return r;
 }
 }  // namespace
@@ -148,7 +148,7 @@ TEST(SpanRow, PacksAndUnpacksEveryField) {
   SpanRecord bare;
   bare.span.trace_id = "t";
   bare.span.span_id = "s";
-  bare.encoded = SpanRecord::Encoded{"", "[]", "[]", 1, 2, std::nullopt, 0, 0, {}};
+  bare.encoded = SpanRecord::Encoded{"", "[]", "[]", 1, 2, std::nullopt, 0, 0, {}, {}, {}};
   SpanRecord in_log = full_record();
   in_log.encoded->text_at = int64_t{1} << 40;
   in_log.encoded->prompt_len = 13;

@@ -1,0 +1,139 @@
+// Sessions and users in the SQLite span store: the ids a trace keeps, the sums of the sessions
+// and users lists, and the query plans that keep those lists fast (they read only their index).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "storage/sqlite/span_connection.h"
+#include "storage/sqlite/span_readers.h"
+#include "storage/sqlite/sqlite_span_store.h"
+#include "temp_dir.h"
+
+using namespace stacklens;
+using namespace stacklens::sqlite;
+
+namespace {
+
+constexpr Micros kMinute = 60LL * 1000000;
+
+SpanRecord record(const std::string& trace_id, const std::string& span_id, Micros start_us, Attributes attributes,
+                  int64_t tokens = 10) {
+  SpanRecord r;
+  r.span.project_id = 1;
+  r.span.trace_id = trace_id;
+  r.span.span_id = span_id;
+  r.span.name = "chat";
+  r.span.start_us = start_us;
+  r.span.end_us = start_us + 1000;
+  r.span.attributes = std::move(attributes);
+  r.span.llm = LlmData{};
+  r.span.llm->total_tokens = tokens;
+  r.span.llm->cost_usd = 0.5;
+  return r;
+}
+
+PeriodListQuery whole_day(std::string sort = "last") {
+  PeriodListQuery q;
+  q.from_us = 0;
+  q.to_us = 24 * 60 * kMinute;
+  q.sort = std::move(sort);
+  return q;
+}
+
+// EXPLAIN QUERY PLAN's details, one per line.
+std::string plan(Db& db, const std::string& sql) {
+  auto st = db.prepare("EXPLAIN QUERY PLAN " + sql);
+  EXPECT_TRUE(st);
+  std::string out;
+  for (;;) {
+    auto row = (*st)->step();
+    EXPECT_TRUE(row);
+    if (!row || !*row) break;
+    out += (*st)->text(3) + "\n";
+  }
+  (*st)->reset();
+  return out;
+}
+
+}  // namespace
+
+TEST(Conversations, TracesKeepTheFirstIdsAndTheListsSumThem) {
+  const auto dir = fresh_dir("conversations");
+  auto store = SqliteSpanStore::open((dir / "spans.db").string(), 0);
+  ASSERT_TRUE(store);
+  SpanStore& s = **store;
+  // t1 gets its ids from its second span; a later span's other ids change nothing.
+  ASSERT_TRUE(s.write({record("t1", "a", 1 * kMinute, {}), record("t1", "b", 2 * kMinute, {{"session.id", "s1"}})}));
+  ASSERT_TRUE(s.write({record("t1", "c", 3 * kMinute, {{"session_id", "s9"}, {"user_id", "u1"}})}));
+  ASSERT_TRUE(s.write({record("t2", "a", 10 * kMinute, {{"gen_ai.conversation.id", "s1"}, {"user.id", "u1"}}),
+                       record("t3", "a", 20 * kMinute, {{"session_id", "s2"}, {"user_id", "u2"}}, 1000),
+                       record("t4", "a", 30 * kMinute, {{"session_id", ""}, {"user_id", "u2"}})}));
+  // A retry of stored spans adds nothing.
+  ASSERT_TRUE(s.write({record("t3", "a", 20 * kMinute, {{"session_id", "s2"}, {"user_id", "u2"}}, 1000)}));
+
+  auto sessions = s.list_sessions(1, whole_day());
+  ASSERT_TRUE(sessions);
+  ASSERT_EQ(sessions->rows.size(), 2u);
+  const SessionSummary& s1 = sessions->rows[1];
+  EXPECT_EQ(sessions->rows[0].session_id, "s2");
+  EXPECT_EQ(s1.session_id, "s1");
+  EXPECT_EQ(s1.user_id, "u1");
+  EXPECT_EQ(s1.traces, 2);
+  EXPECT_EQ(s1.total_tokens, 40);
+  EXPECT_DOUBLE_EQ(s1.cost_usd, 2.0);
+  EXPECT_EQ(s1.first_us, 1 * kMinute);
+  EXPECT_EQ(s1.last_us, 10 * kMinute + 1000);
+
+  auto users = s.list_users(1, whole_day("traces"));
+  ASSERT_TRUE(users);
+  ASSERT_EQ(users->rows.size(), 2u);
+  for (const UserSummary& u : users->rows) {
+    EXPECT_EQ(u.traces, 2) << u.user_id;
+    EXPECT_EQ(u.sessions, 1) << u.user_id;  // t4 has none
+  }
+
+  TraceFilter by_session;
+  by_session.session_id = "s1";
+  by_session.oldest_first = true;
+  auto page = s.list_traces(1, by_session);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->traces.size(), 2u);
+  EXPECT_EQ(page->traces[0].trace_id, "t1");
+  EXPECT_EQ(page->traces[0].user_id, "u1");
+  EXPECT_EQ(page->traces[1].trace_id, "t2");
+  TraceFilter by_user;
+  by_user.user_id = "u2";
+  page = s.list_traces(1, by_user);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->traces.size(), 2u);
+  EXPECT_EQ(page->traces[0].trace_id, "t4");
+  EXPECT_FALSE(page->traces[0].session_id);
+
+  auto other_project = s.list_sessions(2, whole_day());
+  ASSERT_TRUE(other_project);
+  EXPECT_TRUE(other_project->rows.empty());
+}
+
+// The lists read their covering index over the period and nothing else: no trace row, no scan
+// of the table. (Their cost then grows with the traces of the period that carry ids, not with
+// the store.)
+TEST(Conversations, ListsReadOnlyTheirCoveringIndex) {
+  const auto dir = fresh_dir("conversation-plans");
+  const std::string path = (dir / "spans.db").string();
+  { ASSERT_TRUE(SqliteSpanStore::open(path, 0)); }
+  auto db = open_span_reader(path);
+  ASSERT_TRUE(db);
+  for (const char* sort : {"last", "traces", "cost"}) {
+    PeriodListQuery q = whole_day(sort);
+    const std::string sessions = plan(**db, session_page_sql(q));
+    EXPECT_NE(sessions.find("SEARCH traces USING COVERING INDEX session_time (project_id=? AND start_us>? AND start_us<?)"),
+              std::string::npos)
+        << sessions;
+    q.user_id = "u";
+    EXPECT_NE(plan(**db, session_page_sql(q)).find("COVERING INDEX session_time"), std::string::npos);
+    const std::string users = plan(**db, user_page_sql(q));
+    EXPECT_NE(users.find("SEARCH traces USING COVERING INDEX user_time (project_id=? AND start_us>? AND start_us<?)"),
+              std::string::npos)
+        << users;
+  }
+}
