@@ -11,6 +11,7 @@
 
 #include "api/login_throttle.h"
 #include "storage/postgres/pg_connection.h"
+#include "storage/postgres/pg_migrations.h"
 #include "storage/postgres/pg_pool.h"
 #include "storage/postgres/postgres_meta_store.h"
 #include "storage/sqlite/sqlite_meta_store.h"
@@ -539,7 +540,7 @@ TEST_F(PostgresMetaStoreTest, NodesMigratingAnEmptyDatabaseAtOnceShareOneSchema)
   auto versions = (*conn)->run(kVersions);
   ASSERT_TRUE(versions);
   ASSERT_EQ(versions->rows(), 1);
-  EXPECT_EQ(versions->i64(0, 0), 1);
+  EXPECT_EQ(versions->i64(0, 0), static_cast<int64_t>(postgres::kMetaMigrations.size()));
 }
 
 TEST_F(PostgresMetaStoreTest, RefusesASchemaNewerThanTheBinary) {
@@ -550,7 +551,9 @@ TEST_F(PostgresMetaStoreTest, RefusesASchemaNewerThanTheBinary) {
   auto refused = open(db_->url());
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message,
-            "PostgreSQL metadata schema version 99 is newer than this binary knows (1): run the newer stacklens");
+            fmt::format("PostgreSQL metadata schema version 99 is newer than this binary knows ({}): run the newer "
+                        "stacklens",
+                        postgres::kMetaMigrations.size()));
 }
 
 // The call that meets the connection the restart cut fails with a 503-mapped error; the next
