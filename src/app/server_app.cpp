@@ -15,6 +15,7 @@
 #include "api/login_throttle.h"
 #include "http/server.h"
 #include "http/static_files.h"
+#include "pricing/price_table.h"
 
 namespace stacklens::app {
 namespace {
@@ -32,12 +33,22 @@ Status write_port_file(const std::filesystem::path& file, int port) {
   return ok_status();
 }
 
-std::filesystem::path web_dir(const Settings& settings) {
-  if (!settings.web_dir.empty()) return settings.web_dir;
+// A path of the source tree the binary was built in (build/stacklens -> <tree>/relative).
+std::filesystem::path source_tree_path(const std::filesystem::path& relative) {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "web/dist";
-  return exe.parent_path().parent_path() / "web" / "dist";  // build/stacklens -> web/dist
+  if (ec) return relative;
+  return exe.parent_path().parent_path() / relative;
+}
+
+std::filesystem::path web_dir(const Settings& settings) {
+  if (!settings.web_dir.empty()) return settings.web_dir;
+  return source_tree_path("web/dist");
+}
+
+std::filesystem::path prices_file(const Settings& settings) {
+  if (!settings.prices_file.empty()) return settings.prices_file;
+  return source_tree_path("data/prices/prices.json");
 }
 
 int fail(const Error& e) {
@@ -50,6 +61,7 @@ struct Runtime {
   std::unique_ptr<MetaStore> meta;
   std::unique_ptr<SpanStore> spans;
   std::optional<Sealer> sealer;
+  pricing::PriceTable prices;
   Metrics metrics;
   std::unique_ptr<ingest::SpanWriter> writer;
   std::unique_ptr<query::TraceService> traces;
@@ -65,11 +77,13 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
   SL_TRY(meta, open_meta_store(settings));
   SL_TRY(spans, open_span_store(settings));
   SL_TRY(sealer, Sealer::open_or_create(settings.key_file()));
+  SL_TRY(prices, pricing::PriceTable::load(prices_file(settings)));
   rt->meta = std::move(meta);
   rt->spans = std::move(spans);
   rt->sealer = std::move(sealer);
-  rt->writer = std::make_unique<ingest::SpanWriter>(*rt->spans, *rt->sealer, rt->metrics, settings.ingest_queue_spans,
-                                                    settings.commit_batch_spans);
+  rt->prices = std::move(prices);
+  rt->writer = std::make_unique<ingest::SpanWriter>(*rt->spans, *rt->sealer, rt->prices, rt->metrics,
+                                                    settings.ingest_queue_spans, settings.commit_batch_spans);
   rt->traces = std::make_unique<query::TraceService>(*rt->spans, *rt->sealer);
   rt->auth = std::make_unique<api::Authenticator>(*rt->meta);
   rt->throttle = std::make_unique<api::LoginThrottle>(*rt->meta);

@@ -42,6 +42,7 @@ struct Settings {
   std::filesystem::path port_file;  // when set, the bound port is written here (useful with --port 0)
   std::string public_url;           // how users reach this server; derived from listen/port when empty
   std::filesystem::path web_dir;    // the built dashboard; empty: web/dist beside the binary's build/ folder
+  std::filesystem::path prices_file;  // the model price table; empty: data/prices/prices.json of the source tree
   int io_threads;
   size_t ingest_queue_spans;  // beyond this, ingest answers 429 with Retry-After
   size_t commit_batch_spans;  // at most this many spans per transaction

@@ -38,7 +38,7 @@ Result<Micros> timestamp_of(const bj::value& v, std::string_view where) {
 enum Field : uint8_t {
   kTraceId, kSpanId, kParentSpanId, kName, kStatus, kStartTime, kEndTime, kLlmSpan, kKind, kAttributes, kTags,
   kModel, kProvider, kInputTokens, kOutputTokens, kTotalTokens, kCost, kTemperature, kMaxTokens, kPrompt,
-  kCompletion, kStreaming, kFinishReason,
+  kCompletion, kStreaming, kFinishReason, kCacheReadTokens, kCacheWriteTokens, kReasoningTokens,
   kFieldCount, kUnknown = kFieldCount
 };
 
@@ -46,7 +46,8 @@ constexpr std::array<std::string_view, kFieldCount> kWhere = {
     "traceId", "spanId", "parentSpanId", "name", "status", "startTime", "endTime", "llmSpan", "kind",
     "attributes", "tags", "llmSpan.model", "llmSpan.provider", "llmSpan.inputTokens", "llmSpan.outputTokens",
     "llmSpan.totalTokens", "llmSpan.estimatedCostUsd", "llmSpan.temperature", "llmSpan.maxTokens",
-    "llmSpan.promptContent", "llmSpan.completionContent", "llmSpan.isStreaming", "llmSpan.finishReason"};
+    "llmSpan.promptContent", "llmSpan.completionContent", "llmSpan.isStreaming", "llmSpan.finishReason",
+    "llmSpan.cacheReadTokens", "llmSpan.cacheWriteTokens", "llmSpan.reasoningTokens"};
 constexpr size_t kLlmFields = kModel;  // fields from here on are llmSpan's
 constexpr size_t kLlmPrefix = 8;       // "llmSpan."
 
@@ -85,8 +86,8 @@ struct Scalar {
 // The fields' faults are reported in this order (an llmSpan's only when it is an object).
 constexpr std::array<Field, kFieldCount> kReportOrder = {
     kTraceId, kSpanId, kParentSpanId, kName, kStatus, kStartTime, kEndTime, kLlmSpan, kModel, kProvider,
-    kInputTokens, kOutputTokens, kTotalTokens, kCost, kTemperature, kMaxTokens, kPrompt, kCompletion, kStreaming,
-    kFinishReason, kKind, kAttributes, kTags};
+    kInputTokens, kOutputTokens, kTotalTokens, kCacheReadTokens, kCacheWriteTokens, kReasoningTokens, kCost,
+    kTemperature, kMaxTokens, kPrompt, kCompletion, kStreaming, kFinishReason, kKind, kAttributes, kTags};
 
 bool required(Field f) {
   return f == kTraceId || f == kSpanId || f == kName || f == kStartTime || f == kModel || f == kProvider;
@@ -319,10 +320,14 @@ class WireHandler {
         if (f == kCompletion) l.completion.emplace(v.text);
         if (f == kFinishReason) l.finish_reason.emplace(v.text);
         break;
-      case kInputTokens: case kOutputTokens: case kTotalTokens: case kMaxTokens: {
+      case kInputTokens: case kOutputTokens: case kTotalTokens: case kMaxTokens: case kCacheReadTokens:
+      case kCacheWriteTokens: case kReasoningTokens: {
         auto n = json::to_int(v.as_value(), kWhere[f]);
         if (!n) return fail(f, std::move(n.error().message));
         if (f == kInputTokens) l.input_tokens = *n;
+        if (f == kCacheReadTokens) l.cache_read_tokens = *n;
+        if (f == kCacheWriteTokens) l.cache_write_tokens = *n;
+        if (f == kReasoningTokens) l.reasoning_tokens = *n;
         if (f == kOutputTokens) l.output_tokens = *n;
         if (f == kTotalTokens) l.total_tokens = *n;
         if (f == kMaxTokens) l.max_tokens = *n;
@@ -358,7 +363,8 @@ class WireHandler {
       case kLlmSpan: return fail(f, "llmSpan must be an object or null");
       case kAttributes: return fail(f, "attributes must be an object");
       case kTags: return fail(f, "tags must be an array of strings");
-      case kInputTokens: case kOutputTokens: case kTotalTokens: case kMaxTokens:
+      case kInputTokens: case kOutputTokens: case kTotalTokens: case kMaxTokens: case kCacheReadTokens:
+      case kCacheWriteTokens: case kReasoningTokens:
         return fail(f, fmt::format("{} must be an integer", kWhere[f]));
       case kCost: case kTemperature: return fail(f, fmt::format("{} must be a number", kWhere[f]));
       case kStreaming: return fail(f, fmt::format("{} must be a boolean", kWhere[f]));
@@ -405,6 +411,9 @@ class WireHandler {
       case kInputTokens: llm_->input_tokens = 0; break;
       case kOutputTokens: llm_->output_tokens = 0; break;
       case kTotalTokens: llm_->total_tokens = 0; break;
+      case kCacheReadTokens: llm_->cache_read_tokens = 0; break;
+      case kCacheWriteTokens: llm_->cache_write_tokens = 0; break;
+      case kReasoningTokens: llm_->reasoning_tokens = 0; break;
       case kCost: llm_->cost_usd = 0; break;
       case kTemperature: llm_->temperature.reset(); break;
       case kMaxTokens: llm_->max_tokens.reset(); break;

@@ -34,6 +34,16 @@ Status check_llm(const LlmData& l, const Limits& limits) {
   if (auto st = check_count(l.input_tokens, "llmSpan.inputTokens"); !st) return st;
   if (auto st = check_count(l.output_tokens, "llmSpan.outputTokens"); !st) return st;
   if (auto st = check_count(l.total_tokens, "llmSpan.totalTokens"); !st) return st;
+  if (auto st = check_count(l.cache_read_tokens, "llmSpan.cacheReadTokens"); !st) return st;
+  if (auto st = check_count(l.cache_write_tokens, "llmSpan.cacheWriteTokens"); !st) return st;
+  if (auto st = check_count(l.reasoning_tokens, "llmSpan.reasoningTokens"); !st) return st;
+  // They are parts of inputTokens and outputTokens (model/span.h), never added to them.
+  if (l.cache_read_tokens > l.input_tokens || l.cache_write_tokens > l.input_tokens - l.cache_read_tokens)
+    return make_error(ErrorCode::bad_request,
+                      "llmSpan.cacheReadTokens + cacheWriteTokens must not exceed inputTokens, which includes them");
+  if (l.reasoning_tokens > l.output_tokens)
+    return make_error(ErrorCode::bad_request,
+                      "llmSpan.reasoningTokens must not exceed outputTokens, which includes them");
   if (!(l.cost_usd >= 0)) return make_error(ErrorCode::bad_request, "llmSpan.estimatedCostUsd must not be negative");
   if (l.temperature && !(*l.temperature >= 0 && *l.temperature <= 100))
     return make_error(ErrorCode::bad_request, "llmSpan.temperature must be between 0 and 100");

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "ingest/span_costing.h"
+
 namespace stacklens::ingest {
 namespace {
 
@@ -41,10 +43,11 @@ Error commit_failure(const Error& e) {
 
 }  // namespace
 
-SpanWriter::SpanWriter(SpanStore& store, const Sealer& sealer, Metrics& metrics, size_t max_queue_spans,
-                       size_t max_batch_spans)
+SpanWriter::SpanWriter(SpanStore& store, const Sealer& sealer, const pricing::PriceTable& prices, Metrics& metrics,
+                       size_t max_queue_spans, size_t max_batch_spans)
     : store_(store),
       sealer_(sealer),
+      prices_(prices),
       metrics_(metrics),
       max_queue_spans_(max_queue_spans),
       max_batch_spans_(max_batch_spans),
@@ -77,6 +80,7 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
   p.records.resize(spans.size());  // each span moves once, into its record
   for (size_t i = 0; i < spans.size(); ++i) {
     p.records[i].span = std::move(spans[i]);
+    assign_cost(p.records[i].span, prices_);
     seal(p.records[i], sealer_);
   }
   if (auto st = store_.prepare(p.records); !st) {

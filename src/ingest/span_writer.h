@@ -14,6 +14,7 @@
 #include "crypto/sealer.h"
 #include "model/span.h"
 #include "observability/metrics.h"
+#include "pricing/price_table.h"
 #include "storage/span_store.h"
 
 namespace stacklens::ingest {
@@ -26,10 +27,11 @@ struct WriterHealth {
 class SpanWriter {
  public:
   using Done = std::function<void(Status)>;
-  SpanWriter(SpanStore& store, const Sealer& sealer, Metrics& metrics, size_t max_queue_spans, size_t max_batch_spans);
+  SpanWriter(SpanStore& store, const Sealer& sealer, const pricing::PriceTable& prices, Metrics& metrics,
+             size_t max_queue_spans, size_t max_batch_spans);
   ~SpanWriter();
 
-  // Seals prompt/completion text and queues the spans. `done` runs on the writer
+  // Prices the spans (span_costing.h), seals prompt/completion text and queues them. `done` runs on the writer
   // thread after the commit (or failure). Refused spans never reach `done`.
   Status submit(std::vector<Span> spans, Done done);
   // Stops taking spans, commits everything queued, joins the thread.
@@ -45,6 +47,7 @@ class SpanWriter {
 
   SpanStore& store_;
   const Sealer& sealer_;
+  const pricing::PriceTable& prices_;
   Metrics& metrics_;
   const size_t max_queue_spans_, max_batch_spans_;
   mutable std::mutex mu_;

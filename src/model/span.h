@@ -23,22 +23,22 @@ inline std::string_view cost_source_name(CostSource s) { return kCostSources[sta
 struct LlmData {
   std::string model;
   std::string provider;
-  // input_tokens includes the cache read and cache write tokens and output_tokens the
-  // reasoning tokens, as OpenAI reports them: the parts are never counted twice.
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t total_tokens = 0;
-  int64_t cache_read_tokens = 0;
-  int64_t cache_write_tokens = 0;
-  int64_t reasoning_tokens = 0;
   double cost_usd = 0.0;
-  CostSource cost_source = CostSource::none;
   std::optional<double> temperature;
   std::optional<int64_t> max_tokens;
   std::optional<std::string> prompt;
   std::optional<std::string> completion;
   bool is_streaming = false;
   std::optional<std::string> finish_reason;
+  // Parts of input_tokens (cache read and cache write) and of output_tokens (reasoning), as
+  // OpenAI reports them: a token is counted once, in its whole and at most one part.
+  int64_t cache_read_tokens = 0;
+  int64_t cache_write_tokens = 0;
+  int64_t reasoning_tokens = 0;
+  CostSource cost_source = CostSource::none;
 };
 
 using Attributes = std::vector<std::pair<std::string, std::string>>;

@@ -15,8 +15,8 @@ namespace bj = boost::json;
 namespace {
 
 // LLM fields, each from the first attribute of this table (in order) that the span carries.
-enum class LlmField { provider, model, input_tokens, output_tokens, total_tokens, cost, temperature, max_tokens,
-                      finish_reason, streaming };
+enum class LlmField { provider, model, input_tokens, output_tokens, total_tokens, cache_read_tokens,
+                      cache_write_tokens, reasoning_tokens, cost, temperature, max_tokens, finish_reason, streaming };
 struct FieldSource {
   std::string_view attribute;
   LlmField field;
@@ -42,6 +42,15 @@ constexpr FieldSource kLlmFields[] = {
     {"gen_ai.usage.total_tokens", LlmField::total_tokens},
     {"llm.token_count.total", LlmField::total_tokens},
     {"llm.usage.total_tokens", LlmField::total_tokens},
+    {"gen_ai.usage.cache_read.input_tokens", LlmField::cache_read_tokens},
+    {"gen_ai.usage.cache_read_input_tokens", LlmField::cache_read_tokens},
+    {"llm.token_count.prompt_details.cache_read", LlmField::cache_read_tokens},
+    {"gen_ai.usage.cache_creation.input_tokens", LlmField::cache_write_tokens},
+    {"gen_ai.usage.cache_creation_input_tokens", LlmField::cache_write_tokens},
+    {"llm.token_count.prompt_details.cache_write", LlmField::cache_write_tokens},
+    {"gen_ai.usage.reasoning.output_tokens", LlmField::reasoning_tokens},
+    {"gen_ai.usage.reasoning_tokens", LlmField::reasoning_tokens},
+    {"llm.token_count.completion_details.reasoning", LlmField::reasoning_tokens},
     {"gen_ai.usage.cost", LlmField::cost},
     {"llm.cost.total", LlmField::cost},
     {"gen_ai.request.temperature", LlmField::temperature},
@@ -161,6 +170,9 @@ bool apply_field(LlmData& l, LlmField field, const bj::value& v) {
     case LlmField::input_tokens: if (auto n = int_of(v)) return l.input_tokens = *n, true; return false;
     case LlmField::output_tokens: if (auto n = int_of(v)) return l.output_tokens = *n, true; return false;
     case LlmField::total_tokens: if (auto n = int_of(v)) return l.total_tokens = *n, true; return false;
+    case LlmField::cache_read_tokens: if (auto n = int_of(v)) return l.cache_read_tokens = *n, true; return false;
+    case LlmField::cache_write_tokens: if (auto n = int_of(v)) return l.cache_write_tokens = *n, true; return false;
+    case LlmField::reasoning_tokens: if (auto n = int_of(v)) return l.reasoning_tokens = *n, true; return false;
     case LlmField::cost: if (auto d = number_of(v)) return l.cost_usd = *d, true; return false;
     case LlmField::temperature: if (auto d = number_of(v)) return l.temperature = *d, true; return false;
     case LlmField::max_tokens: if (auto n = int_of(v)) return l.max_tokens = *n, true; return false;
@@ -242,6 +254,21 @@ std::optional<std::string> kind_hint(const Lookup& lookup) {
   return std::nullopt;
 }
 
+// Input tokens include the cache read and write tokens and output tokens the reasoning ones
+// (model/span.h), as the GenAI conventions and OpenInference ask. Some instrumentations report
+// the parts beside the whole (Anthropic's usage does): when a whole is smaller than its parts,
+// they were not in it and are added, so no token is counted twice or left out.
+// Negative or absurd counts are left as they came, for the validator to refuse.
+void include_usage_parts(LlmData& l) {
+  constexpr int64_t kMax = INT64_MAX / 4;
+  const auto fine = [](int64_t n) { return n >= 0 && n <= kMax; };
+  if (fine(l.input_tokens) && fine(l.cache_read_tokens) && fine(l.cache_write_tokens) &&
+      l.cache_read_tokens + l.cache_write_tokens > l.input_tokens)
+    l.input_tokens += l.cache_read_tokens + l.cache_write_tokens;
+  if (fine(l.output_tokens) && fine(l.reasoning_tokens) && l.reasoning_tokens > l.output_tokens)
+    l.output_tokens += l.reasoning_tokens;
+}
+
 Micros micros(uint64_t ns) { return static_cast<Micros>(std::min<uint64_t>(ns, INT64_MAX) / 1000); }
 
 }  // namespace
@@ -270,6 +297,7 @@ Span to_span(const OtlpSpan& in, const OtlpScopeSpans& scope, const OtlpResource
     done = apply_field(llm, src.field, *it->second);
     if (done && src.field != LlmField::provider && src.field != LlmField::streaming) has_llm = true;
   }
+  include_usage_parts(llm);
   if (!set[static_cast<size_t>(LlmField::total_tokens)]) llm.total_tokens = llm.input_tokens + llm.output_tokens;
 
   for (const auto& src : kTextSources) {

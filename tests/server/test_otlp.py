@@ -92,6 +92,13 @@ def otel_env(server: StackLensServer, keys: Dict[str, str], monkeypatch: pytest.
     yield
 
 
+def table_cost(model: str, provider: str, tokens_in: int, tokens_out: int) -> float:
+    """What the shipped price table (data/prices/prices.json) charges for these tokens."""
+    table = json.loads((Path(__file__).resolve().parents[2] / "data" / "prices" / "prices.json").read_text())
+    entry = next(e for e in table["entries"] if (e["model"], e["provider"]) == (model, provider))
+    return float(tokens_in * entry["prices"]["input"] + tokens_out * entry["prices"]["output"]) / 1e6
+
+
 def get_trace(server: StackLensServer, keys: Dict[str, str], trace_id: str) -> Dict[str, Any]:
     resp = httpx.get(f"{server.url}/api/v1/stacktrace/v1/traces/{trace_id}", headers={"X-Api-Key": keys["full"]})
     assert resp.status_code == 200, resp.text
@@ -130,7 +137,9 @@ def test_sdk_agent_llm_tool_trace_reads_back_field_by_field(server: StackLensSer
     assert llm["status"] == "ok"
     assert llm["llmSpan"] == {
         "model": "gpt-4o-2024-08-06", "provider": "openai", "inputTokens": 120, "outputTokens": 45,
-        "totalTokens": 165, "estimatedCostUsd": 0.0, "temperature": 0.2, "maxTokens": 256,
+        "totalTokens": 165, "estimatedCostUsd": pytest.approx(table_cost("gpt-4o", "openai", 120, 45)),
+        "costSource": "table", "cacheReadTokens": 0, "cacheWriteTokens": 0, "reasoningTokens": 0,
+        "temperature": 0.2, "maxTokens": 256,
         "promptContent": json.dumps([{"role": "user", "content": "Where is my order?"}], separators=(",", ":")),
         "completionContent": json.dumps([{"role": "assistant", "content": "It ships tomorrow."}], separators=(",", ":")),
         "isStreaming": False, "finishReason": "stop"}

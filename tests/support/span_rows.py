@@ -15,8 +15,9 @@ TEXT_COLUMNS = "packed"
 
 
 def packed_flags(packed: bytes) -> int:
-    if not packed or packed[0] != 1:
-        raise ValueError("not a packed span row of version 1")
+    # Version 2 added fields after the flags (the cost source, usage types), not flags of its own.
+    if not packed or packed[0] not in (1, 2):
+        raise ValueError("not a packed span row of version 1 or 2")
     flags, shift = 0, 0
     for byte in packed[1:]:
         flags |= (byte & 0x7F) << shift

@@ -41,7 +41,7 @@ class HandlerTest : public ::testing::Test {
     const ScopeSet scopes = static_cast<ScopeSet>(Scope::traces_write) | static_cast<ScopeSet>(Scope::traces_read);
     ASSERT_TRUE(meta_->create_key(project_, "test", k.prefix, k.hash, scopes));
     key_ = k.secret;
-    writer_.emplace(spans_, *sealer_, metrics_, 1000, 100);
+    writer_.emplace(spans_, *sealer_, prices_, metrics_, 1000, 100);
     traces_.emplace(spans_, *sealer_);
     auth_.emplace(*meta_);
     throttle_.emplace(*meta_);
@@ -85,6 +85,7 @@ class HandlerTest : public ::testing::Test {
   stacklens::testing::EmptyScoreStore scores_;
   std::unique_ptr<MetaStore> meta_;
   std::optional<Sealer> sealer_;
+  pricing::PriceTable prices_;
   Metrics metrics_;
   std::optional<ingest::SpanWriter> writer_;
   std::optional<query::TraceService> traces_;

@@ -41,7 +41,7 @@ class SpanWriterTest : public ::testing::Test {
     auto sealer = Sealer::open_or_create(fresh_dir("span-writer") / "keys");
     ASSERT_TRUE(sealer) << sealer.error().message;
     sealer_.emplace(std::move(*sealer));
-    writer_.emplace(store_, *sealer_, metrics_, kMaxQueue, 1000);
+    writer_.emplace(store_, *sealer_, prices_, metrics_, kMaxQueue, 1000);
   }
 
   // Submits `n` spans and waits for the writer's answer (or submit's refusal).
@@ -62,6 +62,7 @@ class SpanWriterTest : public ::testing::Test {
   }
 
   FakeSpanStore store_;
+  pricing::PriceTable prices_;
   Metrics metrics_;
   std::optional<Sealer> sealer_;
   std::optional<ingest::SpanWriter> writer_;  // declared last: stopped before the store goes

@@ -134,6 +134,10 @@ SpanRecord full_record() {
   l.max_tokens = 4096;
   l.is_streaming = true;
   l.finish_reason = "length";
+  l.cache_read_tokens = 3;
+  l.cache_write_tokens = INT64_MAX;
+  l.reasoning_tokens = 1;
+  l.cost_source = CostSource::unpriced;
   r.prompt = SealedText{std::string("sealed\0prompt", 13), 7};
   r.completion = SealedText{"", 2};
   r.encoded = SpanRecord::Encoded{"{\"k\":\"v\"}", "[]", events_json(s.events), 1, 2, std::nullopt, 0, 0, {}, {}, {}};
@@ -177,6 +181,10 @@ TEST(SpanRow, PacksAndUnpacksEveryField) {
       EXPECT_EQ(b.llm->max_tokens, a.llm->max_tokens);
       EXPECT_EQ(b.llm->is_streaming, a.llm->is_streaming);
       EXPECT_EQ(b.llm->finish_reason, a.llm->finish_reason);
+      EXPECT_EQ(b.llm->cache_read_tokens, a.llm->cache_read_tokens);
+      EXPECT_EQ(b.llm->cache_write_tokens, a.llm->cache_write_tokens);
+      EXPECT_EQ(b.llm->reasoning_tokens, a.llm->reasoning_tokens);
+      EXPECT_EQ(b.llm->cost_source, a.llm->cost_source);
     }
     EXPECT_EQ(place.attributes_len, static_cast<int64_t>(r->encoded->attributes.size()));
     EXPECT_EQ(place.text_at, r->encoded->text_at);
@@ -210,8 +218,17 @@ TEST(SpanRow, RefusesDamagedRows) {
   SpanRecord back;
   PackedPlace place;
   EXPECT_FALSE(unpack_span(packed + "x", back, place));
+  // Version 1 (before the cost source) still reads: a span without LLM data is packed alike.
+  SpanRecord plain = full_record();
+  plain.span.llm.reset();
+  std::string version1 = pack_span(plain);
+  version1[0] = 1;
+  EXPECT_TRUE(unpack_span(version1, back, place));
   std::string other_version = packed;
-  other_version[0] = 2;
+  other_version[0] = 3;
   EXPECT_FALSE(unpack_span(other_version, back, place));
+  SpanRecord unpriced = full_record();
+  unpriced.span.llm->cost_source = static_cast<CostSource>(4);
+  EXPECT_FALSE(unpack_span(pack_span(unpriced), back, place));
   EXPECT_FALSE(unpack_span(std::string(1, '\1') + std::string(12, '\xff'), back, place));  // endless varint
 }

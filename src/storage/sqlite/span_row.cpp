@@ -9,7 +9,9 @@
 namespace stacklens::sqlite {
 namespace {
 
-constexpr char kVersion = 1;
+// Version 2 added the cost source and the usage types; rows of version 1 read with neither.
+constexpr char kVersion = 2;
+constexpr char kVersionWithoutUsage = 1;
 enum Flag : uint64_t {
   kParent = 1 << 0,
   kLlm = 1 << 1,
@@ -20,6 +22,7 @@ enum Flag : uint64_t {
   kPrompt = 1 << 6,
   kCompletion = 1 << 7,
   kTextLog = 1 << 8,  // prompt and completion are in spans.text (lengths here), else their bytes are
+  kUsage = 1 << 9,    // cache read, cache write and reasoning tokens follow the cost source
 };
 
 class Writer {
@@ -106,6 +109,7 @@ std::string pack_span(const SpanRecord& r) {
     if (sp.llm->max_tokens) flags |= kMaxTokens;
     if (sp.llm->finish_reason) flags |= kFinishReason;
     if (sp.llm->is_streaming) flags |= kStreaming;
+    if (sp.llm->cache_read_tokens || sp.llm->cache_write_tokens || sp.llm->reasoning_tokens) flags |= kUsage;
   }
   if (r.prompt) flags |= kPrompt;
   if (r.completion) flags |= kCompletion;
@@ -127,6 +131,12 @@ std::string pack_span(const SpanRecord& r) {
     w.i(l.output_tokens);
     w.i(l.total_tokens);
     w.d(l.cost_usd);
+    w.u(static_cast<uint64_t>(l.cost_source));
+    if (flags & kUsage) {
+      w.i(l.cache_read_tokens);
+      w.i(l.cache_write_tokens);
+      w.i(l.reasoning_tokens);
+    }
     if (l.temperature) w.d(*l.temperature);
     if (l.max_tokens) w.i(*l.max_tokens);
     if (l.finish_reason) w.s(*l.finish_reason);
@@ -150,7 +160,9 @@ Status unpack_span(std::string_view packed, SpanRecord& r, PackedPlace& place) {
   const auto corrupt = [&](std::string_view why) {
     return make_error(ErrorCode::internal, fmt::format("a stored span row is corrupt ({})", why));
   };
-  if (packed.empty() || packed[0] != kVersion) return corrupt("unknown packed format");
+  if (packed.empty() || (packed[0] != kVersion && packed[0] != kVersionWithoutUsage))
+    return corrupt("unknown packed format");
+  const bool has_usage = packed[0] == kVersion;
   Reader in(packed.substr(1));
   Span& sp = r.span;
   const uint64_t flags = in.u();
@@ -165,6 +177,16 @@ Status unpack_span(std::string_view packed, SpanRecord& r, PackedPlace& place) {
     l.output_tokens = in.i();
     l.total_tokens = in.i();
     l.cost_usd = in.d();
+    if (has_usage) {
+      const uint64_t source = in.u();
+      if (source >= std::size(kCostSources)) return corrupt("unknown cost source");
+      l.cost_source = static_cast<CostSource>(source);
+      if (flags & kUsage) {
+        l.cache_read_tokens = in.i();
+        l.cache_write_tokens = in.i();
+        l.reasoning_tokens = in.i();
+      }
+    }
     if (flags & kTemperature) l.temperature = in.d();
     if (flags & kMaxTokens) l.max_tokens = in.i();
     if (flags & kFinishReason) l.finish_reason = in.s();

@@ -11,7 +11,7 @@
 // columns, 1.57-1.62 with 8; binding the two ids as well made no measurable difference
 // (docs/benchmarks.md).
 //
-// Layout: a version byte (1), a varint of flags, then the fields in the order of pack_span.
+// Layout: a version byte (2), a varint of flags, then the fields in the order of pack_span.
 // Integers are zigzag LEB128 varints, doubles 8 bytes little-endian, strings a varint length
 // and their bytes.
 #include <cstdint>

@@ -2029,8 +2029,26 @@ export interface components {
             outputTokens: number;
             /** @description defaults to inputTokens + outputTokens */
             totalTokens?: number;
-            /** @default 0 */
+            /**
+             * @description the caller's cost; 0 with tokens: priced from the price table
+             * @default 0
+             */
             estimatedCostUsd: number;
+            /**
+             * @description input tokens read from a prompt cache: part of inputTokens
+             * @default 0
+             */
+            cacheReadTokens: number;
+            /**
+             * @description input tokens written to a prompt cache: part of inputTokens
+             * @default 0
+             */
+            cacheWriteTokens: number;
+            /**
+             * @description reasoning tokens: part of outputTokens
+             * @default 0
+             */
+            reasoningTokens: number;
             temperature?: number | null;
             maxTokens?: number | null;
             /** @description encrypted at rest */
@@ -2099,6 +2117,17 @@ export interface components {
                 outputTokens: number;
                 totalTokens: number;
                 estimatedCostUsd: number;
+                /**
+                 * @description caller: the span brought its cost; table: priced from the price table; unpriced: no price for its model (the cost is unknown, not 0); none: no tokens
+                 * @enum {string}
+                 */
+                costSource: "none" | "caller" | "table" | "unpriced";
+                /** @description part of inputTokens */
+                cacheReadTokens: number;
+                /** @description part of inputTokens */
+                cacheWriteTokens: number;
+                /** @description part of outputTokens */
+                reasoningTokens: number;
                 temperature: number | null;
                 maxTokens: number | null;
                 promptContent: string | null;
@@ -2354,6 +2383,7 @@ export const pathsApiV1MembersPostRequestBodyContentApplicationJsonRoleValues: R
 export const spanInKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpanIn"]["kind"]> = ["llm", "internal", "agent", "tool", "retriever", "embedding", "chain", "reranker", "guardrail", "evaluator", "workflow", "task"];
 export const spanInStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpanIn"]["status"]> = ["ok", "error"];
 export const spanStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["status"]> = ["ok", "error"];
+export const spanLlmSpanCostSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["llmSpan"]["costSource"]> = ["none", "caller", "table", "unpriced"];
 export const traceSummaryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceSummary"]["status"]> = ["ok", "error"];
 export const environmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Environment"]> = ["dev", "staging", "production"];
 export const scoreInDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreIn"]["dataType"]> = ["numeric", "categorical", "boolean"];

@@ -126,6 +126,9 @@ class StackLens(_Client):
         status: str = "ok",
         start_time: Optional[datetime] = None,
         end_time: Optional[datetime] = None,
+        cached_tokens: Optional[int] = None,
+        cache_write_tokens: Optional[int] = None,
+        reasoning_tokens: Optional[int] = None,
     ) -> str:
         """Record a single LLM span and return its trace id.
 
@@ -140,6 +143,9 @@ class StackLens(_Client):
             "output_tokens": output_tokens,
             "total_tokens": total_tokens,
             "cost_usd": cost_usd,
+            "cached_tokens": cached_tokens,
+            "cache_write_tokens": cache_write_tokens,
+            "reasoning_tokens": reasoning_tokens,
         }
         span = _tracing.one_shot(
             self._nesting, name, llm, attributes, tags, status, start_time, end_time
@@ -237,6 +243,9 @@ class AsyncStackLens(_Client):
         status: str = "ok",
         start_time: Optional[datetime] = None,
         end_time: Optional[datetime] = None,
+        cached_tokens: Optional[int] = None,
+        cache_write_tokens: Optional[int] = None,
+        reasoning_tokens: Optional[int] = None,
     ) -> str:
         """The asyncio form of StackLens.trace()."""
         runtime = self._live()
@@ -247,6 +256,9 @@ class AsyncStackLens(_Client):
             "output_tokens": output_tokens,
             "total_tokens": total_tokens,
             "cost_usd": cost_usd,
+            "cached_tokens": cached_tokens,
+            "cache_write_tokens": cache_write_tokens,
+            "reasoning_tokens": reasoning_tokens,
         }
         span = _tracing.one_shot(
             self._nesting, name, llm, attributes, tags, status, start_time, end_time

@@ -101,8 +101,14 @@ class Span:
         completion: Optional[str] = None,
         is_streaming: bool = False,
         finish_reason: Optional[str] = None,
+        cached_tokens: Optional[int] = None,
+        cache_write_tokens: Optional[int] = None,
+        reasoning_tokens: Optional[int] = None,
     ) -> None:
-        """Attach LLM metadata to this span (a later call replaces an earlier one)."""
+        """Attach LLM metadata to this span (a later call replaces an earlier one).
+
+        cached_tokens and cache_write_tokens are the parts of input_tokens read from and
+        written to a prompt cache, reasoning_tokens the part of output_tokens spent reasoning."""
         arguments = {
             "model": model,
             "provider": provider,
@@ -116,6 +122,9 @@ class Span:
             "completion": completion,
             "is_streaming": is_streaming,
             "finish_reason": finish_reason,
+            "cached_tokens": cached_tokens,
+            "cache_write_tokens": cache_write_tokens,
+            "reasoning_tokens": reasoning_tokens,
         }
         self._llm = _llm.wire_form(arguments, _llm.FIELDS)
 

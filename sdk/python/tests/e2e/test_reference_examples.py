@@ -8,8 +8,10 @@ STACKLENS_ENDPOINT. Each result is then read back through the query API.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
@@ -88,6 +90,17 @@ def configure(key: str) -> None:
     run('stacklens.configure(api_key="sl-xxxx")', key, "")
 
 
+def table_cost(model: str, provider: str, tokens_in: int, tokens_out: int) -> float:
+    """What the server's price table (data/prices/prices.json) charges for these tokens."""
+    table = json.loads(
+        (Path(__file__).resolve().parents[4] / "data" / "prices" / "prices.json").read_text()
+    )
+    entry = next(e for e in table["entries"] if (e["model"], e["provider"]) == (model, provider))
+    return (
+        float(tokens_in * entry["prices"]["input"] + tokens_out * entry["prices"]["output"]) / 1e6
+    )
+
+
 def test_configure_example(server: StackLensServer, key: str, api: Api) -> None:
     run(CONFIGURE, key, server.url)
     trace_id = stacklens.trace(
@@ -161,6 +174,10 @@ def test_trace_example(key: str, api: Api) -> None:
         "outputTokens": 120,
         "totalTokens": 970,
         "estimatedCostUsd": pytest.approx(0.0012),
+        "costSource": "caller",
+        "cacheReadTokens": 0,
+        "cacheWriteTokens": 0,
+        "reasoningTokens": 0,
         "temperature": None,
         "maxTokens": None,
         "promptContent": None,
@@ -185,7 +202,10 @@ def test_start_trace_example(key: str, api: Api) -> None:
     assert detail["inputTokens"] == 200
     assert detail["outputTokens"] == 150
     assert detail["totalTokens"] == 350
-    assert detail["costUsd"] == 0.0
+    # No cost given: the server prices the tokens from its price table.
+    cost = table_cost("gpt-4o", "openai", 200, 150)
+    assert cost > 0
+    assert detail["costUsd"] == pytest.approx(cost)
     assert detail["tags"] == []
     (stored,) = detail["spans"]
     check_span_shape(stored)
@@ -203,7 +223,11 @@ def test_start_trace_example(key: str, api: Api) -> None:
         "inputTokens": 200,
         "outputTokens": 150,
         "totalTokens": 350,
-        "estimatedCostUsd": 0.0,
+        "estimatedCostUsd": pytest.approx(cost),
+        "costSource": "table",
+        "cacheReadTokens": 0,
+        "cacheWriteTokens": 0,
+        "reasoningTokens": 0,
         "temperature": None,
         "maxTokens": None,
         "promptContent": None,

@@ -89,6 +89,9 @@ def test_trace_signature_matches_the_table() -> None:
             "status": (kw, "ok"),
             "start_time": (kw, None),
             "end_time": (kw, None),
+            "cached_tokens": (kw, None),
+            "cache_write_tokens": (kw, None),
+            "reasoning_tokens": (kw, None),
         }
     assert inspect.iscoroutinefunction(stacklens.atrace)
 
@@ -109,6 +112,9 @@ def test_record_llm_signature_matches_the_table() -> None:
         "completion",
         "is_streaming",
         "finish_reason",
+        "cached_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
     ]
     defaults = {name: default for name, (_, default) in p.items()}
     assert defaults["total_tokens"] is None
@@ -119,6 +125,9 @@ def test_record_llm_signature_matches_the_table() -> None:
     assert defaults["completion"] is None
     assert defaults["is_streaming"] is False
     assert defaults["finish_reason"] is None
+    for usage in ("cached_tokens", "cache_write_tokens", "reasoning_tokens"):
+        assert defaults[usage] is None
+        assert p[usage][0] is inspect.Parameter.KEYWORD_ONLY
     for required in ("model", "provider", "input_tokens", "output_tokens"):
         assert defaults[required] is NO_DEFAULT
 
