@@ -7,8 +7,9 @@
 // project) gives the scopes. Sessions must send X-CSRF-Token on state-changing
 // requests. 401 when nobody is signed in or the key is missing, unknown or
 // revoked; 403 when the scope, the membership or the CSRF token is missing.
-// Keys and sessions are looked up on every request, so a revocation made by
-// another process (the admin subcommand) takes effect on the next request.
+// Keys, sessions and roles are looked up in the MetaStore on every request
+// (nothing here caches them), so a revocation, role change or sign-out made by
+// another process (the admin subcommand, another node) holds on the next request.
 #include <mutex>
 #include <unordered_map>
 
