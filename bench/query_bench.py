@@ -2,7 +2,8 @@
 
 Seeds a server with --spans realistic spans (default 10 million) over 30 days in
 20 projects of uneven size (Zipf), each project's spans sent in time order as
-live traffic would have arrived, then, while bench/loadgen keeps ingesting
+live traffic would have arrived (every trace with a session_id of 100,000 and a user_id
+of 10,000), then, while bench/loadgen keeps ingesting
 10,000 spans/s, times the dashboard's queries on the largest project and prints
 each p95 beside its target. Seeding is kept in --data-dir, so later runs reuse it.
 
@@ -29,7 +30,7 @@ sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from stacklens_server import StackLensServer  # noqa: E402
 
-LOADGEN = REPO / "build" / "loadgen"
+LOADGEN = Path(os.environ.get("STACKLENS_LOADGEN", REPO / "build" / "loadgen"))
 PROJECTS = 20
 DAY = 86400
 
@@ -46,7 +47,7 @@ def seed(srv: StackLensServer, total: int) -> Dict[str, str]:
         count = max(1000, int(total * w / sum(weights)))
         subprocess.run([str(LOADGEN), "--url", srv.url, "--key", keys[name], "--mode", "batch", "--connections", "4",
                         "--batch", "1000", "--total-spans", str(count), "--time-window", str(30 * DAY), "--chronological", "1",
-                        "--seed", str(i + 1)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        "--seed", str(i + 1), "--sessions", "1"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         print(f"seeded {name}: {count} spans", flush=True)
     secs = time.monotonic() - started
     print(f"seeding: {total} spans in {secs:.0f} s = {total / secs:.0f} spans/s", flush=True)
@@ -75,7 +76,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--ingest-rate", type=int, default=10_000)
     args = parser.parse_args()
-    data = args.data_dir / f"spans-{args.spans}"
+    data = args.data_dir / f"spans-{args.spans}-sessions"
     srv = StackLensServer(data / "data").start(timeout=600)
     marker = data / "keys.json"
     if marker.exists():
@@ -112,6 +113,16 @@ def main() -> int:
                                  ("min latency", "min_latency_ms=3900"), ("min cost", "min_cost_usd=0.03"),
                                  ("time range", f"from={(now - 3 * DAY) * 10**9}&to={(now - 2 * DAY) * 10**9}")]:
                 run(f"trace list by {label}", f"{t}?limit=50&{query}", 100)
+            s, u = "/api/v1/stacktrace/v1/sessions", "/api/v1/stacktrace/v1/users"
+            sessions = run("sessions, first page, 24 h", f"{s}?limit=50", 100)
+            run("users, first page, 24 h", f"{u}?limit=50", 100)
+            run("sessions by trace count, 24 h", f"{s}?limit=50&sort=traces", 100)
+            run("users by cost, 24 h", f"{u}?limit=50&sort=cost", 100)
+            run("sessions, first page, 7 d", f"{s}?limit=50&from={(now - 7 * DAY) * 10**9}", 400)
+            run("users, first page, 7 d", f"{u}?limit=50&from={(now - 7 * DAY) * 10**9}", 400)
+            run("trace list by user", f"{t}?limit=50&user_id=user-4242", 100)
+            if sessions["sessions"]:
+                run("one session's conversation (20 traces)", f"{s}/{sessions['sessions'][0]['sessionId']}", 100)
             samples = []
             for trace in listing["traces"][:40]:
                 t0 = time.perf_counter()

@@ -27,8 +27,10 @@ class SpanFactory {
   // With `window_s`, start times fall in the window before now: at random, or, given
   // `chronological_spans`, in time order across that many spans (as live traffic would
   // have arrived over the window).
-  SpanFactory(uint64_t seed, int64_t window_s, int64_t chronological_spans = 0)
-      : rng_(seed), window_s_(window_s), chronological_(chronological_spans) {
+  // With `sessions`, a root span carries a session_id (one of 100,000) and a user_id (one of
+  // 10,000), as a chat application's traces do.
+  SpanFactory(uint64_t seed, int64_t window_s, int64_t chronological_spans = 0, bool sessions = false)
+      : rng_(seed), window_s_(window_s), chronological_(chronological_spans), sessions_(sessions) {
     for (int i = 0; i < 64; ++i) pool_.push_back(text(8192));
     for (int i = 0; i < kTemplates; ++i) {
       roots_.push_back(make_template(false, i));
@@ -198,6 +200,13 @@ class SpanFactory {
       t.numbers.push_back(number(out, 0, 999));
       out += '"';
     }
+    if (sessions_ && !child) {
+      out += ",\"session_id\":\"session-";
+      t.numbers.push_back(number(out, 0, 99999));
+      out += "\",\"user_id\":\"user-";
+      t.numbers.push_back(number(out, 0, 9999));
+      out += '"';
+    }
     out += "},\"tags\":[";
     const int tags = uniform(0, 4);
     for (int i = 0; i < tags; ++i) {
@@ -304,6 +313,7 @@ class SpanFactory {
   std::mt19937_64 rng_;
   int64_t window_s_;
   int64_t chronological_ = 0, made_ = 0;
+  bool sessions_ = false;
   char trace_[32] = {}, root_[16] = {};
   bool has_trace_ = false;
   int children_ = 0;
