@@ -60,6 +60,7 @@ int fail(const Error& e) {
 struct Runtime {
   std::unique_ptr<MetaStore> meta;
   std::unique_ptr<SpanStore> spans;
+  std::unique_ptr<ScoreStore> scores;
   std::optional<Sealer> sealer;
   pricing::PriceTable prices;
   Metrics metrics;
@@ -72,14 +73,15 @@ struct Runtime {
 };
 
 Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
-  std::unique_ptr<ScoreStore> scores;
   auto rt = std::make_unique<Runtime>();
   SL_TRY(meta, open_meta_store(settings));
   SL_TRY(spans, open_span_store(settings));
+  SL_TRY(scores, open_score_store(settings));
   SL_TRY(sealer, Sealer::open_or_create(settings.key_file()));
   SL_TRY(prices, pricing::PriceTable::load(prices_file(settings)));
   rt->meta = std::move(meta);
   rt->spans = std::move(spans);
+  rt->scores = std::move(scores);
   rt->sealer = std::move(sealer);
   rt->prices = std::move(prices);
   rt->writer = std::make_unique<ingest::SpanWriter>(*rt->spans, *rt->sealer, rt->prices, rt->metrics,
@@ -91,12 +93,10 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
                                        *rt->auth, *rt->throttle, *rt->scores});
   api::add_routes(rt->router, *rt->services);
   rt->router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
-  SL_TRY(scores, open_score_store(settings));
   return rt;
 }
 
 }  // namespace
-  rt->scores = std::move(scores);
 
 int print_routes(const Settings& settings) {
   auto rt = open_runtime(settings);

@@ -31,12 +31,6 @@ Result<std::unique_ptr<MetaStore>> open_meta_store(const Settings& settings) {
   auto store = sqlite::SqliteMetaStore::open(settings.meta_db().string());
   if (!store) return store.error();
   return std::unique_ptr<MetaStore>(std::move(*store));
-Result<std::unique_ptr<ScoreStore>> open_score_store(const Settings& settings) {
-  auto store = sqlite::SqliteScoreStore::open(settings.spans_db().string());
-  if (!store) return store.error();
-  return std::unique_ptr<ScoreStore>(std::move(*store));
-}
-
 }
 
 Result<std::unique_ptr<SpanStore>> open_span_store(const Settings& settings) {
@@ -44,6 +38,12 @@ Result<std::unique_ptr<SpanStore>> open_span_store(const Settings& settings) {
   auto store = sqlite::SqliteSpanStore::open(settings.spans_db().string(), settings.disk_reserve_mb << 20);
   if (!store) return store.error();
   return std::unique_ptr<SpanStore>(std::move(*store));
+}
+
+Result<std::unique_ptr<ScoreStore>> open_score_store(const Settings& settings) {
+  auto store = sqlite::SqliteScoreStore::open(settings.spans_db().string());
+  if (!store) return store.error();
+  return std::unique_ptr<ScoreStore>(std::move(*store));
 }
 
 }  // namespace stacklens::app

@@ -63,16 +63,16 @@ class PostgresMetaStore final : public MetaStore {
                                     const std::string& actor) override;
   Result<std::vector<Promotion>> list_promotions(int64_t project_id, const std::string& name) override;
   Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) override;
+  Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) override;
+  Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) override;
+  Status delete_score_config(int64_t project_id, const std::string& name) override;
+  Result<std::vector<ScoreConfig>> list_score_configs(int64_t project_id) override;
 
  private:
   explicit PostgresMetaStore(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}
   Result<std::optional<Prompt>> get_prompt_on(PgConn& conn, int64_t project_id, const std::string& name);
 
   std::unique_ptr<PgPool> pool_;
-  Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) override;
-  Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) override;
-  Status delete_score_config(int64_t project_id, const std::string& name) override;
-  Result<std::vector<ScoreConfig>> list_score_configs(int64_t project_id) override;
 };
 
 }  // namespace stacklens::postgres

@@ -65,16 +65,16 @@ class SqliteMetaStore final : public MetaStore {
                                     const std::string& actor) override;
   Result<std::vector<Promotion>> list_promotions(int64_t project_id, const std::string& name) override;
   Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) override;
+  Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) override;
+  Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) override;
+  Status delete_score_config(int64_t project_id, const std::string& name) override;
+  Result<std::vector<ScoreConfig>> list_score_configs(int64_t project_id) override;
 
  private:
   SqliteMetaStore(std::unique_ptr<Db> db, std::unique_ptr<Db> watcher)
       : db_(std::move(db)), watcher_(std::move(watcher)) {}
   Result<int64_t> prompt_id(int64_t project_id, const std::string& name);  // not_found when absent
   Result<std::vector<ApiKeyInfo>> query_keys(const std::string& where, const std::vector<std::string>& args);
-  Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) override;
-  Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) override;
-  Status delete_score_config(int64_t project_id, const std::string& name) override;
-  Result<std::vector<ScoreConfig>> list_score_configs(int64_t project_id) override;
   Result<std::vector<Membership>> query_memberships(const std::string& where, int64_t arg);
   Result<std::optional<Prompt>> get_prompt_locked(int64_t project_id, const std::string& name);
 
