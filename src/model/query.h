@@ -30,6 +30,7 @@ struct TraceFilter {
   std::vector<std::pair<std::string, std::string>> attributes;  // all of them, on any span
   std::optional<double> min_latency_ms;
   std::optional<double> min_cost_usd;
+  bool unpriced = false;                 // only traces with a span the price table could not price
   std::vector<ScoreCondition> scores;    // all of them: some score of the trace with that name matches
   std::optional<std::string> sort_score;  // newest first unless set: by this score's average, highest first
   bool sort_ascending = false;
@@ -46,6 +47,7 @@ struct TraceSummary {
   std::string status;
   int64_t span_count = 0;
   int64_t input_tokens = 0, output_tokens = 0, total_tokens = 0;
+  int64_t unpriced_spans = 0;  // spans with tokens the price table could not price
   double cost_usd = 0;
   std::vector<std::string> models, providers, tags;
   std::optional<std::string> session_id, user_id;
@@ -78,7 +80,7 @@ inline constexpr std::string_view kUserSorts[] = {"last", "first", "traces", "se
 struct SessionSummary {
   std::string session_id;
   std::optional<std::string> user_id;
-  Micros first_us = 0, last_us = 0;  // the first trace's start, the last trace's end
+  Micros first_us = 0, last_us = 0;  // the first and the last trace's start
   int64_t traces = 0, total_tokens = 0, errors = 0;  // errors: traces with a failed span
   double cost_usd = 0;
 };
@@ -108,6 +110,7 @@ struct MetricsQuery {
 struct MetricsPoint {
   Micros bucket_us = 0;
   int64_t requests = 0, errors = 0, input_tokens = 0, output_tokens = 0;
+  int64_t unpriced_spans = 0, unpriced_tokens = 0;  // spans with tokens and no price, and their tokens
   double cost_usd = 0;
   double latency_p50_ms = 0, latency_p95_ms = 0, latency_p99_ms = 0;
 };

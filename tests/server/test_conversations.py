@@ -88,7 +88,7 @@ def test_a_trace_keeps_the_first_ids_its_spans_carry(api: httpx.Client, keys: Di
     period = f"from={day}T00:00:00Z&to={day}T23:00:00Z"
     [session] = get(api, key, f"{SESSIONS}?{period}")["sessions"]
     assert session == {"sessionId": "f-s", "userId": "f-u", "firstTime": f"{day}T10:00:00.000000Z",
-                       "lastTime": f"{day}T10:03:30.000000Z", "traceCount": 1, "totalTokens": 40,
+                       "lastTime": f"{day}T10:00:00.000000Z", "traceCount": 1, "totalTokens": 40,
                        "costUsd": session["costUsd"], "errors": 0}
     assert abs(session["costUsd"] - 0.04) < 1e-9
 
@@ -129,19 +129,28 @@ def test_sessions_list_sorts_filters_and_pages(api: httpx.Client, keys: Dict[str
     assert (by_id["s-a1"]["traceCount"], by_id["s-a1"]["totalTokens"], by_id["s-a1"]["errors"]) == (3, 300, 0)
     assert by_id["s-a2"]["errors"] == 1 and by_id["s-anon"]["userId"] is None
     assert by_id["s-a1"]["firstTime"] == "2025-06-03T10:00:00.000000Z"
-    assert by_id["s-a1"]["lastTime"] == "2025-06-03T10:10:30.000000Z"
+    assert by_id["s-a1"]["lastTime"] == "2025-06-03T10:10:00.000000Z"
     # The period counts traces that started in it.
     narrow = get(api, key, f"{SESSIONS}?from=2025-06-03T10:04:00Z&to=2025-06-03T10:15:00Z")["sessions"]
     assert [(s["sessionId"], s["traceCount"]) for s in narrow] == [("s-a1", 2)]
-    # Pages follow the sort to the end.
-    seen, cursor = [], ""
-    while True:
-        page = get(api, key, f"{SESSIONS}?{PERIOD}&sort=traces&limit=3{cursor}")
-        seen += [s["sessionId"] for s in page["sessions"]]
-        if page["nextCursor"] is None:
-            break
-        cursor = "&cursor=" + page["nextCursor"]
-    assert seen == ["s-a1", "s-b1", "s-a2", "s-anon"]
+    # Pages follow the sort to the end, the default one (latest activity) as any other.
+    for sort, want in [("traces", ["s-a1", "s-b1", "s-a2", "s-anon"]), ("last", ["s-anon", "s-b1", "s-a2", "s-a1"])]:
+        for limit in (1, 3):
+            seen, cursor = [], ""
+            while True:
+                page = get(api, key, f"{SESSIONS}?{PERIOD}&sort={sort}&limit={limit}{cursor}")
+                seen += [s["sessionId"] for s in page["sessions"]]
+                if page["nextCursor"] is None:
+                    break
+                cursor = "&cursor=" + page["nextCursor"]
+            assert seen == want, (sort, limit)
+    # Either way, the same sums.
+    latest = get(api, key, f"{SESSIONS}?{PERIOD}")["sessions"]
+    summed = get(api, key, f"{SESSIONS}?{PERIOD}&sort=last&order=asc")["sessions"]
+    assert latest == list(reversed(summed))
+    users_latest = get(api, key, f"{USERS}?{PERIOD}")["users"]
+    users_summed = get(api, key, f"{USERS}?{PERIOD}&sort=last&order=asc")["users"]
+    assert users_latest == list(reversed(users_summed))
 
 
 def test_users_list_sums_and_sorts(api: httpx.Client, keys: Dict[str, str]) -> None:

@@ -82,7 +82,7 @@ TEST(Conversations, TracesKeepTheFirstIdsAndTheListsSumThem) {
   EXPECT_EQ(s1.total_tokens, 40);
   EXPECT_DOUBLE_EQ(s1.cost_usd, 2.0);
   EXPECT_EQ(s1.first_us, 1 * kMinute);
-  EXPECT_EQ(s1.last_us, 10 * kMinute + 1000);
+  EXPECT_EQ(s1.last_us, 10 * kMinute);
 
   auto users = s.list_users(1, whole_day("traces"));
   ASSERT_TRUE(users);
@@ -114,26 +114,34 @@ TEST(Conversations, TracesKeepTheFirstIdsAndTheListsSumThem) {
   EXPECT_TRUE(other_project->rows.empty());
 }
 
-// The lists read their covering index over the period and nothing else: no trace row, no scan
-// of the table. (Their cost then grows with the traces of the period that carry ids, not with
-// the store.)
-TEST(Conversations, ListsReadOnlyTheirCoveringIndex) {
+// The lists read their covering indexes and nothing else: no trace row, no scan of the table.
+// The default order (latest activity) walks the period's index newest first, with no sort, and
+// sums each session or user of the page from its own index: its cost follows the page. Other
+// orders sum the period's entries of the time index.
+TEST(Conversations, ListsReadOnlyTheirCoveringIndexes) {
   const auto dir = fresh_dir("conversation-plans");
   const std::string path = (dir / "spans.db").string();
   { ASSERT_TRUE(SqliteSpanStore::open(path, 0)); }
   auto db = open_span_reader(path);
   ASSERT_TRUE(db);
-  for (const char* sort : {"last", "traces", "cost"}) {
-    PeriodListQuery q = whole_day(sort);
-    const std::string sessions = plan(**db, session_page_sql(q));
-    EXPECT_NE(sessions.find("SEARCH traces USING COVERING INDEX session_time (project_id=? AND start_us>? AND start_us<?)"),
-              std::string::npos)
-        << sessions;
-    q.user_id = "u";
-    EXPECT_NE(plan(**db, session_page_sql(q)).find("COVERING INDEX session_time"), std::string::npos);
-    const std::string users = plan(**db, user_page_sql(q));
-    EXPECT_NE(users.find("SEARCH traces USING COVERING INDEX user_time (project_id=? AND start_us>? AND start_us<?)"),
-              std::string::npos)
-        << users;
+  for (bool by_user : {false, true}) {
+    PeriodListQuery q = whole_day("traces");
+    if (by_user) q.user_id = "u";
+    for (const PeriodListSql& sql : {session_list_sql(q), user_list_sql(q)}) {
+      const bool users = sql.all.find("user_time") != std::string::npos;
+      const std::string time_index = users ? "user_time" : "session_time";
+      const std::string own_index = users ? "trace_user" : "trace_session";
+      const std::string all = plan(**db, sql.all);
+      EXPECT_NE(all.find("SEARCH traces USING COVERING INDEX " + time_index + " (project_id=? AND start_us>? AND start_us<?)"),
+                std::string::npos) << all;
+      const std::string latest = plan(**db, sql.latest);
+      EXPECT_NE(latest.find("SEARCH traces USING COVERING INDEX " + time_index + " (project_id=? AND start_us>? AND start_us<?)"),
+                std::string::npos) << latest;
+      EXPECT_EQ(latest.find("TEMP B-TREE"), std::string::npos) << latest;  // the index's order, read backwards
+      const std::string one = plan(**db, sql.one);
+      EXPECT_NE(one.find("SEARCH traces USING COVERING INDEX " + own_index + " (project_id=? AND " +
+                         (users ? "user_id" : "session_id") + "=? AND start_us>? AND start_us<?)"),
+                std::string::npos) << one;
+    }
   }
 }

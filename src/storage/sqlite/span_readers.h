@@ -26,11 +26,16 @@ Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentiti
                                                      int64_t project_id, const std::string& trace_id);
 
 // session_list_reader.cpp: a page of the sessions or the users whose traces started in the
-// period, with their sums; and the SQL of each (a test checks its query plan).
+// period, with their sums; and the SQL of each (a test checks its query plans): `all` sums the
+// period's sessions (users) and sorts them, `latest` walks the period's ids newest first (the
+// default order), `one` sums one session (user) of the period.
 Result<PeriodPage<SessionSummary>> read_session_page(Db& db, int64_t project_id, const PeriodListQuery& q);
 Result<PeriodPage<UserSummary>> read_user_page(Db& db, int64_t project_id, const PeriodListQuery& q);
-std::string session_page_sql(const PeriodListQuery& q);
-std::string user_page_sql(const PeriodListQuery& q);
+struct PeriodListSql {
+  std::string all, latest, one;
+};
+PeriodListSql session_list_sql(const PeriodListQuery& q);
+PeriodListSql user_list_sql(const PeriodListQuery& q);
 
 // metrics_reader.cpp: the rollups table and the pending sums, in the query's buckets.
 Result<std::vector<MetricsSeries>> read_metrics(Db& db, const RollupState& rollups, int64_t project_id,

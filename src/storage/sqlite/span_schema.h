@@ -84,15 +84,18 @@ CREATE TABLE rollup_state(through_id INTEGER NOT NULL, generation INTEGER NOT NU
 INSERT INTO rollup_state VALUES(0, 0);
 )sql",
     // A trace's session and user: the first non-empty ids its spans carry (batch_prepare.cpp).
-    // Partial indexes, so traces without them cost nothing: by session or user (a session's
-    // traces, the trace list's filters), and by time covering what the sessions and users
-    // lists sum, so a period's list reads only the index.
+    // Partial indexes, so traces without them cost nothing. By session or user (a session's
+    // traces, the trace list's filters, one session's or user's sums), and by time (the
+    // sessions and users of a period), each covering what the sessions and users lists read,
+    // so the lists read no trace row (session_list_reader.cpp).
     R"sql(
 ALTER TABLE traces ADD COLUMN session_id TEXT;
 ALTER TABLE traces ADD COLUMN user_id TEXT;
-CREATE INDEX trace_session ON traces(project_id, session_id, start_us) WHERE session_id IS NOT NULL;
-CREATE INDEX trace_user ON traces(project_id, user_id, start_us) WHERE user_id IS NOT NULL;
-CREATE INDEX session_time ON traces(project_id, start_us, session_id, user_id, end_us, errors, total_tokens, cost_usd)
+CREATE INDEX trace_session ON traces(project_id, session_id, start_us, user_id, errors, total_tokens, cost_usd)
+  WHERE session_id IS NOT NULL;
+CREATE INDEX trace_user ON traces(project_id, user_id, start_us, session_id, errors, total_tokens, cost_usd)
+  WHERE user_id IS NOT NULL;
+CREATE INDEX session_time ON traces(project_id, start_us, session_id, user_id, errors, total_tokens, cost_usd)
   WHERE session_id IS NOT NULL;
 CREATE INDEX user_time ON traces(project_id, start_us, user_id, session_id, errors, total_tokens, cost_usd)
   WHERE user_id IS NOT NULL;
@@ -119,6 +122,13 @@ CREATE TABLE scores(
 CREATE UNIQUE INDEX score_id ON scores(project_id, id);
 CREATE INDEX score_trace ON scores(project_id, trace_id, name);
 CREATE INDEX score_name_time ON scores(project_id, name, created_us);
+)sql",
+    // Spans with tokens the price table could not price (CostSource::unpriced): counted per
+    // trace (the trace list's unpriced filter) and, with their tokens, per rollup.
+    R"sql(
+ALTER TABLE traces ADD COLUMN unpriced_spans INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rollups ADD COLUMN unpriced_spans INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rollups ADD COLUMN unpriced_tokens INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
