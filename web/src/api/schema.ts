@@ -145,6 +145,8 @@ export interface paths {
                     attr?: string;
                     min_latency_ms?: number;
                     min_cost_usd?: number;
+                    /** @description true: only traces with a span whose tokens the price table could not price */
+                    unpriced?: "true" | "false";
                     limit?: number;
                     /** @description nextCursor of the previous page */
                     cursor?: string;
@@ -393,6 +395,10 @@ export interface paths {
                                     inputTokens: number;
                                     outputTokens: number;
                                     costUsd: number;
+                                    /** @description spans with tokens the price table could not price (their cost is unknown and not in costUsd) */
+                                    unpricedSpans: number;
+                                    /** @description input and output tokens of those spans */
+                                    unpricedTokens: number;
                                     latencyP50Ms: number;
                                     latencyP95Ms: number;
                                     latencyP99Ms: number;
@@ -2158,6 +2164,8 @@ export interface components {
             outputTokens: number;
             totalTokens: number;
             costUsd: number;
+            /** @description spans with tokens the price table could not price */
+            unpricedSpans: number;
             tags: string[];
             /** @description the first session id its spans carry (attribute session_id, session.id or gen_ai.conversation.id) */
             sessionId?: string | null;
@@ -2169,7 +2177,7 @@ export interface components {
             userId: string | null;
             /** @description the first trace's start */
             firstTime: string;
-            /** @description the last trace's end */
+            /** @description the last trace's start */
             lastTime: string;
             traceCount: number;
             totalTokens: number;
@@ -2355,6 +2363,7 @@ type ReadonlyArray<T> = [
 export const pathsHealthGetResponses200ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/health"]["get"]["responses"]["200"]["content"]["application/json"]["status"]> = ["ok"];
 export const pathsReadyGetResponses200ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/ready"]["get"]["responses"]["200"]["content"]["application/json"]["status"]> = ["ready"];
 export const pathsApiV1StacktraceV1TracesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/traces"]["get"]["parameters"]["query"]["status"]> = ["ok", "error"];
+export const pathsApiV1StacktraceV1TracesGetParametersQueryUnpricedValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/traces"]["get"]["parameters"]["query"]["unpriced"]> = ["true", "false"];
 export const pathsApiV1StacktraceV1TracesPostResponses200ContentApplicationJsonAcceptedValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/traces"]["post"]["responses"]["200"]["content"]["application/json"]["accepted"]> = [1];
 export const pathsApiV1StacktraceV1TracesBatchPostResponses200ContentApplicationJsonResultsOneOf0StatusValues: ReadonlyArray<Extract<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/traces/batch"]["post"]["responses"]["200"]["content"]["application/json"]["results"], {
     status: unknown;
