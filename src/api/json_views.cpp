@@ -81,6 +81,7 @@ bj::object trace_summary_json(const TraceSummary& t) {
                     {"outputTokens", t.output_tokens},
                     {"totalTokens", t.total_tokens},
                     {"costUsd", t.cost_usd},
+                    {"unpricedSpans", t.unpriced_spans},
                     {"tags", strings(t.tags)},
                     {"sessionId", t.session_id ? bj::value(*t.session_id) : bj::value(nullptr)},
                     {"userId", t.user_id ? bj::value(*t.user_id) : bj::value(nullptr)}};
@@ -181,6 +182,8 @@ bj::object metrics_json(const MetricsQuery& q, const std::vector<MetricsSeries>&
                                   {"inputTokens", p.input_tokens},
                                   {"outputTokens", p.output_tokens},
                                   {"costUsd", p.cost_usd},
+                                  {"unpricedSpans", p.unpriced_spans},
+                                  {"unpricedTokens", p.unpriced_tokens},
                                   {"latencyP50Ms", p.latency_p50_ms},
                                   {"latencyP95Ms", p.latency_p95_ms},
                                   {"latencyP99Ms", p.latency_p99_ms}});

@@ -18,7 +18,7 @@ constexpr int64_t kMaxBuckets = 10000;
 // The query parameters of each GET route (api/openapi.yaml lists the same).
 constexpr std::string_view kTraceListParams[] = {"from",     "to",  "name", "model",          "provider",     "status",
                                                  "tag",      "attr", "limit", "min_latency_ms", "min_cost_usd", "cursor",
-                                                 "session_id", "user_id", "score", "sort"};
+                                                 "session_id", "user_id", "score", "sort", "unpriced"};
 constexpr std::string_view kMetricsParams[] = {"from", "to", "interval", "group_by", "kind"};
 
 // `score=accuracy>0.8`: name, operator, value. A number compares with numeric and boolean
@@ -85,6 +85,11 @@ Result<TraceFilter> trace_filter(http::Context& ctx) {
   SL_TRY(min_cost, number_param(ctx, "min_cost_usd"));
   f.min_latency_ms = min_latency;
   f.min_cost_usd = min_cost;
+  if (auto unpriced = text("unpriced")) {
+    if (*unpriced != "true" && *unpriced != "false")
+      return make_error(ErrorCode::bad_request, "query parameter unpriced must be true or false");
+    f.unpriced = *unpriced == "true";
+  }
   SL_TRY(limit, int_param(ctx, "limit", 1, 500));
   f.limit = static_cast<int>(limit.value_or(50));
   f.cursor = text("cursor");

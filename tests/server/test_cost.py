@@ -184,3 +184,33 @@ def test_a_bad_price_table_stops_the_start_with_one_line(tmp_path: Path, content
     errors = [line for line in (run.stdout + run.stderr).splitlines() if message in line]
     assert len(errors) == 1, run.stdout + run.stderr
     assert str(table) in errors[0]
+
+
+def test_unpriced_spans_are_counted_and_found(priced: StackLensServer) -> None:
+    from openapi_contract import CONTRACT
+
+    # A project of its own, so the counts are this test's alone.
+    priced.cli("projects", "create", "unpriced")
+    key = priced.create_key("traces:write,traces:read", project="unpriced")
+    with httpx.Client(base_url=priced.url, timeout=10, headers={"X-Api-Key": key},
+                      event_hooks={"response": [CONTRACT.check]}) as c:
+        spans = [span("u-1", "my-own-model", "openai", 100, 20, "2024-07-01T00:00:00Z"),
+                 span("u-2", "gpt-4o-mini", "openai", 1000, 500, "2024-07-01T00:01:00Z"),
+                 span("u-3", "their-model", "acme", 7, 3, "2024-07-01T00:02:00Z"),
+                 span("u-4", "their-model", "acme", 7, 3, "2024-07-01T00:03:00Z", estimatedCostUsd=0.1)]
+        assert c.post(TRACES + "/batch", json={"spans": spans}).status_code == 200
+        window = "from=2024-07-01T00:00:00Z&to=2024-07-01T01:00:00Z"
+        found = c.get(f"{TRACES}?{window}&unpriced=true").json()["traces"]
+        assert sorted(t["traceId"] for t in found) == ["u-1", "u-3"]
+        assert all(t["unpricedSpans"] == 1 for t in found)
+        every = c.get(f"{TRACES}?{window}&unpriced=false").json()["traces"]
+        assert len(every) == 4
+        assert {t["traceId"]: t["unpricedSpans"] for t in every}["u-2"] == 0
+        # The Overview's metrics: unpriced spans and their tokens, per period and per model.
+        metrics = c.get(f"/api/v1/stacktrace/v1/metrics?{window}&interval=3600").json()
+        (point,) = metrics["series"][0]["points"]
+        assert (point["unpricedSpans"], point["unpricedTokens"]) == (2, 130)
+        by_model = c.get(f"/api/v1/stacktrace/v1/metrics?{window}&interval=3600&group_by=model").json()
+        unpriced = {s["group"]: s["points"][0]["unpricedSpans"] for s in by_model["series"]}
+        assert unpriced == {"my-own-model": 1, "gpt-4o-mini": 0, "their-model": 1}
+        assert c.get(f"{TRACES}/u-3").json()["unpricedSpans"] == 1

@@ -17,8 +17,8 @@ namespace {
 
 constexpr std::string_view kAddTrace =
     "INSERT INTO traces(project_id, trace_key, trace_id, name, has_root, start_us, end_us, errors, span_count, "
-    "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags, session_id, user_id) "
-    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)";
+    "input_tokens, output_tokens, total_tokens, cost_usd, attributes, tags, session_id, user_id, unpriced_spans) "
+    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)";
 
 // A trace row's sums grow by a commit's new spans; the name follows the rules of TraceSum::add,
 // session and user stay the first ones a span gave.
@@ -28,7 +28,8 @@ constexpr std::string_view kMergeTrace =
     "has_root = max(has_root, ?3), start_us = min(start_us, ?4), end_us = max(end_us, ?5), errors = errors + ?6, "
     "span_count = span_count + ?7, input_tokens = input_tokens + ?8, output_tokens = output_tokens + ?9, "
     "total_tokens = total_tokens + ?10, cost_usd = cost_usd + ?11, attributes = attributes || ?12, "
-    "tags = tags || ?13, session_id = coalesce(session_id, ?14), user_id = coalesce(user_id, ?15) WHERE id = ?1";
+    "tags = tags || ?13, session_id = coalesce(session_id, ?14), user_id = coalesce(user_id, ?15), "
+    "unpriced_spans = unpriced_spans + ?16 WHERE id = ?1";
 
 // A span row as inserted: the columns SQL reads, and the rest packed (span_row.h). Values are
 // bound at parameters base+1 .. base+kSpanParams; the records outlive the run, so nothing is
@@ -183,6 +184,7 @@ Status BatchCommit::add_to_stored_trace(const TraceGroup& g, int64_t trace_row) 
   m.bind_view(13, sum.tags);
   bind_id(m, 14, sum.session_id);
   bind_id(m, 15, sum.user_id);
+  m.bind(16, sum.unpriced_spans);
   return m.run();
 }
 
@@ -207,6 +209,7 @@ Status BatchCommit::add_new_trace(const TraceGroup& g) {
   a.bind(13, sum.cost_usd).bind_view(14, sum.attributes).bind_view(15, sum.tags);
   bind_id(a, 16, sum.session_id);
   bind_id(a, 17, sum.user_id);
+  a.bind(18, sum.unpriced_spans);
   if (auto rs = a.run(); !rs) return rs;
   const int64_t trace_row = p_.db.last_insert_rowid();
   added_.push_back(TraceIdentities::Entry{g.project_id, g.trace_key, trace_row});

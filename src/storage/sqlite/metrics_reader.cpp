@@ -18,7 +18,8 @@ Result<std::vector<MetricsSeries>> read_metrics(Db& db, const RollupState& rollu
     case GroupBy::name: dim = dim_name; break;
   }
   auto st = db.prepare(
-      "SELECT bucket, grp, requests, errors, input_tokens, output_tokens, cost_usd, latency FROM rollups "
+      "SELECT bucket, grp, requests, errors, input_tokens, output_tokens, cost_usd, latency, unpriced_spans, "
+      "unpriced_tokens FROM rollups "
       "WHERE project_id = ?1 AND level = ?2 AND dim = ?3 AND bucket >= ?4 AND bucket < ?5 AND llm >= ?6");
   auto generation = db.prepare("SELECT generation FROM rollup_state");
   if (!st) return st.error();
@@ -32,7 +33,8 @@ Result<std::vector<MetricsSeries>> read_metrics(Db& db, const RollupState& rollu
   };
   std::map<std::string, std::map<Micros, Acc>> groups;
   const auto add = [&](int64_t bucket_s, const std::string& group, int64_t requests, int64_t errors,
-                       int64_t input_tokens, int64_t output_tokens, double cost_usd) -> Acc& {
+                       int64_t input_tokens, int64_t output_tokens, double cost_usd, int64_t unpriced_spans,
+                       int64_t unpriced_tokens) -> Acc& {
     const Micros at = std::max(q.from_us, bucket_s * 1000000);
     const Micros bucket = q.from_us + (at - q.from_us) / q.interval_us * q.interval_us;
     Acc& a = groups[group][bucket];
@@ -42,6 +44,8 @@ Result<std::vector<MetricsSeries>> read_metrics(Db& db, const RollupState& rollu
     a.p.input_tokens += input_tokens;
     a.p.output_tokens += output_tokens;
     a.p.cost_usd += cost_usd;
+    a.p.unpriced_spans += unpriced_spans;
+    a.p.unpriced_tokens += unpriced_tokens;
     return a;
   };
   // The table's rows plus the writer's pending sums: both as of the same merge (generation),
@@ -51,7 +55,8 @@ Result<std::vector<MetricsSeries>> read_metrics(Db& db, const RollupState& rollu
     const int64_t pending_generation = rollups.for_each_pending(
         project_id, level, dim, from_s, to_s, min_llm,
         [&](int64_t bucket, const std::string& group, const RollupAccumulator::Sum& sum) {
-          add(bucket, group, sum.requests, sum.errors, sum.input_tokens, sum.output_tokens, sum.cost_usd)
+          add(bucket, group, sum.requests, sum.errors, sum.input_tokens, sum.output_tokens, sum.cost_usd,
+              sum.unpriced_spans, sum.unpriced_tokens)
               .latency.merge(sum.latency);
         });
     Transaction tx(db, false);
@@ -67,7 +72,7 @@ Result<std::vector<MetricsSeries>> read_metrics(Db& db, const RollupState& rollu
       auto r = s.step();
       if (!r) return r.error();
       if (!*r) break;
-      Acc& a = add(s.i64(0), s.text(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.f64(6));
+      Acc& a = add(s.i64(0), s.text(1), s.i64(2), s.i64(3), s.i64(4), s.i64(5), s.f64(6), s.i64(8), s.i64(9));
       if (!a.latency.merge_encoded(s.text(7)))
         return make_error(ErrorCode::internal, "a stored latency histogram is malformed");
     }

@@ -25,6 +25,8 @@ void RollupAccumulator::add(const Span& s) {
   const std::string none;
   const std::string* groups[] = {&none, s.llm ? &s.llm->model : &none, s.llm ? &s.llm->provider : &none, &s.name};
   const size_t latency_bucket = LatencyHistogram::bucket_of(s.latency_us());
+  const bool unpriced = s.llm && s.llm->cost_source == CostSource::unpriced;
+  const int64_t unpriced_tokens = unpriced ? s.llm->input_tokens + s.llm->output_tokens : 0;
   for (int64_t level : kRollupLevels) {
     const int64_t bucket = secs - ((secs % level) + level) % level;
     for (int64_t dim = dim_all; dim <= dim_name; ++dim) {
@@ -35,6 +37,8 @@ void RollupAccumulator::add(const Span& s) {
         sum.input_tokens += s.llm->input_tokens;
         sum.output_tokens += s.llm->output_tokens;
         sum.cost_usd += s.llm->cost_usd;
+        sum.unpriced_spans += unpriced ? 1 : 0;
+        sum.unpriced_tokens += unpriced_tokens;
       }
       sum.latency.add_to_bucket(latency_bucket);
     }
@@ -44,18 +48,20 @@ void RollupAccumulator::add(const Span& s) {
 Status RollupAccumulator::flush(Db& db) const {
   auto st = db.prepare(
       "INSERT INTO rollups(project_id, level, dim, bucket, grp, llm, requests, errors, input_tokens, output_tokens, "
-      "cost_usd, latency) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+      "cost_usd, latency, unpriced_spans, unpriced_tokens) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+      "?13, ?14) "
       "ON CONFLICT(project_id, level, dim, bucket, grp, llm) DO UPDATE SET requests = requests + excluded.requests, "
       "errors = errors + excluded.errors, input_tokens = input_tokens + excluded.input_tokens, "
       "output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd, "
-      "latency = sl_histogram_merge(latency, excluded.latency)");
+      "latency = sl_histogram_merge(latency, excluded.latency), unpriced_spans = unpriced_spans + excluded.unpriced_spans, "
+      "unpriced_tokens = unpriced_tokens + excluded.unpriced_tokens");
   if (!st) return st.error();
   for (const auto& [key, sum] : sums_) {
     const auto& [project, level, dim, bucket, group, llm] = key;
     Stmt& s = (*st)->reset();
     s.bind(1, project).bind(2, level).bind(3, dim).bind(4, bucket).bind(5, group).bind(6, llm);
     s.bind(7, sum.requests).bind(8, sum.errors).bind(9, sum.input_tokens).bind(10, sum.output_tokens);
-    s.bind(11, sum.cost_usd).bind_blob(12, sum.latency.encode());
+    s.bind(11, sum.cost_usd).bind_blob(12, sum.latency.encode()).bind(13, sum.unpriced_spans).bind(14, sum.unpriced_tokens);
     if (auto r = s.run(); !r) return r;
   }
   return ok_status();

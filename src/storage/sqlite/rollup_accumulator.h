@@ -23,6 +23,7 @@ class RollupAccumulator {
  public:
   struct Sum {
     int64_t requests = 0, errors = 0, input_tokens = 0, output_tokens = 0;
+    int64_t unpriced_spans = 0, unpriced_tokens = 0;  // spans the price table could not price, their tokens
     double cost_usd = 0;
     LatencyHistogram latency;
   };

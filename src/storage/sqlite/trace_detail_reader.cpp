@@ -104,6 +104,7 @@ Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentiti
       t.output_tokens += s.llm->output_tokens;
       t.total_tokens += s.llm->total_tokens;
       t.cost_usd += s.llm->cost_usd;
+      t.unpriced_spans += s.llm->cost_source == CostSource::unpriced ? 1 : 0;
       models.insert(s.llm->model);
       providers.insert(s.llm->provider);
     }

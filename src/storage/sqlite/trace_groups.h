@@ -32,7 +32,7 @@ struct TraceSum {
   std::string_view session_id, user_id;  // the first non-empty of its spans' (empty: none)
   bool has_root = false;
   Micros start_us = INT64_MAX, end_us = INT64_MIN;
-  int64_t errors = 0, spans = 0, input_tokens = 0, output_tokens = 0, total_tokens = 0;
+  int64_t errors = 0, spans = 0, input_tokens = 0, output_tokens = 0, total_tokens = 0, unpriced_spans = 0;
   double cost_usd = 0;
 
   void add(const Span& s, const SpanRecord::Encoded& e) {
@@ -64,6 +64,7 @@ struct TraceSum {
       output_tokens += s.llm->output_tokens;
       total_tokens += s.llm->total_tokens;
       cost_usd += s.llm->cost_usd;
+      unpriced_spans += s.llm->cost_source == CostSource::unpriced ? 1 : 0;
     }
   }
 

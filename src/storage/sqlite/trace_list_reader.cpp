@@ -26,7 +26,7 @@ Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
 Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter& f) {
   std::string sql =
       "SELECT t.id, t.trace_id, t.name, t.start_us, t.end_us, t.errors, t.span_count, t.input_tokens, "
-      "t.output_tokens, t.total_tokens, t.cost_usd, t.session_id, t.user_id FROM traces t";
+      "t.output_tokens, t.total_tokens, t.cost_usd, t.session_id, t.user_id, t.unpriced_spans FROM traces t";
   // A session's or a user's traces come through their partial index, in time order.
   if (f.session_id) sql += " INDEXED BY trace_session";
   else if (f.user_id) sql += " INDEXED BY trace_user";
@@ -43,6 +43,7 @@ Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter&
   if (f.status == "ok") sql += " AND t.errors = 0";
   if (f.min_latency_ms) sql += " AND (t.end_us - t.start_us) >= " + ph(static_cast<int64_t>(*f.min_latency_ms * 1000.0));
   if (f.min_cost_usd) sql += " AND t.cost_usd >= " + ph(*f.min_cost_usd);
+  if (f.unpriced) sql += " AND t.unpriced_spans > 0";
   if (f.session_id) sql += " AND t.session_id = " + ph(*f.session_id);
   if (f.user_id) sql += " AND t.user_id = " + ph(*f.user_id);
   // Span-level filters: some span of the trace matches (found through span_in_trace's prefix).
@@ -119,6 +120,7 @@ Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter&
     t.cost_usd = s.f64(10);
     t.session_id = s.opt_text(11);
     t.user_id = s.opt_text(12);
+    t.unpriced_spans = s.i64(13);
     page.traces.push_back(std::move(t));
   }
   // Models, providers and tags of the page's traces.

@@ -2123,11 +2123,7 @@ export interface components {
                 outputTokens: number;
                 totalTokens: number;
                 estimatedCostUsd: number;
-                /**
-                 * @description caller: the span brought its cost; table: priced from the price table; unpriced: no price for its model (the cost is unknown, not 0); none: no tokens
-                 * @enum {string}
-                 */
-                costSource: "none" | "caller" | "table" | "unpriced";
+                costSource: components["schemas"]["CostSource"];
                 /** @description part of inputTokens */
                 cacheReadTokens: number;
                 /** @description part of inputTokens */
@@ -2142,6 +2138,11 @@ export interface components {
                 finishReason: string | null;
             } | null;
         };
+        /**
+         * @description where a span's estimatedCostUsd came from. caller: the span brought a cost above 0; table: priced from the price table; unpriced: no price for its model (the cost is unknown, not 0); none: no tokens
+         * @enum {string}
+         */
+        CostSource: "none" | "caller" | "table" | "unpriced";
         SpanNode: components["schemas"]["Span"] & {
             children: components["schemas"]["SpanNode"][];
         };
@@ -2392,7 +2393,7 @@ export const pathsApiV1MembersPostRequestBodyContentApplicationJsonRoleValues: R
 export const spanInKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpanIn"]["kind"]> = ["llm", "internal", "agent", "tool", "retriever", "embedding", "chain", "reranker", "guardrail", "evaluator", "workflow", "task"];
 export const spanInStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpanIn"]["status"]> = ["ok", "error"];
 export const spanStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["status"]> = ["ok", "error"];
-export const spanLlmSpanCostSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["llmSpan"]["costSource"]> = ["none", "caller", "table", "unpriced"];
+export const costSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CostSource"]> = ["none", "caller", "table", "unpriced"];
 export const traceSummaryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceSummary"]["status"]> = ["ok", "error"];
 export const environmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Environment"]> = ["dev", "staging", "production"];
 export const scoreInDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreIn"]["dataType"]> = ["numeric", "categorical", "boolean"];
