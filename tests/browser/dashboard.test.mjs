@@ -86,7 +86,8 @@ test("traces sent with the Python SDK show in the Traces table", async () => {
   await page.click("nav >> text=Traces");
   for (const id of [ids.summary, ids.agent, ids.error]) await page.waitForSelector(`tr[data-trace-id="${id}"]`);
   const errorRow = page.locator(`tr[data-trace-id="${ids.error}"]`);
-  assert.match(await errorRow.innerText(), /failing-run[\s\S]*error/);
+  assert.match(await errorRow.innerText(), /failing-run[\s\S]*error[\s\S]*\+1 unpriced/);
+  assert.match(await text("[data-testid=unpriced-count]"), /^1 span with 340 tokens in this range have no price/);
   const agentRow = page.locator(`tr[data-trace-id="${ids.agent}"]`);
   assert.match(await agentRow.innerText(), /agent-run[\s\S]*claude-3-5-sonnet/);
   await screenshot(page, "04-traces");
@@ -123,6 +124,7 @@ test("the trace detail shows the span tree and the LLM call's prompt and complet
   assert.equal(await text("[data-testid=completion-content]"), "Day 1: Alfama and the castle. Day 2: Belem.");
   const llm = await text("[data-testid=llm-fields]");
   for (const want of ["claude-3-5-sonnet", "anthropic", "200 in / 150 out", "0.2", "512", "stop"]) assert.ok(llm.includes(want), `${want} in ${llm}`);
+  assert.match(await text("[data-testid=cost-source]"), /sent with the span/);
   await screenshot(page, "06-trace-detail");
   await page.click(".wf-row:has-text('agent-run')");
   assert.match(await text("[data-testid=attributes]"), /session_id\s+s-777/);
@@ -134,7 +136,14 @@ test("the overview charts the traffic", async () => {
   assert.match(await text(".stats"), /Requests\s+[1-9]/);
   await page.waitForSelector("[data-testid=chart-latency] circle");
   await page.waitForSelector(".top-lists >> text=document-summary");
+  assert.match(await text("[data-testid=unpriced-summary]"), /without 1 unpriced span \(340 tokens\)/);
   await screenshot(page, "07-overview");
+  await page.click("[data-testid=unpriced-summary] a");
+  await page.waitForSelector(`tr[data-trace-id="${ids.error}"]`);
+  assert.equal(await page.locator("tr[data-trace-id]").count(), 1);
+  assert.ok(await page.isChecked("[data-testid=unpriced-toggle]"));
+  await page.click("nav >> text=Overview");
+  await page.waitForSelector("[data-testid=overview-data]");
 });
 
 test("the admin scores a trace and a span, edits a score, filters and sorts by it and sees it charted", async () => {

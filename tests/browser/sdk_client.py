@@ -33,6 +33,8 @@ def send_traces() -> dict:
     try:
         with stacklens.start_trace("failing-run") as failing:
             failing.add_tag("browser-test")
+            # A model the price table does not know, sent without a cost: unpriced.
+            failing.record_llm(model="in-house-llm", provider="acme", input_tokens=300, output_tokens=40)
             ids["error"] = failing.trace_id
             raise RuntimeError("the model timed out")
     except RuntimeError:

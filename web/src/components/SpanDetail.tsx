@@ -10,6 +10,14 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
 
 const orDash = (v: unknown) => (v === null || v === undefined || v === "" ? <span className="muted">–</span> : String(v));
 
+// Where a span's cost came from (the API's costSource).
+const COST_SOURCES: Record<string, string> = {
+  caller: "sent with the span",
+  table: "from the price table",
+  unpriced: "no price for this model",
+  none: "no tokens",
+};
+
 export function SpanDetail({ span }: { span: Span }) {
   const llm = span.llmSpan;
   const attrs = Object.entries(span.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -31,8 +39,14 @@ export function SpanDetail({ span }: { span: Span }) {
           <dl className="fields" data-testid="llm-fields">
             <Field label="Model">{llm.model}</Field>
             <Field label="Provider">{llm.provider}</Field>
-            <Field label="Tokens">{fmtInt(llm.inputTokens)} in / {fmtInt(llm.outputTokens)} out ({fmtInt(llm.totalTokens)} total)</Field>
-            <Field label="Cost">{fmtCost(llm.estimatedCostUsd)}</Field>
+            <Field label="Tokens">{fmtInt(llm.inputTokens)} in / {fmtInt(llm.outputTokens)} out ({fmtInt(llm.totalTokens)} total)
+              {(llm.cacheReadTokens > 0 || llm.cacheWriteTokens > 0 || llm.reasoningTokens > 0) && (
+                <span className="muted"> · of which {fmtInt(llm.cacheReadTokens)} cache read, {fmtInt(llm.cacheWriteTokens)} cache
+                  write, {fmtInt(llm.reasoningTokens)} reasoning</span>)}</Field>
+            <Field label="Cost">
+              <span data-testid="span-cost">{llm.costSource === "unpriced" ? "unknown" : fmtCost(llm.estimatedCostUsd)}</span>
+              <span className="muted" data-testid="cost-source"> · {COST_SOURCES[llm.costSource]}</span>
+            </Field>
             <Field label="Temperature">{orDash(llm.temperature)}</Field>
             <Field label="Max tokens">{orDash(llm.maxTokens)}</Field>
             <Field label="Streaming">{llm.isStreaming ? "yes" : "no"}</Field>

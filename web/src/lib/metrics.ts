@@ -22,12 +22,16 @@ export function toBuckets(m: Metrics, group?: string): Buckets {
 
 export interface Totals {
   requests: number; errors: number; inputTokens: number; outputTokens: number; costUsd: number;
+  unpricedSpans: number; unpricedTokens: number;  // spans with tokens and no price: their cost is unknown
   p50: number | null; p95: number | null; p99: number | null;
 }
 
 /** Sums counts; latency percentiles are request-weighted over buckets (exact when one bucket). */
 export function totals(points: MetricPoint[]): Totals {
-  const t: Totals = { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, p50: null, p95: null, p99: null };
+  const t: Totals = {
+    requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpricedSpans: 0, unpricedTokens: 0,
+    p50: null, p95: null, p99: null,
+  };
   let w50 = 0, w95 = 0, w99 = 0;
   for (const p of points) {
     t.requests += p.requests;
@@ -35,6 +39,8 @@ export function totals(points: MetricPoint[]): Totals {
     t.inputTokens += p.inputTokens;
     t.outputTokens += p.outputTokens;
     t.costUsd += p.costUsd;
+    t.unpricedSpans += p.unpricedSpans;
+    t.unpricedTokens += p.unpricedTokens;
     w50 += p.latencyP50Ms * p.requests;
     w95 += p.latencyP95Ms * p.requests;
     w99 += p.latencyP99Ms * p.requests;

@@ -32,7 +32,7 @@ export function filtersFromQuery(q: URLSearchParams): TraceFilters {
 /** Keeps the time range keys of `base` and replaces every filter key. */
 export function filtersToQuery(f: TraceFilters, base: URLSearchParams): URLSearchParams {
   const q = new URLSearchParams();
-  for (const k of ["range", "from", "to", "live", "session_id", "user_id"]) {
+  for (const k of ["range", "from", "to", "live", "session_id", "user_id", "unpriced"]) {
     const v = base.get(k);
     if (v) q.set(k, v);
   }
@@ -57,6 +57,7 @@ export function apiQuery(q: URLSearchParams, cursor?: string): Query {
     name: f.name, model: f.model, provider: f.provider, status: f.status,
     tag: f.tags, attr: f.attrs,
     session_id: q.get("session_id") ?? undefined, user_id: q.get("user_id") ?? undefined,
+    unpriced: q.get("unpriced") === "true" ? "true" : undefined,
     min_latency_ms: f.minLatencyMs, min_cost_usd: f.minCostUsd,
     score: f.scores, sort: f.sortScore ? `score:${f.sortScore}` : undefined,
     limit: 50, cursor,

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { traces } from "../api/endpoints";
 import type { MetricPoint, Metrics } from "../api/types";
 import { BarList } from "../charts/BarList";
@@ -9,7 +9,7 @@ import { EmptyTraces } from "../components/SdkSnippet";
 import { TimeRangePicker } from "../components/TimeRangePicker";
 import { fmtCompact, fmtCost, fmtInt, fmtMs } from "../lib/format";
 import { groupTotals, toBuckets, totals, type Totals } from "../lib/metrics";
-import { navigate, useLocation } from "../lib/router";
+import { Link, navigate, useLocation } from "../lib/router";
 import { isoSeconds, rangeFromQuery } from "../lib/timeRange";
 import { useAsync } from "../lib/useAsync";
 
@@ -91,7 +91,7 @@ export function OverviewPage() {
             <Stat label="Errors" value={fmtInt(sum.errors)} sub={sum.requests ? `${((sum.errors / sum.requests) * 100).toFixed(1)}%` : undefined} />
             <Stat label="Input tokens" value={fmtCompact(sum.inputTokens)} />
             <Stat label="Output tokens" value={fmtCompact(sum.outputTokens)} />
-            <Stat label="Cost" value={fmtCost(sum.costUsd)} />
+            <Stat label="Cost" value={fmtCost(sum.costUsd)} sub={sum.unpricedSpans > 0 ? <Unpriced totals={sum} query={query} /> : undefined} />
             <Stat label="Latency p50 / p95 / p99" value={latency} />
           </div>
           <div className="charts">
@@ -135,13 +135,25 @@ export function OverviewPage() {
   );
 }
 
-function Stat({ label, value, sub }: { label: string; value: string; sub?: string }) {
+function Stat({ label, value, sub }: { label: string; value: string; sub?: ReactNode }) {
   return (
     <div className="stat card">
       <div className="muted small-text">{label}</div>
       <div className="stat-value">{value}</div>
       {sub && <div className="muted small-text">{sub}</div>}
     </div>
+  );
+}
+
+/** Spans whose tokens the price table could not price: not in the cost, and one click from the list. */
+function Unpriced({ totals: t, query }: { totals: Totals; query: URLSearchParams }) {
+  const q = new URLSearchParams({ unpriced: "true" });
+  for (const k of ["range", "from", "to"]) if (query.get(k)) q.set(k, query.get(k)!);
+  return (
+    <span data-testid="unpriced-summary">
+      without {fmtInt(t.unpricedSpans)} unpriced {t.unpricedSpans === 1 ? "span" : "spans"} ({fmtCompact(t.unpricedTokens)} tokens):{" "}
+      <Link to={`/traces?${q}`}>show</Link>
+    </span>
   );
 }
 

@@ -44,7 +44,7 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
             <span>{fmtMs(t.latencyMs)}</span>
             <span>{t.spanCount} spans</span>
             <span>{fmtCompact(t.inputTokens)} in / {fmtCompact(t.outputTokens)} out tokens</span>
-            <span>{fmtCost(t.costUsd)}</span>
+            <span>{fmtCost(t.costUsd)}{t.unpricedSpans > 0 && ` + ${t.unpricedSpans} unpriced`}</span>
             <span>{t.models.join(", ")}</span>
             <Tags tags={t.tags} />
           </div>

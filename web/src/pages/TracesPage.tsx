@@ -8,7 +8,8 @@ import { TimeRangePicker } from "../components/TimeRangePicker";
 import { TraceFilterBar } from "../components/TraceFilterBar";
 import { fmtCompact, fmtCost, fmtMs, fmtTime } from "../lib/format";
 import { Link, navigate, useLocation } from "../lib/router";
-import { rangeFromQuery } from "../lib/timeRange";
+import { totals } from "../lib/metrics";
+import { isoSeconds, rangeFromQuery } from "../lib/timeRange";
 import { apiQuery, filtersFromQuery, filtersToQuery } from "../lib/traceFilters";
 import { errorText, useAsync } from "../lib/useAsync";
 
@@ -55,7 +56,16 @@ export function TracesPage() {
   };
   const filters = filtersFromQuery(query);
   const range = rangeFromQuery(query);
-  const anyFilter = [query.get("session_id"), query.get("user_id"), filters.name, filters.model, filters.provider, filters.status, filters.minCostUsd, filters.minLatencyMs]
+  const unpriced = query.get("unpriced") === "true";
+  // How many spans and tokens of the range the price table could not price (not in the costs).
+  const unpricedKey = `${query.get("range")}|${query.get("from")}|${query.get("to")}`;
+  const unpricedSum = useAsync(async () => {
+    const r = rangeFromQuery(query);
+    const whole = Math.max(1, Math.ceil((r.to.getTime() - r.from.getTime()) / 1000));
+    const m = await traces.metrics({ from: isoSeconds(r.from), to: isoSeconds(r.to, true), interval: whole, kind: "llm" });
+    return totals(m.series.flatMap((s) => s.points));
+  }, [unpricedKey]);
+  const anyFilter = [unpriced, query.get("session_id"), query.get("user_id"), filters.name, filters.model, filters.provider, filters.status, filters.minCostUsd, filters.minLatencyMs]
     .some(Boolean) || filters.tags.length > 0 || filters.attrs.length > 0;
 
   return (
@@ -63,6 +73,11 @@ export function TracesPage() {
       <div className="page-head">
         <h1>Traces</h1>
         <div className="toolbar">
+          <label className="toggle">
+            <input type="checkbox" data-testid="unpriced-toggle" checked={unpriced}
+              onChange={(e) => withChange({ unpriced: e.target.checked ? "true" : null })} />
+            Only unpriced
+          </label>
           <label className="toggle">
             <input type="checkbox" checked={live} onChange={(e) => withChange({ live: e.target.checked ? "1" : null })} />
             Show new traces as they arrive
@@ -79,6 +94,13 @@ export function TracesPage() {
           <button type="button" className="link" aria-label="Remove this filter" onClick={() => withChange({ [k]: null })}>✕</button>
         </span></p>
       ))}
+      {unpricedSum.data && unpricedSum.data.unpricedSpans > 0 && (
+        <p className="muted" data-testid="unpriced-count">
+          {fmtCompact(unpricedSum.data.unpricedSpans)} {unpricedSum.data.unpricedSpans === 1 ? "span" : "spans"} with{" "}
+          {fmtCompact(unpricedSum.data.unpricedTokens)} tokens in this range have no price for their model: their cost is unknown
+          and not in the costs shown.
+        </p>
+      )}
       <ErrorBanner error={page.error} onRetry={page.reload} />
       {liveError && <ErrorBanner error={liveError} />}
       {page.loading && !page.data && <p className="muted">Loading traces…</p>}
@@ -103,7 +125,9 @@ export function TracesPage() {
                   <td>{t.models.join(", ") || <span className="muted">–</span>}</td>
                   <td><Status status={t.status} /></td>
                   <td className="num" title={`${t.inputTokens} in / ${t.outputTokens} out`}>{fmtCompact(t.totalTokens)}</td>
-                  <td className="num">{fmtCost(t.costUsd)}</td>
+                  <td className="num">{fmtCost(t.costUsd)}
+                    {t.unpricedSpans > 0 && <div className="muted small-text" title="spans whose model has no price: cost unknown">
+                      +{t.unpricedSpans} unpriced</div>}</td>
                   <td className="num">{fmtMs(t.latencyMs)}</td>
                   <td><Tags tags={t.tags} /></td>
                 </tr>
