@@ -21,6 +21,8 @@ import postgres_db
 from stacklens_server import BINARY, REPO, StackLensServer
 
 PROPAGATION_BOUND_S = 2.0
+Nodes = Tuple[StackLensServer, StackLensServer, Dict[str, str]]
+Record = Callable[[str, object], None]
 
 pytestmark = pytest.mark.one_target  # every node here names its database itself
 
@@ -34,7 +36,8 @@ def admin_url() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as parent:
         pgdir = Path(parent) / "pg"
         Path(parent).chmod(0o755)
-        started = subprocess.run(["bash", str(script), "start", str(pgdir)], capture_output=True, text=True, timeout=120)
+        started = subprocess.run(["bash", str(script), "start", str(pgdir)], capture_output=True, text=True,
+                                 timeout=120)
         if started.returncode != 0:
             pytest.skip(f"no PostgreSQL for the cluster tests: {started.stderr.strip()[-300:]}")
         try:
@@ -64,8 +67,9 @@ def start_together(nodes: List[StackLensServer]) -> None:
     assert not errors, errors
 
 
-def within_bound(what: str, seen: Callable[[], bool]) -> float:
-    """Polls node B until it reflects the change; the seconds that took (asserted <= 2 s)."""
+def within_bound(what: str, seen: Callable[[], bool], record: Record) -> float:
+    """Polls node B until it reflects the change; the seconds that took (asserted <= 2 s), also
+    printed and kept in the JUnit report as a property."""
     began = time.monotonic()
     while not seen():
         elapsed = time.monotonic() - began
@@ -73,6 +77,7 @@ def within_bound(what: str, seen: Callable[[], bool]) -> float:
         time.sleep(0.005)
     elapsed = time.monotonic() - began
     print(f"{what}: seen on the other node after {elapsed * 1000:.0f} ms")
+    record(f"{what} (ms)", round(elapsed * 1000))
     return elapsed
 
 
@@ -97,9 +102,7 @@ def test_nodes_starting_together_bootstrap_once(tmp_path: Path, admin_url: str) 
 
 
 @pytest.fixture(scope="module")
-def two_nodes(tmp_path_factory: pytest.TempPathFactory, admin_url: str) -> Iterator[Tuple[StackLensServer,
-                                                                                          StackLensServer, Dict[str,
-                                                                                                                str]]]:
+def two_nodes(tmp_path_factory: pytest.TempPathFactory, admin_url: str) -> Iterator[Nodes]:
     url = postgres_db.fresh_database("two-nodes", admin_url)
     base = tmp_path_factory.mktemp("cluster")
     a = node(base, "a", url).start()
@@ -126,7 +129,8 @@ def on(srv: StackLensServer, client: httpx.Client) -> httpx.Client:
     return other
 
 
-def test_revoking_a_key_through_one_node_refuses_it_on_the_other(two_nodes) -> None:  # type: ignore[no-untyped-def]
+def test_revoking_a_key_through_one_node_refuses_it_on_the_other(
+        two_nodes: Nodes, record_testsuite_property: Record) -> None:
     a, b, creds = two_nodes
     admin, csrf = sign_in(a, "admin@stacklens.local", creds["password"])
     made = admin.post("/api/v1/keys", json={"name": "short-lived", "scopes": ["traces:read"]}, headers=csrf)
@@ -135,10 +139,12 @@ def test_revoking_a_key_through_one_node_refuses_it_on_the_other(two_nodes) -> N
     assert httpx.get(b.url + "/api/v1/stacktrace/v1/traces", headers=headers).status_code == 200
     assert admin.delete(f"/api/v1/keys/{made.json()['id']}", headers=csrf).status_code == 200
     within_bound("key revocation",
-                 lambda: httpx.get(b.url + "/api/v1/stacktrace/v1/traces", headers=headers).status_code == 401)
+                 lambda: httpx.get(b.url + "/api/v1/stacktrace/v1/traces", headers=headers).status_code == 401,
+                 record_testsuite_property)
 
 
-def test_a_role_change_through_one_node_applies_on_the_other(two_nodes) -> None:  # type: ignore[no-untyped-def]
+def test_a_role_change_through_one_node_applies_on_the_other(
+        two_nodes: Nodes, record_testsuite_property: Record) -> None:
     a, b, creds = two_nodes
     admin, csrf = sign_in(a, "admin@stacklens.local", creds["password"])
     assert admin.post("/api/v1/members", json={"email": "role@example.com", "role": "viewer",
@@ -147,10 +153,12 @@ def test_a_role_change_through_one_node_applies_on_the_other(two_nodes) -> None:
     assert "prompts:write" not in user.get("/api/v1/auth/me").json()["scopes"]
     assert admin.post("/api/v1/members", json={"email": "role@example.com", "role": "member"},
                       headers=csrf).status_code == 201
-    within_bound("role change", lambda: "prompts:write" in user.get("/api/v1/auth/me").json()["scopes"])
+    within_bound("role change", lambda: "prompts:write" in user.get("/api/v1/auth/me").json()["scopes"],
+                 record_testsuite_property)
 
 
-def test_a_promotion_through_one_node_is_served_by_the_other(two_nodes) -> None:  # type: ignore[no-untyped-def]
+def test_a_promotion_through_one_node_is_served_by_the_other(
+        two_nodes: Nodes, record_testsuite_property: Record) -> None:
     a, b, creds = two_nodes
     admin, csrf = sign_in(a, "admin@stacklens.local", creds["password"])
     base = "/api/v1/flowops/v1/prompts"
@@ -164,22 +172,23 @@ def test_a_promotion_through_one_node_is_served_by_the_other(two_nodes) -> None:
         resp = httpx.get(f"{b.url}{base}/by-name/greeting", params={"env": "production"}, headers=headers)
         return resp.json()["version"] if resp.status_code == 200 else 0
 
-    within_bound("first promotion", lambda: served() == 1)
+    within_bound("first promotion", lambda: served() == 1, record_testsuite_property)
     assert admin.post(f"{base}/greeting/promote", json={"env": "production", "version": 2},
                       headers=csrf).status_code == 200
-    within_bound("promotion", lambda: served() == 2)
+    within_bound("promotion", lambda: served() == 2, record_testsuite_property)
 
 
-def test_signing_out_through_one_node_ends_the_session_on_the_other(two_nodes) -> None:  # type: ignore[no-untyped-def]
+def test_signing_out_through_one_node_ends_the_session_on_the_other(
+        two_nodes: Nodes, record_testsuite_property: Record) -> None:
     a, b, creds = two_nodes
     admin, csrf = sign_in(a, "admin@stacklens.local", creds["password"])
     elsewhere = on(b, admin)
     assert elsewhere.get("/api/v1/auth/me").status_code == 200
     assert admin.post("/api/v1/auth/logout", headers=csrf).status_code == 200
-    within_bound("sign-out", lambda: elsewhere.get("/api/v1/auth/me").status_code == 401)
+    within_bound("sign-out", lambda: elsewhere.get("/api/v1/auth/me").status_code == 401, record_testsuite_property)
 
 
-def test_a_sign_in_lock_made_through_one_node_holds_on_the_other(two_nodes) -> None:  # type: ignore[no-untyped-def]
+def test_a_sign_in_lock_made_through_one_node_holds_on_the_other(two_nodes: Nodes) -> None:
     a, b, _ = two_nodes
     wrong = {"email": "admin@stacklens.local", "password": "not-the-password"}
     statuses = [httpx.post(a.url + "/api/v1/auth/login", json=wrong).status_code for _ in range(4)]
