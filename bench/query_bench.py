@@ -116,10 +116,11 @@ def main() -> int:
             s, u = "/api/v1/stacktrace/v1/sessions", "/api/v1/stacktrace/v1/users"
             sessions = run("sessions, first page, 24 h", f"{s}?limit=50", 100)
             run("users, first page, 24 h", f"{u}?limit=50", 100)
-            run("sessions by trace count, 24 h", f"{s}?limit=50&sort=traces", 100)
-            run("users by cost, 24 h", f"{u}?limit=50&sort=cost", 100)
-            run("sessions, first page, 7 d", f"{s}?limit=50&from={(now - 7 * DAY) * 10**9}", 400)
-            run("users, first page, 7 d", f"{u}?limit=50&from={(now - 7 * DAY) * 10**9}", 400)
+            run("sessions, first page, 7 d", f"{s}?limit=50&from={(now - 7 * DAY) * 10**9}", 100)
+            run("users, first page, 7 d", f"{u}?limit=50&from={(now - 7 * DAY) * 10**9}", 100)
+            # Sorted by a sum, every session (user) of the period is summed: the cost grows with the period.
+            run("sessions by trace count, 24 h", f"{s}?limit=50&sort=traces", 400)
+            run("users by cost, 24 h", f"{u}?limit=50&sort=cost", 400)
             run("trace list by user", f"{t}?limit=50&user_id=user-4242", 100)
             if sessions["sessions"]:
                 run("one session's conversation (20 traces)", f"{s}/{sessions['sessions'][0]['sessionId']}", 100)
