@@ -1,6 +1,6 @@
 // The Overview's score chart: one score's average over time, or for a categorical score how
 // many of each value.
-import { useMemo } from "react";
+import { Fragment, useMemo } from "react";
 import { scores } from "../api/endpoints";
 import { LineChart, type LineSeries } from "../charts/LineChart";
 import { fmtCompact } from "../lib/format";
@@ -25,38 +25,57 @@ export function ScoreTrends({ range, name, onName }: { range: TimeRange; name: s
   const chart = useMemo(() => {
     const s = summary.data;
     if (!s || s.points.length === 0) return null;
-    const times = s.points.map((p) => Date.parse(p.time));
+    // Every bucket of the range on the time axis, as the other charts have it; a bucket without
+    // scores has no average (a gap) and no categories (zero).
+    const from = Date.parse(s.from), step = s.intervalSeconds * 1000;
+    const n = Math.max(1, Math.ceil((Date.parse(s.to) - from) / step));
+    const times = Array.from({ length: n }, (_, i) => from + i * step);
+    const at = new Map(s.points.map((p) => [Math.round((Date.parse(p.time) - from) / step), p]));
     const categories = [...new Set(s.points.flatMap((p) => Object.keys(p.categories)))].sort();
     const series: LineSeries[] = categories.length > 0
-      ? categories.map((c, i) => ({ label: c, color: COLORS[i % COLORS.length], values: s.points.map((p) => p.categories[c] ?? 0) }))
-      : [{ label: "average", color: COLORS[0], values: s.points.map((p) => p.average) }];
-    return { times, series, categorical: categories.length > 0, count: s.points.reduce((n, p) => n + p.count, 0) };
+      ? categories.map((c, i) => ({
+        label: c, color: COLORS[i % COLORS.length], values: times.map((_, k) => at.get(k)?.categories[c] ?? 0),
+      }))
+      : [{ label: "average", color: COLORS[0], values: times.map((_, k) => at.get(k)?.average ?? null) }];
+    const count = s.points.reduce((sum, p) => sum + p.count, 0);
+    const mean = categories.length > 0 ? null
+      : s.points.reduce((sum, p) => sum + (p.average ?? 0) * p.count, 0) / Math.max(1, count);
+    const perValue = categories.map((c) => [c, s.points.reduce((sum, p) => sum + (p.categories[c] ?? 0), 0)] as const);
+    return { times, series, categorical: categories.length > 0, count, mean, perValue };
   }, [summary.data]);
 
   return (
-    <div className="card" data-testid="score-trends">
-      <div className="card-head">
-        <h3>Scores</h3>
-        {names.data && names.data.length > 0 && (
-          <label className="inline">Score{" "}
-            <select name="overview-score" value={chosen} onChange={(e) => onName(e.target.value)}>
+    <div className="charts" data-testid="score-trends">
+      {chart ? (
+        <LineChart title={chart.categorical ? `${chosen}: scores per value` : `${chosen}: average`}
+          testId="chart-score" times={chart.times} series={chart.series} format={fmtScore} />
+      ) : (
+        <div className="card">
+          <h3>Scores</h3>
+          {names.data && names.data.length === 0 && (
+            <p className="muted">No scores yet. Add one on a trace, or send them with <code>stacklens.score(...)</code>.</p>
+          )}
+          {chosen && summary.data && <p className="muted">No {chosen} scores in this time range.</p>}
+        </div>
+      )}
+      <div className="card">
+        <div className="card-head">
+          <h3>Score</h3>
+          {names.data && names.data.length > 0 && (
+            <select name="overview-score" aria-label="Score" value={chosen} onChange={(e) => onName(e.target.value)}>
               {names.data.map((n) => <option key={n} value={n}>{n}</option>)}
             </select>
-          </label>
+          )}
+        </div>
+        <ErrorBanner error={names.error || summary.error} onRetry={() => { names.reload(); summary.reload(); }} />
+        {chart && (
+          <dl className="fields" data-testid="score-totals">
+            <dt>Scores</dt><dd>{chart.count} in this range</dd>
+            {chart.mean !== null && (<><dt>Average</dt><dd>{fmtScore(chart.mean)}</dd></>)}
+            {chart.perValue.map(([c, n]) => (<Fragment key={c}><dt>{c}</dt><dd>{n}</dd></Fragment>))}
+          </dl>
         )}
       </div>
-      <ErrorBanner error={names.error || summary.error} onRetry={() => { names.reload(); summary.reload(); }} />
-      {names.data && names.data.length === 0 && (
-        <p className="muted">No scores yet. Add one on a trace, or send them with <code>stacklens.score(...)</code>.</p>
-      )}
-      {chosen && summary.data && !chart && <p className="muted">No {chosen} scores in this time range.</p>}
-      {chart && (
-        <>
-          <LineChart title={chart.categorical ? `${chosen}: scores per value` : `${chosen}: average`}
-            testId="chart-score" times={chart.times} series={chart.series} format={fmtScore} />
-          <p className="muted small-text">{chart.count} scores in this range.</p>
-        </>
-      )}
     </div>
   );
 }
