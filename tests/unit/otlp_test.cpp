@@ -195,6 +195,33 @@ TEST(GenAiMapping, CurrentAndEarlierConventionNames) {
   }
 }
 
+// Cache and reasoning tokens are parts of input and output tokens; reported beside them, they are added.
+TEST(GenAiMapping, UsageTypesArePartsOfTheirWhole) {
+  Span within = to_span(span_with({{"gen_ai.request.model", "m"}, {"gen_ai.usage.input_tokens", 100},
+                                   {"gen_ai.usage.output_tokens", 50}, {"gen_ai.usage.cache_read.input_tokens", 60},
+                                   {"gen_ai.usage.cache_creation_input_tokens", 10},
+                                   {"gen_ai.usage.reasoning_tokens", 20}}),
+                        {}, {}, 1);
+  ASSERT_TRUE(within.llm);
+  EXPECT_EQ(within.llm->input_tokens, 100);
+  EXPECT_EQ(within.llm->output_tokens, 50);
+  EXPECT_EQ(within.llm->cache_read_tokens, 60);
+  EXPECT_EQ(within.llm->cache_write_tokens, 10);
+  EXPECT_EQ(within.llm->reasoning_tokens, 20);
+  EXPECT_EQ(within.llm->total_tokens, 150);
+
+  Span beside = to_span(span_with({{"llm.model_name", "m"}, {"llm.token_count.prompt", 30},
+                                   {"llm.token_count.completion", 5},
+                                   {"llm.token_count.prompt_details.cache_read", 60},
+                                   {"llm.token_count.prompt_details.cache_write", 10},
+                                   {"llm.token_count.completion_details.reasoning", 8}}),
+                        {}, {}, 1);
+  ASSERT_TRUE(beside.llm);
+  EXPECT_EQ(beside.llm->input_tokens, 100);
+  EXPECT_EQ(beside.llm->output_tokens, 13);
+  EXPECT_EQ(beside.llm->total_tokens, 113);
+}
+
 TEST(GenAiMapping, RequestParametersAndFinishReasons) {
   bj::array reasons{"stop", "length"};
   Span s = to_span(span_with({{"gen_ai.request.model", "m"}, {"gen_ai.request.temperature", 0.7},

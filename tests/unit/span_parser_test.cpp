@@ -176,3 +176,22 @@ TEST(SpanParser, ReplaysFuzzInputs) {
   EXPECT_GE(replayed, 3);
   EXPECT_GE(accepted, 2);  // the seeds' good spans: single_full and the first of batch_mixed
 }
+
+// Usage types: optional, parts of inputTokens / outputTokens, a repeated key keeps its last value.
+TEST(SpanParser, ReadsUsageTypes) {
+  auto s = parse(span_with(R"("llmSpan":{"model":"m","provider":"p","inputTokens":10,"outputTokens":5,
+    "cacheReadTokens":9,"cacheReadTokens":4,"cacheWriteTokens":2,"reasoningTokens":null,"reasoningTokens":3})"));
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->llm->cache_read_tokens, 4);
+  EXPECT_EQ(s->llm->cache_write_tokens, 2);
+  EXPECT_EQ(s->llm->reasoning_tokens, 3);
+  EXPECT_EQ(s->llm->total_tokens, 15);  // the parts are not added to the whole
+  auto plain = parse(span_with(R"("llmSpan":{"model":"m","provider":"p","inputTokens":10,"outputTokens":5})"));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->llm->cache_read_tokens + plain->llm->cache_write_tokens + plain->llm->reasoning_tokens, 0);
+  EXPECT_EQ(plain->llm->cost_source, CostSource::none);  // set at ingest, not by the parser
+  EXPECT_EQ(error_of(span_with(R"("llmSpan":{"model":"m","provider":"p","inputTokens":1,"cacheReadTokens":2})")),
+            "llmSpan.cacheReadTokens + cacheWriteTokens must not exceed inputTokens, which includes them");
+  EXPECT_EQ(error_of(span_with(R"("llmSpan":{"model":"m","provider":"p","cacheWriteTokens":true})")),
+            "llmSpan.cacheWriteTokens must be an integer");
+}
