@@ -1,5 +1,6 @@
 #include "storage/sqlite/batch_prepare.h"
 
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -22,18 +23,22 @@ constexpr size_t kTextLogFromBytes = 64 * 1024;
 constexpr std::string_view kSessionKeys[] = {"session_id", "session.id", "gen_ai.conversation.id"};
 constexpr std::string_view kUserKeys[] = {"user_id", "user.id"};
 
-// The value of the first of `keys` that the span carries non-empty; copied only when found.
+// Where `key` stands in `keys` (N: not there).
 template <size_t N>
-void take_first(const Attributes& attributes, const std::string_view (&keys)[N], std::string& into) {
-  size_t best = N;
+size_t rank(std::string_view key, const std::string_view (&keys)[N]) {
+  for (size_t i = 0; i < N; ++i)
+    if (key == keys[i]) return i;
+  return N;
+}
+
+// The span's session and user ids: one pass over its attributes, most of which a first letter
+// rules out; a value is copied only when found.
+void take_ids(const Attributes& attributes, SpanRecord::Encoded& e) {
+  size_t session = std::size(kSessionKeys), user = std::size(kUserKeys);
   for (const auto& [k, v] : attributes) {
-    if (v.empty()) continue;
-    for (size_t i = 0; i < best; ++i)
-      if (k == keys[i]) {
-        best = i;
-        into.assign(v);
-        break;
-      }
+    if (k.empty() || v.empty() || (k[0] != 's' && k[0] != 'u' && k[0] != 'g')) continue;
+    if (const size_t r = rank(k, kSessionKeys); r < session) session = r, e.session_id.assign(v);
+    else if (const size_t u = rank(k, kUserKeys); u < user) user = u, e.user_id.assign(v);
   }
 }
 
@@ -48,8 +53,7 @@ Status prepare_batch(std::vector<SpanRecord>& records, TextLog& text_log, const 
     Span& s = r.span;
     r.encoded = SpanRecord::Encoded{attributes_json(s.attributes), tags_json(s.tags), events_json(s.events),
                                     id_key(s.trace_id), id_key(s.span_id), std::nullopt, 0, 0, {}, {}, {}};
-    take_first(s.attributes, kSessionKeys, r.encoded->session_id);
-    take_first(s.attributes, kUserKeys, r.encoded->user_id);
+    take_ids(s.attributes, *r.encoded);
     // Freed here, on the request thread, rather than by the writer.
     s.attributes = {};
     s.tags = {};
