@@ -162,6 +162,22 @@ test("the admin scores a trace and a span, edits a score, filters and sorts by i
   await page.click("form[aria-label='Edit score accuracy'] button[type=submit]");
   await page.waitForSelector("[data-testid=trace-scores] [data-testid=score-row]:has-text('0.9')");
 
+  // A configured name: the value is picked from its categories.
+  await go("/settings/scores");
+  await page.fill("input[name=config-name]", "verdict");
+  await page.selectOption("select[name=config-type]", "categorical");
+  await page.fill("input[name=config-categories]", "good, bad");
+  await page.click("form[aria-label='Create score configuration'] button[type=submit]");
+  await page.waitForSelector("tr[data-config=verdict]:has-text('good, bad')");
+  await screenshot(page, "15-score-configs");
+  await go(`/traces/${ids.agent}`);
+  await page.waitForSelector("[data-testid=trace-scores]");
+  await page.fill(`${traceForm} input[name=score-name]`, "verdict");
+  await page.selectOption(`${traceForm} select[name=score-value]`, "bad");
+  await page.click(`${traceForm} button[type=submit]`);
+  await page.waitForSelector("[data-testid=trace-scores] [data-testid=score-row]:has-text('verdict')");
+  assert.match(await text("[data-testid=trace-scores]"), /verdict\s+bad/);
+
   await page.click(".wf-row:has-text('plan-step')");
   const spanForm = "form[aria-label='Score this span']";
   await page.fill(`${spanForm} input[name=score-name]`, "helpful");

@@ -1,7 +1,7 @@
 // One typed function per API operation the dashboard uses.
 import { api, Query } from "./client";
 import type {
-  ApiKey, Environment, Member, Metrics, ProjectRole, Prompt, PromptVersion, Scope, Score, ScoreConfig, ScorePage,
+  ApiKey, Environment, Member, Metrics, ProjectRole, Prompt, PromptVersion, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
 } from "./types";
 
@@ -71,4 +71,6 @@ export const scores = {
   remove: (id: string) => api<object>("DELETE", `${S}/${enc(id)}`),
   summary: (query: Query) => api<ScoreSummary>("GET", "/stacktrace/v1/metrics/scores", undefined, query),
   configs: () => api<{ configs: ScoreConfig[] }>("GET", "/stacktrace/v1/score-configs"),
+  createConfig: (config: ScoreConfigIn) => api<ScoreConfig>("POST", "/stacktrace/v1/score-configs", config),
+  removeConfig: (name: string) => api<object>("DELETE", `/stacktrace/v1/score-configs/${enc(name)}`),
 };

@@ -44,5 +44,6 @@ export type ServerInfo = Answer<"/api/v1/server", "get">;
 export type Score = Schemas["Score"];
 export type ScoreValue = Schemas["ScoreValue"];
 export type ScoreConfig = Schemas["ScoreConfig"];
+export type ScoreConfigIn = Schemas["ScoreConfigIn"];
 export type ScoreSummary = Answer<"/api/v1/stacktrace/v1/metrics/scores", "get">;
 export type ScorePage = Answer<"/api/v1/stacktrace/v1/scores", "get">;

@@ -13,6 +13,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { to: "/prompts", label: "Prompts", show: true },
     { to: "/settings/keys", label: "API Keys", show: can("keys:manage") },
     { to: "/settings/members", label: "Members & Projects", show: true },
+    { to: "/settings/scores", label: "Score configs", show: true },
   ];
   const active = (to: string) => (to === "/" ? path === "/" : path.startsWith(to));
   return (
