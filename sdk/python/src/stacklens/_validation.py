@@ -148,7 +148,7 @@ def optional_datetime(arg: str, value: object) -> Optional[datetime]:
 
 
 def score_value(value: object) -> object:
-    """A score's value as sent: a number (numeric), a str (categorical) or a bool; its type is kept."""
+    """A score's value as sent: a number, a str (categorical) or a bool; its type is kept."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
+from stacklens_server import StackLensServer
 
 import stacklens
-from stacklens_server import StackLensServer
 
 from .conftest import Api, unique
 
 SCORES = "/api/v1/stacktrace/v1/scores"
 
 
-def scores_of(api: Api, trace_id: str) -> list[dict]:
+def scores_of(api: Api, trace_id: str) -> list[dict[str, Any]]:
     response = api.http.get(SCORES, params={"trace_id": trace_id})
     assert response.status_code == 200, response.text
     return sorted(response.json()["scores"], key=lambda s: s["name"])
@@ -27,23 +30,24 @@ def test_blocking_scores_land_on_the_trace(server: StackLensServer, api: Api) ->
     stacklens.score(span.trace_id, "label", "good", span_id=span.span_id)
     detail = api.trace(span.trace_id)
     got = {(s["name"], s["value"], s["spanId"], s["source"]) for s in detail["scores"]}
-    assert got == {("helpful", True, span.span_id, "sdk"), ("accuracy", 0.75, None, "sdk"),
-                   ("label", "good", span.span_id, "sdk")}
+    assert got == {
+        ("helpful", True, span.span_id, "sdk"),
+        ("accuracy", 0.75, None, "sdk"),
+        ("label", "good", span.span_id, "sdk"),
+    }
     assert {s["id"] for s in detail["scores"]} >= {span_score, trace_score}
 
 
 def test_a_refused_score_raises(server: StackLensServer, api: Api) -> None:
     stacklens.configure(api_key=server.create_key("traces:write"), endpoint=server.url)
-    try:
+    with pytest.raises(stacklens.AuthError, match="scores:write"):
         stacklens.score("t", "n", 1)
-    except stacklens.AuthError as error:
-        assert "scores:write" in str(error)
-    else:
-        raise AssertionError("a key without scores:write was accepted")
 
 
 def test_background_scores_are_delivered(server: StackLensServer, api: Api) -> None:
-    stacklens.configure(api_key=server.create_key("traces:write,scores:write"), endpoint=server.url, background=True)
+    stacklens.configure(
+        api_key=server.create_key("traces:write,scores:write"), endpoint=server.url, background=True
+    )
     trace_id = unique("bg-scored")
     for i in range(5):
         stacklens.score(trace_id, f"q{i}", i / 10)

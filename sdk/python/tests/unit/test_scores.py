@@ -22,7 +22,9 @@ def answer_scores(request: httpx.Request) -> httpx.Response:
     body = json.loads(request.content)
     if request.url.path.endswith("/scores/batch"):
         n = len(body["scores"])
-        results = [{"index": i, "status": "created", "id": s["id"]} for i, s in enumerate(body["scores"])]
+        results = [
+            {"index": i, "status": "created", "id": s["id"]} for i, s in enumerate(body["scores"])
+        ]
         return httpx.Response(200, json={"accepted": n, "rejected": 0, "results": results})
     if request.url.path.endswith("/scores"):
         return httpx.Response(201, json=body)
@@ -39,11 +41,20 @@ def test_score_is_sent_at_once_with_its_type_kept(server: Recorder) -> None:
     ]
     assert all(str(r.url) == SCORES for r in server.requests)
     bodies = server.bodies()
-    assert [b["id"] for b in bodies] == ids and len(set(ids)) == 4
-    assert bodies[0] == {"id": ids[0], "traceId": "t1", "name": "accuracy", "value": 0.9, "comment": "close",
-                         "source": "sdk"}
-    assert bodies[1]["spanId"] == "s1" and bodies[1]["value"] == "good"
-    assert bodies[2]["value"] is True and bodies[3]["value"] == 3
+    assert [b["id"] for b in bodies] == ids
+    assert len(set(ids)) == 4
+    assert bodies[0] == {
+        "id": ids[0],
+        "traceId": "t1",
+        "name": "accuracy",
+        "value": 0.9,
+        "comment": "close",
+        "source": "sdk",
+    }
+    assert bodies[1]["spanId"] == "s1"
+    assert bodies[1]["value"] == "good"
+    assert bodies[2]["value"] is True
+    assert bodies[3]["value"] == 3
 
 
 def test_span_score_names_the_span_and_its_trace(server: Recorder) -> None:
@@ -51,13 +62,20 @@ def test_span_score_names_the_span_and_its_trace(server: Recorder) -> None:
     with stacklens.start_trace("op") as span:
         score_id = span.score("helpful", False, comment="no")
         (sent,) = server.bodies()  # sent before the span itself
-        assert sent == {"id": score_id, "traceId": span.trace_id, "spanId": span.span_id, "name": "helpful",
-                        "value": False, "comment": "no", "source": "sdk"}
+        assert sent == {
+            "id": score_id,
+            "traceId": span.trace_id,
+            "spanId": span.span_id,
+            "name": "helpful",
+            "value": False,
+            "comment": "no",
+            "source": "sdk",
+        }
     assert len(server.spans()) == 2  # the score, then the span
 
 
 @pytest.mark.parametrize(
-    "args,exc,message",
+    ("args", "exc", "message"),
     [
         (("t", "n", None), TypeError, "value must be a float, int, str or bool, not None"),
         (("t", "n", [1]), TypeError, "value must be a float, int, str or bool, not list"),
@@ -68,7 +86,9 @@ def test_span_score_names_the_span_and_its_trace(server: Recorder) -> None:
         ((5, "n", 1), TypeError, "trace_id must be a str"),
     ],
 )
-def test_bad_arguments_raise_before_anything_is_sent(server: Recorder, args: Any, exc: type, message: str) -> None:
+def test_bad_arguments_raise_before_anything_is_sent(
+    server: Recorder, args: Any, exc: type, message: str
+) -> None:
     with pytest.raises(exc, match=message):
         stacklens.score(*args)
     assert server.requests == []
@@ -99,10 +119,15 @@ def test_background_scores_are_batched_and_retried() -> None:
         second = span.score("b", "x")
     assert recorder.requests == []  # nothing on the caller's thread
     assert stacklens.flush(WAIT) is True
-    batches = [json.loads(r.content) for r in recorder.requests if r.url.path.endswith("/scores/batch")]
-    assert len(batches) == 2 and batches[0] == batches[1]  # the same ids again: the retry is idempotent
+    batches = [
+        json.loads(r.content) for r in recorder.requests if r.url.path.endswith("/scores/batch")
+    ]
+    assert len(batches) == 2
+    assert batches[0] == batches[1]  # the same ids again: the retry is idempotent
     assert [s["id"] for s in batches[1]["scores"]] == [first, second]
-    span_batches = [json.loads(r.content) for r in recorder.requests if r.url.path.endswith("/traces/batch")]
+    span_batches = [
+        json.loads(r.content) for r in recorder.requests if r.url.path.endswith("/traces/batch")
+    ]
     assert [s["name"] for b in span_batches for s in b["spans"]] == ["op"]
     stats = stacklens.stats()
     assert (stats.sent, stats.failed, stats.retries) == (3, 0, 1)
@@ -114,8 +139,9 @@ def test_async_variants() -> None:
 
     async def main() -> tuple[str, str]:
         async with stacklens.AsyncStackLens(
-            api_key="sl-test", endpoint="http://stacklens.test", async_transport=httpx.MockTransport(
-                lambda r: recorder._handle(r))
+            api_key="sl-test",
+            endpoint="http://stacklens.test",
+            async_transport=httpx.MockTransport(lambda r: recorder._handle(r)),
         ) as client:
             one = await client.score("t", "a", 0.5, span_id="s")
             async with client.start_trace("op") as span:
@@ -125,7 +151,8 @@ def test_async_variants() -> None:
     one, two = asyncio.run(main())
     scores = [b for b in recorder.bodies() if "value" in b]
     assert [s["id"] for s in scores] == [one, two]
-    assert scores[0]["spanId"] == "s" and scores[1]["value"] is True
+    assert scores[0]["spanId"] == "s"
+    assert scores[1]["value"] is True
 
 
 def test_module_level_ascore() -> None:
@@ -136,8 +163,11 @@ def test_module_level_ascore() -> None:
         return answer_scores(request)
 
     async def main() -> str:
-        stacklens.configure(api_key="sl-test", endpoint="http://stacklens.test",
-                            async_transport=httpx.MockTransport(record))
+        stacklens.configure(
+            api_key="sl-test",
+            endpoint="http://stacklens.test",
+            async_transport=httpx.MockTransport(record),
+        )
         return await stacklens.ascore("t", "a", 1)
 
     score_id = asyncio.run(main())
