@@ -23,8 +23,14 @@ Status check_id(std::string_view value, size_t max, std::string_view where) {
   return ok_status();
 }
 
+// No single call comes near a trillion tokens; the bound keeps every sum of counts (a trace's,
+// a rollup's, a cost) far from overflowing.
+constexpr int64_t kMaxTokenCount = 1'000'000'000'000;
+
 Status check_count(int64_t v, std::string_view where) {
   if (v < 0) return make_error(ErrorCode::bad_request, fmt::format("{} must not be negative", where));
+  if (v > kMaxTokenCount)
+    return make_error(ErrorCode::bad_request, fmt::format("{} must be at most {}", where, kMaxTokenCount));
   return ok_status();
 }
 

@@ -298,7 +298,15 @@ Span to_span(const OtlpSpan& in, const OtlpScopeSpans& scope, const OtlpResource
     if (done && src.field != LlmField::provider && src.field != LlmField::streaming) has_llm = true;
   }
   include_usage_parts(llm);
-  if (!set[static_cast<size_t>(LlmField::total_tokens)]) llm.total_tokens = llm.input_tokens + llm.output_tokens;
+  // A total reported before the parts were added to their wholes may fall short of them. Counts
+  // out of range are left as they came, for the validator to refuse.
+  const bool in_range = llm.input_tokens >= 0 && llm.output_tokens >= 0 && llm.input_tokens <= INT64_MAX / 2 &&
+                        llm.output_tokens <= INT64_MAX / 2;
+  if (in_range && (!set[static_cast<size_t>(LlmField::total_tokens)] ||
+                   llm.total_tokens < llm.input_tokens + llm.output_tokens))
+    llm.total_tokens = llm.input_tokens + llm.output_tokens;
+  else if (!set[static_cast<size_t>(LlmField::total_tokens)])
+    llm.total_tokens = 0;
 
   for (const auto& src : kTextSources) {
     auto& slot = src.target == Text::prompt ? llm.prompt : llm.completion;

@@ -1,5 +1,7 @@
 #include "storage/sqlite/rollup_accumulator.h"
 
+#include <algorithm>
+
 namespace stacklens::sqlite {
 
 size_t RollupAccumulator::KeyHash::operator()(const KeyView& k) const {
@@ -26,7 +28,9 @@ void RollupAccumulator::add(const Span& s) {
   const std::string* groups[] = {&none, s.llm ? &s.llm->model : &none, s.llm ? &s.llm->provider : &none, &s.name};
   const size_t latency_bucket = LatencyHistogram::bucket_of(s.latency_us());
   const bool unpriced = s.llm && s.llm->cost_source == CostSource::unpriced;
-  const int64_t unpriced_tokens = unpriced ? s.llm->input_tokens + s.llm->output_tokens : 0;
+  // A span that gives its tokens only as a total is unpriced too: count that total.
+  const int64_t unpriced_tokens =
+      unpriced ? std::max(s.llm->total_tokens, s.llm->input_tokens + s.llm->output_tokens) : 0;
   for (int64_t level : kRollupLevels) {
     const int64_t bucket = secs - ((secs % level) + level) % level;
     for (int64_t dim = dim_all; dim <= dim_name; ++dim) {
