@@ -46,9 +46,18 @@ std::filesystem::path web_dir(const Settings& settings) {
   return source_tree_path("web/dist");
 }
 
-std::filesystem::path prices_file(const Settings& settings) {
-  if (!settings.prices_file.empty()) return settings.prices_file;
-  return source_tree_path("data/prices/prices.json");
+// The price table: the prices-file setting's, which must load; unset, the source tree's, and
+// when a binary installed away from its tree finds none, no table (every span with tokens and
+// no cost of its own is marked unpriced), said once in the log.
+Result<pricing::PriceTable> load_prices(const Settings& settings) {
+  if (!settings.prices_file.empty()) return pricing::PriceTable::load(settings.prices_file);
+  const auto file = source_tree_path("data/prices/prices.json");
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    spdlog::warn("no price table at {}: spans without a cost stay unpriced; set prices-file", file.string());
+    return pricing::PriceTable();
+  }
+  return pricing::PriceTable::load(file);
 }
 
 int fail(const Error& e) {
@@ -78,7 +87,7 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
   SL_TRY(spans, open_span_store(settings));
   SL_TRY(scores, open_score_store(settings));
   SL_TRY(sealer, Sealer::open_or_create(settings.key_file()));
-  SL_TRY(prices, pricing::PriceTable::load(prices_file(settings)));
+  SL_TRY(prices, load_prices(settings));
   rt->meta = std::move(meta);
   rt->spans = std::move(spans);
   rt->scores = std::move(scores);

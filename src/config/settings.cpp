@@ -93,7 +93,7 @@ const std::vector<SettingDef>& table() {
        text_setter(&Settings::web_dir)},
       {"prices-file", "",
        "model price table that prices spans sent with tokens and no cost (data/prices/README.md); "
-       "unset: data/prices/prices.json of the source tree the binary was built in",
+       "unset: data/prices/prices.json of the source tree the binary was built in, or none if it is missing",
        text_setter(&Settings::prices_file)},
       {"io-threads", "2", "threads serving HTTP", int_setter(&Settings::io_threads, 1, 64)},
       {"ingest-queue-spans", "50000", "spans waiting for commit before ingest answers 429",

@@ -100,6 +100,34 @@ double cost_of(const PriceEntry& entry, const Usage& u) {
   return micro_usd / 1e6;
 }
 
+namespace {
+
+// The literal start of an anchored pattern, lowercase: a name that does not start with it cannot
+// match, so most patterns are ruled out without running the regex. A character followed by a
+// quantifier may be absent, so it is not part of the prefix.
+std::string literal_prefix(std::string_view pattern) {
+  std::string out;
+  if (!pattern.starts_with('^')) return out;
+  int depth = 0;  // an alternative outside parentheses has a start of its own: no prefix then
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') ++i;
+    else if (pattern[i] == '(') ++depth;
+    else if (pattern[i] == ')') --depth;
+    else if (pattern[i] == '|' && depth == 0) return out;
+  }
+  for (size_t i = 1; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (std::string_view(".()[]{}?*+|\\$^").find(c) != std::string_view::npos) {
+      if ((c == '?' || c == '*' || c == '{') && !out.empty()) out.pop_back();
+      break;
+    }
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+}  // namespace
+
 struct PriceTable::Data {
   std::vector<PriceEntry> entries;
   // One group per provider and model (lowercase): its entries' indexes by effective_from.
@@ -107,6 +135,7 @@ struct PriceTable::Data {
   std::unordered_map<std::string, uint32_t> exact;  // group_key(provider, model) -> group
   struct Pattern {
     std::regex re;
+    std::string prefix;  // lowercase literal every name the pattern matches starts with
     uint32_t group;
   };
   std::unordered_map<std::string, std::vector<Pattern>> patterns;  // by provider
@@ -121,7 +150,7 @@ struct PriceTable::Data {
     auto ps = patterns.find(p);
     if (ps == patterns.end() || m.size() > kMaxPatternInput) return -1;
     for (const Pattern& pat : ps->second)
-      if (std::regex_match(m, pat.re)) return pat.group;
+      if (m.starts_with(pat.prefix) && std::regex_match(m, pat.re)) return pat.group;
     return -1;
   }
 };
@@ -194,7 +223,7 @@ Result<PriceTable> PriceTable::parse(std::string_view text) {
       } catch (const std::regex_error&) {
         return bad(where + ".pattern", "is not a valid regular expression");
       }
-      d.patterns[e.provider].push_back(Data::Pattern{std::move(re), g->second});
+      d.patterns[e.provider].push_back(Data::Pattern{std::move(re), literal_prefix(pattern), g->second});
     }
     d.groups[g->second].push_back(static_cast<uint32_t>(d.entries.size()));
     d.entries.push_back(std::move(e));
@@ -238,8 +267,9 @@ const PriceEntry* PriceTable::find(std::string_view model, std::string_view prov
     group = it->second;
   } else {
     group = data_->resolve(model, provider);
-    if (cache.groups.size() >= kMaxCached) cache.groups.clear();
-    cache.groups.emplace(cache.key, group);
+    // Full: the names seen first stay cached (a stream of new names must not evict the few
+    // every span uses); a name past the cap is resolved each time.
+    if (cache.groups.size() < kMaxCached) cache.groups.emplace(cache.key, group);
   }
   if (group < 0) return nullptr;
   const auto& entries = data_->groups[static_cast<size_t>(group)];

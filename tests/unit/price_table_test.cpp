@@ -201,5 +201,20 @@ TEST(SpanCosting, CallerCostWinsZeroCountsAsNotGivenUnknownModelIsUnpriced) {
   EXPECT_EQ(total_only.llm->cost_source, CostSource::unpriced);
 }
 
+// Patterns are ruled out by their literal start before the regex runs: a character that a
+// quantifier makes optional, or an alternative outside parentheses, must not narrow that start.
+TEST(PriceTable, PatternsMatchPastTheirLiteralStart) {
+  auto t = PriceTable::parse(R"({"entries": [
+    {"model": "mistral-large", "provider": "mistral", "effective_from": "2026-12-06",
+     "pattern": "^mistral-larges?(?:-latest)?$", "prices": {"input": 2, "output": 6}},
+    {"model": "command-r", "provider": "cohere", "effective_from": "2026-12-06",
+     "pattern": "^command-r|cohere-command-r$", "prices": {"input": 0.5, "output": 1.5}}]})");
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_DOUBLE_EQ(cost(*t, "Mistral-Large-latest", "mistral", {1000000, 0}), 2.0);
+  EXPECT_DOUBLE_EQ(cost(*t, "mistral-large", "mistral", {1000000, 0}), 2.0);
+  EXPECT_DOUBLE_EQ(cost(*t, "cohere-command-r", "cohere", {1000000, 0}), 0.5);
+  EXPECT_FALSE(t->cost("mistral-larg", "mistral", kDec2026, {1000000, 0}));
+}
+
 }  // namespace
 }  // namespace stacklens
