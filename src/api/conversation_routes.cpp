@@ -20,6 +20,7 @@ namespace {
 constexpr std::string_view kSessionListParams[] = {"from", "to", "user_id", "sort", "order", "limit", "cursor"};
 constexpr std::string_view kUserListParams[] = {"from", "to", "sort", "order", "limit", "cursor"};
 constexpr std::string_view kSessionParams[] = {"limit", "cursor"};
+constexpr int64_t kMaxListOffset = 10000;
 
 // A period list's query; `sorts`: its sort keys. The period defaults to the last 24 hours.
 template <size_t N>
@@ -45,6 +46,10 @@ Result<PeriodListQuery> period_query(http::Context& ctx, const std::string_view 
   if (auto c = ctx.query_param("cursor"); c && !c->empty()) {
     if (std::from_chars(c->data(), c->data() + c->size(), q.offset).ptr != c->data() + c->size() || q.offset < 0)
       return make_error(ErrorCode::bad_request, "cursor is malformed: pass back the nextCursor of a previous page");
+    // A page is found by walking the period from its start: deep pages cost what they skip.
+    if (q.offset > kMaxListOffset)
+      return make_error(ErrorCode::bad_request,
+                        fmt::format("cursor is past the {}th entry: narrow the period or filter by user", kMaxListOffset));
   }
   return q;
 }

@@ -30,7 +30,7 @@ struct TraceFilter {
   std::vector<std::pair<std::string, std::string>> attributes;  // all of them, on any span
   std::optional<double> min_latency_ms;
   std::optional<double> min_cost_usd;
-  bool unpriced = false;                 // only traces with a span the price table could not price
+  std::optional<bool> unpriced;          // true: traces with a span the price table could not price; false: none
   std::vector<ScoreCondition> scores;    // all of them: some score of the trace with that name matches
   std::optional<std::string> sort_score;  // newest first unless set: by this score's average, highest first
   bool sort_ascending = false;

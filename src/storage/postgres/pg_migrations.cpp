@@ -107,6 +107,9 @@ const std::vector<Migration> kMetaMigrations = {
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {
   PgTransaction tx(conn);
   if (!tx.begin_status()) return tx.begin_status();
+  // Waiting behind another node's migration, or running a long one, is not a stuck statement:
+  // the per-connection statement timeout does not apply inside this transaction.
+  if (auto s = conn.exec("SET LOCAL statement_timeout = 0"); !s) return s;
   if (auto r = conn.run(kLock, kMigrationLock); !r) return r.error();
   if (auto s = conn.exec(kVersionTable); !s) return s;
   auto version = conn.run(kVersion);

@@ -122,6 +122,7 @@ CREATE TABLE scores(
 CREATE UNIQUE INDEX score_id ON scores(project_id, id);
 CREATE INDEX score_trace ON scores(project_id, trace_id, name);
 CREATE INDEX score_name_time ON scores(project_id, name, created_us);
+CREATE INDEX score_time ON scores(project_id, created_us);
 )sql",
     // Spans with tokens the price table could not price (CostSource::unpriced): counted per
     // trace (the trace list's unpriced filter) and, with their tokens, per rollup.

@@ -58,6 +58,9 @@ Error conflict(const std::string& id) {
 Result<std::unique_ptr<SqliteScoreStore>> SqliteScoreStore::open(const std::string& spans_db_path) {
   auto db = open_span_reader(spans_db_path);
   if (!db) return db.error();
+  // The span store's checkpointer keeps the WAL short; a score's commit must not checkpoint it
+  // inside a request.
+  if (auto st = (*db)->exec("PRAGMA wal_autocheckpoint=0"); !st) return st.error();
   return std::unique_ptr<SqliteScoreStore>(new SqliteScoreStore(spans_db_path, std::move(*db)));
 }
 

@@ -43,7 +43,7 @@ Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter&
   if (f.status == "ok") sql += " AND t.errors = 0";
   if (f.min_latency_ms) sql += " AND (t.end_us - t.start_us) >= " + ph(static_cast<int64_t>(*f.min_latency_ms * 1000.0));
   if (f.min_cost_usd) sql += " AND t.cost_usd >= " + ph(*f.min_cost_usd);
-  if (f.unpriced) sql += " AND t.unpriced_spans > 0";
+  if (f.unpriced) sql += *f.unpriced ? " AND t.unpriced_spans > 0" : " AND t.unpriced_spans = 0";
   if (f.session_id) sql += " AND t.session_id = " + ph(*f.session_id);
   if (f.user_id) sql += " AND t.user_id = " + ph(*f.user_id);
   // Span-level filters: some span of the trace matches (found through span_in_trace's prefix).
@@ -76,6 +76,11 @@ Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter&
       if (c.size() < 3 || c.compare(0, 2, "o:") != 0 ||
           std::from_chars(c.data() + 2, c.data() + c.size(), offset).ptr != c.data() + c.size() || offset < 0)
         return make_error(ErrorCode::bad_request, "cursor is malformed: pass back the nextCursor of a previous page");
+      // Sorted by a score, a page is found by sorting the range's scored traces: deep pages cost
+      // what they skip.
+      if (offset > 10000)
+        return make_error(ErrorCode::bad_request,
+                          "cursor is past the 10000th trace: narrow the time range or filter by the score");
     }
   } else if (f.cursor) {
     auto c = parse_cursor(*f.cursor);
