@@ -1,11 +1,14 @@
-"""README.md's settings table is what the binary prints from its settings table."""
+"""README.md's settings table is what the binary prints from its settings table, and its scope
+list is the spec's."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import List
 
+import yaml
 from stacklens_server import BINARY, REPO
 
 HEADER = "| flag | environment | default | meaning |"
@@ -37,3 +40,11 @@ def test_help_shows_each_default_once() -> None:
                          timeout=30).stdout
     assert "(default 8480) [env STACKLENS_PORT]" in out
     assert "(default 8388608) [env STACKLENS_MAX_BODY_BYTES]" in out
+
+
+def test_readme_scopes_are_the_specs() -> None:
+    spec = yaml.safe_load((REPO / "api" / "openapi.yaml").read_text(encoding="utf-8"))
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"Scopes: (.*?)\.\n", readme, re.S)
+    assert listed, "README.md should list the scopes after 'Scopes: '"
+    assert re.findall(r"`([a-z]+:[a-z]+)`", listed.group(1)) == spec["components"]["schemas"]["Scope"]["enum"]
