@@ -145,7 +145,7 @@ export interface paths {
                     attr?: string;
                     min_latency_ms?: number;
                     min_cost_usd?: number;
-                    /** @description true: only traces with a span whose tokens the price table could not price */
+                    /** @description true: only traces with a span whose tokens the price table could not price; false: only traces without one */
                     unpriced?: "true" | "false";
                     limit?: number;
                     /** @description nextCursor of the previous page */
