@@ -51,13 +51,17 @@ void add_project_routes(http::Router& router, Services& s) {
                        SL_TRY(name, json::req_string(o, "name", "name"));
                        if (auto st = check_project_name(name); !st) return st.error();
                        SL_TRY(project, s.meta.create_project(name));
+                       // A signed-in creator becomes its admin; a key creates no membership.
+                       bj::value role = nullptr;
                        if (who.actor.rfind("user:", 0) == 0) {
                          SL_TRY(user, s.meta.find_user(who.actor.substr(5)));
-                         if (user)
+                         if (user) {
                            if (auto st = s.meta.set_role(user->user.id, project.id, Role::admin); !st) return st.error();
+                           role = "admin";
+                         }
                        }
                        return http::json_reply(201, bj::object{{"name", project.name},
-                                                               {"role", "admin"},
+                                                               {"role", std::move(role)},
                                                                {"createdAt", format_iso8601(project.created_us)}});
                      }));
   router.add(verb::get, "/api/v1/members",

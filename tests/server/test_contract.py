@@ -209,7 +209,7 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     call("DELETE", f"/api/v1/keys/{created['id']}", 200)
 
     assert call("GET", "/api/v1/projects", 200)["projects"][0]["role"] is None
-    call("POST", "/api/v1/projects", 201, json={"name": "tour"})
+    assert call("POST", "/api/v1/projects", 201, json={"name": "tour"})["role"] is None  # a key: no membership
     call("POST", "/api/v1/members", 201,
          json={"email": "tour@example.com", "role": "admin", "password": "tour-password"})
     assert "password" in call("POST", "/api/v1/members", 201, json={"email": "new@example.com", "role": "viewer"})

@@ -88,7 +88,9 @@ def test_projects_are_created_and_switched(admin: Tuple[StackLensServer, str]) -
     srv, password = admin
     client, info = sign_in(srv, "admin@stacklens.local", password)
     csrf = {"X-CSRF-Token": info["csrfToken"]}
-    assert client.post("/api/v1/projects", json={"name": "second"}, headers=csrf).status_code == 201
+    created = client.post("/api/v1/projects", json={"name": "second"}, headers=csrf)
+    assert created.status_code == 201
+    assert created.json()["role"] == "admin"
     assert client.post("/api/v1/projects", json={"name": "second"}, headers=csrf).status_code == 409
     assert client.post("/api/v1/projects", json={"name": "bad name"}, headers=csrf).status_code == 400
     names = [p["name"] for p in client.get("/api/v1/projects").json()["projects"]]

@@ -1866,10 +1866,10 @@ export interface paths {
                         "application/json": {
                             name: string;
                             /**
-                             * @description the signed-in creator's role there; a key's answer says admin too, though a key creates no membership
-                             * @enum {string}
+                             * @description the signed-in creator's role there (admin); null when a key created it, as a key creates no membership
+                             * @enum {string|null}
                              */
-                            role: "admin";
+                            role: "admin" | null;
                             createdAt: string;
                         };
                     };
