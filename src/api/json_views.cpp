@@ -83,13 +83,13 @@ bj::object trace_summary_json(const TraceSummary& t) {
                     {"costUsd", t.cost_usd},
                     {"unpricedSpans", t.unpriced_spans},
                     {"tags", strings(t.tags)},
-                    {"sessionId", t.session_id ? bj::value(*t.session_id) : bj::value(nullptr)},
-                    {"userId", t.user_id ? bj::value(*t.user_id) : bj::value(nullptr)}};
+                    {"sessionId", opt(t.session_id)},
+                    {"userId", opt(t.user_id)}};
 }
 
 bj::object session_summary_json(const SessionSummary& s) {
   return bj::object{{"sessionId", s.session_id},
-                    {"userId", s.user_id ? bj::value(*s.user_id) : bj::value(nullptr)},
+                    {"userId", opt(s.user_id)},
                     {"firstTime", format_iso8601(s.first_us)},
                     {"lastTime", format_iso8601(s.last_us)},
                     {"traceCount", s.traces},
@@ -114,7 +114,7 @@ bj::object session_view_json(const query::SessionView& v) {
   for (const auto& t : v.traces) traces.push_back(trace_detail_json(t));
   return bj::object{{"sessionId", v.session_id},
                     {"traces", std::move(traces)},
-                    {"nextCursor", v.next_cursor ? bj::value(*v.next_cursor) : bj::value(nullptr)}};
+                    {"nextCursor", opt(v.next_cursor)}};
 }
 
 bj::object trace_detail_json(const query::TraceView& v) {
