@@ -24,6 +24,9 @@ constexpr std::string_view kListParams[] = {"trace_id",  "span_id", "name", "sou
 constexpr std::string_view kSummaryParams[] = {"name", "from", "to", "interval"};
 
 Error bad(std::string message) { return make_error(ErrorCode::bad_request, std::move(message)); }
+Error score_missing(std::string_view id) {
+  return make_error(ErrorCode::not_found, fmt::format("score '{}' does not exist in this project", id.substr(0, 128)));
+}
 
 Result<std::optional<std::string>> bounded_string(const bj::object& o, std::string_view key, std::string_view where,
                                                   size_t max) {
@@ -306,10 +309,7 @@ void add_score_routes(http::Router& router, Services& s) {
                     guarded(s, Scope::traces_read, false,
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
                               SL_TRY(score, s.scores.get(who.project_id, ctx.params["scoreId"]));
-                              if (!score)
-                                return make_error(ErrorCode::not_found,
-                                                  fmt::format("score '{}' does not exist in this project",
-                                                              ctx.params["scoreId"].substr(0, 128)));
+                              if (!score) return score_missing(ctx.params["scoreId"]);
                               return http::json_reply(200, score_json(*score));
                             }));
   add_product_route(
@@ -321,9 +321,7 @@ void add_score_routes(http::Router& router, Services& s) {
                     return bad(fmt::format("unknown field '{}': a score's value and comment can be edited",
                                            std::string_view(kv.key()).substr(0, 64)));
                 SL_TRY(stored, s.scores.get(who.project_id, ctx.params["scoreId"]));
-                if (!stored)
-                  return make_error(ErrorCode::not_found, fmt::format("score '{}' does not exist in this project",
-                                                                      ctx.params["scoreId"].substr(0, 128)));
+                if (!stored) return score_missing(ctx.params["scoreId"]);
                 Score score = *stored;
                 if (auto v = o.find("value"); v != o.end()) {
                   SL_TRY(configs, s.meta.list_score_configs(who.project_id));

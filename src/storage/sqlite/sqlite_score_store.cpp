@@ -36,6 +36,10 @@ Stmt& bind_value(Stmt& s, int number_at, const Score& score) {
   return s.bind(number_at, score.number).bind_null(number_at + 1);
 }
 
+Error score_missing(const std::string& id) {
+  return make_error(ErrorCode::not_found, fmt::format("score '{}' does not exist in this project", id));
+}
+
 Result<std::optional<Score>> get_on(Db& db, int64_t project_id, const std::string& id) {
   auto s = db.prepare(fmt::format("SELECT {} FROM scores WHERE project_id = ?1 AND id = ?2", kColumns));
   if (!s) return s.error();
@@ -122,11 +126,10 @@ Result<Score> SqliteScoreStore::update(int64_t project_id, const Score& score) {
   bind_value(st, 4, score).bind(6, score.comment).bind(7, score.source).bind(8, score.author);
   st.bind(9, score.updated_us);
   if (auto r = st.run(); !r) return r.error();
-  if (writer_->changes() == 0)
-    return make_error(ErrorCode::not_found, fmt::format("score '{}' does not exist in this project", score.id));
+  if (writer_->changes() == 0) return score_missing(score.id);
   auto stored = get_on(*writer_, project_id, score.id);
   if (!stored) return stored.error();
-  if (!*stored) return make_error(ErrorCode::not_found, fmt::format("score '{}' does not exist in this project", score.id));
+  if (!*stored) return score_missing(score.id);
   return **stored;
 }
 
@@ -135,8 +138,7 @@ Status SqliteScoreStore::remove(int64_t project_id, const std::string& id) {
   auto s = writer_->prepare("DELETE FROM scores WHERE project_id = ?1 AND id = ?2");
   if (!s) return s.error();
   if (auto r = (*s)->reset().bind(1, project_id).bind(2, id).run(); !r) return r.error();
-  if (writer_->changes() == 0)
-    return make_error(ErrorCode::not_found, fmt::format("score '{}' does not exist in this project", id));
+  if (writer_->changes() == 0) return score_missing(id);
   return ok_status();
 }
 
