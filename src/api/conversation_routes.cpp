@@ -26,11 +26,9 @@ constexpr int64_t kMaxListOffset = 10000;
 template <size_t N>
 Result<PeriodListQuery> period_query(http::Context& ctx, const std::string_view (&sorts)[N]) {
   PeriodListQuery q;
-  SL_TRY(from, time_param(ctx, "from"));
-  SL_TRY(to, time_param(ctx, "to"));
-  q.to_us = to.value_or(now_micros());
-  q.from_us = from.value_or(q.to_us - 24LL * 3600 * 1000000);
-  if (q.from_us >= q.to_us) return make_error(ErrorCode::bad_request, "from must be before to");
+  SL_TRY(period, period_params(ctx));
+  q.from_us = period.from_us;
+  q.to_us = period.to_us;
   if (auto sort = ctx.query_param("sort"); sort && !sort->empty()) {
     if (std::find(std::begin(sorts), std::end(sorts), *sort) == std::end(sorts))
       return make_error(ErrorCode::bad_request,

@@ -116,11 +116,9 @@ Result<TraceFilter> trace_filter(http::Context& ctx) {
 
 Result<MetricsQuery> metrics_query(http::Context& ctx) {
   MetricsQuery q;
-  SL_TRY(from, time_param(ctx, "from"));
-  SL_TRY(to, time_param(ctx, "to"));
-  q.to_us = to.value_or(now_micros());
-  q.from_us = from.value_or(q.to_us - 24LL * 3600 * 1000000);
-  if (q.from_us >= q.to_us) return make_error(ErrorCode::bad_request, "from must be before to");
+  SL_TRY(period, period_params(ctx));
+  q.from_us = period.from_us;
+  q.to_us = period.to_us;
   SL_TRY(interval, int_param(ctx, "interval", 1, 366LL * 86400));
   if (interval) {
     q.interval_us = *interval * 1000000;

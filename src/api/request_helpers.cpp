@@ -60,6 +60,16 @@ Result<std::optional<Micros>> time_param(const http::Context& ctx, std::string_v
   return std::optional<Micros>(*t);
 }
 
+Result<Period> period_params(const http::Context& ctx) {
+  SL_TRY(from, time_param(ctx, "from"));
+  SL_TRY(to, time_param(ctx, "to"));
+  Period p;
+  p.to_us = to.value_or(now_micros());
+  p.from_us = from.value_or(p.to_us - 24LL * 3600 * 1000000);
+  if (p.from_us >= p.to_us) return make_error(ErrorCode::bad_request, "from must be before to");
+  return p;
+}
+
 void store_then_reply(Services& s, std::vector<Span> spans, http::Reply ok, http::Respond respond) {
   auto shared = std::make_shared<http::Respond>(std::move(respond));
   auto reply = std::make_shared<http::Reply>(std::move(ok));

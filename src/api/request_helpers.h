@@ -27,6 +27,14 @@ Result<std::optional<double>> number_param(const http::Context& ctx, std::string
 // ISO-8601 or nanoseconds since the epoch.
 Result<std::optional<Micros>> time_param(const http::Context& ctx, std::string_view name);
 
+// The period [from, to) a summary or list covers: `to` defaults to now, `from` to 24 hours before
+// `to`; bad_request unless from is before to.
+struct Period {
+  Micros from_us = 0;
+  Micros to_us = 0;
+};
+Result<Period> period_params(const http::Context& ctx);
+
 // Queues spans for the writer and answers `ok` once they are committed, or the error that stopped
 // them. `ok` is rendered by the caller, so the writer thread only hands it over.
 void store_then_reply(Services& s, std::vector<Span> spans, http::Reply ok, http::Respond respond);

@@ -208,11 +208,9 @@ Result<ScoreSummaryQuery> summary_query(http::Context& ctx) {
   ScoreSummaryQuery q;
   q.name = ctx.query_param("name").value_or("");
   if (q.name.empty()) return bad("query parameter name is required: the score to summarise");
-  SL_TRY(from, time_param(ctx, "from"));
-  SL_TRY(to, time_param(ctx, "to"));
-  q.to_us = to.value_or(now_micros());
-  q.from_us = from.value_or(q.to_us - 24LL * 3600 * 1000000);
-  if (q.from_us >= q.to_us) return bad("from must be before to");
+  SL_TRY(period, period_params(ctx));
+  q.from_us = period.from_us;
+  q.to_us = period.to_us;
   SL_TRY(interval, int_param(ctx, "interval", 60, 366LL * 86400));
   q.interval_us = interval ? *interval * 1000000
                            : std::max<int64_t>(60, (q.to_us - q.from_us) / 60 / 1000000 / 60 * 60) * 1000000;
