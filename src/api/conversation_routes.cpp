@@ -54,10 +54,9 @@ Result<PeriodListQuery> period_query(http::Context& ctx, const std::string_view 
 
 template <typename Row>
 bj::object page_json(const char* key, const PeriodPage<Row>& page, bj::object (*row_json)(const Row&)) {
-  bj::array rows;
-  for (const auto& r : page.rows) rows.push_back(row_json(r));
-  return bj::object{{key, std::move(rows)},
-                    {"nextCursor", page.next_offset ? bj::value(std::to_string(*page.next_offset)) : bj::value(nullptr)}};
+  std::optional<std::string> cursor;
+  if (page.next_offset) cursor = std::to_string(*page.next_offset);
+  return list_page_json(key, page.rows, row_json, cursor);
 }
 
 }  // namespace

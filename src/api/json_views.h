@@ -25,4 +25,16 @@ boost::json::object score_json(const Score& s);
 boost::json::object score_config_json(const ScoreConfig& c);
 boost::json::object score_summary_json(const ScoreSummaryQuery& q, const std::vector<ScoreBucket>& buckets);
 
+// A page of a list: its rows under `key`, then the cursor of the next page (null on the last page).
+template <typename Row>
+boost::json::object list_page_json(std::string_view key, const std::vector<Row>& rows,
+                                   boost::json::object (*row_json)(const Row&),
+                                   const std::optional<std::string>& next_cursor) {
+  boost::json::array out;
+  for (const auto& r : rows) out.push_back(row_json(r));
+  return boost::json::object{
+      {key, std::move(out)},
+      {"nextCursor", next_cursor ? boost::json::value(*next_cursor) : boost::json::value(nullptr)}};
+}
+
 }  // namespace stacklens::api

@@ -152,12 +152,8 @@ void add_query_routes(http::Router& router, Services& s) {
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
                               SL_TRY(filter, trace_filter(ctx));
                               SL_TRY(page, s.traces.list(who.project_id, filter));
-                              bj::array traces;
-                              for (const auto& t : page.traces) traces.push_back(trace_summary_json(t));
                               return http::json_reply(
-                                  200, bj::object{{"traces", std::move(traces)},
-                                                  {"nextCursor", page.next_cursor ? bj::value(*page.next_cursor)
-                                                                                  : bj::value(nullptr)}});
+                                  200, list_page_json("traces", page.traces, &trace_summary_json, page.next_cursor));
                             }));
   add_product_route(router, verb::get, "/stacktrace/v1/traces/{traceId}",
                     guarded(s, Scope::traces_read, false,

@@ -296,12 +296,8 @@ void add_score_routes(http::Router& router, Services& s) {
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
                               SL_TRY(filter, score_filter(ctx));
                               SL_TRY(page, s.scores.list(who.project_id, filter));
-                              bj::array out;
-                              for (const auto& sc : page.scores) out.push_back(score_json(sc));
                               return http::json_reply(
-                                  200, bj::object{{"scores", std::move(out)},
-                                                  {"nextCursor", page.next_cursor ? bj::value(*page.next_cursor)
-                                                                                  : bj::value(nullptr)}});
+                                  200, list_page_json("scores", page.scores, &score_json, page.next_cursor));
                             }));
   add_product_route(router, verb::get, "/stacktrace/v1/scores/{scoreId}",
                     guarded(s, Scope::traces_read, false,
