@@ -1,29 +1,16 @@
-import { useEffect, useState } from "react";
 import { conversations } from "../api/endpoints";
 import { CursorPager } from "../components/CursorPager";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { SortHeader } from "../components/SortHeader";
 import { TimeRangePicker } from "../components/TimeRangePicker";
 import { fmtCompact, fmtCost, fmtTime } from "../lib/format";
-import { periodQuery, sortedBy } from "../lib/periodList";
-import { Link, navigate, useLocation } from "../lib/router";
+import { sortedBy, usePeriodList } from "../lib/periodList";
+import { Link, navigate } from "../lib/router";
 import { rangeFromQuery } from "../lib/timeRange";
-import { useAsync } from "../lib/useAsync";
 
 /** Sessions (the session_id of traces) active in the period, with what their traces add up to. */
 export function SessionsPage() {
-  const { query } = useLocation();
-  const search = query.toString();
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>();
-  useEffect(() => { setCursors([]); setCursor(undefined); }, [search]);
-  const page = useAsync(() => conversations.sessions(periodQuery(new URLSearchParams(search), cursor)), [search, cursor]);
-  const go = (q: URLSearchParams) => navigate(`/sessions${q.toString() ? `?${q}` : ""}`);
-  const change = (changes: Record<string, string | null>) => {
-    const q = new URLSearchParams(query);
-    for (const [k, v] of Object.entries(changes)) if (v === null) q.delete(k); else q.set(k, v);
-    go(q);
-  };
+  const { query, page, cursors, cursor, go, change, move } = usePeriodList("/sessions", conversations.sessions);
   const user = query.get("user_id");
   const header = (label: string, column: string, numeric = false) => (
     <SortHeader label={label} column={column} query={query} fallback="last" numeric={numeric}
@@ -82,7 +69,7 @@ export function SessionsPage() {
         </div>
       )}
       <CursorPager cursors={cursors} cursor={cursor} next={page.data?.nextCursor}
-        onMove={(cs, c) => { setCursors(cs); setCursor(c); }} />
+        onMove={move} />
     </div>
   );
 }
