@@ -89,7 +89,7 @@ def measure(binary: Path, w: dict, args: argparse.Namespace, label: str = "") ->
         perf = subprocess.Popen(["perf", "record", "-g", "-F", "499", "-p", str(pid), "-o", args.perf],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cmd = [str(LOADGEN), "--url", srv.url, "--key", key, "--mode", w["mode"], "--connections", str(w["connections"]),
-           "--batch", str(w["batch"]), "--duration", str(w["duration"]), "--seed", str(args.seed)]
+           "--batch", str(w["batch"]), "--duration", str(w["duration"]), "--seed", str(args.seed), *args.loadgen_arg]
     print(f"{label}$", " ".join(cmd).replace(key, "sl-..."), f"(server {binary})", flush=True)
     cpu0, child0, threads0 = cpu_seconds(pid), resource.getrusage(resource.RUSAGE_CHILDREN), thread_cpu(pid)
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
@@ -163,6 +163,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--server-arg", action="append", default=[],
                         help="passed to `stacklens serve`, e.g. --server-arg=--ingest-queue-spans=25000")
+    parser.add_argument("--loadgen-arg", action="append", default=[],
+                        help="passed to bench/loadgen, e.g. --loadgen-arg=--sessions --loadgen-arg=1 "
+                             "(every trace with a session and a user id)")
     parser.add_argument("--baseline", type=Path,
                         help="a second stacklens binary (the build before a change), run in turn with this one")
     parser.add_argument("--pairs", type=int, default=2, help="with --baseline: how many A/B pairs to run")
