@@ -76,7 +76,8 @@ def body_like_sdk() -> bytes:
             tags=["summarisation", "production"],
             llm=_llm.wire_form(
                 {"model": "gpt-4o", "provider": "openai", "input_tokens": 850,
-                 "output_tokens": 120, "total_tokens": 970, "cost_usd": 0.0012},
+                 "output_tokens": 120, "total_tokens": 970, "cost_usd": 0.0012,
+                 "cached_tokens": None, "cache_write_tokens": None, "reasoning_tokens": None},
                 _llm.TRACE_FIELDS,
             ),
         )
