@@ -12,9 +12,11 @@ apt_packages=(build-essential cmake ninja-build pkg-config
 if [ "$mode" = test ]; then
   # clang and its libFuzzer runtime: scripts/fuzz.sh; chromium and a font: the browser tests;
   # fiu-utils: disk faults injected into the real server (tests/server/test_disk_faults.py);
-  # postgresql: the PostgreSQL metadata store's tests (tests/support/postgres.sh)
+  # postgresql: the PostgreSQL metadata store's tests (tests/support/postgres.sh);
+  # clickhouse-server, clickhouse-client, zookeeper, haproxy: the ClickHouse span store's tests
+  # and the local cluster (tests/support/clickhouse.sh, scripts/cluster.sh)
   apt_packages+=(libgtest-dev libbenchmark-dev sqlite3 curl clang libclang-rt-14-dev chromium fonts-dejavu-core
-    fiu-utils postgresql)
+    fiu-utils postgresql clickhouse-server clickhouse-client zookeeper haproxy)
 fi
 
 missing=()
