@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsodium-dev libfmt-dev libspdlog-dev libcli11-dev zlib1g-dev libzstd-dev liblz4-dev libmimalloc-dev libpq-dev
+  libhyperscan-dev libphonenumber-dev
   python3 python3-pip python3-venv nodejs npm)
 if [ "$mode" = test ]; then
   # clang and its libFuzzer runtime: scripts/fuzz.sh; chromium and a font: the browser tests;
@@ -42,6 +43,18 @@ if [ ${#filtered[@]} -gt 0 ]; then
   echo "installing: ${filtered[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # libphonenumber-dev depends on libboost-thread-dev, Debian 12's Boost 1.74, which conflicts
+  # with the Boost 1.81 we build with: a local package that provides it as Boost.Thread 1.81.
+  if [[ " ${filtered[*]} " == *" libphonenumber-dev "* ]] && ! dpkg-query -W stacklens-boost-thread-dev >/dev/null 2>&1; then
+    shim=$(mktemp -d)
+    mkdir -p "$shim/pkg/DEBIAN"
+    printf '%s\n' 'Package: stacklens-boost-thread-dev' 'Version: 1.81' 'Architecture: all' \
+      'Maintainer: StackLens <dev@localhost>' 'Depends: libboost-thread1.81-dev' 'Provides: libboost-thread-dev' \
+      'Description: Boost.Thread 1.81 as libboost-thread-dev (for libphonenumber-dev)' >"$shim/pkg/DEBIAN/control"
+    dpkg-deb --build "$shim/pkg" "$shim/shim.deb" >/dev/null
+    apt-get install -y -qq libboost-thread1.81-dev "$shim/shim.deb" >/dev/null
+    rm -rf "$shim"
+  fi
   apt-get install -y -qq "${filtered[@]}" >/dev/null
 fi
 
