@@ -1,0 +1,76 @@
+#include "governai/context.h"
+
+#include <algorithm>
+#include <initializer_list>
+
+namespace stacklens::governai {
+
+namespace {
+
+constexpr std::size_t kBefore = 48;
+constexpr std::size_t kAfter = 24;
+
+struct TypeKeywords {
+  PiiType type;
+  std::initializer_list<std::string_view> words;  // lower case; matched at the start of a word
+};
+
+// Words that name the identifier or the act of calling, in English, German, French, Spanish,
+// Italian, Dutch and Portuguese.
+const TypeKeywords kKeywords[] = {
+    {PiiType::phone,
+     {"phone", "tel:", "tel.", "tel ", "telephone", "call", "mobile", "cell", "fax", "whatsapp", "sms",
+      "text me", "reach me", "telefon", "handy", "mobil", "rufnummer", "anrufen", "ruf ", "téléphone",
+      "portable", "appelez", "appeler", "joindre", "teléfono", "telefono", "móvil", "movil", "llame",
+      "llamar", "cellulare", "chiama", "telefoon", "bel ", "bellen", "celular", "telemóvel", "ligue",
+      "ligar", "contato", "contact"}},
+    {PiiType::us_ssn, {"ssn", "social security", "social-security", "ss#", "ss #", "ss no"}},
+    {PiiType::de_tax_id,
+     {"steuer", "idnr", "id-nr", "identifikationsnummer", "tax id", "tax identification", "tin ",
+      "tin:", "tax number", "taxpayer"}},
+    {PiiType::fr_nir,
+     {"sécurité sociale", "securite sociale", "sécu", "secu", "nir", "insee", "social security"}},
+    {PiiType::nl_bsn, {"bsn", "burgerservicenummer", "burgerservice", "sofinummer", "citizen service"}},
+    {PiiType::in_aadhaar, {"aadhaar", "aadhar", "uidai", "uid"}},
+    {PiiType::br_cpf, {"cpf", "cadastro de pessoas"}},
+    {PiiType::imei, {"imei"}},
+    {PiiType::ad_id,
+     {"idfa", "gaid", "aaid", "adid", "ad id", "ad-id", "ad_id", "advertising id", "advertising_id",
+      "advertising identifier", "advertisingid", "advertisingidentifier", "identifierforadvertising",
+      "google ad id", "werbe-id", "identifiant publicitaire", "id de publicidad", "id pubblicitario"}},
+};
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool window_has(std::string_view window, std::string_view word) {
+  for (std::size_t i = 0; i + word.size() <= window.size(); ++i) {
+    if (i > 0 && alpha(window[i - 1])) continue;
+    std::size_t k = 0;
+    while (k < word.size() && window[i + k] == word[k]) ++k;
+    if (k == word.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool has_context(std::string_view text, std::size_t begin, std::size_t end, PiiType type) {
+  const TypeKeywords* keywords = nullptr;
+  for (const auto& k : kKeywords)
+    if (k.type == type) keywords = &k;
+  if (keywords == nullptr) return false;
+  char buf[kBefore + kAfter + 1];
+  const std::size_t from = begin > kBefore ? begin - kBefore : 0;
+  std::size_t n = 0;
+  for (std::size_t i = from; i < begin; ++i) buf[n++] = lower(text[i]);
+  buf[n++] = ' ';
+  const std::size_t to = std::min(text.size(), end + kAfter);
+  for (std::size_t i = end; i < to; ++i) buf[n++] = lower(text[i]);
+  const std::string_view window(buf, n);
+  for (auto word : keywords->words)
+    if (window_has(window, word)) return true;
+  return false;
+}
+
+}  // namespace stacklens::governai

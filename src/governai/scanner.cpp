@@ -1,0 +1,205 @@
+#include "governai/scanner.h"
+
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <stdexcept>
+#include <string>
+
+#include "governai/context.h"
+#include "governai/national_ids.h"
+#include "governai/network_ids.h"
+#include "governai/patterns.h"
+#include "governai/payment_ids.h"
+#include "governai/phone_numbers.h"
+
+namespace stacklens::governai {
+
+namespace {
+
+std::atomic<std::uint64_t> next_scanner_id{1};
+
+// One scratch space per thread, grown for each scanner the thread uses (hs_alloc_scratch
+// keeps an existing scratch that is large enough).
+struct ThreadScratch {
+  hs_scratch_t* scratch = nullptr;
+  std::uint64_t sized_for = 0;
+  ~ThreadScratch() {
+    if (scratch != nullptr) hs_free_scratch(scratch);
+  }
+};
+
+thread_local ThreadScratch tls_scratch;
+
+struct ScanState {
+  std::string_view text;
+  std::string_view field;
+  std::vector<Finding>* out;
+  const NameLists* names;
+  int phone_budget;
+};
+
+bool alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool joiner(char c) { return c == '.' || c == '-' || c == '/' || c == '_'; }
+
+// A match that continues into a longer token (ORD-2024-123456789, 1.2.3.4.5, ab:cd:...:ef)
+// is part of that token, not an identifier of its own.
+bool glued(std::string_view text, std::size_t from, std::size_t to, bool colon_too) {
+  auto joins = [&](char c) { return joiner(c) || (colon_too && c == ':'); };
+  if (from >= 2 && joins(text[from - 1]) && alnum(text[from - 2])) return true;
+  if (to + 1 < text.size() && joins(text[to]) && alnum(text[to + 1])) return true;
+  return false;
+}
+
+bool word_char_before(std::string_view text, std::size_t from) {
+  return from > 0 && (alnum(text[from - 1]) || text[from - 1] == '_');
+}
+
+// "v1.2.3.4", "version 10.0.0.1": a version string, not an address.
+bool version_before(std::string_view text, std::size_t from) {
+  if (from >= 1 && (text[from - 1] == 'v' || text[from - 1] == 'V')) return true;
+  const std::size_t start = from > 12 ? from - 12 : 0;
+  char buf[12];
+  std::size_t n = 0;
+  for (std::size_t i = start; i < from; ++i)
+    buf[n++] = static_cast<char>((text[i] >= 'A' && text[i] <= 'Z') ? text[i] - 'A' + 'a' : text[i]);
+  const std::string_view window(buf, n);
+  return window.find("version") != std::string_view::npos || window.find("ver.") != std::string_view::npos;
+}
+
+bool confirm(const Pattern& p, ScanState& s, std::size_t from, std::size_t to) {
+  const std::string_view c = s.text.substr(from, to - from);
+  switch (p.check) {
+    case Check::email:
+      return valid_email(c);
+    case Check::phone_international:
+    case Check::phone_national:
+    case Check::phone_plain: {
+      if (glued(s.text, from, to, true) || !phone_shaped(c)) return false;
+      const bool context = has_context(s.text, from, to, PiiType::phone);
+      if (p.check == Check::phone_plain && !context) return false;
+      if (p.check == Check::phone_national && !context && !phone_formatted(c)) return false;
+      if (s.phone_budget <= 0) return false;
+      --s.phone_budget;
+      return valid_phone(c, p.check == Check::phone_international ? PhoneForm::international
+                                                                 : PhoneForm::national);
+    }
+    case Check::card:
+      return !glued(s.text, from, to, false) && valid_card(c);
+    case Check::iban:
+      return !glued(s.text, from, to, false) && valid_iban(c);
+    case Check::us_ssn:
+      return !glued(s.text, from, to, false) && valid_us_ssn(c);
+    case Check::uk_nino:
+      return !glued(s.text, from, to, false) && valid_uk_nino(c);
+    case Check::de_tax_id:
+      return !glued(s.text, from, to, false) && valid_de_tax_id(c);
+    case Check::fr_nir:
+      return !glued(s.text, from, to, false) && valid_fr_nir(c);
+    case Check::es_dni:
+      return !glued(s.text, from, to, false) && valid_es_dni(c);
+    case Check::it_fiscal_code:
+      return valid_it_fiscal_code(c);
+    case Check::nl_bsn:
+      return !glued(s.text, from, to, false) && valid_nl_bsn(c);
+    case Check::in_aadhaar:
+      return !glued(s.text, from, to, false) && valid_in_aadhaar(c);
+    case Check::br_cpf:
+      return !glued(s.text, from, to, false) && valid_br_cpf(c);
+    case Check::ipv4:
+      return !glued(s.text, from, to, false) && !version_before(s.text, from) && valid_ipv4(c);
+    case Check::ipv6:
+      return !word_char_before(s.text, from) && !glued(s.text, from, to, false) &&
+             (to >= s.text.size() || !(alnum(s.text[to]) || s.text[to] == ':')) && valid_ipv6(c);
+    case Check::mac:
+      return !glued(s.text, from, to, true) && valid_mac(c);
+    case Check::imei:
+      return !glued(s.text, from, to, false) && valid_imei(c);
+    case Check::uuid:
+      return valid_uuid(c);
+    case Check::name:
+      return false;  // handled by the caller
+  }
+  return false;
+}
+
+int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* ctx) {
+  auto& s = *static_cast<ScanState*>(ctx);
+  const Pattern& p = scanner_patterns()[id];
+  if (p.check == Check::name) {
+    if (auto name = name_after(s.text, to, p.trigger, *s.names))
+      s.out->push_back({p.type, s.field, name->begin, name->end, name->confidence});
+    return 0;
+  }
+  if (p.needs_context && !has_context(s.text, from, to, p.type)) return 0;
+  if (confirm(p, s, from, to)) s.out->push_back({p.type, s.field, from, to, p.confidence});
+  return 0;
+}
+
+// Sorts the findings from `first` on by begin offset and drops each that overlaps a more
+// confident (or, equally confident, longer) one.
+void resolve_overlaps(std::vector<Finding>& out, std::size_t first) {
+  auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
+  std::sort(begin, out.end(), [](const Finding& a, const Finding& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  auto better = [](const Finding& a, const Finding& b) {
+    if (a.confidence != b.confidence) return a.confidence > b.confidence;
+    return a.end - a.begin > b.end - b.begin;
+  };
+  auto kept = begin;
+  for (auto it = begin + 1; it != out.end(); ++it) {
+    if (it->begin < kept->end) {
+      if (better(*it, *kept)) *kept = *it;
+    } else {
+      *++kept = *it;
+    }
+  }
+  out.erase(kept + 1, out.end());
+}
+
+}  // namespace
+
+Scanner::Scanner(const NameLists& names) : names_(names), id_(next_scanner_id.fetch_add(1)) {
+  const auto patterns = scanner_patterns();
+  std::vector<const char*> expressions;
+  std::vector<unsigned int> flags;
+  std::vector<unsigned int> ids;
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    expressions.push_back(patterns[i].regex);
+    unsigned int f = 0;
+    if (patterns[i].check != Check::name) f |= HS_FLAG_SOM_LEFTMOST;
+    if (patterns[i].caseless) f |= HS_FLAG_CASELESS;
+    flags.push_back(f);
+    ids.push_back(static_cast<unsigned int>(i));
+  }
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned int>(patterns.size()),
+                       HS_MODE_BLOCK, nullptr, &db_, &error) != HS_SUCCESS) {
+    std::string message = "governai: Hyperscan refused pattern " +
+                          std::to_string(error != nullptr ? error->expression : -1) + ": " +
+                          (error != nullptr && error->message != nullptr ? error->message : "?");
+    hs_free_compile_error(error);
+    throw std::runtime_error(message);
+  }
+}
+
+Scanner::~Scanner() { hs_free_database(db_); }
+
+void Scanner::scan(std::string_view text, std::string_view field, std::vector<Finding>& out) const {
+  if (text.empty()) return;
+  ThreadScratch& ts = tls_scratch;
+  if (ts.sized_for != id_) {
+    if (hs_alloc_scratch(db_, &ts.scratch) != HS_SUCCESS) throw std::bad_alloc();
+    ts.sized_for = id_;
+  }
+  const std::size_t first = out.size();
+  const auto length = static_cast<unsigned int>(std::min<std::size_t>(text.size(), UINT_MAX));
+  ScanState state{text.substr(0, length), field, &out, &names_, 64 + static_cast<int>(length / 64)};
+  hs_scan(db_, text.data(), length, 0, ts.scratch, on_match, &state);
+  if (out.size() - first > 1) resolve_overlaps(out, first);
+}
+
+}  // namespace stacklens::governai
