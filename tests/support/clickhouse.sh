@@ -9,6 +9,7 @@
 #   clickhouse.sh kill SERVERDIR     kill -9 one server (DIR itself, or DIR/replica1, DIR/replica2)
 #   clickhouse.sh stop-server SERVERDIR   stops one server, waiting until it has exited
 #   clickhouse.sh start-server SERVERDIR  starts a stopped server again on its ports, with its data
+#   clickhouse.sh start-zookeeper DIR/zookeeper  the same for the cluster's ZooKeeper (stop-server stops it)
 #   clickhouse.sh stop DIR           stops everything under DIR and removes DIR
 # Each server directory holds config.xml, users.xml, data/, server.log, pid and http_port.
 # The user `default` has no password and connects from loopback only.
@@ -37,7 +38,7 @@ ch_wait_for() {
   local i
   for ((i = 0; i < 300; i++)); do
     "$@" >/dev/null 2>&1 && return 0
-    if ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
+    if ! ch_alive "$(cat "$pidfile" 2>/dev/null)"; then
       echo "clickhouse.sh: $what exited during start; end of $log:" >&2
       tail -n 20 "$log" >&2
       return 1
@@ -47,6 +48,13 @@ ch_wait_for() {
   echo "clickhouse.sh: $what did not answer within 30 s; end of $log:" >&2
   tail -n 20 "$log" >&2
   return 1
+}
+
+# Whether PID runs. A zombie counts as gone: in a container whose init does not reap, a killed
+# server's pid stays until the machine stops.
+ch_alive() {
+  local stat
+  stat=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $stat != Z* ]]
 }
 
 ch_zookeeper_serves() {
@@ -121,17 +129,22 @@ ch_server_start() {
   ch_wait_for "ClickHouse ($dir)" "$dir/pid" "$dir/server.err.log" ch_answers "$port"
 }
 
-# Stops a server (SIGTERM, or SIGKILL when $2 is KILL) and waits until it has exited.
+# Stops a server or ZooKeeper (SIGTERM, or SIGKILL when $2 is KILL) and waits until it has exited;
+# its pid file goes with it, so a later stop never signals a reused pid.
 ch_server_stop() {
   local dir=$1 signal=${2:-TERM} pid i
   pid=$(cat "$dir/pid" 2>/dev/null) || return 0
+  rm -f "$dir/pid"
   kill -s "$signal" "$pid" 2>/dev/null || return 0
   for ((i = 0; i < 300; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    ch_alive "$pid" || return 0
     sleep 0.1
   done
   kill -s KILL "$pid" 2>/dev/null || true
 }
+
+# Whether the server or ZooKeeper of DIR runs (its pid file names a live process).
+ch_running() { ch_alive "$(cat "$1/pid" 2>/dev/null)"; }
 
 ch_start() {
   local dir=$1 ports
@@ -143,7 +156,7 @@ ch_start() {
 
 # ZooKeeper 3.8 on the Debian jars: one standalone server, a short tick so that the session of a
 # killed replica expires within seconds (ClickHouse asks for 4 s below).
-ch_zookeeper_start() {
+ch_write_zookeeper_config() {
   local dir=$1 port=$2
   mkdir -p "$dir/data"
   cat > "$dir/zoo.cfg" <<EOF
@@ -158,6 +171,11 @@ admin.enableServer=false
 forceSync=no
 EOF
   echo "$port" > "$dir/port"
+}
+
+# Starts the ZooKeeper configured in DIR and waits until it serves.
+ch_zookeeper_start() {
+  local dir=$1
   # The JVM flags are for a quick start and a small heap: a throw-away coordinator for two replicas.
   setsid java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
     -Dzookeeper.admin.enableServer=false -cp "$dir:$zk_classpath" \
@@ -166,7 +184,7 @@ EOF
   echo $! > "$dir/pid"
   # Its port opens before it serves, and ClickHouse 18.16's DDL worker crashes the server when its
   # first ZooKeeper session fails: wait until `srvr` reports a mode.
-  ch_wait_for "ZooKeeper ($dir)" "$dir/pid" "$dir/zookeeper.log" ch_zookeeper_serves "$port"
+  ch_wait_for "ZooKeeper ($dir)" "$dir/pid" "$dir/zookeeper.log" ch_zookeeper_serves "$(cat "$dir/port")"
 }
 
 ch_cluster() {
@@ -185,7 +203,8 @@ ch_cluster() {
   <macros><shard>01</shard><replica>replica$r</replica><cluster>stacklens</cluster></macros>
   <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>"
   done
-  ch_zookeeper_start "$dir/zookeeper" "$zk" || return 1
+  ch_write_zookeeper_config "$dir/zookeeper" "$zk"
+  ch_zookeeper_start "$dir/zookeeper" || return 1
   # The replicas start side by side: each waits for its own SELECT 1.
   ch_server_start "$dir/replica1" & local first=$!
   ch_server_start "$dir/replica2" || { wait "$first"; return 1; }
@@ -204,7 +223,7 @@ ch_stop() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
-  usage="usage: clickhouse.sh start|cluster|stop DIR, or kill|stop-server|start-server SERVERDIR"
+  usage="usage: clickhouse.sh start|cluster|stop DIR, or kill|stop-server|start-server|start-zookeeper SERVERDIR"
   cmd=${1:?$usage}
   dir=${2:?$usage}
   case $cmd in
@@ -213,6 +232,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     kill) ch_server_stop "$dir" KILL ;;
     stop-server) ch_server_stop "$dir" ;;
     start-server) ch_server_start "$dir" ;;
+    start-zookeeper) ch_zookeeper_start "$dir" ;;
     stop) ch_stop "$dir" ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
