@@ -23,7 +23,8 @@ const TypeKeywords kKeywords[] = {
       "text me", "reach me", "telefon", "handy", "mobil", "rufnummer", "anrufen", "ruf ", "téléphone",
       "portable", "appelez", "appeler", "joindre", "teléfono", "telefono", "móvil", "movil", "llame",
       "llamar", "cellulare", "chiama", "telefoon", "bel ", "bellen", "celular", "telemóvel", "ligue",
-      "ligar", "contato", "contact"}},
+      "ligar", "contato", "contact", "hotline", "helpline", "switchboard", "zentrale", "standard",
+      "centralino", "centralita"}},
     {PiiType::us_ssn, {"ssn", "social security", "social-security", "ss#", "ss #", "ss no"}},
     {PiiType::de_tax_id,
      {"steuer", "idnr", "id-nr", "identifikationsnummer", "tax id", "tax identification", "tin ",
@@ -34,6 +35,7 @@ const TypeKeywords kKeywords[] = {
     {PiiType::in_aadhaar, {"aadhaar", "aadhar", "uidai", "uid"}},
     {PiiType::br_cpf, {"cpf", "cadastro de pessoas"}},
     {PiiType::imei, {"imei"}},
+    {PiiType::mac, {"mac", "hwaddr", "hw addr", "hardware address", "ether", "bssid", "wlan", "wifi", "wi-fi"}},
     {PiiType::ad_id,
      {"idfa", "gaid", "aaid", "adid", "ad id", "ad-id", "ad_id", "advertising id", "advertising_id",
       "advertising identifier", "advertisingid", "advertisingidentifier", "identifierforadvertising",
@@ -53,7 +55,25 @@ bool window_has(std::string_view window, std::string_view word) {
   return false;
 }
 
+// Words for numbers that are not personal data, in the same seven languages.
+constexpr std::string_view kOtherNumbers[] = {
+    "order", "invoice", "ticket", "sku", "part", "ref", "serial", "tracking", "isbn", "item", "case",
+    "bestell", "rechnung", "artikel", "auftrag", "vorgang", "commande", "facture", "dossier", "pedido",
+    "factura", "ordine", "fattura", "pratica", "bestelling", "factuur", "fatura", "encomenda", "#"};
+
 }  // namespace
+
+bool names_another_number(std::string_view text, std::size_t begin) {
+  constexpr std::size_t kWindow = 24;
+  char buf[kWindow];
+  const std::size_t from = begin > kWindow ? begin - kWindow : 0;
+  std::size_t n = 0;
+  for (std::size_t i = from; i < begin; ++i) buf[n++] = lower(text[i]);
+  const std::string_view window(buf, n);
+  for (auto word : kOtherNumbers)
+    if (window_has(window, word)) return true;
+  return false;
+}
 
 bool has_context(std::string_view text, std::size_t begin, std::size_t end, PiiType type) {
   const TypeKeywords* keywords = nullptr;

@@ -18,6 +18,8 @@ bool valid_email(std::string_view candidate) {
   const auto local = candidate.substr(0, at);
   const auto domain = candidate.substr(at + 1);
   if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) return false;
+  // A UTF-8 local part (RFC 6531) must start on a character, not inside one.
+  if ((static_cast<unsigned char>(local.front()) & 0xC0) == 0x80) return false;
   if (domain.size() < 4 || domain.size() > 253) return false;
   std::size_t label_start = 0;
   std::size_t labels = 0;
@@ -104,9 +106,11 @@ bool valid_mac(std::string_view candidate) {
   } else {
     return false;
   }
-  int zeros = 0;
-  for (char c : candidate) zeros += c == '0';
-  return zeros < 12;  // 00:00:00:00:00:00 identifies nothing
+  // Six groups of decimal digits are ranges and dates far more often than addresses, and
+  // 00:00:00:00:00:00 identifies nothing.
+  bool letter = false;
+  for (char c : candidate) letter = letter || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  return letter;
 }
 
 bool valid_imei(std::string_view candidate) {

@@ -4,15 +4,16 @@ namespace stacklens::governai {
 
 namespace {
 
-// Regexes in Hyperscan's dialect. \b is ASCII; matches are validated in scanner.cpp, so a
+// Regexes in Hyperscan's dialect. \b is ASCII (so triggers that may end in a non-ASCII letter,
+// "olá", "ich heiße", end on a blank instead); matches are validated in scanner.cpp, so a
 // pattern may be loose where its validator is strict.
 const Pattern kPatterns[] = {
-    {R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}\b)", Check::email,
+    {R"([A-Za-z0-9._%+\-\x80-\xff]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}\b)", Check::email,
      PiiType::email, false, 0.95f},
 
     {R"(\+\d[\d \-.()/]{5,20}\d\b)", Check::phone_international, PiiType::phone, false, 0.9f},
     {R"(\b00[1-9][\d \-.()/]{5,20}\d\b)", Check::phone_international, PiiType::phone, false, 0.85f},
-    {R"((?:\(\d{2,5}\) ?|\b\d{2,5}[ \-./])\d{2,5}(?:[ \-./]\d{2,5}){0,3}\b)", Check::phone_national,
+    {R"((?:\(\d{2,5}\) ?|\b\d{2,5}[ \-./])\d{2,8}(?:[ \-./]\d{2,8}){0,3}\b)", Check::phone_national,
      PiiType::phone, false, 0.8f},
     {R"(\b\d{7,12}\b)", Check::phone_plain, PiiType::phone, true, 0.8f},
 
@@ -54,7 +55,7 @@ const Pattern kPatterns[] = {
     {R"(\b(?:\d{1,3}\.){3}\d{1,3}\b)", Check::ipv4, PiiType::ipv4, false, 0.9f},
     {R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})", Check::ipv6, PiiType::ipv6, false, 0.9f},
     {R"(\b[0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}\b)", Check::mac, PiiType::mac, false, 0.85f},
-    {R"(\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b)", Check::mac, PiiType::mac, true, 0.85f},
+    {R"(\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b)", Check::mac, PiiType::mac, false, 0.85f},
 
     {R"(\b\d{2}[ \-]\d{6}[ \-]\d{6}[ \-]\d\b)", Check::imei, PiiType::imei, false, 0.9f},
     {R"(\b\d{15}\b)", Check::imei, PiiType::imei, true, 0.92f},
@@ -67,12 +68,17 @@ const Pattern kPatterns[] = {
      Check::name, PiiType::person_name, false, 0.0f, false, NameTrigger::honorific},
     // "M. Dupont"; also the end of "P.M.", so a known name must follow.
     {R"(\bM\.)", Check::name, PiiType::person_name, false, 0.0f, false, NameTrigger::greeting},
-    {R"(\b(?:my name is|my name's|je m'appelle|je m’appelle|mon nom est|ich heiße|ich heisse|mein name ist|me llamo|mi nombre es|mi chiamo|il mio nome è|mijn naam is|ik heet|meu nome é|o meu nome é|me chamo|signed by|written by|on behalf of)\b)",
+    {R"(\b(?:my name is|my name's|je m'appelle|je m’appelle|mon nom est|ich heiße|ich heisse|mein name ist|me llamo|mi nombre es|mi chiamo|il mio nome è|mijn naam is|ik heet|meu nome é|o meu nome é|me chamo|signed by|written by|on behalf of)[ \t])",
      Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::introduction},
     {R"(\b(?:full name|first name|last name|customer name|contact name|patient name|name|nom|prénom|nom complet|vorname|nachname|nombre|apellidos?|nome|cognome|nome completo|naam|voornaam|achternaam|sobrenome)[ \t]*[:=])",
      Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::field},
-    {R"(\b(?:dear|hi|hello|hey|hallo|liebe|lieber|sehr geehrte|sehr geehrter|cher|chère|bonjour|salut|querido|querida|estimado|estimada|hola|caro|cara|gentile|gentili|ciao|salve|beste|geachte|hoi|prezado|prezada|olá|oi)\b)",
+    {R"(\b(?:dear|hi|hello|hey|hallo|liebe|lieber|sehr geehrte|sehr geehrter|cher|chère|bonjour|salut|querido|querida|estimado|estimada|hola|caro|cara|gentile|gentili|ciao|salve|beste|geachte|hoi|prezado|prezada|olá|oi)[ \t,])",
      Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::greeting},
+    // Cues that often but not always precede a name: "I'm Grace", "Thanks Michael!", "— Anna".
+    {R"(\b(?:i'm|i am|ich bin|je suis|soy|sono|ik ben|eu sou|sou|thanks|thank you|danke|merci|gracias|grazie|bedankt|obrigad[oa]|signed,?)[ \t])",
+     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::greeting},
+    {R"((?:^|\n)[ \t]*(?:—|--)[ \t]*)", Check::name, PiiType::person_name, false, 0.0f, false,
+     NameTrigger::signature},
     {R"(\b(?:regards|best regards|kind regards|warm regards|sincerely|yours truly|best wishes|thanks|thank you|cheers|best|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|liebe grüße|grüße|gruß|cordialement|bien cordialement|bien à vous|amitiés|atentamente|saludos|un saludo|saludos cordiales|cordiali saluti|distinti saluti|saluti|un saluto|met vriendelijke groet|vriendelijke groet|groeten|groet|atenciosamente|abraços|cumprimentos|obrigado|obrigada)[ \t]*[,.!]?[ \t]*\r?\n)",
      Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::signature},
 };

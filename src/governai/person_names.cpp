@@ -70,7 +70,7 @@ bool not_a_name(std::string_view folded) {
                  "support", "user", "users", "admin", "guest", "valued", "member", "members", "folks", "guys",
                  "ladies", "gentlemen", "hiring", "manager", "editor", "reader", "applicant", "candidate",
                  "sales", "hr", "it", "ai", "bot", "assistant", "model", "sender", "recipient", "again",
-                 "kunde", "kundin", "kollegen", "zusammen", "leute", "equipo", "cliente", "amigo", "amigos",
+                 "kunde", "kundin", "kollegen", "zusammen", "leute", "damen", "herren", "equipo", "cliente", "amigo", "amigos",
                  "todos", "tutti", "colleghi", "collega", "klant", "iedereen", "equipe", "tous", "ami",
                  "amis", "good", "morning", "afternoon", "evening", "thanks", "thank", "please", "hope",
                  "i", "we", "you", "my", "our", "your", "this", "that", "it's", "im", "is", "am", "are",
@@ -130,8 +130,12 @@ std::optional<NameSpan> name_after(std::string_view text, std::size_t at, NameTr
   Word words[kMaxWords];
   int count = 0;
   int pending_particles = 0;
+  // Particles joined to the surname, as the census spells "de Vries": "devries".
+  char joined[kMaxWord * 3];
+  std::size_t joined_size = 0;
   char folded[kMaxWord * 2];
   bool after_honorific = trigger == NameTrigger::honorific;
+  bool lowered = false;  // a lower-case word was taken as a name
   while (i < text.size() && count < kMaxWords) {
     const std::size_t end = word_end(text, i);
     if (end == i) break;
@@ -139,8 +143,20 @@ std::optional<NameSpan> name_after(std::string_view text, std::size_t at, NameTr
     if (n == 0) break;
     const std::string_view f(folded, n);
     if (!capitalised(text, i)) {
+      // "my name is daniel murphy": after an introduction, known names count in lower case too.
+      if (trigger == NameTrigger::introduction && pending_particles == 0 &&
+          (count == 0 ? lists.is_first_name(f) : lists.is_surname(f)) && !not_a_name(f)) {
+        const bool first_word = count == 0;
+        words[count++] = {i, end, first_word, !first_word};
+        lowered = true;
+        i = end;
+        skip_blanks();
+        continue;
+      }
       // Lower-case particles may join two capitalised words: "Jan van der Berg".
       if (count == 0 || !particle(f) || ++pending_particles > 2) break;
+      std::copy(f.begin(), f.end(), joined + joined_size);
+      joined_size += f.size();
       i = end;
       skip_blanks();
       continue;
@@ -154,8 +170,14 @@ std::optional<NameSpan> name_after(std::string_view text, std::size_t at, NameTr
       continue;
     }
     if (not_a_name(f)) break;
-    words[count++] = {i, end, lists.is_first_name(f), lists.is_surname(f)};
+    bool surname = lists.is_surname(f);
+    if (!surname && joined_size > 0 && joined_size + n <= sizeof joined) {
+      std::copy(f.begin(), f.end(), joined + joined_size);
+      surname = lists.is_surname(std::string_view(joined, joined_size + n));
+    }
+    words[count++] = {i, end, lists.is_first_name(f), surname};
     pending_particles = 0;
+    joined_size = 0;
     i = end;
     skip_blanks();
   }
@@ -164,7 +186,9 @@ std::optional<NameSpan> name_after(std::string_view text, std::size_t at, NameTr
   for (int k = 0; k < count; ++k) known += words[k].first || words[k].surname;
   const bool strong = after_honorific || trigger == NameTrigger::introduction || trigger == NameTrigger::field;
   float confidence;
-  if (words[0].first && (count == 1 || words[count - 1].surname)) {
+  if (lowered) {
+    confidence = 0.7f;
+  } else if (words[0].first && (count == 1 || words[count - 1].surname)) {
     confidence = 0.9f;
   } else if (known > 0 && (strong || count >= 2)) {
     confidence = 0.8f;

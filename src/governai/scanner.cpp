@@ -53,20 +53,31 @@ bool glued(std::string_view text, std::size_t from, std::size_t to, bool colon_t
   return false;
 }
 
+// A run of digit groups longer than the match ("607 021 115 834 019 679"): a table or a list
+// of numbers, not one phone number.
+bool more_groups(std::string_view text, std::size_t from, std::size_t to) {
+  auto sep = [](char c) { return c == ' ' || c == '.' || c == '-' || c == '/'; };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (from >= 2 && sep(text[from - 1]) && digit(text[from - 2])) return true;
+  return to + 1 < text.size() && sep(text[to]) && digit(text[to + 1]);
+}
+
 bool word_char_before(std::string_view text, std::size_t from) {
   return from > 0 && (alnum(text[from - 1]) || text[from - 1] == '_');
 }
 
-// "v1.2.3.4", "version 10.0.0.1": a version string, not an address.
+// "v1.2.3.4", "version 10.0.0.1", "build 2.1.9.18": a version string, not an address.
 bool version_before(std::string_view text, std::size_t from) {
   if (from >= 1 && (text[from - 1] == 'v' || text[from - 1] == 'V')) return true;
-  const std::size_t start = from > 12 ? from - 12 : 0;
-  char buf[12];
+  const std::size_t start = from > 16 ? from - 16 : 0;
+  char buf[16];
   std::size_t n = 0;
   for (std::size_t i = start; i < from; ++i)
     buf[n++] = static_cast<char>((text[i] >= 'A' && text[i] <= 'Z') ? text[i] - 'A' + 'a' : text[i]);
   const std::string_view window(buf, n);
-  return window.find("version") != std::string_view::npos || window.find("ver.") != std::string_view::npos;
+  for (std::string_view word : {"version", "ver.", "build", "release", "firmware"})
+    if (window.find(word) != std::string_view::npos) return true;
+  return false;
 }
 
 bool confirm(const Pattern& p, ScanState& s, std::size_t from, std::size_t to) {
@@ -79,8 +90,11 @@ bool confirm(const Pattern& p, ScanState& s, std::size_t from, std::size_t to) {
     case Check::phone_plain: {
       if (glued(s.text, from, to, true) || !phone_shaped(c)) return false;
       const bool context = has_context(s.text, from, to, PiiType::phone);
+      if (p.check != Check::phone_international && more_groups(s.text, from, to)) return false;
       if (p.check == Check::phone_plain && !context) return false;
-      if (p.check == Check::phone_national && !context && !phone_formatted(c)) return false;
+      if (p.check == Check::phone_national && !context &&
+          (!phone_formatted(c) || names_another_number(s.text, from)))
+        return false;
       if (s.phone_budget <= 0) return false;
       --s.phone_budget;
       return valid_phone(c, p.check == Check::phone_international ? PhoneForm::international
@@ -111,7 +125,7 @@ bool confirm(const Pattern& p, ScanState& s, std::size_t from, std::size_t to) {
     case Check::ipv4:
       return !glued(s.text, from, to, false) && !version_before(s.text, from) && valid_ipv4(c);
     case Check::ipv6:
-      return !word_char_before(s.text, from) && !glued(s.text, from, to, false) &&
+      return !word_char_before(s.text, from) && !glued(s.text, from, to, true) &&
              (to >= s.text.size() || !(alnum(s.text[to]) || s.text[to] == ':')) && valid_ipv6(c);
     case Check::mac:
       return !glued(s.text, from, to, true) && valid_mac(c);
