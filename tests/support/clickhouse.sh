@@ -66,7 +66,7 @@ ch_zookeeper_serves() {
   [[ $answer == *Mode:* ]]
 }
 
-ch_answers() { [ "$(curl -sS --max-time 2 "http://127.0.0.1:$1/?query=SELECT%201")" = 1 ]; }
+ch_answers() { [ "$(curl -s --max-time 2 "http://127.0.0.1:$1/?query=SELECT%201")" = 1 ]; }
 
 # ch_write_config SERVERDIR HTTP TCP INTERSERVER [EXTRA_XML]: a complete config of its own (Debian's
 # /etc/clickhouse-server/config.xml is not read), small caches, logs in SERVERDIR.
