@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "storage/clickhouse/clickhouse_span_store.h"
 #include "storage/postgres/postgres_meta_store.h"
 #include "storage/sqlite/sqlite_meta_store.h"
 #include "storage/sqlite/sqlite_score_store.h"
@@ -34,6 +35,11 @@ Result<std::unique_ptr<MetaStore>> open_meta_store(const Settings& settings) {
 }
 
 Result<std::unique_ptr<SpanStore>> open_span_store(const Settings& settings) {
+  if (!settings.span_store_url.empty()) {
+    auto store = clickhouse::ClickHouseSpanStore::open(settings.span_store_url);
+    if (!store) return store.error();
+    return std::unique_ptr<SpanStore>(std::move(*store));
+  }
   if (auto st = prepare_data_dir(settings); !st) return st.error();
   auto store = sqlite::SqliteSpanStore::open(settings.spans_db().string(), settings.disk_reserve_mb << 20);
   if (!store) return store.error();

@@ -69,6 +69,14 @@ Status set_metadata_url(Settings& s, const std::string& name, const std::string&
   return ok_status();
 }
 
+// The value is not echoed: it may hold a password.
+Status set_span_store_url(Settings& s, const std::string& name, const std::string& v) {
+  if (!v.empty() && v.rfind("clickhouse://", 0) != 0 && v.rfind("http://", 0) != 0)
+    return make_error(ErrorCode::bad_request, fmt::format("setting {} must be a clickhouse:// or http:// URL", name));
+  s.span_store_url = v;
+  return ok_status();
+}
+
 const std::vector<SettingDef>& table() {
   static const std::vector<SettingDef> defs = {
       {"listen", "127.0.0.1", "address to listen on; 0.0.0.0 for all interfaces", text_setter(&Settings::listen)},
@@ -86,6 +94,11 @@ const std::vector<SettingDef>& table() {
       {"metadata-statement-timeout-ms", "5000",
        "longest a PostgreSQL statement may run, and longest a request waits for a free connection; past it 503",
        int_setter(&Settings::metadata_statement_timeout_ms, 100, 600000)},
+      {"span-store-url", "",
+       "ClickHouse for the spans: clickhouse://user:password@host:8123/database?cluster=NAME (or http://...); "
+       "with a cluster name the tables are replicated on it and inserts wait for two replicas; unset: spans.db in "
+       "the data directory",
+       set_span_store_url},
       {"port-file", "", "write the bound port to this file once listening", text_setter(&Settings::port_file)},
       {"public-url", "", "URL users reach this server at, printed and shown in the dashboard; unset: derived from listen and port",
        text_setter(&Settings::public_url)},

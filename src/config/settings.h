@@ -39,6 +39,7 @@ struct Settings {
   std::string metadata_url;  // PostgreSQL for the metadata; empty: meta.db in data_dir
   size_t metadata_pool_size;         // PostgreSQL connections per node
   int metadata_statement_timeout_ms;  // longest PostgreSQL statement, and longest wait for a connection
+  std::string span_store_url;  // ClickHouse for the spans (clickhouse://...); empty: spans.db in data_dir
   std::filesystem::path port_file;  // when set, the bound port is written here (useful with --port 0)
   std::string public_url;           // how users reach this server; derived from listen/port when empty
   std::filesystem::path web_dir;    // the built dashboard; empty: web/dist beside the binary's build/ folder

@@ -31,6 +31,8 @@ size_t rank(std::string_view key, const std::string_view (&keys)[N]) {
   return N;
 }
 
+}  // namespace
+
 // The span's session and user ids: one pass over its attributes, most of which a first letter
 // rules out; a value is copied only when found.
 void take_ids(const Attributes& attributes, SpanRecord::Encoded& e) {
@@ -41,8 +43,6 @@ void take_ids(const Attributes& attributes, SpanRecord::Encoded& e) {
     else if (const size_t u = rank(k, kUserKeys); u < user) user = u, e.user_id.assign(v);
   }
 }
-
-}  // namespace
 
 Status prepare_batch(std::vector<SpanRecord>& records, TextLog& text_log, const DiskGuard& disk) {
   std::vector<SpanRecord*> with_text;

@@ -16,4 +16,9 @@ namespace stacklens::sqlite {
 // refused.
 Status prepare_batch(std::vector<SpanRecord>& records, TextLog& text_log, const DiskGuard& disk);
 
+// The span's session and user ids from its attributes (session_id, session.id,
+// gen_ai.conversation.id; user_id, user.id: the first of these names wins) into e.session_id and
+// e.user_id. The ClickHouse store takes them the same way.
+void take_ids(const Attributes& attributes, SpanRecord::Encoded& e);
+
 }  // namespace stacklens::sqlite

@@ -1,0 +1,108 @@
+#include <fmt/format.h>
+
+#include "storage/clickhouse/ch_span_row.h"
+#include "storage/clickhouse/ch_statements.h"
+
+namespace stacklens::clickhouse::sql {
+
+std::vector<Sample> samples(const Target& t) {
+  std::vector<Sample> out;
+  out.push_back({"create_database", create_database(t), ""});
+  out.push_back({"create_version_table", create_version_table(t), ""});
+  out.push_back({"read_version", read_version(t), ""});
+  out.push_back({"record_version", record_version(t, kSchemaVersion, 1700000000000000), ""});
+  const auto all = migrations(t);
+  for (size_t v = 0; v < all.size(); ++v)
+    for (size_t i = 0; i < all[v].size(); ++i) out.push_back({fmt::format("migration_{}_{}", v + 1, i + 1), all[v][i], ""});
+
+  // A span with every field set, binary sealed text and characters the formats escape.
+  SpanRecord r;
+  Span& s = r.span;
+  s.project_id = 1;
+  s.trace_id = "trace-'1'";
+  s.span_id = "span\t1";
+  s.parent_span_id = "root";
+  s.name = "chat\\completion";
+  s.kind = "llm";
+  s.status = "error";
+  s.start_us = 1700000000000000;
+  s.end_us = 1700000001500000;
+  s.attributes = {{"session_id", "s1"}, {"user_id", "u1"}, {"k", "v\n2"}};
+  s.tags = {"prod"};
+  s.events = {SpanEvent{"retry", 1700000000500000, {{"attempt", "2"}}}};
+  LlmData& l = s.llm.emplace();
+  l.model = "gpt-4o";
+  l.provider = "openai";
+  l.input_tokens = 10;
+  l.output_tokens = 5;
+  l.total_tokens = 15;
+  l.cost_usd = 0.25;
+  l.temperature = 0.5;
+  l.max_tokens = 100;
+  l.finish_reason = "stop";
+  l.cost_source = CostSource::unpriced;
+  r.prompt = SealedText{std::string("\x00\x01\t\n\\'\xff", 7), 1};
+  r.completion = SealedText{"sealed", 2};
+  encode_span_row(r);
+  out.push_back({"insert_spans", insert_spans(t), r.encoded->packed + "1\n"});
+
+  out.push_back({"trace_spans", trace_spans(t, 1, s.trace_id), ""});
+  out.push_back({"count_spans", count_spans(t), ""});
+  out.push_back({"ping", ping(), ""});
+  out.push_back({"replica_state", replica_state(t), ""});
+
+  TraceFilter f;
+  out.push_back({"trace_page", trace_page(t, 1, f, std::nullopt), ""});
+  f.from_us = 1600000000000000;
+  f.to_us = 1800000000000000;
+  f.name = "chat\\completion";
+  f.model = "gpt-4o";
+  f.provider = "openai";
+  f.status = "error";
+  f.tags = {"prod"};
+  f.attributes = {{"k", "v\n2"}};
+  f.min_latency_ms = 1;
+  f.min_cost_usd = 0.1;
+  f.unpriced = true;
+  f.session_id = "s1";
+  f.user_id = "u1";
+  out.push_back({"trace_page_filtered", trace_page(t, 1, f, std::make_pair(int64_t{1800000000000000}, "z")), ""});
+  f.oldest_first = true;
+  f.status = "ok";
+  f.unpriced = false;
+  f.session_id.reset();
+  out.push_back({"trace_page_of_user_oldest_first", trace_page(t, 1, f, std::make_pair(int64_t{0}, "a")), ""});
+
+  PeriodListQuery q;
+  q.from_us = 1600000000000000;
+  q.to_us = 1800000000000000;
+  for (auto sort : kSessionSorts) {
+    q.sort = std::string(sort);
+    out.push_back({"session_page_" + q.sort, session_page(t, 1, q), ""});
+  }
+  q.user_id = "u1";
+  q.ascending = true;
+  q.offset = 1;
+  out.push_back({"session_page_of_user", session_page(t, 1, q), ""});
+  q.user_id.reset();
+  for (auto sort : kUserSorts) {
+    q.sort = std::string(sort);
+    out.push_back({"user_page_" + q.sort, user_page(t, 1, q), ""});
+  }
+
+  out.push_back({"period_span_count", period_span_count(t, 1, 1600000000000000, 1800000000000000), ""});
+  out.push_back({"period_span_page", period_span_page(t, 1, 1600000000000000, 1800000000000000, {"", ""}, 1000), ""});
+
+  MetricsQuery m;
+  m.from_us = 1699990000000000;
+  m.to_us = 1700090000000000;
+  for (GroupBy g : {GroupBy::none, GroupBy::model, GroupBy::provider, GroupBy::name}) {
+    m.group_by = g;
+    out.push_back({fmt::format("metrics_group_{}", static_cast<int>(g)), metrics(t, 1, m, 3600, 1699988400, 1700090000), ""});
+  }
+  m.kind = "llm";
+  out.push_back({"metrics_llm_minutes", metrics(t, 1, m, 60, 1699990000, 1700090000), ""});
+  return out;
+}
+
+}  // namespace stacklens::clickhouse::sql

@@ -1,0 +1,336 @@
+#include "storage/clickhouse/clickhouse_span_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "core/time.h"
+#include "storage/clickhouse/ch_schema.h"
+#include "storage/clickhouse/ch_span_row.h"
+#include "storage/clickhouse/ch_text.h"
+#include "storage/sqlite/latency_histogram.h"
+#include "storage/sqlite/span_codec.h"
+
+namespace stacklens::clickhouse {
+
+namespace {
+
+// Long enough for a replica to catch up after a short pause; a quorum not reached by then is
+// `unavailable` (503) rather than an acknowledgement.
+constexpr const char* kQuorumTimeoutMs = "20000";
+
+Error malformed_cursor() {
+  return make_error(ErrorCode::bad_request, "cursor is malformed: pass back the nextCursor of a previous page");
+}
+
+// The trace list's cursor: "<start_us>:<trace id>" of the page's last trace.
+Result<std::pair<int64_t, std::string>> parse_cursor(const std::string& c) {
+  const auto colon = c.find(':');
+  int64_t start = 0;
+  if (colon == std::string::npos || colon + 1 == c.size() ||
+      std::from_chars(c.data(), c.data() + colon, start).ptr != c.data() + colon)
+    return malformed_cursor();
+  return std::make_pair(start, c.substr(colon + 1));
+}
+
+std::optional<std::string> id_or_none(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+}  // namespace
+
+ClickHouseSpanStore::ClickHouseSpanStore(Endpoint endpoint)
+    : client_(endpoint, ChClient::Options{}), target_{endpoint.database, endpoint.cluster} {}
+
+Result<std::unique_ptr<ClickHouseSpanStore>> ClickHouseSpanStore::open(const std::string& url) {
+  auto endpoint = parse_endpoint(url);
+  if (!endpoint) return endpoint.error();
+  std::unique_ptr<ClickHouseSpanStore> store(new ClickHouseSpanStore(*endpoint));
+  if (auto st = migrate(store->client_, store->target_); !st) return st.error();
+  return store;
+}
+
+Result<std::vector<std::vector<std::string>>> ClickHouseSpanStore::rows(const std::string& statement) {
+  auto out = client_.query(statement);
+  if (!out) return out.error();
+  std::vector<std::vector<std::string>> result;
+  std::string_view rest(*out);
+  std::vector<std::string> fields;
+  while (next_tsv_row(rest, fields)) result.push_back(fields);
+  return result;
+}
+
+Status ClickHouseSpanStore::prepare(std::vector<SpanRecord>& records) {
+  for (SpanRecord& r : records)
+    if (!r.encoded) encode_span_row(r);
+  return ok_status();
+}
+
+Result<WriteOutcome> ClickHouseSpanStore::write(const std::vector<const SpanRecord*>& records) {
+  if (records.empty()) return WriteOutcome{};
+  size_t bytes = 0;
+  for (const SpanRecord* r : records) bytes += r->encoded ? r->encoded->packed.size() + 24 : 0;
+  std::string body;
+  body.reserve(bytes);
+  // Arrival order, increasing across commits and restarts: the clock in units of 1/1024 µs.
+  uint64_t seq = std::max(last_seq_ + 1, static_cast<uint64_t>(now_micros()) << 10);
+  for (const SpanRecord* r : records) {
+    if (!r->encoded) return make_error(ErrorCode::internal, "a span reached the ClickHouse writer unprepared");
+    body += r->encoded->packed;
+    fmt::format_to(std::back_inserter(body), "{}\n", seq++);
+  }
+  last_seq_ = seq;
+  if (auto r = client_.insert(sql::insert_spans(target_), body, insert_settings()); !r) return r.error();
+  return WriteOutcome{static_cast<int64_t>(records.size()), 0};
+}
+
+std::map<std::string, std::string> ClickHouseSpanStore::insert_settings() const {
+  if (target_.cluster.empty()) return {};
+  return {{"insert_quorum", "2"}, {"insert_quorum_timeout", kQuorumTimeoutMs}};
+}
+
+Result<RecomputeProgress> ClickHouseSpanStore::recompute_costs(int64_t project_id, Micros from, Micros to,
+                                                               const Repricer& reprice, const ProgressFn& progress) {
+  constexpr int kPage = 2000;
+  RecomputeProgress p;
+  auto total = client_.query(sql::period_span_count(target_, project_id, from, to));
+  if (!total) return total.error();
+  p.spans_total = to_i64(*total);
+  std::pair<std::string, std::string> after;
+  for (;;) {
+    auto page = rows(sql::period_span_page(target_, project_id, from, to, after, kPage));
+    if (!page) return page.error();
+    if (page->empty()) break;
+    std::string body;
+    for (const auto& r : *page) {
+      auto record = decode_span_row(r);
+      if (!record) return record.error();
+      after = {record->span.trace_id, record->span.span_id};
+      ++p.spans_done;
+      if (!reprice(record->span)) continue;
+      ++p.spans_changed;
+      encode_span_row(*record);
+      body += record->encoded->packed;
+      fmt::format_to(std::back_inserter(body), "{}\n", std::stoull(r.back()) + 1);
+    }
+    if (!body.empty())
+      if (auto r = client_.insert(sql::insert_spans(target_), body, insert_settings()); !r) return r.error();
+    if (!progress(p) || static_cast<int>(page->size()) < kPage) break;
+  }
+  return p;
+}
+
+Result<TracePage> ClickHouseSpanStore::list_traces(int64_t project_id, const TraceFilter& f) {
+  if (!f.scores.empty() || f.sort_score)
+    return make_error(ErrorCode::bad_request,
+                      "filtering or sorting traces by score is not available with the ClickHouse span store");
+  std::optional<std::pair<int64_t, std::string>> after;
+  if (f.cursor) {
+    auto c = parse_cursor(*f.cursor);
+    if (!c) return c.error();
+    after = std::move(*c);
+  }
+  auto got = rows(sql::trace_page(target_, project_id, f, after));
+  if (!got) return got.error();
+  TracePage page;
+  for (const auto& r : *got) {
+    if (r.size() != 16) return make_error(ErrorCode::internal, "a trace row from ClickHouse is malformed");
+    if (static_cast<int>(page.traces.size()) == f.limit) {
+      const TraceSummary& last = page.traces.back();
+      page.next_cursor = fmt::format("{}:{}", last.start_us, last.trace_id);
+      break;
+    }
+    TraceSummary t;
+    t.trace_id = r[0];
+    t.name = r[1];
+    t.start_us = to_i64(r[2]);
+    t.end_us = to_i64(r[3]);
+    t.status = to_i64(r[4]) > 0 ? "error" : "ok";
+    t.span_count = to_i64(r[5]);
+    t.input_tokens = to_i64(r[6]);
+    t.output_tokens = to_i64(r[7]);
+    t.total_tokens = to_i64(r[8]);
+    t.cost_usd = to_f64(r[9]);
+    t.session_id = id_or_none(r[10]);
+    t.user_id = id_or_none(r[11]);
+    t.unpriced_spans = to_i64(r[12]);
+    t.models = parse_string_array(r[13]);
+    t.providers = parse_string_array(r[14]);
+    std::sort(t.models.begin(), t.models.end());
+    std::sort(t.providers.begin(), t.providers.end());
+    std::set<std::string> tags;
+    for (const auto& json : parse_string_array(r[15])) {
+      std::vector<std::string> span_tags;
+      sqlite::parse_tags(json, span_tags);
+      tags.insert(span_tags.begin(), span_tags.end());
+    }
+    t.tags.assign(tags.begin(), tags.end());
+    page.traces.push_back(std::move(t));
+  }
+  return page;
+}
+
+Result<std::optional<TraceDetail>> ClickHouseSpanStore::get_trace(int64_t project_id, const std::string& trace_id) {
+  auto got = rows(sql::trace_spans(target_, project_id, trace_id));
+  if (!got) return got.error();
+  if (got->empty()) return std::optional<TraceDetail>{};
+  TraceDetail d;
+  TraceSummary& t = d.summary;
+  // The trace's session and user: its first span's (by arrival) that carries one.
+  uint64_t session_seq = UINT64_MAX, user_seq = UINT64_MAX;
+  for (const auto& r : *got) {
+    auto span = decode_span_row(r);
+    if (!span) return span.error();
+    const auto seq = static_cast<uint64_t>(std::stoull(r.back()));
+    if (!r[29].empty() && seq < session_seq) session_seq = seq, t.session_id = r[29];
+    if (!r[30].empty() && seq < user_seq) user_seq = seq, t.user_id = r[30];
+    d.spans.push_back(std::move(*span));
+  }
+  // The same sums as the SQLite store's trace detail (spans by start time, then arrival).
+  t.trace_id = trace_id;
+  std::set<std::string> models, providers, tags;
+  bool root_seen = false;
+  t.start_us = d.spans.front().span.start_us;
+  t.end_us = t.start_us;
+  t.status = "ok";
+  t.name = d.spans.front().span.name;
+  for (const auto& r : d.spans) {
+    const Span& s = r.span;
+    if (!s.parent_span_id && !root_seen) t.name = s.name, root_seen = true;
+    t.end_us = std::max(t.end_us, s.end_us);
+    if (s.is_error()) t.status = "error";
+    ++t.span_count;
+    if (s.llm) {
+      t.input_tokens += s.llm->input_tokens;
+      t.output_tokens += s.llm->output_tokens;
+      t.total_tokens += s.llm->total_tokens;
+      t.cost_usd += s.llm->cost_usd;
+      t.unpriced_spans += s.llm->cost_source == CostSource::unpriced ? 1 : 0;
+      models.insert(s.llm->model);
+      providers.insert(s.llm->provider);
+    }
+    tags.insert(s.tags.begin(), s.tags.end());
+  }
+  t.models.assign(models.begin(), models.end());
+  t.providers.assign(providers.begin(), providers.end());
+  t.tags.assign(tags.begin(), tags.end());
+  return std::optional<TraceDetail>(std::move(d));
+}
+
+Result<std::vector<MetricsSeries>> ClickHouseSpanStore::metrics(int64_t project_id, const MetricsQuery& q) {
+  // The SQLite store's rollup buckets (a minute, or an hour for whole-hour intervals), placed
+  // into the query's buckets the same way, so both stores answer alike.
+  const int64_t level = q.interval_us % 3600000000LL == 0 ? 3600 : 60;
+  const int64_t from_s = q.from_us / 1000000 / level * level;
+  const int64_t to_s = (q.to_us + 999999) / 1000000;
+  auto got = rows(sql::metrics(target_, project_id, q, level, from_s, to_s));
+  if (!got) return got.error();
+  struct Acc {
+    MetricsPoint p;
+    sqlite::LatencyHistogram latency;
+  };
+  std::map<std::string, std::map<Micros, Acc>> groups;
+  for (const auto& r : *got) {
+    if (r.size() != 10) return make_error(ErrorCode::internal, "a metrics row from ClickHouse is malformed");
+    const Micros at = std::max(q.from_us, to_i64(r[0]) * 1000000);
+    const Micros bucket = q.from_us + (at - q.from_us) / q.interval_us * q.interval_us;
+    Acc& a = groups[r[1]][bucket];
+    a.p.bucket_us = bucket;
+    const int64_t requests = to_i64(r[3]);
+    a.p.requests += requests;
+    a.p.errors += to_i64(r[4]);
+    a.p.input_tokens += to_i64(r[5]);
+    a.p.output_tokens += to_i64(r[6]);
+    a.p.cost_usd += to_f64(r[7]);
+    a.p.unpriced_spans += to_i64(r[8]);
+    a.p.unpriced_tokens += to_i64(r[9]);
+    const auto latency_bucket = static_cast<size_t>(to_i64(r[2]));
+    if (latency_bucket >= sqlite::LatencyHistogram::kBuckets)
+      return make_error(ErrorCode::internal, "a stored latency bucket is out of range");
+    a.latency.add_to_bucket(latency_bucket, requests);
+  }
+  std::vector<MetricsSeries> out;
+  for (auto& [group, buckets] : groups) {
+    MetricsSeries series{group, {}};
+    for (auto& [bucket, a] : buckets) {
+      a.p.latency_p50_ms = a.latency.quantile_ms(0.50);
+      a.p.latency_p95_ms = a.latency.quantile_ms(0.95);
+      a.p.latency_p99_ms = a.latency.quantile_ms(0.99);
+      series.points.push_back(a.p);
+    }
+    out.push_back(std::move(series));
+  }
+  return out;
+}
+
+Result<PeriodPage<SessionSummary>> ClickHouseSpanStore::list_sessions(int64_t project_id, const PeriodListQuery& q) {
+  auto got = rows(sql::session_page(target_, project_id, q));
+  if (!got) return got.error();
+  PeriodPage<SessionSummary> page;
+  for (const auto& r : *got) {
+    if (r.size() != 8) return make_error(ErrorCode::internal, "a session row from ClickHouse is malformed");
+    if (static_cast<int>(page.rows.size()) == q.limit) {
+      page.next_offset = q.offset + q.limit;
+      break;
+    }
+    SessionSummary s;
+    s.session_id = r[0];
+    s.user_id = id_or_none(r[1]);
+    s.first_us = to_i64(r[2]);
+    s.last_us = to_i64(r[3]);
+    s.traces = to_i64(r[4]);
+    s.total_tokens = to_i64(r[5]);
+    s.cost_usd = to_f64(r[6]);
+    s.errors = to_i64(r[7]);
+    page.rows.push_back(std::move(s));
+  }
+  return page;
+}
+
+Result<PeriodPage<UserSummary>> ClickHouseSpanStore::list_users(int64_t project_id, const PeriodListQuery& q) {
+  auto got = rows(sql::user_page(target_, project_id, q));
+  if (!got) return got.error();
+  PeriodPage<UserSummary> page;
+  for (const auto& r : *got) {
+    if (r.size() != 8) return make_error(ErrorCode::internal, "a user row from ClickHouse is malformed");
+    if (static_cast<int>(page.rows.size()) == q.limit) {
+      page.next_offset = q.offset + q.limit;
+      break;
+    }
+    UserSummary u;
+    u.user_id = r[0];
+    u.first_us = to_i64(r[1]);
+    u.last_us = to_i64(r[2]);
+    u.traces = to_i64(r[3]);
+    u.sessions = to_i64(r[4]);
+    u.total_tokens = to_i64(r[5]);
+    u.cost_usd = to_f64(r[6]);
+    u.errors = to_i64(r[7]);
+    page.rows.push_back(std::move(u));
+  }
+  return page;
+}
+
+Result<int64_t> ClickHouseSpanStore::count_spans() {
+  auto out = client_.query(sql::count_spans(target_));
+  if (!out) return out.error();
+  return to_i64(*out);
+}
+
+Status ClickHouseSpanStore::check_ready() {
+  if (auto r = client_.query(sql::ping()); !r) return r.error();
+  if (target_.cluster.empty()) return ok_status();
+  auto state = rows(sql::replica_state(target_));
+  if (!state) return state.error();
+  for (const auto& r : *state)
+    if (!r.empty() && r[0] == "1")
+      return make_error(ErrorCode::unavailable,
+                        client_.endpoint().describe() + ": the spans replica is read-only (ZooKeeper unreachable)");
+  return ok_status();
+}
+
+}  // namespace stacklens::clickhouse
