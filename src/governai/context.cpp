@@ -45,12 +45,14 @@ const TypeKeywords kKeywords[] = {
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-bool window_has(std::string_view window, std::string_view word) {
-  for (std::size_t i = 0; i + word.size() <= window.size(); ++i) {
-    if (i > 0 && alpha(window[i - 1])) continue;
-    std::size_t k = 0;
-    while (k < word.size() && window[i + k] == word[k]) ++k;
-    if (k == word.size()) return true;
+// Whether one of `words` starts a word of `window` (or, for "#", stands anywhere).
+template <typename Words>
+bool window_has_any(std::string_view window, const Words& words) {
+  for (std::size_t i = 0; i < window.size(); ++i) {
+    if (i > 0 && alpha(window[i - 1]) && alpha(window[i])) continue;
+    const std::string_view rest = window.substr(i);
+    for (std::string_view word : words)
+      if (word.front() == rest.front() && rest.starts_with(word)) return true;
   }
   return false;
 }
@@ -64,15 +66,12 @@ constexpr std::string_view kOtherNumbers[] = {
 }  // namespace
 
 bool names_another_number(std::string_view text, std::size_t begin) {
-  constexpr std::size_t kWindow = 24;
+  constexpr std::size_t kWindow = 16;
   char buf[kWindow];
   const std::size_t from = begin > kWindow ? begin - kWindow : 0;
   std::size_t n = 0;
   for (std::size_t i = from; i < begin; ++i) buf[n++] = lower(text[i]);
-  const std::string_view window(buf, n);
-  for (auto word : kOtherNumbers)
-    if (window_has(window, word)) return true;
-  return false;
+  return window_has_any(std::string_view(buf, n), kOtherNumbers);
 }
 
 bool has_context(std::string_view text, std::size_t begin, std::size_t end, PiiType type) {
@@ -87,10 +86,7 @@ bool has_context(std::string_view text, std::size_t begin, std::size_t end, PiiT
   buf[n++] = ' ';
   const std::size_t to = std::min(text.size(), end + kAfter);
   for (std::size_t i = end; i < to; ++i) buf[n++] = lower(text[i]);
-  const std::string_view window(buf, n);
-  for (auto word : keywords->words)
-    if (window_has(window, word)) return true;
-  return false;
+  return window_has_any(std::string_view(buf, n), keywords->words);
 }
 
 }  // namespace stacklens::governai

@@ -13,9 +13,9 @@ namespace stacklens::governai {
 // passes the Dutch 11-test one time in eleven). Bounded work: a fixed window, a fixed list.
 bool has_context(std::string_view text, std::size_t begin, std::size_t end, PiiType type);
 
-// Whether the 24 bytes before `begin` say the number is something else: an order, invoice,
+// Whether the 16 bytes before `begin` say the number is something else: an order, invoice,
 // ticket, part or reference number ("Bestellnummer", "n° de commande", "#"), in the same
-// languages. A national-format phone number so introduced is not reported.
+// languages. A national-format phone number so introduced is not reported, keyword or not.
 bool names_another_number(std::string_view text, std::size_t begin);
 
 }  // namespace stacklens::governai

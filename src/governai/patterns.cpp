@@ -9,15 +9,16 @@ namespace {
 // pattern may be loose where its validator is strict.
 const Pattern kPatterns[] = {
     {R"([A-Za-z0-9._%+\-\x80-\xff]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}\b)", Check::email,
-     PiiType::email, false, 0.95f},
+     PiiType::email, false, 0.95f, false, NameTrigger::honorific, false},
+
+    // A bare run of digits: its length and the words around it say what it may be (scanner.cpp).
+    {R"(\b\d{7,19}\b)", Check::digit_run, PiiType::card, false, 0.0f},
 
     {R"(\+\d[\d \-.()/]{5,20}\d\b)", Check::phone_international, PiiType::phone, false, 0.9f},
     {R"(\b00[1-9][\d \-.()/]{5,20}\d\b)", Check::phone_international, PiiType::phone, false, 0.85f},
     {R"((?:\(\d{2,5}\) ?|\b\d{2,5}[ \-./])\d{2,8}(?:[ \-./]\d{2,8}){0,3}\b)", Check::phone_national,
      PiiType::phone, false, 0.8f},
-    {R"(\b\d{7,12}\b)", Check::phone_plain, PiiType::phone, true, 0.8f},
 
-    {R"(\b\d{12,19}\b)", Check::card, PiiType::card, false, 0.95f},
     {R"(\b\d{4}(?: \d{4}){2,3}(?: \d{1,3})?\b)", Check::card, PiiType::card, false, 0.95f},
     {R"(\b\d{4}(?:-\d{4}){2,3}(?:-\d{1,3})?\b)", Check::card, PiiType::card, false, 0.95f},
     {R"(\b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b)", Check::card, PiiType::card, false, 0.95f},
@@ -27,14 +28,12 @@ const Pattern kPatterns[] = {
 
     {R"(\b\d{3}-\d{2}-\d{4}\b)", Check::us_ssn, PiiType::us_ssn, false, 0.85f},
     {R"(\b\d{3} \d{2} \d{4}\b)", Check::us_ssn, PiiType::us_ssn, true, 0.9f},
-    {R"(\b\d{9}\b)", Check::us_ssn, PiiType::us_ssn, true, 0.9f},
 
     {R"(\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b)", Check::uk_nino, PiiType::uk_nino, false, 0.9f},
 
-    {R"(\b\d{11}\b)", Check::de_tax_id, PiiType::de_tax_id, true, 0.9f},
     {R"(\b\d{2} \d{3} \d{3} \d{3}\b)", Check::de_tax_id, PiiType::de_tax_id, true, 0.9f},
 
-    {R"(\b[1-478]\d{4}(?:\d{2}|2[AB])\d{8}\b)", Check::fr_nir, PiiType::fr_nir, false, 0.85f},
+    {R"(\b[1-478]\d{4}2[AB]\d{8}\b)", Check::fr_nir, PiiType::fr_nir, false, 0.85f},  // Corsica
     {R"(\b[1-478] \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}\b)", Check::fr_nir, PiiType::fr_nir, false,
      0.92f},
 
@@ -44,13 +43,11 @@ const Pattern kPatterns[] = {
     {R"(\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b)",
      Check::it_fiscal_code, PiiType::it_fiscal_code, false, 0.95f},
 
-    {R"(\b\d{9}\b)", Check::nl_bsn, PiiType::nl_bsn, true, 0.9f},
     {R"(\b\d{4}\.\d{2}\.\d{3}\b)", Check::nl_bsn, PiiType::nl_bsn, true, 0.9f},
 
     {R"(\b[2-9]\d{3}[ \-]?\d{4}[ \-]?\d{4}\b)", Check::in_aadhaar, PiiType::in_aadhaar, true, 0.9f},
 
     {R"(\b\d{3}\.\d{3}\.\d{3}-\d{2}\b)", Check::br_cpf, PiiType::br_cpf, false, 0.95f},
-    {R"(\b\d{11}\b)", Check::br_cpf, PiiType::br_cpf, true, 0.9f},
 
     {R"(\b(?:\d{1,3}\.){3}\d{1,3}\b)", Check::ipv4, PiiType::ipv4, false, 0.9f},
     {R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})", Check::ipv6, PiiType::ipv6, false, 0.9f},
@@ -58,7 +55,6 @@ const Pattern kPatterns[] = {
     {R"(\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b)", Check::mac, PiiType::mac, false, 0.85f},
 
     {R"(\b\d{2}[ \-]\d{6}[ \-]\d{6}[ \-]\d\b)", Check::imei, PiiType::imei, false, 0.9f},
-    {R"(\b\d{15}\b)", Check::imei, PiiType::imei, true, 0.92f},
 
     {R"(\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b)", Check::uuid,
      PiiType::ad_id, true, 0.9f},

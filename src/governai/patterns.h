@@ -12,7 +12,7 @@ enum class Check {
   email,
   phone_international,
   phone_national,  // separated groups: valid and either formatted like a phone or near a keyword
-  phone_plain,     // a bare digit run: valid and near a keyword
+  digit_run,       // 7 to 19 digits alone: every type of that length, context first
   card,
   iban,
   us_ssn,
@@ -42,6 +42,10 @@ struct Pattern {
   float confidence;      // of a confirmed match; context-confirmed matches add nothing
   bool caseless = false;
   NameTrigger trigger = NameTrigger::honorific;  // for Check::name
+  // Whether Hyperscan tracks where a match starts. Tracking the start of an unbounded repeat
+  // (an email's local part) costs more than the rest of the scan, so email and the name
+  // triggers do without: the scanner finds an email's start from its '@'.
+  bool start_of_match = true;
 };
 
 std::span<const Pattern> scanner_patterns();

@@ -11,7 +11,21 @@ namespace {
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
 
-constexpr const char* kRegions[] = {"US", "GB", "DE", "FR", "ES", "IT", "NL", "PT", "BR", "IN"};
+// The regions national numbers are tried in, with the digit counts their national numbers
+// have as written (trunk prefix included) and whether they start with the trunk prefix 0.
+// libphonenumber's checks are ICU regular expressions, tens of microseconds each, so a
+// candidate is only tried where its length and first digit fit.
+struct Region {
+  const char* code;
+  int min_digits;
+  int max_digits;
+  int leading_zero;  // 1: always, 0: never, -1: either
+};
+
+constexpr Region kRegions[] = {
+    {"US", 10, 10, 0}, {"GB", 10, 11, 1}, {"DE", 6, 15, 1}, {"FR", 10, 10, 1}, {"ES", 9, 9, 0},
+    {"IT", 6, 11, -1}, {"NL", 10, 10, 1}, {"PT", 9, 9, 0},  {"BR", 10, 12, -1}, {"IN", 10, 11, -1},
+};
 
 bool digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -92,11 +106,21 @@ bool valid_phone(std::string_view candidate, PhoneForm form) {
     if (text.rfind("00", 0) == 0) text.replace(0, 2, "+");
     return util.Parse(text, "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR && util.IsValidNumber(number);
   }
+  const Groups g = groups_of(candidate);
+  char first = '\0';
+  for (char c : candidate)
+    if (digit(c)) {
+      first = c;
+      break;
+    }
   const std::string text(candidate);
-  for (const char* region : kRegions) {
+  for (const auto& region : kRegions) {
+    if (g.digits < region.min_digits || g.digits > region.max_digits) continue;
+    if (region.leading_zero == 1 && first != '0') continue;
+    if (region.leading_zero == 0 && first == '0') continue;
     number.Clear();
-    if (util.Parse(text, region, &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
-        util.IsValidNumberForRegion(number, region))
+    if (util.Parse(text, region.code, &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
+        util.IsValidNumberForRegion(number, region.code))
       return true;
   }
   return false;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
+#include <optional>
+#include <utility>
 #include <stdexcept>
 #include <string>
 
@@ -33,12 +35,26 @@ struct ThreadScratch {
 
 thread_local ThreadScratch tls_scratch;
 
+// Phone candidates of one start wait for their longest end ("+49 30" comes before
+// "+49 30 901820 45"): only the longest and, if that fails, the one before it are validated,
+// libphonenumber being by far the costliest validator.
+constexpr std::size_t kMaxPatterns = 48;
+
+struct PendingPhone {
+  const Pattern* pattern = nullptr;
+  std::size_t from = 0;
+  std::size_t to = 0;
+  std::size_t shorter_to = 0;  // the previous end of the same start, 0 if none
+};
+
 struct ScanState {
   std::string_view text;
   std::string_view field;
   std::vector<Finding>* out;
   const NameLists* names;
+  std::size_t first;  // this scan's first finding in *out
   int phone_budget;
+  PendingPhone phones[kMaxPatterns];  // by pattern id; used by the phone patterns only
 };
 
 bool alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -80,21 +96,59 @@ bool version_before(std::string_view text, std::size_t from) {
   return false;
 }
 
+bool confirm(const Pattern& p, ScanState& s, std::size_t from, std::size_t to);
+
+// What a bare run of digits is, by its length: a type whose keyword is nearby first, then the
+// types whose check alone suffices (cards, French NIRs). Returns the type and its confidence.
+std::optional<std::pair<PiiType, float>> digit_run_type(ScanState& s, std::size_t from, std::size_t to) {
+  const std::string_view c = s.text.substr(from, to - from);
+  if (glued(s.text, from, to, false)) return std::nullopt;
+  auto near = [&](PiiType t) { return has_context(s.text, from, to, t); };
+  switch (c.size()) {
+    case 9:
+      if (valid_us_ssn(c) && near(PiiType::us_ssn)) return std::pair{PiiType::us_ssn, 0.9f};
+      if (valid_nl_bsn(c) && near(PiiType::nl_bsn)) return std::pair{PiiType::nl_bsn, 0.9f};
+      break;
+    case 11:
+      if (valid_de_tax_id(c) && near(PiiType::de_tax_id)) return std::pair{PiiType::de_tax_id, 0.9f};
+      if (valid_br_cpf(c) && near(PiiType::br_cpf)) return std::pair{PiiType::br_cpf, 0.9f};
+      break;
+    case 12:
+      if (valid_in_aadhaar(c) && near(PiiType::in_aadhaar)) return std::pair{PiiType::in_aadhaar, 0.9f};
+      break;
+    case 15:
+      if (valid_imei(c) && near(PiiType::imei)) return std::pair{PiiType::imei, 0.92f};
+      if (valid_fr_nir(c)) return std::pair{PiiType::fr_nir, 0.85f};
+      break;
+    default:
+      break;
+  }
+  if (c.size() >= 12 && valid_card(c)) return std::pair{PiiType::card, 0.95f};
+  // A phone number written without separators needs a keyword nearby (confirm checks it).
+  static constexpr Pattern kPlainPhone{"", Check::phone_national, PiiType::phone, false, 0.8f};
+  if (c.size() <= 12 && confirm(kPlainPhone, s, from, to)) return std::pair{PiiType::phone, 0.8f};
+  return std::nullopt;
+}
+
 bool confirm(const Pattern& p, ScanState& s, std::size_t from, std::size_t to) {
   const std::string_view c = s.text.substr(from, to - from);
   switch (p.check) {
     case Check::email:
       return valid_email(c);
+    case Check::digit_run:
+      return false;  // handled by the caller
     case Check::phone_international:
-    case Check::phone_national:
-    case Check::phone_plain: {
+    case Check::phone_national: {
+      // Cheapest first: most candidates in clean text are dates, versions and amounts.
       if (glued(s.text, from, to, true) || !phone_shaped(c)) return false;
-      const bool context = has_context(s.text, from, to, PiiType::phone);
-      if (p.check != Check::phone_international && more_groups(s.text, from, to)) return false;
-      if (p.check == Check::phone_plain && !context) return false;
-      if (p.check == Check::phone_national && !context &&
-          (!phone_formatted(c) || names_another_number(s.text, from)))
-        return false;
+      if (p.check != Check::phone_international) {
+        // The tail of an international number ("+49 30 ...") or a longer run of groups.
+        if ((from > 0 && s.text[from - 1] == '+') || more_groups(s.text, from, to)) return false;
+        // "Bestellung 5567-2291", "order #4821-3390": named as another kind of number.
+        if (names_another_number(s.text, from)) return false;
+        const bool formatted = p.check == Check::phone_national && phone_formatted(c);
+        if (!formatted && !has_context(s.text, from, to, PiiType::phone)) return false;
+      }
       if (s.phone_budget <= 0) return false;
       --s.phone_budget;
       return valid_phone(c, p.check == Check::phone_international ? PhoneForm::international
@@ -139,12 +193,71 @@ bool confirm(const Pattern& p, ScanState& s, std::size_t from, std::size_t to) {
   return false;
 }
 
+bool local_part_char(char c) {
+  return alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || (c & 0x80) != 0;
+}
+
+// The start of an email that ends at `to`: back to its '@' (a domain is at most 253 bytes),
+// then back over the local part (at most 64). npos when there is none within those bounds.
+std::size_t email_start(std::string_view text, std::size_t to) {
+  std::size_t at = to;
+  while (at > 0 && to - at < 254 && text[at - 1] != '@') --at;
+  if (at == 0 || text[at - 1] != '@') return std::string_view::npos;
+  std::size_t from = at - 1;
+  while (from > 0 && local_part_char(text[from - 1]) && at - 1 - from < 64) --from;
+  if (from > 0 && local_part_char(text[from - 1])) return std::string_view::npos;  // longer than 64
+  return from;
+}
+
+// Whether a finding of this scan already covers [from, to) (an IBAN's digits also look like a
+// phone number): the costly validation is then skipped. Looks at the last few findings only.
+bool covered(const ScanState& s, std::size_t from, std::size_t to) {
+  const auto& out = *s.out;
+  for (std::size_t i = out.size(), seen = 0; i > s.first && seen < 8; --i, ++seen)
+    if (out[i - 1].begin <= from && to <= out[i - 1].end) return true;
+  return false;
+}
+
+void flush_phone(ScanState& s, PendingPhone& ph) {
+  if (ph.pattern == nullptr) return;
+  if (covered(s, ph.from, ph.to)) {
+    ph = PendingPhone{};
+    return;
+  }
+  if (confirm(*ph.pattern, s, ph.from, ph.to)) {
+    s.out->push_back({PiiType::phone, s.field, ph.from, ph.to, ph.pattern->confidence});
+  } else if (ph.shorter_to != 0 && confirm(*ph.pattern, s, ph.from, ph.shorter_to)) {
+    s.out->push_back({PiiType::phone, s.field, ph.from, ph.shorter_to, ph.pattern->confidence});
+  }
+  ph = PendingPhone{};
+}
+
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* ctx) {
   auto& s = *static_cast<ScanState*>(ctx);
   const Pattern& p = scanner_patterns()[id];
+  if (p.check == Check::phone_international || p.check == Check::phone_national) {
+    PendingPhone& pending = s.phones[id];
+    if (pending.pattern == &p && pending.from == from) {
+      pending.shorter_to = pending.to;
+      pending.to = to;
+    } else {
+      flush_phone(s, pending);
+      pending = {&p, from, to, 0};
+    }
+    return 0;
+  }
+  if (p.check == Check::email) {
+    from = email_start(s.text, to);
+    if (from == std::string_view::npos) return 0;
+  }
   if (p.check == Check::name) {
     if (auto name = name_after(s.text, to, p.trigger, *s.names))
       s.out->push_back({p.type, s.field, name->begin, name->end, name->confidence});
+    return 0;
+  }
+  if (p.check == Check::digit_run) {
+    if (auto found = digit_run_type(s, from, to))
+      s.out->push_back({found->first, s.field, from, to, found->second});
     return 0;
   }
   if (p.needs_context && !has_context(s.text, from, to, p.type)) return 0;
@@ -178,13 +291,14 @@ void resolve_overlaps(std::vector<Finding>& out, std::size_t first) {
 
 Scanner::Scanner(const NameLists& names) : names_(names), id_(next_scanner_id.fetch_add(1)) {
   const auto patterns = scanner_patterns();
+  if (patterns.size() > kMaxPatterns) throw std::runtime_error("governai: more patterns than kMaxPatterns");
   std::vector<const char*> expressions;
   std::vector<unsigned int> flags;
   std::vector<unsigned int> ids;
   for (std::size_t i = 0; i < patterns.size(); ++i) {
     expressions.push_back(patterns[i].regex);
     unsigned int f = 0;
-    if (patterns[i].check != Check::name) f |= HS_FLAG_SOM_LEFTMOST;
+    if (patterns[i].start_of_match && patterns[i].check != Check::name) f |= HS_FLAG_SOM_LEFTMOST;
     if (patterns[i].caseless) f |= HS_FLAG_CASELESS;
     flags.push_back(f);
     ids.push_back(static_cast<unsigned int>(i));
@@ -211,8 +325,9 @@ void Scanner::scan(std::string_view text, std::string_view field, std::vector<Fi
   }
   const std::size_t first = out.size();
   const auto length = static_cast<unsigned int>(std::min<std::size_t>(text.size(), UINT_MAX));
-  ScanState state{text.substr(0, length), field, &out, &names_, 64 + static_cast<int>(length / 64)};
+  ScanState state{text.substr(0, length), field, &out, &names_, first, 64 + static_cast<int>(length / 64), {}};
   hs_scan(db_, text.data(), length, 0, ts.scratch, on_match, &state);
+  for (auto& pending : state.phones) flush_phone(state, pending);
   if (out.size() - first > 1) resolve_overlaps(out, first);
 }
 
