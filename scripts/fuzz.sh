@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets with clang (libFuzzer, ASan, UBSan) in build-fuzz/ and, for each
-# (otlp: the OTLP decoders; wire: the wire-format span reader), replays every saved crash in
+# (otlp: the OTLP decoders; wire: the wire-format span reader; governai: GovernAI's PII scanner
+# over any bytes), replays every saved crash in
 # fuzz/regressions/<target>/, then fuzzes for a bounded time over fuzz/corpus/<target>. Exits
 # non-zero on a crash; the crashing input is saved in fuzz/regressions/<target>/ to become a
 # regression input.
@@ -9,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 build=build-fuzz
-targets=(otlp wire)
+targets=(otlp wire governai)
 mkdir -p "$build"
 
 if ! cmake -S . -B "$build" -G Ninja -DSTACKLENS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \

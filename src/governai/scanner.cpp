@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
+#include <cstdlib>
 #include <optional>
 #include <utility>
 #include <stdexcept>
@@ -52,6 +53,7 @@ struct ScanState {
   std::string_view field;
   std::vector<Finding>* out;
   const NameLists* names;
+  const std::vector<unsigned int>* fixed_width;
   std::size_t first;  // this scan's first finding in *out
   int phone_budget;
   PendingPhone phones[kMaxPatterns];  // by pattern id; used by the phone patterns only
@@ -249,6 +251,11 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
   if (p.check == Check::email) {
     from = email_start(s.text, to);
     if (from == std::string_view::npos) return 0;
+  } else if (p.check == Check::digit_run) {
+    from = to;
+    while (from > 0 && s.text[from - 1] >= '0' && s.text[from - 1] <= '9') --from;
+  } else if (const unsigned width = (*s.fixed_width)[id]; width != 0) {
+    from = to - width;
   }
   if (p.check == Check::name) {
     if (auto name = name_after(s.text, to, p.trigger, *s.names))
@@ -298,8 +305,20 @@ Scanner::Scanner(const NameLists& names) : names_(names), id_(next_scanner_id.fe
   for (std::size_t i = 0; i < patterns.size(); ++i) {
     expressions.push_back(patterns[i].regex);
     unsigned int f = 0;
-    if (patterns[i].start_of_match && patterns[i].check != Check::name) f |= HS_FLAG_SOM_LEFTMOST;
     if (patterns[i].caseless) f |= HS_FLAG_CASELESS;
+    unsigned int width = 0;
+    hs_expr_info_t* info = nullptr;
+    hs_compile_error_t* info_error = nullptr;
+    if (hs_expression_info(patterns[i].regex, f, &info, &info_error) == HS_SUCCESS) {
+      if (info->min_width == info->max_width) width = info->min_width;
+      std::free(info);
+    } else {
+      hs_free_compile_error(info_error);
+    }
+    fixed_width_.push_back(width);
+    const bool start_known = width != 0 || patterns[i].check == Check::digit_run || !patterns[i].start_of_match ||
+                             patterns[i].check == Check::name;
+    if (!start_known) f |= HS_FLAG_SOM_LEFTMOST;
     flags.push_back(f);
     ids.push_back(static_cast<unsigned int>(i));
   }
@@ -325,7 +344,7 @@ void Scanner::scan(std::string_view text, std::string_view field, std::vector<Fi
   }
   const std::size_t first = out.size();
   const auto length = static_cast<unsigned int>(std::min<std::size_t>(text.size(), UINT_MAX));
-  ScanState state{text.substr(0, length), field, &out, &names_, first, 64 + static_cast<int>(length / 64), {}};
+  ScanState state{text.substr(0, length), field, &out, &names_, &fixed_width_, first, 64 + static_cast<int>(length / 64), {}};
   hs_scan(db_, text.data(), length, 0, ts.scratch, on_match, &state);
   for (auto& pending : state.phones) flush_phone(state, pending);
   if (out.size() - first > 1) resolve_overlaps(out, first);
