@@ -7,9 +7,9 @@
 #include <climits>
 #include <cstdlib>
 #include <optional>
-#include <utility>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "governai/context.h"
 #include "governai/national_ids.h"
