@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "storage/clickhouse/ch_score_store.h"
 #include "storage/clickhouse/clickhouse_span_store.h"
 #include "storage/postgres/postgres_meta_store.h"
 #include "storage/sqlite/sqlite_meta_store.h"
@@ -47,6 +48,12 @@ Result<std::unique_ptr<SpanStore>> open_span_store(const Settings& settings) {
 }
 
 Result<std::unique_ptr<ScoreStore>> open_score_store(const Settings& settings) {
+  // Scores live beside the spans: the trace list filters and sorts by them.
+  if (!settings.span_store_url.empty()) {
+    auto store = clickhouse::ClickHouseScoreStore::open(settings.span_store_url);
+    if (!store) return store.error();
+    return std::unique_ptr<ScoreStore>(std::move(*store));
+  }
   auto store = sqlite::SqliteScoreStore::open(settings.spans_db().string());
   if (!store) return store.error();
   return std::unique_ptr<ScoreStore>(std::move(*store));

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "storage/clickhouse/ch_score_store.h"
 #include "storage/clickhouse/ch_span_row.h"
 #include "storage/clickhouse/ch_statements.h"
 
@@ -72,6 +73,34 @@ std::vector<Sample> samples(const Target& t) {
   f.unpriced = false;
   f.session_id.reset();
   out.push_back({"trace_page_of_user_oldest_first", trace_page(t, 1, f, std::make_pair(int64_t{0}, "a")), ""});
+
+  TraceFilter scored;
+  scored.scores = {ScoreCondition{"accuracy", ">", 0.5, ""}, ScoreCondition{"label", "=", std::nullopt, "good"}};
+  scored.sort_score = "accuracy";
+  out.push_back({"trace_page_by_score", trace_page(t, 1, scored, std::nullopt, 50), ""});
+
+  Score score;
+  score.id = "score-1";
+  score.trace_id = s.trace_id;
+  score.name = "accuracy";
+  score.number = 0.75;
+  score.created_us = score.updated_us = 1700000000000000;
+  out.push_back({"insert_scores", insert_scores(t), score_row(1, score, false, 1)});
+  out.push_back({"score_by_id", score_by_id(t, 1, score.id), ""});
+  ScoreFilter sf;
+  sf.trace_id = s.trace_id;
+  sf.span_id = "span";
+  sf.name = "accuracy";
+  sf.source = "api";
+  sf.min_value = 0;
+  sf.max_value = 1;
+  sf.from_us = 1600000000000000;
+  sf.to_us = 1800000000000000;
+  out.push_back({"score_page", score_page(t, 1, ScoreFilter{}, std::nullopt), ""});
+  out.push_back({"score_page_filtered", score_page(t, 1, sf, std::make_pair(int64_t{1800000000000000}, "z")), ""});
+  out.push_back({"scores_of_trace", scores_of_trace(t, 1, s.trace_id), ""});
+  out.push_back({"score_summary", score_summary(t, 1, ScoreSummaryQuery{"accuracy", 1600000000000000,
+                                                                        1800000000000000, 3600000000}), ""});
 
   PeriodListQuery q;
   q.from_us = 1600000000000000;

@@ -57,6 +57,17 @@ std::string trace_sums(const Target& t, int64_t project_id, const std::string& p
   return sql + " GROUP BY trace_id";
 }
 
+// The columns of a trace list row.
+constexpr const char* kTraceRowColumns =
+    "trace_id, t_name, t_start, t_end, t_errors, t_spans, t_input, t_output, t_total, t_cost, t_session, t_user, "
+    "t_unpriced, t_models, t_providers, t_tags";
+
+// Traces with a score of that name (add the value's condition).
+std::string scores_named(const Target& t, int64_t project_id, const std::string& name) {
+  return fmt::format("SELECT trace_id FROM {}.scores FINAL WHERE project_id = {} AND deleted = 0 AND name = {}",
+                     t.database, project_id, quote(name));
+}
+
 std::string period_traces(const Target& t, int64_t project_id, const PeriodListQuery& q, const std::string& also) {
   return trace_sums(t, project_id, spans_in_period(t, project_id, q.from_us, q.to_us, also), "") +
          fmt::format(" HAVING t_start >= {} AND t_start < {}", q.from_us, q.to_us);
@@ -103,7 +114,15 @@ std::vector<std::vector<std::string>> migrations(const Target& t) {
           "attributes String, tags String, events String, session_id String, user_id String, prompt String, "
           "prompt_key Int32, completion String, completion_key Int32, seq UInt64) "
           "ENGINE = {} PARTITION BY toYYYYMMDD(start_time) ORDER BY (project_id, trace_id, span_id)",
-          t.database, on_cluster(t), engine(t, "spans", "seq"))},
+          t.database, on_cluster(t), engine(t, "spans", "seq")),
+       fmt::format(
+           "CREATE TABLE IF NOT EXISTS {}.scores{} (project_id Int64, id String, trace_id String, "
+           "span_id Nullable(String), name String, data_type String, number Nullable(Float64), "
+           "category Nullable(String), comment Nullable(String), source String, author Nullable(String), "
+           "created_us Int64, updated_us Int64, deleted UInt8, version UInt64, "
+           "created_time DateTime MATERIALIZED toDateTime(intDiv(created_us, 1000000))) "
+           "ENGINE = {} PARTITION BY toYYYYMM(created_time) ORDER BY (project_id, id)",
+           t.database, on_cluster(t), engine(t, "scores", "version"))},
   };
 }
 
@@ -125,7 +144,7 @@ std::string replica_state(const Target& t) {
 }
 
 std::string trace_page(const Target& t, int64_t project_id, const TraceFilter& f,
-                       const std::optional<std::pair<int64_t, std::string>>& after) {
+                       const std::optional<std::pair<int64_t, std::string>>& after, int64_t offset) {
   // Traces read: those with a span in the period, of the session or user asked for (their
   // first span carries it, so it is among them).
   std::string also;
@@ -133,6 +152,13 @@ std::string trace_page(const Target& t, int64_t project_id, const TraceFilter& f
   else if (f.user_id) also = "user_id = " + quote(*f.user_id);
   std::string prefilter;
   if (f.from_us || f.to_us || !also.empty()) prefilter = spans_in_period(t, project_id, f.from_us, f.to_us, also);
+  // Scores: a score of the trace (or of one of its spans) with that name and value.
+  std::vector<std::string> scored;
+  for (const auto& c : f.scores) {
+    const std::string value = c.number ? fmt::format("number {} {}", c.op, *c.number) : "category " + c.op + " " + quote(c.text);
+    scored.push_back(scores_named(t, project_id, c.name) + " AND " + value);
+  }
+  for (const auto& in : scored) prefilter = prefilter.empty() ? in : prefilter + " AND trace_id IN (" + in + ")";
   std::string sql = trace_sums(t, project_id, prefilter,
                                ", groupUniqArrayIf(model, is_llm = 1) AS t_models, "
                                "groupUniqArrayIf(provider, is_llm = 1) AS t_providers, groupUniqArray(tags) AS t_tags");
@@ -159,6 +185,15 @@ std::string trace_page(const Target& t, int64_t project_id, const TraceFilter& f
   const char* past = f.oldest_first ? ">" : "<";
   if (after) having.push_back(fmt::format("(t_start, trace_id) {} ({}, {})", past, after->first, quote(after->second)));
   for (size_t i = 0; i < having.size(); ++i) sql += (i == 0 ? " HAVING " : " AND ") + having[i];
+  if (f.sort_score) {
+    // Only traces with that score, by its average (of numeric and boolean values).
+    return fmt::format(
+        "SELECT {} FROM ({}) AS page ANY INNER JOIN (SELECT trace_id, avg(number) AS t_score FROM {}.scores FINAL WHERE "
+        "project_id = {} AND deleted = 0 AND name = {} AND isNotNull(number) GROUP BY trace_id) AS score USING trace_id "
+        "ORDER BY t_score {}, t_start DESC, trace_id DESC LIMIT {}, {}",
+        kTraceRowColumns, sql, t.database, project_id, quote(*f.sort_score), f.sort_ascending ? "ASC" : "DESC", offset,
+        f.limit + 1);
+  }
   sql += f.oldest_first ? " ORDER BY t_start, trace_id" : " ORDER BY t_start DESC, trace_id DESC";
   return sql + fmt::format(" LIMIT {}", f.limit + 1);
 }
@@ -179,6 +214,46 @@ std::string user_page(const Target& t, int64_t project_id, const PeriodListQuery
       "countIf(t_errors > 0) AS errs FROM ({}) WHERE t_user != '' "
       "GROUP BY t_user ORDER BY {} {}, t_user LIMIT {}, {}",
       period_traces(t, project_id, q, ""), order_column(q.sort), q.ascending ? "ASC" : "DESC", q.offset, q.limit + 1);
+}
+
+std::string insert_scores(const Target& t) {
+  return fmt::format("INSERT INTO {}.scores ({}, project_id, deleted, version) FORMAT TabSeparated", t.database,
+                     kScoreColumns);
+}
+
+std::string score_by_id(const Target& t, int64_t project_id, const std::string& id) {
+  return fmt::format("SELECT {} FROM {}.scores FINAL WHERE project_id = {} AND id = {} AND deleted = 0", kScoreColumns,
+                     t.database, project_id, quote(id));
+}
+
+std::string score_page(const Target& t, int64_t project_id, const ScoreFilter& f,
+                       const std::optional<std::pair<int64_t, std::string>>& after) {
+  std::string sql = fmt::format("SELECT {} FROM {}.scores FINAL WHERE project_id = {} AND deleted = 0", kScoreColumns,
+                                t.database, project_id);
+  if (f.trace_id) sql += " AND trace_id = " + quote(*f.trace_id);
+  if (f.span_id) sql += " AND span_id = " + quote(*f.span_id);
+  if (f.name) sql += " AND name = " + quote(*f.name);
+  if (f.source) sql += " AND source = " + quote(*f.source);
+  if (f.min_value) sql += fmt::format(" AND number >= {}", *f.min_value);
+  if (f.max_value) sql += fmt::format(" AND number <= {}", *f.max_value);
+  if (f.from_us) sql += fmt::format(" AND created_us >= {}", *f.from_us);
+  if (f.to_us) sql += fmt::format(" AND created_us < {}", *f.to_us);
+  if (after) sql += fmt::format(" AND (created_us, id) < ({}, {})", after->first, quote(after->second));
+  return sql + fmt::format(" ORDER BY created_us DESC, id DESC LIMIT {}", f.limit + 1);
+}
+
+std::string scores_of_trace(const Target& t, int64_t project_id, const std::string& trace_id) {
+  return fmt::format(
+      "SELECT {} FROM {}.scores FINAL WHERE project_id = {} AND trace_id = {} AND deleted = 0 ORDER BY created_us, id",
+      kScoreColumns, t.database, project_id, quote(trace_id));
+}
+
+std::string score_summary(const Target& t, int64_t project_id, const ScoreSummaryQuery& q) {
+  return fmt::format(
+      "SELECT intDiv(created_us - {2}, {4}) AS b, count(), avg(number), isNull(category) AS numeric, "
+      "ifNull(category, '') AS c FROM {0}.scores FINAL WHERE project_id = {1} AND deleted = 0 AND name = {5} "
+      "AND created_us >= {2} AND created_us < {3} GROUP BY b, numeric, c ORDER BY b, numeric, c",
+      t.database, project_id, q.from_us, q.to_us, q.interval_us, quote(q.name));
 }
 
 namespace {

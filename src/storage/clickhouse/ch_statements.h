@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/query.h"
+#include "model/score.h"
 
 namespace stacklens::clickhouse::sql {
 
@@ -51,8 +52,10 @@ std::string replica_state(const Target& t);  // on a cluster: is this replica re
 
 // The trace list: one row per trace (the columns of TraceRow in ch_span_store_readers.cpp), at
 // most filter.limit + 1 of them. `after`: the cursor's (start, trace id).
+// Sorted by a score (filter.sort_score), traces without it are left out and pages go by
+// `offset`.
 std::string trace_page(const Target& t, int64_t project_id, const TraceFilter& filter,
-                       const std::optional<std::pair<int64_t, std::string>>& after);
+                       const std::optional<std::pair<int64_t, std::string>>& after, int64_t offset = 0);
 // Sessions and users: their sums over the traces that started in the period, one page.
 std::string session_page(const Target& t, int64_t project_id, const PeriodListQuery& q);
 std::string user_page(const Target& t, int64_t project_id, const PeriodListQuery& q);
@@ -60,6 +63,20 @@ std::string user_page(const Target& t, int64_t project_id, const PeriodListQuery
 // latency bucket, the sums of the spans that started in [from_s, to_s).
 std::string metrics(const Target& t, int64_t project_id, const MetricsQuery& q, int64_t level, int64_t from_s,
                     int64_t to_s);
+
+// Scores (ch_score_store.h): one row per (project, id) in a ReplacingMergeTree by `version`; an
+// edit or a removal (deleted = 1) is a newer row, reads go through FINAL and skip removed ones.
+inline constexpr const char* kScoreColumns =
+    "id, trace_id, span_id, name, data_type, number, category, comment, source, author, created_us, updated_us";
+inline constexpr int kScoreColumnCount = 12;
+std::string insert_scores(const Target& t);  // rows: kScoreColumns, then project_id, deleted, version
+std::string score_by_id(const Target& t, int64_t project_id, const std::string& id);
+// `after`: the cursor's (created_us, id).
+std::string score_page(const Target& t, int64_t project_id, const ScoreFilter& f,
+                       const std::optional<std::pair<int64_t, std::string>>& after);
+std::string scores_of_trace(const Target& t, int64_t project_id, const std::string& trace_id);
+// Per bucket of the interval and category (NULL for numeric and boolean): count and average.
+std::string score_summary(const Target& t, int64_t project_id, const ScoreSummaryQuery& q);
 
 // Recomputing costs: the spans of the project's traces that started in [from, to), counted, and
 // read a page at a time in key order after `after` (trace id, span id).

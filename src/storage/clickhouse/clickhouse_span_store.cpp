@@ -125,23 +125,31 @@ Result<RecomputeProgress> ClickHouseSpanStore::recompute_costs(int64_t project_i
 }
 
 Result<TracePage> ClickHouseSpanStore::list_traces(int64_t project_id, const TraceFilter& f) {
-  if (!f.scores.empty() || f.sort_score)
-    return make_error(ErrorCode::bad_request,
-                      "filtering or sorting traces by score is not available with the ClickHouse span store");
   std::optional<std::pair<int64_t, std::string>> after;
-  if (f.cursor) {
+  int64_t offset = 0;
+  if (f.sort_score && f.cursor) {
+    // Sorted by a score, pages go by offset (cursor "o:<offset>"), as on SQLite.
+    const auto& c = *f.cursor;
+    if (c.size() < 3 || c.compare(0, 2, "o:") != 0 ||
+        std::from_chars(c.data() + 2, c.data() + c.size(), offset).ptr != c.data() + c.size() || offset < 0)
+      return malformed_cursor();
+    if (offset > 10000)
+      return make_error(ErrorCode::bad_request,
+                        "cursor is past the 10000th trace: narrow the time range or filter by the score");
+  } else if (f.cursor) {
     auto c = parse_cursor(*f.cursor);
     if (!c) return c.error();
     after = std::move(*c);
   }
-  auto got = rows(sql::trace_page(target_, project_id, f, after));
+  auto got = rows(sql::trace_page(target_, project_id, f, after, offset));
   if (!got) return got.error();
   TracePage page;
   for (const auto& r : *got) {
     if (r.size() != 16) return make_error(ErrorCode::internal, "a trace row from ClickHouse is malformed");
     if (static_cast<int>(page.traces.size()) == f.limit) {
       const TraceSummary& last = page.traces.back();
-      page.next_cursor = fmt::format("{}:{}", last.start_us, last.trace_id);
+      page.next_cursor = f.sort_score ? fmt::format("o:{}", offset + f.limit)
+                                      : fmt::format("{}:{}", last.start_us, last.trace_id);
       break;
     }
     TraceSummary t;
