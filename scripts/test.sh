@@ -29,6 +29,25 @@ if [ -n "${STACKLENS_TEST_POSTGRES_URL:-}" ]; then
   STACKLENS_TEST_METADATA=postgres python3 -m pytest -q -p no:cacheprovider tests/server \
     --junitxml="$reports/server-postgres.xml"
 fi
+
+echo "== the server API tests and the SDK end-to-end tests through haproxy against a local cluster"
+# Each server of these tests is scripts/cluster.sh's two nodes behind haproxy, on a fresh
+# PostgreSQL database and a fresh ClickHouse database on two replicas (tests/support/stacklens_cluster.py);
+# test_cluster_faults.py kills and stops its parts. Tests of one local process are marked one_target.
+chdir=$(mktemp -d)
+if [ -n "${STACKLENS_TEST_POSTGRES_URL:-}" ] && churls=$(bash tests/support/clickhouse.sh cluster "$chdir"); then
+  (
+    export STACKLENS_TEST_TARGET=cluster STACKLENS_TEST_CLICKHOUSE_URLS="${churls//$'\n'/ }" \
+      STACKLENS_TEST_CLICKHOUSE_DIR=$chdir STACKLENS_TEST_POSTGRES_DIR=$pgdir
+    python3 -m pytest -q -p no:cacheprovider --junitxml="$reports/server-cluster.xml" \
+      tests/server/test_golden.py tests/server/test_contract.py tests/server/test_sessions.py \
+      tests/server/test_conversations.py tests/server/test_scores.py tests/server/test_cluster_faults.py
+    cd sdk/python && python3 -m pytest -q -p no:cacheprovider tests/e2e --junitxml="$reports/sdk-e2e-cluster.xml"
+  )
+else
+  echo "the local cluster (PostgreSQL, ZooKeeper, ClickHouse) for the cluster pass did not start" > "$reports/cluster.failed"
+fi
+bash tests/support/clickhouse.sh stop "$chdir"
 bash tests/support/postgres.sh stop "$pgdir"
 unset STACKLENS_TEST_POSTGRES_URL
 

@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 import postgres_db  # noqa: E402
+import stacklens_cluster  # noqa: E402
 from openapi_contract import CONTRACT  # noqa: E402
 from stacklens_server import StackLensServer  # noqa: E402
 
@@ -50,16 +51,32 @@ def _metadata_in_postgres() -> None:
 
 if postgres_db.ADMIN_URL and os.environ.get("STACKLENS_TEST_METADATA") == "postgres":
     _metadata_in_postgres()
+# The cluster pass (STACKLENS_TEST_TARGET=cluster): every server is two nodes behind haproxy.
+CLUSTER_UNAVAILABLE = stacklens_cluster.select()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "one_target: the same on either metadata target; runs in the SQLite pass only")
+    config.addinivalue_line("markers", "one_target: needs one local process or says nothing new on another "
+                                       "target; runs in the SQLite pass only")
+    config.addinivalue_line("markers", "cluster_target: needs the local cluster; runs in the cluster pass only")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
     # Tests of spans.db alone (disk faults, durability) say nothing new with the metadata
-    # elsewhere, and the cluster tests choose their databases themselves: marked one_target,
-    # they run in the SQLite pass only.
+    # elsewhere, tests of one process (its restarts, connections, data directory) cannot run
+    # behind haproxy, and the metadata cluster tests choose their databases themselves: marked
+    # one_target, they run in the SQLite pass only. The cluster's own tests (cluster_target) run
+    # in the cluster pass only.
+    if stacklens_cluster.SELECTED:
+        for item in items:
+            if CLUSTER_UNAVAILABLE:
+                item.add_marker(pytest.mark.skip(reason=f"cluster pass: {CLUSTER_UNAVAILABLE}"))
+            elif item.get_closest_marker("one_target"):
+                item.add_marker(pytest.mark.skip(reason="one local process: runs in the SQLite pass"))
+        return
+    for item in items:
+        if item.get_closest_marker("cluster_target"):
+            item.add_marker(pytest.mark.skip(reason="needs the local cluster: scripts/test.sh's cluster pass"))
     if os.environ.get("STACKLENS_TEST_METADATA") != "postgres":
         return
     skip = pytest.mark.skip(reason="the same on either metadata target: runs in the SQLite pass")
