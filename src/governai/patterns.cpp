@@ -50,7 +50,8 @@ const Pattern kPatterns[] = {
     {R"(\b\d{3}\.\d{3}\.\d{3}-\d{2}\b)", Check::br_cpf, PiiType::br_cpf, false, 0.95f},
 
     {R"(\b(?:\d{1,3}\.){3}\d{1,3}\b)", Check::ipv4, PiiType::ipv4, false, 0.9f},
-    {R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})", Check::ipv6, PiiType::ipv6, false, 0.9f},
+    // Ends on a hex digit: "fe80::" is rare in text, and a run of colons then matches nowhere.
+    {R"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){1,6}:[0-9A-Fa-f]{1,4}\b)", Check::ipv6, PiiType::ipv6, false, 0.9f},
     {R"(\b[0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}\b)", Check::mac, PiiType::mac, false, 0.85f},
     {R"(\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b)", Check::mac, PiiType::mac, false, 0.85f},
 

@@ -292,6 +292,10 @@ TEST(GovernaiScanner, OverlapsKeepTheMoreConfident) {
 
 TEST(GovernaiScanner, PathologicalInputsEndWithSaneResults) {
   EXPECT_TRUE(scan(std::string(1 << 20, '7')).empty());
+  EXPECT_TRUE(scan(std::string(1 << 20, ':')).empty());
+  std::string hex_groups;
+  for (int i = 0; i < 100000; ++i) hex_groups += "ab:";
+  EXPECT_TRUE(scan(hex_groups).empty());
   std::string separators;
   for (int i = 0; i < 200000; ++i) separators += "1-";
   EXPECT_TRUE(scan(separators).empty());
