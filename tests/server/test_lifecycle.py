@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import List
 
 import httpx
+import pytest
 
 from stacklens_server import BINARY, StackLensServer
 
@@ -99,6 +100,8 @@ def test_sigterm_commits_what_is_in_flight_and_exits_0(tmp_path: Path) -> None:
         srv.stop()
 
 
+@pytest.mark.sqlite_spans("reads spans.text and the data directory's files; with the spans in ClickHouse, "
+                          "test_span_store.py looks for the text in ClickHouse's rows")
 def test_prompt_and_completion_are_not_in_the_database_files(tmp_path: Path) -> None:
     srv = StackLensServer(tmp_path / "data").start()
     key = srv.create_key("traces:write,traces:read")

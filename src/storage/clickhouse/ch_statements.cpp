@@ -44,13 +44,14 @@ std::string spans_in_period(const Target& t, int64_t project_id, std::optional<i
 // One row per trace of the project, from its spans (each span once: FINAL), with the trace's
 // sums under t_* names, as the SQLite store's trace row keeps them: the name of its root span
 // (the earliest root; the earliest span until a root is stored), its first span's session and
-// user (by arrival), errors and unpriced spans counted. `prefilter` narrows the traces read.
+// user (by arrival: the highest version), errors and unpriced spans counted. `prefilter` narrows the traces read.
 std::string trace_sums(const Target& t, int64_t project_id, const std::string& prefilter, const std::string& extra) {
   std::string sql = fmt::format(
       "SELECT trace_id, argMin(name, (has_parent, start_us)) AS t_name, min(start_us) AS t_start, "
       "max(end_us) AS t_end, countIf(status = 'error') AS t_errors, count() AS t_spans, sum(input_tokens) AS t_input, "
       "sum(output_tokens) AS t_output, sum(total_tokens) AS t_total, sum(cost_usd) AS t_cost, "
-      "argMinIf(session_id, seq, session_id != '') AS t_session, argMinIf(user_id, seq, user_id != '') AS t_user, "
+      "argMaxIf(session_id, version, session_id != '') AS t_session, "
+      "argMaxIf(user_id, version, user_id != '') AS t_user, "
       "countIf(cost_source = {}) AS t_unpriced{} FROM {}.spans FINAL WHERE project_id = {}",
       kUnpriced, extra, t.database, project_id);
   if (!prefilter.empty()) sql += " AND trace_id IN (" + prefilter + ")";
@@ -112,9 +113,9 @@ std::vector<std::vector<std::string>> migrations(const Target& t) {
           "temperature Nullable(Float64), max_tokens Nullable(Int64), is_streaming UInt8, "
           "finish_reason Nullable(String), cache_read_tokens Int64, cache_write_tokens Int64, reasoning_tokens Int64, "
           "attributes String, tags String, events String, session_id String, user_id String, prompt String, "
-          "prompt_key Int32, completion String, completion_key Int32, seq UInt64) "
+          "prompt_key Int32, completion String, completion_key Int32, version UInt64) "
           "ENGINE = {} PARTITION BY toYYYYMMDD(start_time) ORDER BY (project_id, trace_id, span_id)",
-          t.database, on_cluster(t), engine(t, "spans", "seq")),
+          t.database, on_cluster(t), engine(t, "spans", "version")),
        fmt::format(
            "CREATE TABLE IF NOT EXISTS {}.scores{} (project_id Int64, id String, trace_id String, "
            "span_id Nullable(String), name String, data_type String, number Nullable(Float64), "
@@ -131,7 +132,7 @@ std::string insert_spans(const Target& t) {
 }
 
 std::string trace_spans(const Target& t, int64_t project_id, const std::string& trace_id) {
-  return fmt::format("SELECT {} FROM {}.spans FINAL WHERE project_id = {} AND trace_id = {} ORDER BY start_us, seq",
+  return fmt::format("SELECT {} FROM {}.spans FINAL WHERE project_id = {} AND trace_id = {} ORDER BY start_us, version DESC",
                      kSpanColumns, t.database, project_id, quote(trace_id));
 }
 

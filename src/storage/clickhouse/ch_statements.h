@@ -7,6 +7,9 @@
 // One table holds the spans: ReplacingMergeTree keyed on (project, trace, span), so a span
 // stored twice (a client's retry through another node is another insert block) becomes one row
 // when parts merge, and every read goes through FINAL, which merges the copies not merged yet.
+// The copy kept is the one with the highest `version`: 2^63 minus its arrival order, so the
+// first copy wins as on SQLite, and a span stored again by a cost recomputation (version + 1)
+// replaces it.
 // Partitioned by the day of the span's start, so retention drops whole days.
 #include <cstdint>
 #include <optional>
@@ -41,7 +44,7 @@ inline constexpr const char* kSpanColumns =
     "project_id, trace_id, span_id, parent_span_id, has_parent, name, kind, status, start_us, end_us, latency_bucket, "
     "is_llm, model, provider, input_tokens, output_tokens, total_tokens, cost_usd, cost_source, "
     "temperature, max_tokens, is_streaming, finish_reason, cache_read_tokens, cache_write_tokens, reasoning_tokens, "
-    "attributes, tags, events, session_id, user_id, prompt, prompt_key, completion, completion_key, seq";
+    "attributes, tags, events, session_id, user_id, prompt, prompt_key, completion, completion_key, version";
 inline constexpr int kSpanColumnCount = 36;
 
 std::string insert_spans(const Target& t);  // rows: TabSeparated

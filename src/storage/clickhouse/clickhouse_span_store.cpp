@@ -22,6 +22,9 @@ namespace {
 // `unavailable` (503) rather than an acknowledgement.
 constexpr const char* kQuorumTimeoutMs = "20000";
 
+// A span's version is this minus its arrival order (ch_statements.h).
+constexpr uint64_t kFirstVersion = 1ULL << 63;
+
 Error malformed_cursor() {
   return make_error(ErrorCode::bad_request, "cursor is malformed: pass back the nextCursor of a previous page");
 }
@@ -76,14 +79,15 @@ Result<WriteOutcome> ClickHouseSpanStore::write(const std::vector<const SpanReco
   for (const SpanRecord* r : records) bytes += r->encoded ? r->encoded->packed.size() + 24 : 0;
   std::string body;
   body.reserve(bytes);
-  // Arrival order, increasing across commits and restarts: the clock in units of 1/1024 µs.
-  uint64_t seq = std::max(last_seq_ + 1, static_cast<uint64_t>(now_micros()) << 10);
+  // Arrival order, increasing across commits and restarts: the clock in units of 1/1024 µs. The
+  // version stored falls as it grows (ch_statements.h: the first copy of a span wins).
+  uint64_t arrival = std::max(last_arrival_ + 1, static_cast<uint64_t>(now_micros()) << 10);
   for (const SpanRecord* r : records) {
     if (!r->encoded) return make_error(ErrorCode::internal, "a span reached the ClickHouse writer unprepared");
     body += r->encoded->packed;
-    fmt::format_to(std::back_inserter(body), "{}\n", seq++);
+    fmt::format_to(std::back_inserter(body), "{}\n", kFirstVersion - arrival++);
   }
-  last_seq_ = seq;
+  last_arrival_ = arrival;
   if (auto r = client_.insert(sql::insert_spans(target_), body, insert_settings()); !r) return r.error();
   return WriteOutcome{static_cast<int64_t>(records.size()), 0};
 }
@@ -188,14 +192,14 @@ Result<std::optional<TraceDetail>> ClickHouseSpanStore::get_trace(int64_t projec
   if (got->empty()) return std::optional<TraceDetail>{};
   TraceDetail d;
   TraceSummary& t = d.summary;
-  // The trace's session and user: its first span's (by arrival) that carries one.
-  uint64_t session_seq = UINT64_MAX, user_seq = UINT64_MAX;
+  // The trace's session and user: its first span's (by arrival: the highest version) that carries one.
+  uint64_t session_version = 0, user_version = 0;
   for (const auto& r : *got) {
     auto span = decode_span_row(r);
     if (!span) return span.error();
-    const auto seq = static_cast<uint64_t>(std::stoull(r.back()));
-    if (!r[29].empty() && seq < session_seq) session_seq = seq, t.session_id = r[29];
-    if (!r[30].empty() && seq < user_seq) user_seq = seq, t.user_id = r[30];
+    const auto version = static_cast<uint64_t>(std::stoull(r.back()));
+    if (!r[29].empty() && version > session_version) session_version = version, t.session_id = r[29];
+    if (!r[30].empty() && version > user_version) user_version = version, t.user_id = r[30];
     d.spans.push_back(std::move(*span));
   }
   // The same sums as the SQLite store's trace detail (spans by start time, then arrival).

@@ -39,7 +39,7 @@ class ClickHouseSpanStore final : public SpanStore {
   Result<PeriodPage<SessionSummary>> list_sessions(int64_t project_id, const PeriodListQuery& q) override;
   Result<PeriodPage<UserSummary>> list_users(int64_t project_id, const PeriodListQuery& q) override;
   Result<int64_t> count_spans() override;
-  // Repriced spans are inserted again with their seq + 1: the ReplacingMergeTree keeps the newer
+  // Repriced spans are inserted again with their version + 1: the ReplacingMergeTree keeps that
   // copy, and FINAL reads only it, so sums and metrics follow at once.
   Result<RecomputeProgress> recompute_costs(int64_t project_id, Micros from, Micros to, const Repricer& reprice,
                                             const ProgressFn& progress) override;
@@ -52,7 +52,7 @@ class ClickHouseSpanStore final : public SpanStore {
 
   ChClient client_;
   const sql::Target target_;
-  uint64_t last_seq_ = 0;  // the writer thread's
+  uint64_t last_arrival_ = 0;  // the writer thread's
 };
 
 }  // namespace stacklens::clickhouse
