@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
+import clickhouse_spans  # noqa: E402
 import postgres_db  # noqa: E402
 import stacklens_cluster  # noqa: E402
 from openapi_contract import CONTRACT  # noqa: E402
@@ -51,6 +52,9 @@ def _metadata_in_postgres() -> None:
 
 if postgres_db.ADMIN_URL and os.environ.get("STACKLENS_TEST_METADATA") == "postgres":
     _metadata_in_postgres()
+# The span-store pass (STACKLENS_TEST_SPANS=clickhouse): every server's spans in ClickHouse.
+if clickhouse_spans.SELECTED:
+    clickhouse_spans.select()
 # The cluster pass (STACKLENS_TEST_TARGET=cluster): every server is two nodes behind haproxy.
 CLUSTER_UNAVAILABLE = stacklens_cluster.select()
 
@@ -59,6 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "one_target: needs one local process or says nothing new on another "
                                        "target; runs in the SQLite pass only")
     config.addinivalue_line("markers", "cluster_target: needs the local cluster; runs in the cluster pass only")
+    config.addinivalue_line("markers", "sqlite_spans(reason): cannot hold with the spans in ClickHouse; the "
+                                       "reason says why")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
@@ -77,6 +83,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
     for item in items:
         if item.get_closest_marker("cluster_target"):
             item.add_marker(pytest.mark.skip(reason="needs the local cluster: scripts/test.sh's cluster pass"))
+    if clickhouse_spans.SELECTED:
+        for item in items:
+            marker = item.get_closest_marker("sqlite_spans")
+            if item.get_closest_marker("one_target"):
+                item.add_marker(pytest.mark.skip(reason="the same on either span store: runs in the SQLite pass"))
+            elif marker:
+                item.add_marker(pytest.mark.skip(reason=f"spans in ClickHouse: {marker.args[0]}"))
+        return
     if os.environ.get("STACKLENS_TEST_METADATA") != "postgres":
         return
     skip = pytest.mark.skip(reason="the same on either metadata target: runs in the SQLite pass")
