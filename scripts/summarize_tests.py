@@ -7,7 +7,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-EXPECTED = {"unit.xml", "server.xml", "server-postgres.xml", "server-cluster.xml", "sdk-e2e-cluster.xml", "sdk-unit.xml", "sdk-e2e.xml", "sdk-package.xml", "fuzz.xml", "browser.xml"}
+EXPECTED = {"unit.xml", "server.xml", "server-postgres.xml", "server-clickhouse.xml", "server-cluster.xml", "sdk-e2e-cluster.xml", "sdk-unit.xml", "sdk-e2e.xml", "sdk-package.xml", "fuzz.xml", "browser.xml"}
 
 
 # Characters XML 1.0 does not allow; a reporter may copy them from a failure's message (the
