@@ -14,6 +14,7 @@ void add_routes(http::Router& router, Services& services) {
   add_prompt_routes(router, services);
   add_query_routes(router, services);
   add_score_routes(router, services);
+  add_price_routes(router, services);
   add_conversation_routes(router, services);
   add_key_routes(router, services);
   add_session_routes(router, services);

@@ -13,6 +13,7 @@ void add_ingest_routes(http::Router& router, Services& services);
 void add_prompt_routes(http::Router& router, Services& services);
 void add_query_routes(http::Router& router, Services& services);
 void add_score_routes(http::Router& router, Services& services);
+void add_price_routes(http::Router& router, Services& services);
 void add_conversation_routes(http::Router& router, Services& services);
 void add_key_routes(http::Router& router, Services& services);
 void add_session_routes(http::Router& router, Services& services);

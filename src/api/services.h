@@ -1,6 +1,8 @@
 #pragma once
 // What the API handlers may use. They never see SQL or a concrete backend.
 #include "config/settings.h"
+#include "ingest/cost_recomputes.h"
+#include "ingest/project_prices.h"
 #include "ingest/span_writer.h"
 #include "observability/metrics.h"
 #include "query/trace_service.h"
@@ -23,6 +25,9 @@ struct Services {
   Authenticator& auth;
   LoginThrottle& login_throttle;
   ScoreStore& scores;
+  pricing::PriceBook& prices;
+  ingest::ProjectPrices& project_prices;
+  ingest::CostRecomputes& recomputes;
 };
 
 }  // namespace stacklens::api

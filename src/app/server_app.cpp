@@ -15,7 +15,9 @@
 #include "api/login_throttle.h"
 #include "http/server.h"
 #include "http/static_files.h"
-#include "pricing/price_table.h"
+#include "ingest/cost_recomputes.h"
+#include "ingest/project_prices.h"
+#include "pricing/price_book.h"
 
 namespace stacklens::app {
 namespace {
@@ -71,9 +73,11 @@ struct Runtime {
   std::unique_ptr<SpanStore> spans;
   std::unique_ptr<ScoreStore> scores;
   std::optional<Sealer> sealer;
-  pricing::PriceTable prices;
+  std::unique_ptr<pricing::PriceBook> prices;
+  std::unique_ptr<ingest::ProjectPrices> project_prices;
   Metrics metrics;
   std::unique_ptr<ingest::SpanWriter> writer;
+  std::unique_ptr<ingest::CostRecomputes> recomputes;
   std::unique_ptr<query::TraceService> traces;
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<api::LoginThrottle> throttle;
@@ -92,14 +96,18 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
   rt->spans = std::move(spans);
   rt->scores = std::move(scores);
   rt->sealer = std::move(sealer);
-  rt->prices = std::move(prices);
-  rt->writer = std::make_unique<ingest::SpanWriter>(*rt->spans, *rt->sealer, rt->prices, rt->metrics,
+  rt->prices = std::make_unique<pricing::PriceBook>(std::move(prices));
+  rt->project_prices = std::make_unique<ingest::ProjectPrices>(*rt->meta, *rt->prices);
+  if (auto st = rt->project_prices->reload(); !st) return st.error();
+  rt->writer = std::make_unique<ingest::SpanWriter>(*rt->spans, *rt->sealer, *rt->prices, rt->metrics,
                                                     settings.ingest_queue_spans, settings.commit_batch_spans);
+  rt->recomputes = std::make_unique<ingest::CostRecomputes>(*rt->spans, *rt->meta, *rt->prices);
   rt->traces = std::make_unique<query::TraceService>(*rt->spans, *rt->sealer);
   rt->auth = std::make_unique<api::Authenticator>(*rt->meta);
   rt->throttle = std::make_unique<api::LoginThrottle>(*rt->meta);
   rt->services.reset(new api::Services{settings, *rt->spans, *rt->meta, *rt->writer, *rt->traces, rt->metrics,
-                                       *rt->auth, *rt->throttle, *rt->scores});
+                                       *rt->auth, *rt->throttle, *rt->scores, *rt->prices,
+                                       *rt->project_prices, *rt->recomputes});
   api::add_routes(rt->router, *rt->services);
   rt->router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
   return rt;
@@ -124,6 +132,7 @@ int serve(const Settings& settings) {
   Metrics& metrics = rt.metrics;
   ingest::SpanWriter& writer = *rt.writer;
   if (auto n = rt.spans->count_spans()) metrics.set_spans_stored(*n);
+  rt.project_prices->start();
 
   http::Server server(rt.router,
                       http::ServerOptions{settings.listen, settings.port, settings.limits.max_body_bytes,

@@ -43,7 +43,7 @@ Error commit_failure(const Error& e) {
 
 }  // namespace
 
-SpanWriter::SpanWriter(SpanStore& store, const Sealer& sealer, const pricing::PriceTable& prices, Metrics& metrics,
+SpanWriter::SpanWriter(SpanStore& store, const Sealer& sealer, const pricing::PriceBook& prices, Metrics& metrics,
                        size_t max_queue_spans, size_t max_batch_spans)
     : store_(store),
       sealer_(sealer),
@@ -78,9 +78,10 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
   }
   Pending p;
   p.records.resize(spans.size());  // each span moves once, into its record
+  const pricing::PriceSnapshot prices = prices_.snapshot();
   for (size_t i = 0; i < spans.size(); ++i) {
     p.records[i].span = std::move(spans[i]);
-    assign_cost(p.records[i].span, prices_);
+    assign_cost(p.records[i].span, prices);
     seal(p.records[i], sealer_);
   }
   if (auto st = store_.prepare(p.records); !st) {

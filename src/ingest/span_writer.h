@@ -14,7 +14,7 @@
 #include "crypto/sealer.h"
 #include "model/span.h"
 #include "observability/metrics.h"
-#include "pricing/price_table.h"
+#include "pricing/price_book.h"
 #include "storage/span_store.h"
 
 namespace stacklens::ingest {
@@ -27,7 +27,7 @@ struct WriterHealth {
 class SpanWriter {
  public:
   using Done = std::function<void(Status)>;
-  SpanWriter(SpanStore& store, const Sealer& sealer, const pricing::PriceTable& prices, Metrics& metrics,
+  SpanWriter(SpanStore& store, const Sealer& sealer, const pricing::PriceBook& prices, Metrics& metrics,
              size_t max_queue_spans, size_t max_batch_spans);
   ~SpanWriter();
 
@@ -47,7 +47,7 @@ class SpanWriter {
 
   SpanStore& store_;
   const Sealer& sealer_;
-  const pricing::PriceTable& prices_;
+  const pricing::PriceBook& prices_;
   Metrics& metrics_;
   const size_t max_queue_spans_, max_batch_spans_;
   mutable std::mutex mu_;

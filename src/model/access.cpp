@@ -69,7 +69,8 @@ ScopeSet scopes_of(Role r) {
   ScopeSet set = bit(Scope::traces_read) | bit(Scope::prompts_read);
   if (r == Role::member || r == Role::admin)
     set |= bit(Scope::traces_write) | bit(Scope::prompts_write) | bit(Scope::scores_write);
-  if (r == Role::admin) set |= bit(Scope::keys_manage) | bit(Scope::members_manage) | bit(Scope::scores_configure);
+  if (r == Role::admin) set |= bit(Scope::keys_manage) | bit(Scope::members_manage) | bit(Scope::scores_configure) |
+                            bit(Scope::prices_manage);
   return set;
 }
 

@@ -19,6 +19,7 @@ enum class Scope : uint32_t {
   members_manage = 1u << 5,  // projects' members and roles
   scores_write = 1u << 6,    // give, edit and delete scores
   scores_configure = 1u << 7,  // the project's score configurations
+  prices_manage = 1u << 8,     // the project's own model prices, and recomputing stored costs
 };
 
 struct ScopeName {
@@ -30,6 +31,7 @@ inline constexpr ScopeName kScopeNames[] = {
     {Scope::prompts_read, "prompts:read"},   {Scope::prompts_write, "prompts:write"},
     {Scope::keys_manage, "keys:manage"},     {Scope::members_manage, "members:manage"},
     {Scope::scores_write, "scores:write"},   {Scope::scores_configure, "scores:configure"},
+    {Scope::prices_manage, "prices:manage"},
 };
 
 using ScopeSet = uint32_t;
@@ -62,7 +64,7 @@ enum class Role { viewer, member, admin };
 std::optional<Role> parse_role(std::string_view s);
 std::string_view role_name(Role r);
 // viewer: read traces (with their scores) and prompts; member: also write them and give scores;
-// admin: also keys, members and score configurations.
+// admin: also keys, members, score configurations and model prices.
 ScopeSet scopes_of(Role r);
 
 struct User {

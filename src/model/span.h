@@ -16,8 +16,10 @@ namespace stacklens {
 // Where a span's cost_usd came from: none for a span without tokens, caller when the span
 // brought a cost above 0, table when the price table priced its tokens, unpriced when the
 // table has no price for its model (its cost is then 0 and unknown, not free).
-enum class CostSource : uint8_t { none, caller, table, unpriced };
-inline constexpr std::string_view kCostSources[] = {"none", "caller", "table", "unpriced"};
+// Where a span's cost comes from: none (no tokens), the caller, the shipped price table, a
+// project's own price (custom), or nowhere although it has tokens (unpriced).
+enum class CostSource : uint8_t { none, caller, table, unpriced, custom };
+inline constexpr std::string_view kCostSources[] = {"none", "caller", "table", "unpriced", "custom"};
 inline std::string_view cost_source_name(CostSource s) { return kCostSources[static_cast<size_t>(s)]; }
 
 struct LlmData {

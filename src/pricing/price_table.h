@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "core/error.h"
 #include "core/time.h"
 
@@ -45,6 +47,19 @@ struct Usage {
 // What `usage` costs at `entry`'s prices, in USD.
 double cost_of(const PriceEntry& entry, const Usage& usage);
 
+// One entry as written: the shipped table's (data/prices/README.md) or a project's own price.
+// `pattern` (a regular expression, anchored, case-insensitive) also matches other names of the
+// model; empty: the model name only, case-insensitive. A project's price may leave the provider
+// empty: any provider then.
+struct PriceDefinition {
+  PriceEntry entry;
+  std::string pattern;
+};
+// `v` checked field by field; errors name the field under `where`. With `need_pattern` (the
+// shipped table), provider and pattern are required.
+Result<PriceDefinition> parse_definition(const boost::json::value& v, const std::string& where, bool need_pattern);
+boost::json::object definition_json(const PriceDefinition& d);
+
 class PriceTable {
  public:
   PriceTable();  // prices nothing
@@ -55,13 +70,19 @@ class PriceTable {
   // The whole file is refused, with what is wrong where, when any entry is malformed.
   static Result<PriceTable> parse(std::string_view json);
   static Result<PriceTable> load(const std::filesystem::path& file);
+  // A table of these entries; two entries of one model and provider effective from the same
+  // time are refused. Provider aliases map a span's provider name to the table's.
+  static Result<PriceTable> build(std::vector<PriceDefinition> definitions,
+                                  std::unordered_map<std::string, std::string> provider_aliases = {});
 
   size_t size() const;
   // The entry that prices `model` at `provider` at time `at`: of that model's entries, the
-  // latest effective at `at` (the earliest when `at` is before all of them: the table knows
-  // no earlier price). nullptr: unpriced. The answer per distinct (model, provider) is cached
-  // per thread, so a repeated pair costs a hash lookup.
-  const PriceEntry* find(std::string_view model, std::string_view provider, Micros at) const;
+  // latest effective at `at`; when `at` is before all of them, the earliest (`or_earliest`: the
+  // shipped table knows no earlier price) or nullptr (a project's own price starts a new
+  // period). Entries of the span's provider come before entries for any provider. nullptr:
+  // unpriced. The answer per distinct (model, provider) is cached per thread, so a repeated pair
+  // costs a hash lookup.
+  const PriceEntry* find(std::string_view model, std::string_view provider, Micros at, bool or_earliest = true) const;
   std::optional<double> cost(std::string_view model, std::string_view provider, Micros at, const Usage& usage) const;
 
   struct Data;

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "model/access.h"
+#include "model/price.h"
 #include "model/prompt.h"
 #include "model/score.h"
 
@@ -101,6 +102,23 @@ class MetaStore {
   virtual Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) = 0;
   virtual Status delete_score_config(int64_t project_id, const std::string& name) = 0;
   virtual Result<std::vector<ScoreConfig>> list_score_configs(int64_t project_id) = 0;
+
+  // A project's own model prices. create: conflict when the project already prices that model
+  // and provider from that date; update and delete: not_found unless the price is the project's.
+  // Every change raises model_price_revision(), which nodes poll to reload the prices.
+  virtual Result<ModelPrice> create_model_price(const ModelPrice& price) = 0;
+  virtual Result<ModelPrice> update_model_price(const ModelPrice& price) = 0;
+  virtual Status delete_model_price(int64_t project_id, int64_t id) = 0;
+  // One project's prices, or every project's (nullopt), by model, provider and date.
+  virtual Result<std::vector<ModelPrice>> list_model_prices(std::optional<int64_t> project_id) = 0;
+  virtual Result<int64_t> model_price_revision() = 0;
+
+  // Cost recomputes: create fills id and times; update writes state and counts.
+  virtual Result<CostRecompute> create_cost_recompute(const CostRecompute& job) = 0;
+  virtual Status update_cost_recompute(const CostRecompute& job) = 0;
+  virtual Result<std::optional<CostRecompute>> get_cost_recompute(int64_t project_id, int64_t id) = 0;
+  // Newest first.
+  virtual Result<std::vector<CostRecompute>> list_cost_recomputes(int64_t project_id, int limit) = 0;
 };
 
 }  // namespace stacklens

@@ -1,6 +1,7 @@
 #pragma once
 // Where spans live. The SQLite backend is the embedded default; every SQL
 // dialect detail stays inside a backend. Handlers and services see only this.
+#include <functional>
 #include <vector>
 
 #include "core/error.h"
@@ -12,6 +13,12 @@ namespace stacklens {
 struct WriteOutcome {
   int64_t inserted = 0;    // new spans
   int64_t duplicates = 0;  // (project, trace, span) already stored: ignored
+};
+
+struct RecomputeProgress {
+  int64_t spans_total = 0;    // spans of the traces in the period, counted first
+  int64_t spans_done = 0;     // looked at so far
+  int64_t spans_changed = 0;  // whose cost or cost source changed
 };
 
 class SpanStore {
@@ -41,6 +48,15 @@ class SpanStore {
   virtual Result<PeriodPage<SessionSummary>> list_sessions(int64_t project_id, const PeriodListQuery& q) = 0;
   virtual Result<PeriodPage<UserSummary>> list_users(int64_t project_id, const PeriodListQuery& q) = 0;
   virtual Result<int64_t> count_spans() = 0;
+
+  // Prices again the stored spans of the project's traces that started in [from, to):
+  // `reprice` gives a span its cost again and says whether it changed; a changed span's row,
+  // its trace's sums and the metrics follow. Runs in short steps beside ingest, calling
+  // `progress` after each; it stops early (with what was done) when `progress` returns false.
+  using Repricer = std::function<bool(Span&)>;
+  using ProgressFn = std::function<bool(const RecomputeProgress&)>;
+  virtual Result<RecomputeProgress> recompute_costs(int64_t project_id, Micros from, Micros to,
+                                                    const Repricer& reprice, const ProgressFn& progress) = 0;
   // Cheap probe that storage can be read and has room to write; used by /ready.
   virtual Status check_ready() = 0;
 };

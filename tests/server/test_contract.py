@@ -19,8 +19,7 @@ from stacklens_server import BINARY
 
 SPEC = CONTRACT.spec
 METHODS = {"get", "post", "put", "patch", "delete"}
-SCOPES = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage",
-          "scores:write", "scores:configure"]
+SCOPES: List[str] = SPEC["components"]["schemas"]["Scope"]["enum"]
 
 
 def spec_operations() -> List[Tuple[str, str, Dict[str, Any]]]:
@@ -191,6 +190,19 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     assert call("GET", traces + "/tour", 200)["scores"][0]["id"] == "tour-1"
     call("GET", "/api/v1/stacktrace/v1/metrics/scores?name=accuracy", 200)
     call("DELETE", scores + "/tour-1", 200)
+
+    prices = "/api/v1/stacktrace/v1/prices"
+    own = call("POST", prices, 201, json={"model": "m", "provider": "p", "effectiveFrom": "2024-01-01",
+                                          "prices": {"input": 1, "output": 2},
+                                          "tiers": [{"aboveInputTokens": 100, "prices": {"input": 3}}]})
+    call("PUT", f"{prices}/{own['id']}", 200, json={"model": "m", "effectiveFrom": "2024-01-01",
+                                                    "prices": {"input": 1, "output": 2, "cacheRead": 0.5}})
+    assert call("GET", prices, 200)["prices"][0]["prices"]["cacheRead"] == 0.5
+    assert call("GET", f"{prices}/lookup?model=m&provider=p", 200)["source"] == "custom"
+    job = call("POST", prices + "/recompute", 202, json={"from": "2024-05-01T00:00:00Z", "to": "2024-05-02T00:00:00Z"})
+    call("GET", f"{prices}/recompute/{job['id']}", 200)
+    call("GET", prices + "/recompute", 200)
+    call("DELETE", f"{prices}/{own['id']}", 200)
 
     prompts = "/api/v1/flowops/v1/prompts"
     call("POST", prompts, 201, json={"name": "tour", "content": "v1"})

@@ -41,11 +41,14 @@ class HandlerTest : public ::testing::Test {
     const ScopeSet scopes = static_cast<ScopeSet>(Scope::traces_write) | static_cast<ScopeSet>(Scope::traces_read);
     ASSERT_TRUE(meta_->create_key(project_, "test", k.prefix, k.hash, scopes));
     key_ = k.secret;
+    project_prices_.emplace(*meta_, prices_);
     writer_.emplace(spans_, *sealer_, prices_, metrics_, 1000, 100);
+    recomputes_.emplace(spans_, *meta_, prices_);
     traces_.emplace(spans_, *sealer_);
     auth_.emplace(*meta_);
     throttle_.emplace(*meta_);
-    services_.emplace(api::Services{settings_, spans_, *meta_, *writer_, *traces_, metrics_, *auth_, *throttle_, scores_});
+    services_.emplace(api::Services{settings_, spans_, *meta_, *writer_, *traces_, metrics_, *auth_, *throttle_, scores_,
+                                  prices_, *project_prices_, *recomputes_});
     api::add_routes(router_, *services_);
   }
 
@@ -85,9 +88,11 @@ class HandlerTest : public ::testing::Test {
   stacklens::testing::EmptyScoreStore scores_;
   std::unique_ptr<MetaStore> meta_;
   std::optional<Sealer> sealer_;
-  pricing::PriceTable prices_;
+  pricing::PriceBook prices_;
+  std::optional<ingest::ProjectPrices> project_prices_;
   Metrics metrics_;
   std::optional<ingest::SpanWriter> writer_;
+  std::optional<ingest::CostRecomputes> recomputes_;
   std::optional<query::TraceService> traces_;
   std::optional<api::Authenticator> auth_;
   std::optional<api::LoginThrottle> throttle_;

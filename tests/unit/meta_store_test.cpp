@@ -684,3 +684,74 @@ TEST_P(MetaStoreTest, ScoreConfigsAreKeptPerProjectByName) {
                "score config 'label' does not exist in this project");
   EXPECT_EQ(store_->list_score_configs(p->id)->size(), 1u);
 }
+
+// A project's own prices: unique per model (any case), provider and date; every change raises the
+// revision other nodes poll; recomputes keep their progress.
+TEST_P(MetaStoreTest, ModelPricesAndRecomputesArePerProject) {
+  auto p = store_->create_project("priced");
+  auto q = store_->create_project("unpriced");
+  ASSERT_TRUE(p && q);
+  auto r0 = store_->model_price_revision();
+  ASSERT_TRUE(r0) << r0.error().message;
+  ModelPrice price{0, p->id, "My-Model", "", 1700000000000000, R"({"model":"My-Model"})", "key:sl-1", 0, 0};
+  auto made = store_->create_model_price(price);
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_GT(made->id, 0);
+  EXPECT_GT(made->created_us, 0);
+  EXPECT_EQ(made->definition, price.definition);
+  ModelPrice same = price;
+  same.model = "my-model";
+  expect_error(store_->create_model_price(same), ErrorCode::conflict,
+               "this project already prices 'my-model' at any provider from 2023-11-14T22:13:20.000000Z");
+  same.provider = "acme";  // another provider: another price
+  ASSERT_TRUE(store_->create_model_price(same));
+  ModelPrice theirs = price;
+  theirs.project_id = q->id;
+  ASSERT_TRUE(store_->create_model_price(theirs));
+  EXPECT_GT(*store_->model_price_revision(), *r0);
+
+  EXPECT_EQ(store_->list_model_prices(p->id)->size(), 2u);
+  EXPECT_EQ(store_->list_model_prices(std::nullopt)->size(), 3u);
+  const int64_t before = *store_->model_price_revision();
+  ModelPrice later = *made;
+  later.effective_from += 1;
+  later.updated_by = "user:a@b.c";
+  auto updated = store_->update_model_price(later);
+  ASSERT_TRUE(updated) << updated.error().message;
+  EXPECT_EQ(updated->effective_from, later.effective_from);
+  EXPECT_EQ(updated->created_us, made->created_us);
+  EXPECT_EQ(updated->updated_by, "user:a@b.c");
+  EXPECT_GT(*store_->model_price_revision(), before);
+  ModelPrice elsewhere = later;
+  elsewhere.project_id = q->id;  // not theirs to change
+  const std::string missing = fmt::format("price {} does not exist in this project", made->id);
+  expect_error(store_->update_model_price(elsewhere), ErrorCode::not_found, missing);
+  expect_error(store_->delete_model_price(q->id, made->id), ErrorCode::not_found, missing);
+  ASSERT_TRUE(store_->delete_model_price(p->id, made->id));
+  EXPECT_EQ(store_->list_model_prices(p->id)->size(), 1u);
+
+  CostRecompute job;
+  job.project_id = p->id;
+  job.from_us = 1;
+  job.to_us = 2;
+  job.started_by = "key:sl-1";
+  auto started = store_->create_cost_recompute(job);
+  ASSERT_TRUE(started) << started.error().message;
+  started->spans_total = 10;
+  started->spans_done = 10;
+  started->spans_changed = 4;
+  started->state = RecomputeState::done;
+  started->finished_us = 123;
+  ASSERT_TRUE(store_->update_cost_recompute(*started));
+  auto got = store_->get_cost_recompute(p->id, started->id);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((**got).state, RecomputeState::done);
+  EXPECT_EQ((**got).spans_changed, 4);
+  EXPECT_EQ((**got).finished_us, 123);
+  EXPECT_FALSE(*store_->get_cost_recompute(q->id, started->id));
+  ASSERT_TRUE(store_->create_cost_recompute(job));
+  auto listed = store_->list_cost_recomputes(p->id, 10);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_GT((*listed)[0].id, (*listed)[1].id);  // newest first
+}

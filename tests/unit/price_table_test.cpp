@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "ingest/span_costing.h"
+#include "pricing/price_book.h"
 #include "pricing/price_table.h"
 
 namespace stacklens {
@@ -134,7 +135,7 @@ TEST(PriceTable, BadFilesAreRefusedNamingTheFault) {
   EXPECT_EQ(msg(R"({"entries":[{)" + entry + R"(,"prices":{"input":-1,"output":1}}]})"),
             "entries[0].prices.input must be a non-negative number");
   EXPECT_EQ(msg(R"({"entries":[{"model":"m","provider":"p","effective_from":"soon","pattern":"^m$","prices":{"input":1,"output":1}}]})"),
-            "entries[0].effective_from must be a date (YYYY-MM-DD)");
+            "entries[0].effective_from must be a date (YYYY-MM-DD) or an ISO-8601 time");
   EXPECT_EQ(msg(R"({"entries":[{"model":"m","provider":"p","effective_from":"2026-12-06","pattern":"^(m$","prices":{"input":1,"output":1}}]})"),
             "entries[0].pattern is not a valid regular expression");
   EXPECT_EQ(msg(R"({"entries":[{)" + entry + R"(,"prices":{"input":1,"output":1},"tiers":[{"prices":{}}]}]})"),
@@ -167,7 +168,8 @@ Span llm_span(int64_t input, int64_t output, double cost, std::string model = "g
 }
 
 TEST(SpanCosting, CallerCostWinsZeroCountsAsNotGivenUnknownModelIsUnpriced) {
-  const auto t = table();
+  const pricing::PriceBook book(table());
+  const auto t = book.snapshot();
   Span caller = llm_span(1000, 500, 0.5);
   ingest::assign_cost(caller, t);
   EXPECT_EQ(caller.llm->cost_source, CostSource::caller);
@@ -214,6 +216,87 @@ TEST(PriceTable, PatternsMatchPastTheirLiteralStart) {
   EXPECT_DOUBLE_EQ(cost(*t, "mistral-large", "mistral", {1000000, 0}), 2.0);
   EXPECT_DOUBLE_EQ(cost(*t, "cohere-command-r", "cohere", {1000000, 0}), 0.5);
   EXPECT_FALSE(t->cost("mistral-larg", "mistral", kDec2026, {1000000, 0}));
+}
+
+// A project's own price comes first from its date on, for its provider or any; before that date,
+// and for other projects, the shipped table prices the span. A recompute keeps a caller's cost.
+TEST(SpanCosting, ProjectPricesComeFirstFromTheirDate) {
+  pricing::PriceBook book(table());
+  auto own = PriceTable::build({
+      pricing::PriceDefinition{pricing::PriceEntry{"gpt-4o-mini", "", kDec2026, {1.0, 2.0, {}, {}, {}}, {}}, ""},
+      pricing::PriceDefinition{pricing::PriceEntry{"in-house", "acme", kDec2026 - 86400000000LL * 365, {0.5, 0.5, {}, {}, {}}, {}},
+                               "^in-house(-v\\d+)?$"},
+  });
+  ASSERT_TRUE(own) << own.error().message;
+  pricing::ProjectTables tables;
+  tables.emplace(7, std::move(*own));
+  book.replace(std::move(tables), 1);
+  const auto prices = book.snapshot();
+
+  Span s = llm_span(1000, 500, 0.0);
+  s.project_id = 7;
+  s.start_us = kDec2026;
+  ingest::assign_cost(s, prices);
+  EXPECT_EQ(s.llm->cost_source, CostSource::custom);
+  EXPECT_DOUBLE_EQ(s.llm->cost_usd, (1000 * 1.0 + 500 * 2.0) / 1e6);
+
+  Span before = llm_span(1000, 500, 0.0);
+  before.project_id = 7;
+  before.start_us = kDec2026 - 1;
+  ingest::assign_cost(before, prices);
+  EXPECT_EQ(before.llm->cost_source, CostSource::table);
+
+  Span other = llm_span(1000, 500, 0.0);
+  other.project_id = 8;
+  other.start_us = kDec2026;
+  ingest::assign_cost(other, prices);
+  EXPECT_EQ(other.llm->cost_source, CostSource::table);
+
+  Span pattern = llm_span(100, 100, 0.0, "in-house-v2");
+  pattern.llm->provider = "acme";
+  pattern.project_id = 7;
+  pattern.start_us = kDec2026;
+  ingest::assign_cost(pattern, prices);
+  EXPECT_EQ(pattern.llm->cost_source, CostSource::custom);
+  EXPECT_DOUBLE_EQ(pattern.llm->cost_usd, 100e-6);
+  pattern.llm->provider = "elsewhere";  // the entry names its provider: no other matches
+  EXPECT_TRUE(ingest::reprice(pattern, prices));
+  EXPECT_EQ(pattern.llm->cost_source, CostSource::unpriced);
+  EXPECT_FALSE(ingest::reprice(pattern, prices));  // the same again: no change
+
+  Span caller = llm_span(1000, 500, 0.25);
+  caller.project_id = 7;
+  caller.start_us = kDec2026;
+  ingest::assign_cost(caller, prices);
+  EXPECT_FALSE(ingest::reprice(caller, prices));
+  EXPECT_DOUBLE_EQ(caller.llm->cost_usd, 0.25);
+}
+
+TEST(PriceDefinition, OptionalProviderAndPatternAndFieldErrors) {
+  auto ok = pricing::parse_definition(boost::json::parse(R"({"model": "m", "effective_from": "2026-01-01",
+      "prices": {"input": 1, "output": 2}, "tiers": [{"above_input_tokens": 10, "prices": {"input": 3}}]})"),
+                                      "price", false);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->entry.provider, "");
+  EXPECT_EQ(ok->pattern, "");
+  const auto back = pricing::parse_definition(pricing::definition_json(*ok), "price", false);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->entry.tiers.size(), 1u);
+  EXPECT_EQ(back->entry.effective_from, ok->entry.effective_from);
+
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"effective_from": "2026-01-01", "prices": {"input": 1, "output": 2}})", "price.model"},
+      {R"({"model": "m", "effective_from": "soon", "prices": {"input": 1, "output": 2}})", "price.effective_from"},
+      {R"({"model": "m", "effective_from": "2026-01-01", "prices": {"input": -1, "output": 2}})", "price.prices.input"},
+      {R"({"model": "m", "effective_from": "2026-01-01", "prices": {"input": 1}})", "price.prices"},
+      {R"({"model": "m", "pattern": "(", "effective_from": "2026-01-01", "prices": {"input": 1, "output": 2}})",
+       "price.pattern"},
+  };
+  for (const auto& [json, where] : bad) {
+    auto r = pricing::parse_definition(boost::json::parse(json), "price", false);
+    ASSERT_FALSE(r) << json;
+    EXPECT_NE(r.error().message.find(where), std::string::npos) << r.error().message;
+  }
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ class SpanWriterTest : public ::testing::Test {
   }
 
   FakeSpanStore store_;
-  pricing::PriceTable prices_;
+  pricing::PriceBook prices_;
   Metrics metrics_;
   std::optional<Sealer> sealer_;
   std::optional<ingest::SpanWriter> writer_;  // declared last: stopped before the store goes

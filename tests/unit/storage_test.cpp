@@ -227,8 +227,44 @@ TEST(SpanRow, RefusesDamagedRows) {
   std::string other_version = packed;
   other_version[0] = 3;
   EXPECT_FALSE(unpack_span(other_version, back, place));
-  SpanRecord unpriced = full_record();
-  unpriced.span.llm->cost_source = static_cast<CostSource>(4);
-  EXPECT_FALSE(unpack_span(pack_span(unpriced), back, place));
+  SpanRecord unknown_source = full_record();
+  unknown_source.span.llm->cost_source = static_cast<CostSource>(std::size(kCostSources));
+  EXPECT_FALSE(unpack_span(pack_span(unknown_source), back, place));
   EXPECT_FALSE(unpack_span(std::string(1, '\1') + std::string(12, '\xff'), back, place));  // endless varint
+}
+
+// A recompute rewrites a row's cost and cost source in place; everything else reads back as it was,
+// and a version 1 row (no cost source) comes back as version 2.
+TEST(SpanRow, WithCostReplacesOnlyTheCost) {
+  SpanRecord r = full_record();
+  const std::string packed = pack_span(r);
+  auto repriced = with_cost(packed, 0.125, CostSource::custom);
+  ASSERT_TRUE(repriced) << repriced.error().message;
+  SpanRecord back, original;
+  PackedPlace place, original_place;
+  ASSERT_TRUE(unpack_span(*repriced, back, place));
+  ASSERT_TRUE(unpack_span(packed, original, original_place));
+  EXPECT_EQ(back.span.llm->cost_usd, 0.125);
+  EXPECT_EQ(back.span.llm->cost_source, CostSource::custom);
+  const LlmData &a = *back.span.llm, &b = *original.span.llm;
+  EXPECT_EQ(std::tie(a.input_tokens, a.output_tokens, a.total_tokens, a.cache_read_tokens, a.cache_write_tokens,
+                     a.reasoning_tokens, a.temperature, a.max_tokens, a.finish_reason, a.is_streaming),
+            std::tie(b.input_tokens, b.output_tokens, b.total_tokens, b.cache_read_tokens, b.cache_write_tokens,
+                     b.reasoning_tokens, b.temperature, b.max_tokens, b.finish_reason, b.is_streaming));
+  EXPECT_EQ(std::tie(back.span.start_us, back.span.end_us, back.span.kind, back.span.status, back.span.parent_span_id),
+            std::tie(original.span.start_us, original.span.end_us, original.span.kind, original.span.status,
+                     original.span.parent_span_id));
+  EXPECT_EQ(back.span.events.size(), original.span.events.size());
+  EXPECT_EQ(std::tie(place.text_at, place.prompt_len, place.completion_len, place.attributes_len),
+            std::tie(original_place.text_at, original_place.prompt_len, original_place.completion_len,
+                     original_place.attributes_len));
+  // The same cost again gives the same bytes.
+  auto again = with_cost(packed, original.span.llm->cost_usd, original.span.llm->cost_source);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, packed);
+
+  SpanRecord no_llm = full_record();
+  no_llm.span.llm.reset();
+  EXPECT_FALSE(with_cost(pack_span(no_llm), 1.0, CostSource::custom));
+  EXPECT_FALSE(with_cost(packed.substr(0, 12), 1.0, CostSource::custom));
 }

@@ -10,6 +10,7 @@ import { match, navigate, useLocation } from "./lib/router";
 import { KeysPage } from "./pages/KeysPage";
 import { LoginPage } from "./pages/LoginPage";
 import { MembersPage } from "./pages/MembersPage";
+import { PricesPage } from "./pages/PricesPage";
 import { ScoreConfigsPage } from "./pages/ScoreConfigsPage";
 import { OverviewPage } from "./pages/OverviewPage";
 import { PromptDetailPage } from "./pages/PromptDetailPage";
@@ -114,6 +115,7 @@ function Routes() {
   if ((params = match("/prompts/:name", path))) return <PromptDetailPage name={params.name} />;
   if (path === "/settings/keys") return <KeysPage />;
   if (path === "/settings/scores") return <ScoreConfigsPage />;
+  if (path === "/settings/prices") return <PricesPage />;
   if (path === "/settings/members" || path === "/settings") return <MembersPage />;
   return (
     <div className="page">

@@ -156,4 +156,44 @@ inline constexpr Statement kListScoreConfigs{
     "SELECT name, data_type, min_value::text, max_value::text, categories, description, created_us "
     R"(FROM score_configs WHERE project_id = $1 ORDER BY name COLLATE "C")"};
 
+#define SL_PRICE_COLUMNS \
+  "id, project_id, model, provider, effective_from_us, definition, updated_by, created_us, updated_us"
+inline constexpr Statement kCreateModelPrice{
+    "create_model_price",
+    "INSERT INTO model_prices(project_id, model, provider, effective_from_us, definition, updated_by, created_us, "
+    "updated_us) VALUES($1, $2, $3, $4, $5, $6, $7, $7) RETURNING " SL_PRICE_COLUMNS};
+inline constexpr Statement kUpdateModelPrice{
+    "update_model_price",
+    "UPDATE model_prices SET model = $3, provider = $4, effective_from_us = $5, definition = $6, updated_by = $7, "
+    "updated_us = $8 WHERE project_id = $1 AND id = $2 RETURNING " SL_PRICE_COLUMNS};
+inline constexpr Statement kDeleteModelPrice{
+    "delete_model_price", "DELETE FROM model_prices WHERE project_id = $1 AND id = $2 RETURNING id"};
+inline constexpr Statement kListModelPrices{
+    "list_model_prices",
+    "SELECT " SL_PRICE_COLUMNS " FROM model_prices WHERE $1::bigint IS NULL OR project_id = $1 "
+    R"(ORDER BY project_id, lower(model COLLATE "C") COLLATE "C", provider COLLATE "C", effective_from_us)"};
+#undef SL_PRICE_COLUMNS
+inline constexpr Statement kBumpPriceRevision{"bump_price_revision",
+                                              "UPDATE price_revision SET revision = revision + 1"};
+inline constexpr Statement kPriceRevision{"price_revision", "SELECT revision FROM price_revision"};
+
+#define SL_RECOMPUTE_COLUMNS                                                                              \
+  "id, project_id, from_us, to_us, state, spans_total, spans_done, spans_changed, error, started_by, " \
+  "created_us, updated_us, finished_us"
+inline constexpr Statement kCreateCostRecompute{
+    "create_cost_recompute",
+    "INSERT INTO cost_recomputes(project_id, from_us, to_us, state, spans_total, spans_done, spans_changed, error, "
+    "started_by, created_us, updated_us, finished_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) "
+    "RETURNING id"};
+inline constexpr Statement kUpdateCostRecompute{
+    "update_cost_recompute",
+    "UPDATE cost_recomputes SET state = $3, spans_total = $4, spans_done = $5, spans_changed = $6, error = $7, "
+    "updated_us = $8, finished_us = $9 WHERE project_id = $1 AND id = $2"};
+inline constexpr Statement kGetCostRecompute{
+    "get_cost_recompute", "SELECT " SL_RECOMPUTE_COLUMNS " FROM cost_recomputes WHERE project_id = $1 AND id = $2"};
+inline constexpr Statement kListCostRecomputes{
+    "list_cost_recomputes",
+    "SELECT " SL_RECOMPUTE_COLUMNS " FROM cost_recomputes WHERE project_id = $1 ORDER BY id DESC LIMIT $2"};
+#undef SL_RECOMPUTE_COLUMNS
+
 }  // namespace stacklens::postgres::sql

@@ -102,6 +102,36 @@ const std::vector<Migration> kMetaMigrations = {
   created_us BIGINT NOT NULL,
   PRIMARY KEY(project_id, name)))sql",
     },
+    {
+        R"sql(CREATE TABLE model_prices(
+  id BIGSERIAL PRIMARY KEY,
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  model TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  effective_from_us BIGINT NOT NULL,
+  definition TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  updated_us BIGINT NOT NULL))sql",
+        R"sql(CREATE UNIQUE INDEX model_price_key ON model_prices(project_id, lower(model COLLATE "C"), provider, effective_from_us))sql",
+        "CREATE TABLE price_revision(revision BIGINT NOT NULL)",
+        "INSERT INTO price_revision VALUES(0)",
+        R"sql(CREATE TABLE cost_recomputes(
+  id BIGSERIAL PRIMARY KEY,
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  from_us BIGINT NOT NULL,
+  to_us BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  spans_total BIGINT NOT NULL,
+  spans_done BIGINT NOT NULL,
+  spans_changed BIGINT NOT NULL,
+  error TEXT NOT NULL,
+  started_by TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  updated_us BIGINT NOT NULL,
+  finished_us BIGINT))sql",
+        "CREATE INDEX cost_recompute_project ON cost_recomputes(project_id, id)",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

@@ -522,4 +522,127 @@ Result<std::vector<ScoreConfig>> PostgresMetaStore::list_score_configs(int64_t p
   });
 }
 
+namespace {
+
+ModelPrice read_price(const PgResult& r, int i) {
+  return ModelPrice{r.i64(i, 0), r.i64(i, 1), r.text(i, 2), r.text(i, 3), r.i64(i, 4),
+                    r.text(i, 5), r.text(i, 6), r.i64(i, 7), r.i64(i, 8)};
+}
+
+CostRecompute read_recompute(const PgResult& r, int i) {
+  CostRecompute j;
+  j.id = r.i64(i, 0);
+  j.project_id = r.i64(i, 1);
+  j.from_us = r.i64(i, 2);
+  j.to_us = r.i64(i, 3);
+  const std::string state = r.text(i, 4);
+  j.state = state == "done" ? RecomputeState::done : state == "failed" ? RecomputeState::failed : RecomputeState::running;
+  j.spans_total = r.i64(i, 5);
+  j.spans_done = r.i64(i, 6);
+  j.spans_changed = r.i64(i, 7);
+  j.error = r.text(i, 8);
+  j.started_by = r.text(i, 9);
+  j.created_us = r.i64(i, 10);
+  j.updated_us = r.i64(i, 11);
+  j.finished_us = r.opt_i64(i, 12);
+  return j;
+}
+
+std::string state_name(RecomputeState s) { return std::string(kRecomputeStates[static_cast<size_t>(s)]); }
+
+Error price_missing(int64_t id) {
+  return make_error(ErrorCode::not_found, fmt::format("price {} does not exist in this project", id));
+}
+
+std::string price_taken(const ModelPrice& p) {
+  return fmt::format("this project already prices '{}' at {} from {}", p.model,
+                     p.provider.empty() ? "any provider" : p.provider, format_iso8601(p.effective_from));
+}
+
+}  // namespace
+
+Result<ModelPrice> PostgresMetaStore::create_model_price(const ModelPrice& p) {
+  SL_CONNECTION(conn);
+  PgTransaction tx(conn);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  auto r = conn.run(sql::kCreateModelPrice, p.project_id, p.model, p.provider, p.effective_from, p.definition,
+                    p.updated_by, now_micros());
+  if (!r) return conflict_as(r.error(), price_taken(p));
+  if (auto b = conn.run(sql::kBumpPriceRevision); !b) return b.error();
+  if (auto c = tx.commit(); !c) return c.error();
+  return read_price(*r, 0);
+}
+
+Result<ModelPrice> PostgresMetaStore::update_model_price(const ModelPrice& p) {
+  SL_CONNECTION(conn);
+  PgTransaction tx(conn);
+  if (!tx.begin_status()) return tx.begin_status().error();
+  auto r = conn.run(sql::kUpdateModelPrice, p.project_id, p.id, p.model, p.provider, p.effective_from, p.definition,
+                    p.updated_by, now_micros());
+  if (!r) return conflict_as(r.error(), price_taken(p));
+  if (r->empty()) return price_missing(p.id);
+  if (auto b = conn.run(sql::kBumpPriceRevision); !b) return b.error();
+  if (auto c = tx.commit(); !c) return c.error();
+  return read_price(*r, 0);
+}
+
+Status PostgresMetaStore::delete_model_price(int64_t project_id, int64_t id) {
+  SL_CONNECTION(conn);
+  PgTransaction tx(conn);
+  if (!tx.begin_status()) return tx.begin_status();
+  auto r = conn.run(sql::kDeleteModelPrice, project_id, id);
+  if (!r) return r.error();
+  if (r->empty()) return price_missing(id);
+  if (auto b = conn.run(sql::kBumpPriceRevision); !b) return b.error();
+  return tx.commit();
+}
+
+Result<std::vector<ModelPrice>> PostgresMetaStore::list_model_prices(std::optional<int64_t> project_id) {
+  SL_CONNECTION(conn);
+  auto r = conn.run(sql::kListModelPrices, param(project_id));
+  if (!r) return r.error();
+  return rows_of<ModelPrice>(*r, read_price);
+}
+
+Result<int64_t> PostgresMetaStore::model_price_revision() {
+  SL_CONNECTION(conn);
+  auto r = conn.run(sql::kPriceRevision);
+  if (!r) return r.error();
+  return r->i64(0, 0);
+}
+
+Result<CostRecompute> PostgresMetaStore::create_cost_recompute(const CostRecompute& job) {
+  SL_CONNECTION(conn);
+  CostRecompute out = job;
+  out.created_us = out.updated_us = now_micros();
+  auto r = conn.run(sql::kCreateCostRecompute, job.project_id, job.from_us, job.to_us, state_name(job.state),
+                    job.spans_total, job.spans_done, job.spans_changed, job.error, job.started_by, out.created_us,
+                    param(job.finished_us));
+  if (!r) return r.error();
+  out.id = r->i64(0, 0);
+  return out;
+}
+
+Status PostgresMetaStore::update_cost_recompute(const CostRecompute& job) {
+  SL_CONNECTION(conn);
+  auto r = conn.run(sql::kUpdateCostRecompute, job.project_id, job.id, state_name(job.state), job.spans_total,
+                    job.spans_done, job.spans_changed, job.error, now_micros(), param(job.finished_us));
+  if (!r) return r.error();
+  return ok_status();
+}
+
+Result<std::optional<CostRecompute>> PostgresMetaStore::get_cost_recompute(int64_t project_id, int64_t id) {
+  SL_CONNECTION(conn);
+  auto r = conn.run(sql::kGetCostRecompute, project_id, id);
+  if (!r) return r.error();
+  return first(rows_of<CostRecompute>(*r, read_recompute));
+}
+
+Result<std::vector<CostRecompute>> PostgresMetaStore::list_cost_recomputes(int64_t project_id, int limit) {
+  SL_CONNECTION(conn);
+  auto r = conn.run(sql::kListCostRecomputes, project_id, limit);
+  if (!r) return r.error();
+  return rows_of<CostRecompute>(*r, read_recompute);
+}
+
 }  // namespace stacklens::postgres

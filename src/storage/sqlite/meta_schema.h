@@ -90,6 +90,39 @@ CREATE TABLE score_configs(
   created_us INTEGER NOT NULL,
   PRIMARY KEY(project_id, name));
 )sql",
+    // A project's own model prices (model/price.h): one row per model, provider ('' for any)
+    // and start date; price_revision counts changes, which every node polls. Cost recomputes
+    // keep their progress here so any node can answer for them.
+    R"sql(
+CREATE TABLE model_prices(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  model TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  effective_from_us INTEGER NOT NULL,
+  definition TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL);
+CREATE UNIQUE INDEX model_price_key ON model_prices(project_id, model COLLATE NOCASE, provider, effective_from_us);
+CREATE TABLE price_revision(revision INTEGER NOT NULL);
+INSERT INTO price_revision VALUES(0);
+CREATE TABLE cost_recomputes(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  from_us INTEGER NOT NULL,
+  to_us INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  spans_total INTEGER NOT NULL,
+  spans_done INTEGER NOT NULL,
+  spans_changed INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  started_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL,
+  finished_us INTEGER);
+CREATE INDEX cost_recompute_project ON cost_recomputes(project_id, id);
+)sql",
 };
 
 }  // namespace stacklens::sqlite

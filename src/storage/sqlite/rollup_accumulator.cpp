@@ -21,32 +21,53 @@ RollupAccumulator::Sum& RollupAccumulator::at(const KeyView& key) {
   return node->second;
 }
 
-void RollupAccumulator::add(const Span& s) {
+template <typename F>
+void RollupAccumulator::each_sum(const Span& s, F&& f) {
   const int64_t secs = s.start_us >= 0 ? s.start_us / 1000000 : (s.start_us - 999999) / 1000000;
   const int64_t llm = s.llm ? 1 : 0;
   const std::string none;
   const std::string* groups[] = {&none, s.llm ? &s.llm->model : &none, s.llm ? &s.llm->provider : &none, &s.name};
-  const size_t latency_bucket = LatencyHistogram::bucket_of(s.latency_us());
-  const bool unpriced = s.llm && s.llm->cost_source == CostSource::unpriced;
-  // A span that gives its tokens only as a total is unpriced too: count that total.
-  const int64_t unpriced_tokens =
-      unpriced ? std::max(s.llm->total_tokens, s.llm->input_tokens + s.llm->output_tokens) : 0;
   for (int64_t level : kRollupLevels) {
     const int64_t bucket = secs - ((secs % level) + level) % level;
-    for (int64_t dim = dim_all; dim <= dim_name; ++dim) {
-      Sum& sum = at(KeyView{s.project_id, level, dim, bucket, *groups[dim], llm});
-      sum.requests++;
-      sum.errors += s.is_error() ? 1 : 0;
-      if (s.llm) {
-        sum.input_tokens += s.llm->input_tokens;
-        sum.output_tokens += s.llm->output_tokens;
-        sum.cost_usd += s.llm->cost_usd;
-        sum.unpriced_spans += unpriced ? 1 : 0;
-        sum.unpriced_tokens += unpriced_tokens;
-      }
-      sum.latency.add_to_bucket(latency_bucket);
-    }
+    for (int64_t dim = dim_all; dim <= dim_name; ++dim) f(at(KeyView{s.project_id, level, dim, bucket, *groups[dim], llm}));
   }
+}
+
+namespace {
+// A span the price table could not price, and its tokens (a span that gives its tokens only as
+// a total is unpriced too: count that total).
+std::pair<int64_t, int64_t> unpriced_of(const Span& s) {
+  if (!s.llm || s.llm->cost_source != CostSource::unpriced) return {0, 0};
+  return {1, std::max(s.llm->total_tokens, s.llm->input_tokens + s.llm->output_tokens)};
+}
+}  // namespace
+
+void RollupAccumulator::add(const Span& s) {
+  const size_t latency_bucket = LatencyHistogram::bucket_of(s.latency_us());
+  const auto [unpriced_spans, unpriced_tokens] = unpriced_of(s);
+  each_sum(s, [&](Sum& sum) {
+    sum.requests++;
+    sum.errors += s.is_error() ? 1 : 0;
+    if (s.llm) {
+      sum.input_tokens += s.llm->input_tokens;
+      sum.output_tokens += s.llm->output_tokens;
+      sum.cost_usd += s.llm->cost_usd;
+      sum.unpriced_spans += unpriced_spans;
+      sum.unpriced_tokens += unpriced_tokens;
+    }
+    sum.latency.add_to_bucket(latency_bucket);
+  });
+}
+
+void RollupAccumulator::add_cost_change(const Span& before, const Span& after) {
+  if (!before.llm || !after.llm) return;
+  const auto [spans_before, tokens_before] = unpriced_of(before);
+  const auto [spans_after, tokens_after] = unpriced_of(after);
+  each_sum(after, [&](Sum& sum) {
+    sum.cost_usd += after.llm->cost_usd - before.llm->cost_usd;
+    sum.unpriced_spans += spans_after - spans_before;
+    sum.unpriced_tokens += tokens_after - tokens_before;
+  });
 }
 
 Status RollupAccumulator::flush(Db& db) const {

@@ -34,6 +34,9 @@ class RollupAccumulator {
   RollupAccumulator(const RollupAccumulator&) = delete;
 
   void add(const Span& span);
+  // What a stored span's new cost changes: its cost and the unpriced counts, nothing else.
+  // `before` and `after` are the same span (keys from `after`).
+  void add_cost_change(const Span& before, const Span& after);
   Status flush(Db& db) const;  // merges into the rollups table, inside the caller's transaction
   bool empty() const { return sums_.empty(); }
   size_t size() const { return sums_.size(); }
@@ -60,6 +63,9 @@ class RollupAccumulator {
     size_t operator()(const KeyView& k) const;
   };
   Sum& at(const KeyView& key);
+  // f(sum) for each of the span's sums: every level and dimension.
+  template <typename F>
+  void each_sum(const Span& s, F&& f);
   std::map<Key, Sum, std::less<>> sums_;  // ordered for for_each
   // The same sums found by hash: add() looks up eight keys per span, and the tree's tuple
   // comparisons were 8 % of the writer thread's time. Views point into sums_'s keys.

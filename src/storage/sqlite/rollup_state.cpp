@@ -78,6 +78,11 @@ Status RollupState::merge_now(Db& writer) {
   return ok_status();
 }
 
+Status RollupState::change_table(Db& writer, const RollupAccumulator& changes) {
+  if (auto st = changes.flush(writer); !st) return st;
+  return writer.exec("UPDATE rollup_state SET generation = generation + 1");
+}
+
 // Inside the writer's transaction: the pending sums, plus `more` (spans of this transaction),
 // go into the rollups table, which then counts every span stored so far.
 Status RollupState::merge(Db& writer, const RollupAccumulator& more) {

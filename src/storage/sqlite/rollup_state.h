@@ -30,6 +30,10 @@ class RollupState {
   void committed(bool merged, const std::vector<const Span*>& inserted);
   // Merges the pending sums in a transaction of their own (the writer stops).
   Status merge_now(Db& writer);
+  // Inside a transaction of the writer's connection, right after merge_now() (nothing pending):
+  // changes of stored spans' sums go into the table (cost recompute); pass the result to
+  // committed(true, {}) after the commit.
+  Status change_table(Db& writer, const RollupAccumulator& changes);
 
   // Any thread: calls f(bucket, group, sum) as RollupAccumulator::for_each does for the
   // pending sums, and returns the rollup_state.generation the table had without them.

@@ -77,6 +77,7 @@ class Reader {
     std::memcpy(&v, &bits, sizeof v);
     return v;
   }
+  size_t at() const { return at_; }
   std::string s() {
     const uint64_t n = u();
     if (!ok_ || n > in_.size() - at_) return fail(), std::string();
@@ -153,6 +154,33 @@ std::string pack_span(const SpanRecord& r) {
   }
   w.s(e.events);
   w.i(static_cast<int64_t>(e.attributes.size()));
+  return out;
+}
+
+Result<std::string> with_cost(std::string_view packed, double cost_usd, CostSource source) {
+  const auto corrupt = [](std::string_view why) {
+    return make_error(ErrorCode::internal, fmt::format("a stored span row is corrupt ({})", why));
+  };
+  if (packed.empty() || (packed[0] != kVersion && packed[0] != kVersionWithoutUsage))
+    return corrupt("unknown packed format");
+  const bool has_source = packed[0] == kVersion;
+  Reader in(packed.substr(1));
+  const uint64_t flags = in.u();
+  if (!(flags & kLlm)) return corrupt("no LLM data to price");
+  if (flags & kParent) (void)in.s();
+  (void)in.s(), (void)in.s(), (void)in.i(), (void)in.i(), (void)in.i(), (void)in.i(), (void)in.i();
+  const size_t cost_at = 1 + in.at();
+  (void)in.d();
+  if (has_source) (void)in.u();
+  if (!in.ok()) return corrupt("truncated");
+  std::string out;
+  out.reserve(packed.size() + 1);
+  out += kVersion;
+  out.append(packed.substr(1, cost_at - 1));
+  Writer w(out);
+  w.d(cost_usd);
+  w.u(static_cast<uint64_t>(source));
+  out.append(packed.substr(1 + in.at()));
   return out;
 }
 

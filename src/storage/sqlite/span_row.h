@@ -35,6 +35,10 @@ struct PackedPlace {
 // there; sealed text not in spans.text is packed with the row.
 std::string pack_span(const SpanRecord& r);
 
+// The same packed row with the span's cost and cost source replaced (a cost recompute). A row of
+// version 1 comes back as version 2.
+Result<std::string> with_cost(std::string_view packed, double cost_usd, CostSource source);
+
 // Fills what pack_span packed into `r` (its span's ids, name, model, provider and tags are
 // columns, read by the caller). Sealed text kept in spans.text is left for the caller (see `place`).
 Status unpack_span(std::string_view packed, SpanRecord& r, PackedPlace& place);

@@ -87,6 +87,18 @@ class Stmt {
 // Applies the migrations above PRAGMA user_version, each in its own transaction.
 Status migrate(Db& db, const std::vector<std::string_view>& migrations);
 
+// Every row `s` gives, each read by `read(s)`.
+template <typename T, typename F>
+Result<std::vector<T>> collect(Stmt& s, F read) {
+  std::vector<T> out;
+  for (;;) {
+    auto row = s.step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(read(s));
+  }
+}
+
 // RAII transaction: rolls back unless commit() succeeded.
 class Transaction {
  public:

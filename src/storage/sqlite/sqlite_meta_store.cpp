@@ -29,17 +29,6 @@ ApiKeyInfo read_key(Stmt& s) {
   return k;
 }
 
-template <typename T, typename F>
-Result<std::vector<T>> collect(Stmt& s, F read) {
-  std::vector<T> out;
-  for (;;) {
-    auto row = s.step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(read(s));
-  }
-}
-
 // A sign-in failure older than this no longer counts.
 constexpr Micros kLoginMemoryUs = 86400LL * 1000000;
 

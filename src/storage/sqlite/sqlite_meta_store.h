@@ -69,6 +69,15 @@ class SqliteMetaStore final : public MetaStore {
   Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) override;
   Status delete_score_config(int64_t project_id, const std::string& name) override;
   Result<std::vector<ScoreConfig>> list_score_configs(int64_t project_id) override;
+  Result<ModelPrice> create_model_price(const ModelPrice& price) override;
+  Result<ModelPrice> update_model_price(const ModelPrice& price) override;
+  Status delete_model_price(int64_t project_id, int64_t id) override;
+  Result<std::vector<ModelPrice>> list_model_prices(std::optional<int64_t> project_id) override;
+  Result<int64_t> model_price_revision() override;
+  Result<CostRecompute> create_cost_recompute(const CostRecompute& job) override;
+  Status update_cost_recompute(const CostRecompute& job) override;
+  Result<std::optional<CostRecompute>> get_cost_recompute(int64_t project_id, int64_t id) override;
+  Result<std::vector<CostRecompute>> list_cost_recomputes(int64_t project_id, int limit) override;
 
  private:
   SqliteMetaStore(std::unique_ptr<Db> db, std::unique_ptr<Db> watcher)

@@ -6,6 +6,7 @@
 
 #include "storage/sqlite/batch_commit.h"
 #include "storage/sqlite/batch_prepare.h"
+#include "storage/sqlite/cost_recompute.h"
 #include "storage/sqlite/span_connection.h"
 #include "storage/sqlite/span_readers.h"
 
@@ -46,7 +47,14 @@ SqliteSpanStore::~SqliteSpanStore() {
 Status SqliteSpanStore::prepare(std::vector<SpanRecord>& records) { return prepare_batch(records, *text_log_, disk_); }
 
 Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>& records) {
+  std::lock_guard lock(write_mu_);
   return commit_batch(WriterParts{*writer_, *text_log_, identities_, rollups_, checkpointer_, disk_}, records);
+}
+
+Result<RecomputeProgress> SqliteSpanStore::recompute_costs(int64_t project_id, Micros from, Micros to,
+                                                          const Repricer& reprice, const ProgressFn& progress) {
+  return sqlite::recompute_costs(RecomputeParts{*writer_, write_mu_, rollups_, disk_}, project_id, from, to, reprice,
+                                 progress);
 }
 
 Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFilter& filter) {

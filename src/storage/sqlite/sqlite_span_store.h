@@ -1,5 +1,6 @@
 #pragma once
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ class SqliteSpanStore final : public SpanStore {
   Result<PeriodPage<SessionSummary>> list_sessions(int64_t project_id, const PeriodListQuery& q) override;
   Result<PeriodPage<UserSummary>> list_users(int64_t project_id, const PeriodListQuery& q) override;
   Result<int64_t> count_spans() override;
+  Result<RecomputeProgress> recompute_costs(int64_t project_id, Micros from, Micros to, const Repricer& reprice,
+                                            const ProgressFn& progress) override;
   Status check_ready() override;
 
  private:
@@ -45,6 +48,7 @@ class SqliteSpanStore final : public SpanStore {
 
   DiskGuard disk_;
   std::unique_ptr<Db> writer_;         // the writer thread's connection
+  std::mutex write_mu_;                // write() and each step of a cost recompute
   std::unique_ptr<TextLog> text_log_;  // spans.text: the sealed prompt and completion text
   ReaderPool readers_;
   TraceIdentities identities_;

@@ -70,6 +70,19 @@ class FakeSpanStore : public SpanStore {
     std::lock_guard lock(mu_);
     return static_cast<int64_t>(stored_.size());
   }
+  // Prices the kept spans of the project that start in [from, to) again, in one step.
+  Result<RecomputeProgress> recompute_costs(int64_t project_id, Micros from, Micros to, const Repricer& reprice,
+                                            const ProgressFn& progress) override {
+    RecomputeProgress p;
+    std::lock_guard lock(mu_);
+    for (Span& s : stored_) {
+      if (s.project_id != project_id || s.start_us < from || s.start_us >= to) continue;
+      ++p.spans_total, ++p.spans_done;
+      if (reprice(s)) ++p.spans_changed;
+    }
+    progress(p);
+    return p;
+  }
   Status check_ready() override { return on_check_ready(); }
 
  private:

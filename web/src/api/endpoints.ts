@@ -1,7 +1,7 @@
 // One typed function per API operation the dashboard uses.
 import { api, Query } from "./client";
 import type {
-  ApiKey, Environment, Member, Metrics, ProjectRole, Prompt, PromptVersion, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
+  ApiKey, CostRecompute, Environment, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, Prompt, PromptVersion, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
 } from "./types";
 
@@ -72,5 +72,20 @@ export const scores = {
   summary: (query: Query) => api<ScoreSummary>("GET", "/stacktrace/v1/metrics/scores", undefined, query),
   configs: () => api<{ configs: ScoreConfig[] }>("GET", "/stacktrace/v1/score-configs"),
   createConfig: (config: ScoreConfigIn) => api<ScoreConfig>("POST", "/stacktrace/v1/score-configs", config),
+  updateConfig: (name: string, config: ScoreConfigIn) =>
+    api<ScoreConfig>("PUT", `/stacktrace/v1/score-configs/${enc(name)}`, config),
   removeConfig: (name: string) => api<object>("DELETE", `/stacktrace/v1/score-configs/${enc(name)}`),
+};
+
+const PRICES = "/stacktrace/v1/prices";
+export const prices = {
+  list: () => api<{ prices: ModelPrice[] }>("GET", PRICES),
+  create: (price: ModelPriceIn) => api<ModelPrice>("POST", PRICES, price),
+  update: (id: number, price: ModelPriceIn) => api<ModelPrice>("PUT", `${PRICES}/${id}`, price),
+  remove: (id: number) => api<object>("DELETE", `${PRICES}/${id}`),
+  lookup: (model: string, provider: string) =>
+    api<PriceLookup>("GET", `${PRICES}/lookup`, undefined, provider ? { model, provider } : { model }),
+  recompute: (from: string, to: string) => api<CostRecompute>("POST", `${PRICES}/recompute`, { from, to }),
+  recomputes: () => api<{ recomputes: CostRecompute[] }>("GET", `${PRICES}/recompute`),
+  recomputeOf: (id: number) => api<CostRecompute>("GET", `${PRICES}/recompute/${id}`),
 };

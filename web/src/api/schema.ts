@@ -1053,6 +1053,313 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stacktrace/v1/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's own model prices, which come before the shipped price table. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the prices, by model, provider and date */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            prices: components["schemas"]["ModelPrice"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        /** Price a model for this project from a date on (new spans are priced with it at once, on every node within a second). Stored spans keep their cost until recomputed. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ModelPriceIn"];
+                };
+            };
+            responses: {
+                /** @description created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ModelPrice"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/prices/{priceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace one of the project's prices. */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    priceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ModelPriceIn"];
+                };
+            };
+            responses: {
+                /** @description the price as stored now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ModelPrice"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        /** Delete one of the project's prices (the shipped table prices the model again). */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    priceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description deleted */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            deleted: boolean;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/prices/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The price a span of this model would get now (or at `at`), and where it comes from. */
+        get: {
+            parameters: {
+                query: {
+                    model: string;
+                    provider?: string;
+                    /** @description ISO-8601 time; default now */
+                    at?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the price, or source unpriced and price null */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PriceLookup"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/prices/recompute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's recent recomputes, newest first. */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the recomputes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            recomputes: components["schemas"]["CostRecompute"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        /** Price again the stored spans of the traces that started in [from, to), at the prices in force now, in the background. Costs given by the caller stay. The trace list, sessions, users and Overview follow. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description ISO-8601 */
+                        from: string;
+                        /** @description ISO-8601 */
+                        to: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description started; poll its progress */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CostRecompute"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacktrace/v1/prices/recompute/{recomputeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One recompute's state and progress (a running one whose node stopped reads as failed after 60 s without progress). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    recomputeId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the recompute */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CostRecompute"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flowops/v1/prompts/by-name/{name}": {
         parameters: {
             query?: never;
@@ -2139,10 +2446,10 @@ export interface components {
             } | null;
         };
         /**
-         * @description where a span's estimatedCostUsd came from. caller: the span brought a cost above 0; table: priced from the price table; unpriced: no price for its model (the cost is unknown, not 0); none: no tokens
+         * @description where a span's estimatedCostUsd came from. caller: the span brought a cost above 0; table: priced from the shipped price table; custom: priced from the project's own price; unpriced: no price for its model (the cost is unknown, not 0); none: no tokens
          * @enum {string}
          */
-        CostSource: "none" | "caller" | "table" | "unpriced";
+        CostSource: "none" | "caller" | "table" | "custom" | "unpriced";
         SpanNode: components["schemas"]["Span"] & {
             children: components["schemas"]["SpanNode"][];
         };
@@ -2315,8 +2622,79 @@ export interface components {
             description: string;
             createdAt: string;
         };
+        /** @description USD per million tokens. Cache read and cache write default to the input price, reasoning to the output price. */
+        TokenPrices: {
+            input: number;
+            output: number;
+            cacheRead: number;
+            cacheWrite: number;
+            reasoning: number;
+        };
+        PriceTier: {
+            /** @description a span with more input tokens than this is priced at this tier */
+            aboveInputTokens: number;
+            prices: components["schemas"]["TokenPrices"];
+        };
+        ModelPriceIn: {
+            /** @description the model name, matched case-insensitively */
+            model: string;
+            /** @description null or absent: any provider */
+            provider?: string | null;
+            /** @description a regular expression (anchored, case-insensitive) for other names of the model */
+            pattern?: string | null;
+            /** @description YYYY-MM-DD or an ISO-8601 time: spans that start from then on get this price */
+            effectiveFrom: string;
+            prices: components["schemas"]["TokenPrices"];
+            tiers?: components["schemas"]["PriceTier"][] | null;
+        };
+        ModelPrice: {
+            id: number;
+            model: string;
+            provider: string | null;
+            pattern: string | null;
+            effectiveFrom: string;
+            prices: components["schemas"]["TokenPrices"];
+            tiers: components["schemas"]["PriceTier"][];
+            updatedBy: string;
+            createdAt: string;
+            updatedAt: string;
+        };
+        PriceLookup: {
+            model: string;
+            /**
+             * @description custom: the project's own price; table: the shipped price table
+             * @enum {string}
+             */
+            source: "custom" | "table" | "unpriced";
+            price: {
+                model: string;
+                provider: string | null;
+                effectiveFrom: string;
+                prices: components["schemas"]["TokenPrices"];
+                tiers: components["schemas"]["PriceTier"][];
+            } | null;
+        };
+        CostRecompute: {
+            id: number;
+            from: string;
+            to: string;
+            /** @enum {string} */
+            state: "running" | "done" | "failed";
+            /** @description spans of the traces that started in the period */
+            spansTotal: number;
+            spansDone: number;
+            /** @description spans whose cost or cost source changed */
+            spansChanged: number;
+            progress: number;
+            /** @description why it failed */
+            error: string | null;
+            startedBy: string;
+            createdAt: string;
+            updatedAt: string;
+            finishedAt: string | null;
+        };
         /** @enum {string} */
-        Scope: "traces:write" | "traces:read" | "prompts:read" | "prompts:write" | "keys:manage" | "members:manage" | "scores:write" | "scores:configure";
+        Scope: "traces:write" | "traces:read" | "prompts:read" | "prompts:write" | "keys:manage" | "members:manage" | "scores:write" | "scores:configure" | "prices:manage";
         /** @enum {string} */
         Role: "admin" | "member" | "viewer";
         SessionInfo: {
@@ -2392,7 +2770,7 @@ export const pathsApiV1MembersPostRequestBodyContentApplicationJsonRoleValues: R
 export const spanInKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpanIn"]["kind"]> = ["llm", "internal", "agent", "tool", "retriever", "embedding", "chain", "reranker", "guardrail", "evaluator", "workflow", "task"];
 export const spanInStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SpanIn"]["status"]> = ["ok", "error"];
 export const spanStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Span"]["status"]> = ["ok", "error"];
-export const costSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CostSource"]> = ["none", "caller", "table", "unpriced"];
+export const costSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CostSource"]> = ["none", "caller", "table", "custom", "unpriced"];
 export const traceSummaryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceSummary"]["status"]> = ["ok", "error"];
 export const environmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Environment"]> = ["dev", "staging", "production"];
 export const scoreInDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreIn"]["dataType"]> = ["numeric", "categorical", "boolean"];
@@ -2401,6 +2779,8 @@ export const scoreDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components
 export const scoreSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Score"]["source"]> = ["api", "sdk", "annotation", "eval"];
 export const scoreConfigInDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreConfigIn"]["dataType"]> = ["numeric", "categorical", "boolean"];
 export const scoreConfigDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreConfig"]["dataType"]> = ["numeric", "categorical", "boolean"];
-export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage", "scores:write", "scores:configure"];
+export const priceLookupSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceLookup"]["source"]> = ["custom", "table", "unpriced"];
+export const costRecomputeStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CostRecompute"]["state"]> = ["running", "done", "failed"];
+export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage", "scores:write", "scores:configure", "prices:manage"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["admin", "member", "viewer"];
 export type operations = Record<string, never>;

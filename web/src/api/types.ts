@@ -47,3 +47,13 @@ export type ScoreConfig = Schemas["ScoreConfig"];
 export type ScoreConfigIn = Schemas["ScoreConfigIn"];
 export type ScoreSummary = Answer<"/api/v1/stacktrace/v1/metrics/scores", "get">;
 export type ScorePage = Answer<"/api/v1/stacktrace/v1/scores", "get">;
+
+export type ModelPrice = Schemas["ModelPrice"];
+/** Prices per usage type: any of them may be absent (a tier may change only the input price). */
+export type TokenPrices = Partial<Schemas["TokenPrices"]>;
+export type ModelPriceIn = Omit<Schemas["ModelPriceIn"], "prices" | "tiers"> & {
+  prices: TokenPrices;
+  tiers?: { aboveInputTokens: number; prices: TokenPrices }[];
+};
+export type CostRecompute = Schemas["CostRecompute"];
+export type PriceLookup = Schemas["PriceLookup"];

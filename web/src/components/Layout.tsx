@@ -14,6 +14,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { to: "/settings/keys", label: "API Keys", show: can("keys:manage") },
     { to: "/settings/members", label: "Members & Projects", show: true },
     { to: "/settings/scores", label: "Score configs", show: true },
+    { to: "/settings/prices", label: "Model prices", show: true },
   ];
   const active = (to: string) => (to === "/" ? path === "/" : path.startsWith(to));
   return (

@@ -16,6 +16,7 @@ const SCOPE_HELP: Record<Scope, string> = {
   "members:manage": "add members, set their roles, create projects",
   "scores:write": "give, edit and delete scores (the SDK's score())",
   "scores:configure": "set the score configurations that validate scores",
+  "prices:manage": "set the project's own model prices and recompute stored costs",
 };
 
 export function KeysPage() {
