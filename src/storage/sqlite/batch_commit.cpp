@@ -30,6 +30,8 @@ constexpr std::string_view kMergeTrace =
     "total_tokens = total_tokens + ?10, cost_usd = cost_usd + ?11, attributes = attributes || ?12, "
     "tags = tags || ?13, session_id = coalesce(session_id, ?14), user_id = coalesce(user_id, ?15), "
     "unpriced_spans = unpriced_spans + ?16 WHERE id = ?1";
+// The same, for spans that carry a session or user: the ids the trace keeps (id_traces.h).
+const std::string kMergeTraceWithIds = std::string(kMergeTrace) + " RETURNING session_id, user_id";
 
 // A span row as inserted: the columns SQL reads, and the rest packed (span_row.h). Values are
 // bound at parameters base+1 .. base+kSpanParams; the records outlive the run, so nothing is
@@ -82,13 +84,14 @@ class BatchCommit {
   const std::vector<const SpanRecord*>& records_;
   std::vector<SpanRecord> unprepared_;  // copies of the records that came unprepared
   std::vector<const SpanRecord*> all_;  // the records, prepared
-  Stmt *add_trace_ = nullptr, *merge_trace_ = nullptr;
+  Stmt *add_trace_ = nullptr, *merge_trace_ = nullptr, *merge_trace_ids_ = nullptr;
   Stmt *insert_one_ = nullptr, *insert_new_ = nullptr, *insert_many_ = nullptr;
   WriteOutcome out_;
   std::vector<const Span*> inserted_;  // this commit's new spans, for the rollups
   std::unordered_set<int64_t> seen_;  // span keys of a new trace's group
   std::vector<std::pair<const SpanRecord*, int64_t>> fresh_;  // spans of new traces, with their trace row
   std::vector<TraceIdentities::Entry> added_;  // this commit's new traces
+  std::vector<IdTraces::Entry> added_ids_;     // their sessions and users (and stored traces')
 };
 
 Result<WriteOutcome> BatchCommit::run() {
@@ -116,10 +119,13 @@ Result<WriteOutcome> BatchCommit::run() {
   if (!rollups_merged) return rollups_merged.error();
   auto keys_merged_to = p_.identities.merge_step(p_.db);
   if (!keys_merged_to) return keys_merged_to.error();
+  auto ids_merged_to = p_.id_traces.merge_step(p_.db, added_ids_);
+  if (!ids_merged_to) return ids_merged_to.error();
   if (auto st = mark_text_end(); !st) return st.error();
   if (auto st = p_.text_log.wait_synced(); !st) return st.error();
   if (auto st = tx.commit(); !st) return st.error();
   p_.identities.committed(added_, *keys_merged_to);
+  p_.id_traces.committed(added_ids_, *ids_merged_to);
   p_.rollups.committed(*rollups_merged, inserted_);
   p_.checkpointer.committed();
   return out_;
@@ -150,6 +156,7 @@ Status BatchCommit::prepare_statements() {
   static const std::string kInsertMany = span_insert_sql(kRowsPerInsert, "");
   const std::pair<Stmt**, std::string_view> wanted[] = {{&add_trace_, kAddTrace},
                                                         {&merge_trace_, kMergeTrace},
+                                                        {&merge_trace_ids_, kMergeTraceWithIds},
                                                         {&insert_one_, kInsertOne},
                                                         {&insert_new_, kInsertNew},
                                                         {&insert_many_, kInsertMany}};
@@ -177,7 +184,10 @@ Status BatchCommit::add_to_stored_trace(const TraceGroup& g, int64_t trace_row) 
     inserted_.push_back(&r->span);
   }
   if (sum.spans == 0) return ok_status();
-  Stmt& m = merge_trace_->reset();
+  // Spans with ids may give the trace its first ones: the ids it keeps are read back for
+  // id_traces.
+  const bool ids = !sum.session_id.empty() || !sum.user_id.empty();
+  Stmt& m = (ids ? merge_trace_ids_ : merge_trace_)->reset();
   m.bind(1, trace_row).bind_view(2, sum.name).bind(3, static_cast<int64_t>(sum.has_root)).bind(4, sum.start_us);
   m.bind(5, sum.end_us).bind(6, sum.errors).bind(7, sum.spans).bind(8, sum.input_tokens);
   m.bind(9, sum.output_tokens).bind(10, sum.total_tokens).bind(11, sum.cost_usd).bind_view(12, sum.attributes);
@@ -185,7 +195,14 @@ Status BatchCommit::add_to_stored_trace(const TraceGroup& g, int64_t trace_row) 
   bind_id(m, 14, sum.session_id);
   bind_id(m, 15, sum.user_id);
   m.bind(16, sum.unpriced_spans);
-  return m.run();
+  if (!ids) return m.run();
+  auto row = m.step();
+  if (!row) return row.error();
+  if (!*row) return make_error(ErrorCode::internal, fmt::format("trace row {} vanished during a commit", trace_row));
+  const std::string session_id = m.is_null(0) ? std::string() : m.text(0);
+  const std::string user_id = m.is_null(1) ? std::string() : m.text(1);
+  if (auto rs = m.run(); !rs) return rs;  // the statement's end
+  return p_.id_traces.note(p_.db, g.project_id, trace_row, session_id, user_id, added_ids_);
 }
 
 // A new trace: every distinct span of the group is new, so its sums are known up front. Its row
@@ -213,6 +230,9 @@ Status BatchCommit::add_new_trace(const TraceGroup& g) {
   if (auto rs = a.run(); !rs) return rs;
   const int64_t trace_row = p_.db.last_insert_rowid();
   added_.push_back(TraceIdentities::Entry{g.project_id, g.trace_key, trace_row});
+  if (!sum.session_id.empty() || !sum.user_id.empty())
+    if (auto st = p_.id_traces.note(p_.db, g.project_id, trace_row, sum.session_id, sum.user_id, added_ids_); !st)
+      return st;
   for (size_t i = first; i < fresh_.size(); ++i) fresh_[i].second = trace_row;
   return ok_status();
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The commit of one batch of spans (SpanStore::write), on the writer thread: find or add each
 // trace's row, insert the new spans, grow the trace rows' sums, and in the same transaction
-// the due rollup merge and trace-key merge slice; commit once spans.text is synced.
+// the due rollup merge and the trace-key and session/user merge slices; commit once spans.text
+// is synced.
 #include <vector>
 
 #include "core/error.h"
@@ -9,6 +10,7 @@
 #include "storage/span_store.h"
 #include "storage/sqlite/checkpointer.h"
 #include "storage/sqlite/disk_guard.h"
+#include "storage/sqlite/id_traces.h"
 #include "storage/sqlite/rollup_state.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "storage/sqlite/text_log.h"
@@ -21,6 +23,7 @@ struct WriterParts {
   Db& db;  // the writer's connection
   TextLog& text_log;
   TraceIdentities& identities;
+  IdTraces& id_traces;
   RollupState& rollups;
   Checkpointer& checkpointer;
   const DiskGuard& disk;

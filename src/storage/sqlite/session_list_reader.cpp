@@ -28,6 +28,19 @@ constexpr std::string_view kUserSums =
     "count(DISTINCT session_id) AS sessions, sum(total_tokens) AS tokens, total(cost_usd) AS cost, "
     "sum(errors > 0) AS errs";
 
+// One session's (user's) rows for `one`: its entries in id_traces, except the traces in memory
+// (?7, a JSON array of their rows), which are read from their rows (id_traces.h; NOT INDEXED: by
+// row, not through the period's time index). ?4 is the id, ?6 its key; `columns` name what
+// id_traces keeps as the lists' column names.
+std::string rows_of_one(IdTraces::Kind kind, std::string_view columns) {
+  return fmt::format(
+      "SELECT {}, start_us, errors, total_tokens, cost_usd FROM id_traces WHERE project_id = ?1 AND kind = {} "
+      "AND id_key = ?6 AND id = ?4 AND trace_row NOT IN (SELECT value FROM json_each(?7)) "
+      "UNION ALL SELECT session_id, user_id, start_us, errors, total_tokens, cost_usd FROM traces NOT INDEXED "
+      "WHERE id IN (SELECT value FROM json_each(?7)) AND project_id = ?1 AND {} = ?4",
+      columns, static_cast<int>(kind), kind == IdTraces::session ? "session_id" : "user_id");
+}
+
 SessionSummary session_row(Stmt& s) {
   SessionSummary r;
   r.session_id = s.text(0);
@@ -80,10 +93,10 @@ Result<PeriodPage<Row>> read_sorted(Db& db, int64_t project_id, const PeriodList
 
 // Latest activity first (the lists' default): the period's traces are walked newest first until
 // the page's sessions (users) have been seen, then each one's traces in the period are summed
-// from its own index. What it reads follows the page, not the period.
+// from id_traces (and its traces in memory). What it reads follows the page, not the period.
 template <typename Row>
-Result<PeriodPage<Row>> read_latest(Db& db, int64_t project_id, const PeriodListQuery& q, const PeriodListSql& sql,
-                                    Row (*read_row)(Stmt&)) {
+Result<PeriodPage<Row>> read_latest(Db& db, const IdTraces& recent, int64_t project_id, const PeriodListQuery& q,
+                                    const PeriodListSql& sql, Row (*read_row)(Stmt&)) {
   auto walk = db.prepare(sql.latest);
   if (!walk) return walk.error();
   Stmt& w = (*walk)->reset();
@@ -111,6 +124,7 @@ Result<PeriodPage<Row>> read_latest(Db& db, int64_t project_id, const PeriodList
     Stmt& s = (*one)->reset();
     s.bind(1, project_id).bind(2, q.from_us).bind(3, q.to_us).bind(4, ids[i]);
     if (q.user_id) s.bind(5, *q.user_id);
+    s.bind(6, recent.key(ids[i])).bind(7, recent.recent_rows(project_id, sql.kind, ids[i]));
     auto row = s.step();
     if (!row) return row.error();
     if (*row) page.rows.push_back(read_row(s));
@@ -130,9 +144,10 @@ PeriodListSql session_list_sql(const PeriodListQuery& q) {
                   q.ascending ? "ASC" : "DESC"),
       fmt::format("SELECT session_id FROM traces INDEXED BY session_time WHERE {}{} ORDER BY start_us DESC", period,
                   q.user_id ? " AND user_id = ?4" : ""),
-      fmt::format("SELECT {} FROM traces INDEXED BY trace_session WHERE project_id = ?1 AND session_id = ?4 "
-                  "AND start_us >= ?2 AND start_us < ?3{}",
-                  kSessionSums, q.user_id ? " AND user_id = ?5" : "")};
+      fmt::format("SELECT {} FROM ({}) WHERE start_us >= ?2 AND start_us < ?3{}", kSessionSums,
+                  rows_of_one(IdTraces::session, "id AS session_id, other AS user_id"),
+                  q.user_id ? " AND user_id = ?5" : ""),
+      IdTraces::session};
 }
 
 PeriodListSql user_list_sql(const PeriodListQuery& q) {
@@ -142,20 +157,22 @@ PeriodListSql user_list_sql(const PeriodListQuery& q) {
                   "ORDER BY {} {}, user_id LIMIT ?4 OFFSET ?5",
                   kUserSums, period, order_column(q.sort), q.ascending ? "ASC" : "DESC"),
       fmt::format("SELECT user_id FROM traces INDEXED BY user_time WHERE {} ORDER BY start_us DESC", period),
-      fmt::format("SELECT {} FROM traces INDEXED BY trace_user WHERE project_id = ?1 AND user_id = ?4 "
-                  "AND start_us >= ?2 AND start_us < ?3",
-                  kUserSums)};
+      fmt::format("SELECT {} FROM ({}) WHERE start_us >= ?2 AND start_us < ?3", kUserSums,
+                  rows_of_one(IdTraces::user, "other AS session_id, id AS user_id")),
+      IdTraces::user};
 }
 
-Result<PeriodPage<SessionSummary>> read_session_page(Db& db, int64_t project_id, const PeriodListQuery& q) {
+Result<PeriodPage<SessionSummary>> read_session_page(Db& db, const IdTraces& ids, int64_t project_id,
+                                                     const PeriodListQuery& q) {
   const PeriodListSql sql = session_list_sql(q);
-  if (q.sort == "last" && !q.ascending) return read_latest<SessionSummary>(db, project_id, q, sql, &session_row);
+  if (q.sort == "last" && !q.ascending) return read_latest<SessionSummary>(db, ids, project_id, q, sql, &session_row);
   return read_sorted<SessionSummary>(db, project_id, q, sql, &session_row);
 }
 
-Result<PeriodPage<UserSummary>> read_user_page(Db& db, int64_t project_id, const PeriodListQuery& q) {
+Result<PeriodPage<UserSummary>> read_user_page(Db& db, const IdTraces& ids, int64_t project_id,
+                                               const PeriodListQuery& q) {
   const PeriodListSql sql = user_list_sql(q);
-  if (q.sort == "last" && !q.ascending) return read_latest<UserSummary>(db, project_id, q, sql, &user_row);
+  if (q.sort == "last" && !q.ascending) return read_latest<UserSummary>(db, ids, project_id, q, sql, &user_row);
   return read_sorted<UserSummary>(db, project_id, q, sql, &user_row);
 }
 

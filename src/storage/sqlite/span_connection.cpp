@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "storage/sqlite/latency_histogram.h"
+#include "storage/sqlite/span_codec.h"
 #include "storage/sqlite/span_schema.h"
 
 namespace stacklens::sqlite {
@@ -31,11 +32,21 @@ void sql_histogram_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
-// The SQL functions of spans.db: sl_histogram_merge, for the rollups table (rollup_accumulator.h).
+// sl_id_key(id): id_key(id) (span_codec.h), NULL for NULL.
+void sql_id_key(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const int n = sqlite3_value_bytes(argv[0]);
+  sqlite3_result_int64(ctx, id_key(std::string_view(p ? p : "", static_cast<size_t>(n))));
+}
+
+// The SQL functions of spans.db: sl_histogram_merge, for the rollups table (rollup_accumulator.h),
+// and sl_id_key, for id_traces (id_traces.h).
 Status register_span_functions(Db& db) {
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
   if (sqlite3_create_function(db.raw(), "sl_histogram_merge", 2, flags, nullptr, sql_histogram_merge, nullptr,
-                              nullptr) != SQLITE_OK)
+                              nullptr) != SQLITE_OK ||
+      sqlite3_create_function(db.raw(), "sl_id_key", 1, flags, nullptr, sql_id_key, nullptr, nullptr) != SQLITE_OK)
     return db.error("register functions");
   return ok_status();
 }

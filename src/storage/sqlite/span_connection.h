@@ -1,5 +1,5 @@
 #pragma once
-// Connections to spans.db: the SQL function its queries use (sl_histogram_merge), the page and
+// Connections to spans.db: the SQL functions it uses (sl_histogram_merge, sl_id_key), the page and
 // cache sizes, the schema, and the writer's WAL setting (checkpoints are the Checkpointer's job).
 #include <memory>
 #include <string>

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "model/query.h"
+#include "storage/sqlite/id_traces.h"
 #include "storage/sqlite/rollup_state.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "storage/sqlite/text_log.h"
@@ -18,8 +19,9 @@
 
 namespace stacklens::sqlite {
 
-// trace_list_reader.cpp: a page of traces, newest first, with their models, providers and tags.
-Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter& filter);
+// trace_list_reader.cpp: a page of traces, newest first, with their models, providers and tags
+// (a session's or a user's traces found through id_traces).
+Result<TracePage> read_trace_page(Db& db, const IdTraces& ids, int64_t project_id, const TraceFilter& filter);
 
 // trace_detail_reader.cpp: a trace's spans with their attributes and text (nullopt: no such trace).
 Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentities& identities, const TextLog& texts,
@@ -28,11 +30,15 @@ Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentiti
 // session_list_reader.cpp: a page of the sessions or the users whose traces started in the
 // period, with their sums; and the SQL of each (a test checks its query plans): `all` sums the
 // period's sessions (users) and sorts them, `latest` walks the period's ids newest first (the
-// default order), `one` sums one session (user) of the period.
-Result<PeriodPage<SessionSummary>> read_session_page(Db& db, int64_t project_id, const PeriodListQuery& q);
-Result<PeriodPage<UserSummary>> read_user_page(Db& db, int64_t project_id, const PeriodListQuery& q);
+// default order), `one` sums one session (user) of the period from id_traces and the rows of
+// its traces in memory (id_traces.h).
+Result<PeriodPage<SessionSummary>> read_session_page(Db& db, const IdTraces& ids, int64_t project_id,
+                                                     const PeriodListQuery& q);
+Result<PeriodPage<UserSummary>> read_user_page(Db& db, const IdTraces& ids, int64_t project_id,
+                                               const PeriodListQuery& q);
 struct PeriodListSql {
   std::string all, latest, one;
+  IdTraces::Kind kind = IdTraces::session;
 };
 PeriodListSql session_list_sql(const PeriodListQuery& q);
 PeriodListSql user_list_sql(const PeriodListQuery& q);

@@ -131,6 +131,50 @@ ALTER TABLE traces ADD COLUMN unpriced_spans INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE rollups ADD COLUMN unpriced_spans INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE rollups ADD COLUMN unpriced_tokens INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // Sessions' and users' traces in id_traces instead of the indexes keyed by session and by
+    // user (each new trace took a random page of each): entries of recent traces are kept in
+    // memory and merged in sorted slices (id_traces.h), keyed by the id's 64-bit key
+    // (sl_id_key, span_codec.h's id_key) and covering what the lists sum; `other` is the
+    // trace's user of a session's entry, its session of a user's. ids_through: every entry of
+    // a trace row up to it is in id_traces. The trigger keeps a merged entry equal to its
+    // trace row.
+    R"sql(
+DROP INDEX trace_session;
+DROP INDEX trace_user;
+CREATE TABLE id_traces(
+  project_id INTEGER NOT NULL,
+  kind INTEGER NOT NULL,       -- 0 session, 1 user
+  id_key INTEGER NOT NULL,
+  trace_row INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  other TEXT,
+  start_us INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  total_tokens INTEGER NOT NULL,
+  cost_usd REAL NOT NULL,
+  PRIMARY KEY(project_id, kind, id_key, trace_row)) WITHOUT ROWID;
+INSERT INTO id_traces
+  SELECT project_id, 0, sl_id_key(session_id), id, session_id, user_id, start_us, errors, total_tokens, cost_usd
+  FROM traces WHERE session_id IS NOT NULL
+  UNION ALL
+  SELECT project_id, 1, sl_id_key(user_id), id, user_id, session_id, start_us, errors, total_tokens, cost_usd
+  FROM traces WHERE user_id IS NOT NULL
+  ORDER BY 1, 2, 3, 4;
+ALTER TABLE ingest_state ADD COLUMN ids_through INTEGER NOT NULL DEFAULT 0;
+UPDATE ingest_state SET ids_through = (SELECT coalesce(max(id), 0) FROM traces);
+CREATE TRIGGER id_traces_follow AFTER UPDATE OF start_us, errors, total_tokens, cost_usd, session_id, user_id
+  ON traces WHEN new.session_id IS NOT NULL OR new.user_id IS NOT NULL
+BEGIN
+  UPDATE id_traces SET other = new.user_id, start_us = new.start_us, errors = new.errors,
+      total_tokens = new.total_tokens, cost_usd = new.cost_usd
+    WHERE new.session_id IS NOT NULL AND project_id = new.project_id AND kind = 0
+      AND id_key = sl_id_key(new.session_id) AND trace_row = new.id;
+  UPDATE id_traces SET other = new.session_id, start_us = new.start_us, errors = new.errors,
+      total_tokens = new.total_tokens, cost_usd = new.cost_usd
+    WHERE new.user_id IS NOT NULL AND project_id = new.project_id AND kind = 1
+      AND id_key = sl_id_key(new.user_id) AND trace_row = new.id;
+END;
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -26,6 +26,7 @@ Result<std::unique_ptr<SqliteSpanStore>> SqliteSpanStore::open(const std::string
   std::unique_ptr<SqliteSpanStore> store(
       new SqliteSpanStore(path, std::move(*db), std::move(*text_log), reserve_bytes, tuning));
   if (auto st = store->identities_.load(*store->writer_); !st) return st.error();
+  if (auto st = store->id_traces_.load(*store->writer_); !st) return st.error();
   if (auto st = store->rollups_.catch_up(*store->writer_); !st) return st.error();
   return store;
 }
@@ -38,6 +39,7 @@ SqliteSpanStore::SqliteSpanStore(const std::string& path, std::unique_ptr<Db> wr
       text_log_(std::move(text_log)),
       readers_(path),
       identities_(tuning),
+      id_traces_(tuning.merge_at, tuning.slice, tuning.id_hash),
       checkpointer_(path, *writer_) {}
 
 SqliteSpanStore::~SqliteSpanStore() {
@@ -48,7 +50,7 @@ Status SqliteSpanStore::prepare(std::vector<SpanRecord>& records) { return prepa
 
 Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>& records) {
   std::lock_guard lock(write_mu_);
-  return commit_batch(WriterParts{*writer_, *text_log_, identities_, rollups_, checkpointer_, disk_}, records);
+  return commit_batch(WriterParts{*writer_, *text_log_, identities_, id_traces_, rollups_, checkpointer_, disk_}, records);
 }
 
 Result<RecomputeProgress> SqliteSpanStore::recompute_costs(int64_t project_id, Micros from, Micros to,
@@ -60,7 +62,7 @@ Result<RecomputeProgress> SqliteSpanStore::recompute_costs(int64_t project_id, M
 Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFilter& filter) {
   auto db = readers_.lease();
   if (!db) return db.error();
-  return read_trace_page(**db, project_id, filter);
+  return read_trace_page(**db, id_traces_, project_id, filter);
 }
 
 Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id, const std::string& trace_id) {
@@ -78,13 +80,13 @@ Result<std::vector<MetricsSeries>> SqliteSpanStore::metrics(int64_t project_id, 
 Result<PeriodPage<SessionSummary>> SqliteSpanStore::list_sessions(int64_t project_id, const PeriodListQuery& q) {
   auto db = readers_.lease();
   if (!db) return db.error();
-  return read_session_page(**db, project_id, q);
+  return read_session_page(**db, id_traces_, project_id, q);
 }
 
 Result<PeriodPage<UserSummary>> SqliteSpanStore::list_users(int64_t project_id, const PeriodListQuery& q) {
   auto db = readers_.lease();
   if (!db) return db.error();
-  return read_user_page(**db, project_id, q);
+  return read_user_page(**db, id_traces_, project_id, q);
 }
 
 Result<int64_t> SqliteSpanStore::count_spans() {

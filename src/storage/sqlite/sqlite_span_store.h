@@ -7,6 +7,7 @@
 #include "storage/span_store.h"
 #include "storage/sqlite/checkpointer.h"
 #include "storage/sqlite/disk_guard.h"
+#include "storage/sqlite/id_traces.h"
 #include "storage/sqlite/reader_pool.h"
 #include "storage/sqlite/rollup_state.h"
 #include "storage/sqlite/sqlite_db.h"
@@ -18,8 +19,9 @@ namespace stacklens::sqlite {
 // spans.db (+ spans.text) behind SpanStore. Each job has a part of its own:
 // batch_prepare (request threads) and batch_commit (the writer thread's connection) write,
 // span_readers read on connections of the reader_pool, rollup_state keeps the metrics
-// rollups, trace_identities finds a trace's row, the checkpointer moves the WAL into the
-// database on its own thread, and the disk_guard refuses writes while the disk is nearly full.
+// rollups, trace_identities finds a trace's row, id_traces a session's or a user's traces,
+// the checkpointer moves the WAL into the database on its own thread, and the disk_guard
+// refuses writes while the disk is nearly full.
 class SqliteSpanStore final : public SpanStore {
  public:
   // Writes are refused (storage_full) while the file system holds less than `reserve_bytes`
@@ -52,6 +54,7 @@ class SqliteSpanStore final : public SpanStore {
   std::unique_ptr<TextLog> text_log_;  // spans.text: the sealed prompt and completion text
   ReaderPool readers_;
   TraceIdentities identities_;
+  IdTraces id_traces_;
   RollupState rollups_;
   Checkpointer checkpointer_;  // last: stopped first, before the connections close
 };

@@ -4,35 +4,29 @@
 
 #include <algorithm>
 #include <bit>
-#include <utility>
-#include <mutex>
 #include <tuple>
+#include <utility>
 
 namespace stacklens::sqlite {
 
 Status TraceIdentities::load(Db& db) {
-  auto through = db.prepare("SELECT keyed_through FROM ingest_state");
-  if (!through) return through.error();
-  auto row = (*through)->step();
-  if (!row) return row.error();
-  const int64_t keyed_through = *row ? (*through)->i64(0) : 0;
-  (*through)->reset();
+  auto keyed_through = merge_.stored_through(db);
+  if (!keyed_through) return keyed_through.error();
   auto scan = db.prepare("SELECT project_id, trace_key, id FROM traces WHERE id > ?1");
   if (!scan) return scan.error();
-  Stmt& s = (*scan)->reset().bind(1, keyed_through);
-  std::unique_lock lock(mu_);
-  recent_.clear();
-  merging_.clear();
-  merged_ = 0;
+  Stmt& s = (*scan)->reset().bind(1, *keyed_through);
+  Table recent;
   known_.clear();
   for (;;) {
     auto r = s.step();
     if (!r) return r.error();
     if (!*r) break;
-    recent_.put(Entry{s.i64(0), s.i64(1), s.i64(2)});
+    recent.put(Entry{s.i64(0), s.i64(1), s.i64(2)});
     known_.add(s.i64(0), s.i64(1));
   }
-  recent_.reserve(std::max(recent_.size(), tuning_.merge_at) + tuning_.merge_at / 4);  // a merge's worth, and more
+  recent.reserve(std::max(recent.size(), tuning_.merge_at) + tuning_.merge_at / 4);  // a merge's worth, and more
+  const size_t loaded = recent.size();
+  merge_.restart(std::move(recent), *keyed_through);
   auto keys = db.prepare("SELECT project_id, trace_key FROM trace_keys");
   if (!keys) return keys.error();
   int64_t stored = 0;
@@ -44,28 +38,27 @@ Status TraceIdentities::load(Db& db) {
   }
   (*keys)->reset();
   if (stored > 0) spdlog::info("{} stored traces loaded into the trace key filter", stored);
-  if (!recent_.empty()) spdlog::info("{} recent traces are not merged into trace_keys yet", recent_.size());
+  if (loaded > 0) spdlog::info("{} recent traces are not merged into trace_keys yet", loaded);
   return ok_status();
 }
 
-namespace {
-bool key_less(const TraceIdentities::Entry& a, const TraceIdentities::Entry& b) {
+bool TraceIdentities::KeyLess::operator()(const Entry& a, const Entry& b) const {
   return std::tie(a.project_id, a.trace_key) < std::tie(b.project_id, b.trace_key);
 }
-}  // namespace
 
-std::optional<int64_t> TraceIdentities::find_in_memory(int64_t project_id, int64_t trace_key) const {
-  if (auto row = recent_.find(project_id, trace_key)) return row;
+std::optional<int64_t> TraceIdentities::find_in_memory(const Table& recent, const std::vector<Entry>& merging,
+                                                       int64_t project_id, int64_t trace_key) {
+  if (auto row = recent.find(project_id, trace_key)) return row;
   const Entry probe{project_id, trace_key, 0};
-  auto it = std::lower_bound(merging_.begin(), merging_.end(), probe, key_less);
-  if (it != merging_.end() && it->project_id == project_id && it->trace_key == trace_key) return it->trace_row;
+  auto it = std::lower_bound(merging.begin(), merging.end(), probe, KeyLess{});
+  if (it != merging.end() && it->project_id == project_id && it->trace_key == trace_key) return it->trace_row;
   return std::nullopt;
 }
 
 Result<std::optional<int64_t>> TraceIdentities::find(Db& db, int64_t project_id, int64_t trace_key) {
   if (!known_.may_contain(project_id, trace_key)) return std::optional<int64_t>{};
   // The writer is the only thread that changes memory, so it reads it without the lock.
-  if (auto row = find_in_memory(project_id, trace_key)) return row;
+  if (auto row = find_in_memory(merge_.recent(), merge_.snapshot(), project_id, trace_key)) return row;
   return find_stored(db, project_id, trace_key);
 }
 
@@ -82,54 +75,24 @@ Result<std::optional<int64_t>> TraceIdentities::find_stored(Db& db, int64_t proj
 }
 
 Result<size_t> TraceIdentities::merge_step(Db& db) {
-  if (merging_.empty()) {
-    if (recent_.size() < tuning_.merge_at) return size_t{0};
-    std::vector<Entry> snapshot;
-    snapshot.reserve(recent_.size());
-    merging_through_ = 0;
-    recent_.for_each([&](const Entry& e) {
-      snapshot.push_back(e);
-      merging_through_ = std::max(merging_through_, e.trace_row);
-    });
-    std::sort(snapshot.begin(), snapshot.end(), key_less);
-    std::unique_lock lock(mu_);
-    merging_ = std::move(snapshot);
-    merged_ = 0;
-    recent_.clear();
-  }
-  const size_t end = std::min(merging_.size(), merged_ + tuning_.slice);
   auto ins = db.prepare(
       "INSERT INTO trace_keys(project_id, trace_key, trace_row) VALUES(?1, ?2, ?3) "
       "ON CONFLICT(project_id, trace_key) DO NOTHING");
   if (!ins) return ins.error();
-  for (size_t i = merged_; i < end; ++i) {
-    const Entry& e = merging_[i];
-    if (auto st = (*ins)->reset().bind(1, e.project_id).bind(2, e.trace_key).bind(3, e.trace_row).run(); !st)
-      return st.error();
-  }
-  if (end == merging_.size()) {
-    auto mark = db.prepare("UPDATE ingest_state SET keyed_through = max(keyed_through, ?1)");
-    if (!mark) return mark.error();
-    if (auto st = (*mark)->reset().bind(1, merging_through_).run(); !st) return st.error();
-  }
-  return end;
+  return merge_.step(db, {}, [&](const Entry& e) {
+    return (*ins)->reset().bind(1, e.project_id).bind(2, e.trace_key).bind(3, e.trace_row).run();
+  });
 }
 
 void TraceIdentities::committed(const std::vector<Entry>& added, size_t merged_to) {
   for (const Entry& e : added) known_.add(e.project_id, e.trace_key);
-  std::unique_lock lock(mu_);
-  for (const Entry& e : added) recent_.put(e);
-  if (merging_.empty() || merged_to <= merged_) return;
-  merged_ = merged_to;
-  if (merged_ == merging_.size()) {
-    merging_ = {};
-    merged_ = 0;
-  }
+  merge_.committed(added, merged_to);
 }
 
 std::optional<int64_t> TraceIdentities::find_recent(int64_t project_id, int64_t trace_key) const {
-  std::shared_lock lock(mu_);
-  return find_in_memory(project_id, trace_key);
+  return merge_.read([&](const Table& recent, const std::vector<Entry>& merging) {
+    return find_in_memory(recent, merging, project_id, trace_key);
+  });
 }
 
 size_t TraceIdentities::Table::home(int64_t project_id, int64_t trace_key) const {

@@ -13,17 +13,18 @@
 // `traces` on start. A merge starts by moving the recent traces into a sorted
 // snapshot, which stays in memory until its last slice committed, so a reader
 // that looks in memory first and in trace_keys second always finds a committed
-// trace.
+// trace (slice_merge.h, shared with the session and user keys of id_traces.h).
 //
 // Most traces the writer looks up are new. A KeyFilter holding every trace the
 // store knows answers most of those without a hash or B-tree lookup.
 #include <cstdint>
 #include <optional>
-#include <shared_mutex>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
 #include "storage/sqlite/key_filter.h"
+#include "storage/sqlite/slice_merge.h"
 #include "storage/sqlite/sqlite_db.h"
 
 namespace stacklens::sqlite {
@@ -34,12 +35,16 @@ class TraceIdentities {
     size_t merge_at = 100000;  // traces in memory that start a merge (24-48 bytes each)
     size_t slice = 10000;      // entries merged per commit
     size_t filter_bytes = size_t{8} << 20;  // KeyFilter of the known traces
+    // Session and user ids' keys in id_traces (nullptr: id_key, as sl_id_key in SQL); a test
+    // passes one that makes keys collide.
+    int64_t (*id_hash)(std::string_view id) = nullptr;
   };
   struct Entry {
     int64_t project_id = 0, trace_key = 0, trace_row = 0;
   };
 
-  explicit TraceIdentities(Tuning tuning) : tuning_(tuning), known_(tuning.filter_bytes) {}
+  explicit TraceIdentities(Tuning tuning)
+      : tuning_(tuning), known_(tuning.filter_bytes), merge_(tuning.merge_at, tuning.slice, "keyed_through") {}
 
   // Writer thread only.
   Status load(Db& db);
@@ -61,6 +66,7 @@ class TraceIdentities {
   // A slot whose trace_row is 0 is empty (rows start at 1). Kept at most half full.
   class Table {
    public:
+    using Entry = TraceIdentities::Entry;
     void reserve(size_t entries);
     void put(const Entry& e);
     std::optional<int64_t> find(int64_t project_id, int64_t trace_key) const;
@@ -79,15 +85,15 @@ class TraceIdentities {
     size_t size_ = 0;
   };
 
-  std::optional<int64_t> find_in_memory(int64_t project_id, int64_t trace_key) const;
+  struct KeyLess {
+    bool operator()(const Entry& a, const Entry& b) const;
+  };
+  static std::optional<int64_t> find_in_memory(const Table& recent, const std::vector<Entry>& merging,
+                                               int64_t project_id, int64_t trace_key);
 
   Tuning tuning_;
-  KeyFilter known_;  // every trace in trace_keys, recent_ or merging_ (writer thread only)
-  mutable std::shared_mutex mu_;  // writes come from the writer thread only
-  Table recent_;                 // added since the snapshot
-  std::vector<Entry> merging_;   // the snapshot being merged, sorted by (project, key)
-  size_t merged_ = 0;            // merging_[0, merged_) are in trace_keys
-  int64_t merging_through_ = 0;  // largest trace row of the snapshot
+  KeyFilter known_;  // every trace in trace_keys or in memory (writer thread only)
+  SliceMerge<Table, KeyLess> merge_;  // recent traces, and the snapshot being merged into trace_keys
 };
 
 }  // namespace stacklens::sqlite

@@ -23,13 +23,12 @@ Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
 
 }  // namespace
 
-Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter& f) {
+Result<TracePage> read_trace_page(Db& db, const IdTraces& id_traces, int64_t project_id, const TraceFilter& f) {
   std::string sql =
       "SELECT t.id, t.trace_id, t.name, t.start_us, t.end_us, t.errors, t.span_count, t.input_tokens, "
       "t.output_tokens, t.total_tokens, t.cost_usd, t.session_id, t.user_id, t.unpriced_spans FROM traces t";
-  // A session's or a user's traces come through their partial index, in time order.
-  if (f.session_id) sql += " INDEXED BY trace_session";
-  else if (f.user_id) sql += " INDEXED BY trace_user";
+  // A session's or a user's traces are read by their rows (NOT INDEXED: not by walking trace_time).
+  if (f.session_id || f.user_id) sql += " NOT INDEXED";
   sql += " WHERE t.project_id = ?1";
   // Values are bound in order after ?1; the SQL only ever holds placeholders.
   std::vector<std::variant<int64_t, double, std::string>> binds;
@@ -37,6 +36,18 @@ Result<TracePage> read_trace_page(Db& db, int64_t project_id, const TraceFilter&
     binds.emplace_back(v);
     return fmt::format("?{}", binds.size() + 1);
   };
+  if (f.session_id || f.user_id) {
+    // Their rows: in id_traces (within the period), or in memory (id_traces.h); the id of each
+    // row is compared below.
+    const auto kind = f.session_id ? IdTraces::session : IdTraces::user;
+    const std::string& id = f.session_id ? *f.session_id : *f.user_id;
+    sql += fmt::format(" AND t.id IN (SELECT trace_row FROM id_traces WHERE project_id = ?1 AND kind = {} AND id_key = {} "
+                       "AND id = {}",
+                       static_cast<int>(kind), ph(id_traces.key(id)), ph(id));
+    if (f.from_us) sql += " AND start_us >= " + ph(*f.from_us);
+    if (f.to_us) sql += " AND start_us < " + ph(*f.to_us);
+    sql += " UNION ALL SELECT value FROM json_each(" + ph(id_traces.recent_rows(project_id, kind, id)) + "))";
+  }
   if (f.from_us) sql += " AND t.start_us >= " + ph(*f.from_us);
   if (f.to_us) sql += " AND t.start_us < " + ph(*f.to_us);
   if (f.status == "error") sql += " AND t.errors > 0";
