@@ -206,6 +206,52 @@ test("the admin scores a trace and a span, edits a score, filters and sorts by i
   await screenshot(page, "14-overview-scores", true);
 });
 
+test("the admin edits a score configuration, prices a model and recomputes stored costs with progress", async () => {
+  await go("/settings/scores");
+  await page.click("tr[data-config=verdict] button:has-text('Edit')");
+  await page.fill("form[aria-label='Edit score configuration'] input[name=config-categories]", "good, bad, ugly");
+  await page.click("form[aria-label='Edit score configuration'] button[type=submit]");
+  await page.waitForSelector("tr[data-config=verdict]:has-text('good, bad, ugly')");
+
+  await go("/settings/prices");
+  await page.waitForSelector("[data-testid=prices-table]");
+  await page.fill("input[name=lookup-model]", "house-model");
+  await page.click("form[aria-label='Look up a price'] button[type=submit]");
+  await page.waitForSelector("[data-testid=lookup-result]:has-text('unpriced')");
+
+  // Spans of a model nobody prices, sent before the price exists: unpriced until recomputed. They
+  // start at the beginning of today (the recompute's default period), older than the other steps' traces.
+  const now = `${new Date().toISOString().slice(0, 10)}T00:00:01Z`;
+  const sent = await fetch(`${server.url}/api/v1/stacktrace/v1/traces/batch`, {
+    method: "POST",
+    headers: { "X-Api-Key": apiKey, "Content-Type": "application/json" },
+    body: JSON.stringify({ spans: Array.from({ length: 5 }, (_, i) => ({
+      traceId: `priced-${i}`, spanId: "s", name: "call", startTime: now,
+      llmSpan: { model: "house-model", provider: "acme", inputTokens: 1000, outputTokens: 1000 } })) }),
+  });
+  assert.equal(sent.status, 200);
+
+  const form = "form[aria-label='Add price']";
+  await page.fill(`${form} input[name=price-model]`, "house-model");
+  await page.fill(`${form} input[name=price-input]`, "1");
+  await page.fill(`${form} input[name=price-output]`, "2");
+  await page.fill(`${form} input[name=price-cacheRead]`, "0.1");
+  await page.check(`${form} input[name=price-recompute]`);
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("tr[data-price=house-model]:has-text('$0.1')");
+  await page.waitForSelector("[data-testid=recompute-progress][data-state=done]");
+  assert.match(await text("[data-testid=recompute-progress]"), /Done: 5 of \d+ spans got a new cost/);
+  assert.match(await text("[data-testid=recomputes-table]"), /done/);
+  await screenshot(page, "16-model-prices");
+
+  await go("/traces/priced-0");
+  await page.waitForSelector(".wf-row");
+  const detail = await (await fetch(`${server.url}/api/v1/stacktrace/v1/traces/priced-0`,
+    { headers: { "X-Api-Key": apiKey } })).json();
+  assert.equal(detail.spans[0].llmSpan.costSource, "custom");
+  assert.ok(Math.abs(detail.costUsd - 0.003) < 1e-12, String(detail.costUsd));
+});
+
 test("the Sessions page lists sessions, and a session opens as a conversation with its tool calls", async () => {
   ids.turns = sdk(server.url, apiKey, "conversation").turns;
   assert.equal(ids.turns?.length, 3);

@@ -17,6 +17,7 @@ export function ScoreConfigsPage() {
   const { can } = useSession();
   const list = useAsync(() => scores.configs(), []);
   const [error, setError] = useState("");
+  const [editing, setEditing] = useState<ScoreConfig | null>(null);
   const admin = can("scores:configure");
   const remove = async (c: ScoreConfig) => {
     if (!window.confirm(`Delete the configuration of ${c.name}? Its scores stay; new ones are no longer checked.`)) return;
@@ -32,7 +33,10 @@ export function ScoreConfigsPage() {
       <div className="page-head"><h1>Score configurations</h1></div>
       <p className="muted">A score sent under a configured name must have its type, lie in its range or be one of its
         categories; other names take any value.</p>
-      {admin && <CreateConfig onCreated={list.reload} />}
+      {admin && <ConfigForm key={editing?.name ?? "new"} editing={editing} onSaved={() => {
+        setEditing(null);
+        list.reload();
+      }} />}
       <ErrorBanner error={list.error || error} onRetry={list.error ? list.reload : undefined} />
       {list.data && (
         <div className="card table-card">
@@ -46,7 +50,12 @@ export function ScoreConfigsPage() {
                   <td>{c.dataType}</td>
                   <td>{describe(c) || <span className="muted">–</span>}</td>
                   <td>{c.description || <span className="muted">–</span>}</td>
-                  <td>{admin && <button className="danger small" onClick={() => void remove(c)}>Delete</button>}</td>
+                  <td>{admin && (
+                    <span className="actions">
+                      <button className="small" onClick={() => setEditing(c)}>Edit</button>
+                      <button className="danger small" onClick={() => void remove(c)}>Delete</button>
+                    </span>
+                  )}</td>
                 </tr>
               ))}
             </tbody>
@@ -57,8 +66,14 @@ export function ScoreConfigsPage() {
   );
 }
 
-function CreateConfig({ onCreated }: { onCreated: () => void }) {
-  const [draft, setDraft] = useState({ name: "", dataType: "numeric", min: "", max: "", categories: "", description: "" });
+const blank = { name: "", dataType: "numeric", min: "", max: "", categories: "", description: "" };
+
+/** Creates a configuration, or replaces `editing` (its name stays; scores already given stay as they are). */
+function ConfigForm({ editing, onSaved }: { editing: ScoreConfig | null; onSaved: () => void }) {
+  const [draft, setDraft] = useState(editing ? {
+    name: editing.name, dataType: editing.dataType as string, min: editing.min?.toString() ?? "",
+    max: editing.max?.toString() ?? "", categories: editing.categories.join(", "), description: editing.description,
+  } : blank);
   const [error, setError] = useState("");
   const set = (k: keyof typeof draft) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
   const submit = async (e: FormEvent) => {
@@ -74,19 +89,25 @@ function CreateConfig({ onCreated }: { onCreated: () => void }) {
     }
     if (draft.dataType === "categorical") config.categories = splitList(draft.categories, /,/);
     try {
-      await scores.createConfig(config);
-      setDraft({ name: "", dataType: "numeric", min: "", max: "", categories: "", description: "" });
+      if (editing) {
+        delete config.name;
+        await scores.updateConfig(editing.name, config);
+      } else {
+        await scores.createConfig(config);
+      }
+      setDraft(blank);
       setError("");
-      onCreated();
+      onSaved();
     } catch (err) {
       setError(errorText(err));
     }
   };
   return (
-    <form className="card form" onSubmit={submit} aria-label="Create score configuration">
-      <h3>Configure a score</h3>
+    <form className="card form" onSubmit={submit} aria-label={editing ? "Edit score configuration" : "Create score configuration"}>
+      <h3>{editing ? `Edit the configuration of ${editing.name}` : "Configure a score"}</h3>
       <div className="config-row">
-        <label>Name<input name="config-name" value={draft.name} onChange={set("name")} placeholder="e.g. accuracy" /></label>
+        <label>Name<input name="config-name" value={draft.name} onChange={set("name")} placeholder="e.g. accuracy"
+          disabled={Boolean(editing)} /></label>
         <label>Type
           <select name="config-type" value={draft.dataType} onChange={set("dataType")}>
             <option value="numeric">numeric</option><option value="categorical">categorical</option>
@@ -106,7 +127,10 @@ function CreateConfig({ onCreated }: { onCreated: () => void }) {
         <label>Description<input name="config-description" value={draft.description} onChange={set("description")} /></label>
       </div>
       <ErrorBanner error={error} />
-      <div className="actions"><button type="submit" className="primary">Save configuration</button></div>
+      <div className="actions">
+        <button type="submit" className="primary">Save configuration</button>
+        {editing && <button type="button" onClick={onSaved}>Cancel</button>}
+      </div>
     </form>
   );
 }
