@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "model/access.h"
+#include "model/audit.h"
 #include "model/price.h"
 #include "model/prompt.h"
 #include "model/score.h"
@@ -119,6 +120,25 @@ class MetaStore {
   virtual Result<std::optional<CostRecompute>> get_cost_recompute(int64_t project_id, int64_t id) = 0;
   // Newest first.
   virtual Result<std::vector<CostRecompute>> list_cost_recomputes(int64_t project_id, int limit) = 0;
+
+  // GovernAI's audit log (model/audit.h), append-only. append_audit numbers the entries after the
+  // chain's last and hashes each (storage/audit_chain.h) in one transaction that holds the chain
+  // head, so appends from any number of processes and nodes form one chain. time_us 0: now.
+  virtual Status append_audit(std::vector<AuditEntry> entries) = 0;
+  virtual Result<std::vector<AuditEntry>> list_audit(const AuditFilter& filter) = 0;
+  // The whole chain in order, every project's entries, `limit` at a time after `after_id`.
+  virtual Result<std::vector<AuditEntry>> audit_chain(int64_t after_id, int limit) = 0;
+  virtual Result<std::optional<AuditEntry>> last_audit_entry() = 0;
+  // One project's entries in [from, to) counted by type, policy and bucket of bucket_us.
+  virtual Result<std::vector<AuditCount>> audit_counts(int64_t project_id, Micros from_us, Micros to_us,
+                                                       Micros bucket_us) = 0;
+  // A checkpoint already stored for that entry (signed by another node) is kept.
+  virtual Status add_audit_checkpoint(const AuditCheckpoint& checkpoint) = 0;
+  virtual Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() = 0;
+
+  // The operator's statements for a project's Article 13 report (updated_us 0 when never entered).
+  virtual Result<TransparencyInfo> get_transparency(int64_t project_id) = 0;
+  virtual Result<TransparencyInfo> put_transparency(const TransparencyInfo& info) = 0;
 };
 
 }  // namespace stacklens

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/login_throttle.h"
+#include "storage/audit_chain.h"
 #include "storage/postgres/pg_connection.h"
 #include "storage/postgres/pg_migrations.h"
 #include "storage/postgres/pg_pool.h"
@@ -754,4 +755,132 @@ TEST_P(MetaStoreTest, ModelPricesAndRecomputesArePerProject) {
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->size(), 2u);
   EXPECT_GT((*listed)[0].id, (*listed)[1].id);  // newest first
+}
+
+static AuditEntry finding(int64_t project_id, const std::string& type, const std::string& policy, Micros t) {
+  AuditEntry e;
+  e.time_us = t;
+  e.project_id = project_id;
+  e.data_type = type;
+  e.policy = policy;
+  e.field = "prompt";
+  e.model = "gpt-4o";
+  e.provider = "openai";
+  e.trace_id = "t1";
+  e.span_id = "s1";
+  return e;
+}
+
+// Appends from several stores at once (nodes, processes) form one chain: ids 1..n without
+// gaps, each entry linked to the one before and hashed by the chain's rule.
+TEST_P(MetaStoreTest, AuditEntriesAppendedAtOnceFormOneChain) {
+  auto p = store_->create_project("p");
+  ASSERT_TRUE(p);
+  constexpr int kWriters = 3, kEach = 6;
+  std::vector<std::unique_ptr<MetaStore>> stores;
+  for (int i = 0; i < kWriters; ++i) stores.push_back(open_again());
+  for (const auto& s : stores) ASSERT_TRUE(s);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i)
+    writers.emplace_back([&, i] {
+      for (int n = 0; n < kEach; ++n)
+        if (!stores[i]->append_audit({finding(p->id, "email", "redact", 0), finding(p->id, "card", "block", 0)}))
+          ++failures;
+    });
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto chain = store_->audit_chain(0, 1000);
+  ASSERT_TRUE(chain) << chain.error().message;
+  ASSERT_EQ(chain->size(), static_cast<size_t>(2 * kWriters * kEach));
+  std::string prev = kAuditGenesis;
+  for (size_t i = 0; i < chain->size(); ++i) {
+    const AuditEntry& e = (*chain)[i];
+    EXPECT_EQ(e.id, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(e.prev_hash, prev);
+    EXPECT_EQ(e.hash, audit_entry_hash(e));
+    EXPECT_GT(e.time_us, 0);
+    prev = e.hash;
+  }
+  auto last = store_->last_audit_entry();
+  ASSERT_TRUE(last && *last);
+  EXPECT_EQ((**last).hash, prev);
+  auto tail = store_->audit_chain(30, 1000);
+  ASSERT_TRUE(tail);
+  ASSERT_EQ(tail->size(), 6u);
+  EXPECT_EQ(tail->front().id, 31);
+}
+
+TEST_P(MetaStoreTest, AuditEntriesAreListedCountedAndCheckpointed) {
+  auto p = store_->create_project("p");
+  auto q = store_->create_project("q");
+  ASSERT_TRUE(p && q);
+  EXPECT_FALSE(*store_->last_audit_entry());
+  AuditEntry other = finding(p->id, "iban", "allow", 3'000'000);
+  other.model = "claude";
+  ASSERT_TRUE(store_->append_audit({finding(p->id, "email", "redact", 1'000'000),
+                                    finding(p->id, "email", "redact", 1'500'000),
+                                    finding(p->id, "card", "block", 2'000'000), other,
+                                    finding(q->id, "email", "redact", 1'000'000)}));
+  AuditFilter f;
+  f.project_id = p->id;
+  auto all = store_->list_audit(f);
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].id, 4);  // newest first
+  f.data_type = "email";
+  EXPECT_EQ(store_->list_audit(f)->size(), 2u);
+  f.data_type.reset();
+  f.policy = "block";
+  EXPECT_EQ(store_->list_audit(f)->size(), 1u);
+  f.policy.reset();
+  f.model = "claude";
+  EXPECT_EQ(store_->list_audit(f)->size(), 1u);
+  f.model.reset();
+  f.from_us = 1'500'000;
+  f.to_us = 3'000'000;
+  EXPECT_EQ(store_->list_audit(f)->size(), 2u);
+  f.from_us.reset();
+  f.to_us.reset();
+  f.limit = 2;
+  auto page = store_->list_audit(f);
+  ASSERT_EQ(page->size(), 2u);
+  f.before_id = page->back().id;
+  auto next = store_->list_audit(f);
+  ASSERT_EQ(next->size(), 2u);
+  EXPECT_EQ(next->back().id, 1);
+
+  auto counts = store_->audit_counts(p->id, 0, 10'000'000, 2'000'000);
+  ASSERT_TRUE(counts) << counts.error().message;
+  ASSERT_EQ(counts->size(), 3u);
+  EXPECT_EQ((*counts)[0].bucket_us, 0);
+  EXPECT_EQ((*counts)[0].data_type, "email");
+  EXPECT_EQ((*counts)[0].count, 2);
+  EXPECT_EQ((*counts)[1].bucket_us, 2'000'000);
+  EXPECT_EQ((*counts)[1].data_type, "card");
+  EXPECT_EQ((*counts)[2].policy, "allow");
+
+  ASSERT_TRUE(store_->add_audit_checkpoint({5, "h5", "sig", 7}));
+  ASSERT_TRUE(store_->add_audit_checkpoint({5, "other", "other", 8}));  // another node's: the first stays
+  ASSERT_TRUE(store_->add_audit_checkpoint({2, "h2", "sig2", 9}));
+  auto checkpoints = store_->list_audit_checkpoints();
+  ASSERT_TRUE(checkpoints);
+  ASSERT_EQ(checkpoints->size(), 2u);
+  EXPECT_EQ((*checkpoints)[0].entry_id, 2);
+  EXPECT_EQ((*checkpoints)[1].hash, "h5");
+
+  auto none = store_->get_transparency(p->id);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->updated_us, 0);
+  TransparencyInfo info{p->id, "support answers", "ops@example.com", "reviewed weekly", "may be wrong", "user:a", 0};
+  auto put = store_->put_transparency(info);
+  ASSERT_TRUE(put) << put.error().message;
+  EXPECT_GT(put->updated_us, 0);
+  info.known_limitations = "none known";
+  ASSERT_TRUE(store_->put_transparency(info));
+  auto got = open_again()->get_transparency(p->id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->intended_purpose, "support answers");
+  EXPECT_EQ(got->known_limitations, "none known");
+  EXPECT_EQ(store_->get_transparency(q->id)->updated_us, 0);
 }

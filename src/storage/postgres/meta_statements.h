@@ -196,4 +196,44 @@ inline constexpr Statement kListCostRecomputes{
     "SELECT " SL_RECOMPUTE_COLUMNS " FROM cost_recomputes WHERE project_id = $1 ORDER BY id DESC LIMIT $2"};
 #undef SL_RECOMPUTE_COLUMNS
 
+#define SL_AUDIT_COLUMNS \
+  "id, time_us, project_id, data_type, policy, field, model, provider, trace_id, span_id, prev_hash, hash"
+inline constexpr Statement kLockAuditHead{"lock_audit_head", "SELECT id, hash FROM audit_head FOR UPDATE"};
+inline constexpr Statement kSetAuditHead{"set_audit_head", "UPDATE audit_head SET id = $1, hash = $2"};
+inline constexpr Statement kAppendAudit{
+    "append_audit", "INSERT INTO audit_log(" SL_AUDIT_COLUMNS
+                    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"};
+inline constexpr Statement kListAudit{
+    "list_audit",
+    "SELECT " SL_AUDIT_COLUMNS " FROM audit_log WHERE project_id = $1 AND ($2::text IS NULL OR data_type = $2) "
+    "AND ($3::text IS NULL OR policy = $3) AND ($4::text IS NULL OR model = $4) AND ($5::bigint IS NULL OR "
+    "time_us >= $5) AND ($6::bigint IS NULL OR time_us < $6) AND ($7::bigint = 0 OR id < $7) ORDER BY id DESC "
+    "LIMIT $8"};
+inline constexpr Statement kAuditChain{
+    "audit_chain", "SELECT " SL_AUDIT_COLUMNS " FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"};
+inline constexpr Statement kLastAudit{"last_audit",
+                                      "SELECT " SL_AUDIT_COLUMNS " FROM audit_log ORDER BY id DESC LIMIT 1"};
+#undef SL_AUDIT_COLUMNS
+inline constexpr Statement kAuditCounts{
+    "audit_counts",
+    "SELECT $2::bigint + (time_us - $2::bigint) / $4::bigint * $4::bigint AS bucket, data_type, policy, count(*) "
+    "FROM audit_log WHERE project_id = $1 AND time_us >= $2 AND time_us < $3 GROUP BY bucket, data_type, policy "
+    R"(ORDER BY bucket, data_type COLLATE "C", policy COLLATE "C")"};
+inline constexpr Statement kAddAuditCheckpoint{
+    "add_audit_checkpoint",
+    "INSERT INTO audit_checkpoints(entry_id, hash, signature, time_us) VALUES($1, $2, $3, $4) ON CONFLICT DO "
+    "NOTHING"};
+inline constexpr Statement kListAuditCheckpoints{
+    "list_audit_checkpoints", "SELECT entry_id, hash, signature, time_us FROM audit_checkpoints ORDER BY entry_id"};
+inline constexpr Statement kGetTransparency{
+    "get_transparency",
+    "SELECT intended_purpose, provider_contact, human_oversight, known_limitations, updated_by, updated_us FROM "
+    "transparency WHERE project_id = $1"};
+inline constexpr Statement kPutTransparency{
+    "put_transparency",
+    "INSERT INTO transparency(project_id, intended_purpose, provider_contact, human_oversight, known_limitations, "
+    "updated_by, updated_us) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(project_id) DO UPDATE SET "
+    "intended_purpose = excluded.intended_purpose, provider_contact = excluded.provider_contact, human_oversight = "
+    "excluded.human_oversight, known_limitations = excluded.known_limitations, updated_by = excluded.updated_by, "
+    "updated_us = excluded.updated_us"};
 }  // namespace stacklens::postgres::sql

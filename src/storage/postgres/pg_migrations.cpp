@@ -132,6 +132,41 @@ const std::vector<Migration> kMetaMigrations = {
   finished_us BIGINT))sql",
         "CREATE INDEX cost_recompute_project ON cost_recomputes(project_id, id)",
     },
+    // GovernAI's audit log. audit_head is the chain's last entry, one row locked FOR UPDATE by
+    // every append, so nodes appending at once extend one chain. No foreign key on project_id:
+    // entries outlive whatever they name.
+    {
+        R"sql(CREATE TABLE audit_log(
+  id BIGINT PRIMARY KEY,
+  time_us BIGINT NOT NULL,
+  project_id BIGINT NOT NULL,
+  data_type TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  field TEXT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL))sql",
+        "CREATE INDEX audit_project ON audit_log(project_id, id)",
+        "CREATE INDEX audit_project_time ON audit_log(project_id, time_us)",
+        "CREATE TABLE audit_head(id BIGINT NOT NULL, hash TEXT NOT NULL)",
+        "INSERT INTO audit_head VALUES(0, repeat('0', 64))",
+        R"sql(CREATE TABLE audit_checkpoints(
+  entry_id BIGINT PRIMARY KEY,
+  hash TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  time_us BIGINT NOT NULL))sql",
+        R"sql(CREATE TABLE transparency(
+  project_id BIGINT PRIMARY KEY REFERENCES projects(id),
+  intended_purpose TEXT NOT NULL,
+  provider_contact TEXT NOT NULL,
+  human_oversight TEXT NOT NULL,
+  known_limitations TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_us BIGINT NOT NULL))sql",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

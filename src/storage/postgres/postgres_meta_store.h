@@ -76,6 +76,16 @@ class PostgresMetaStore final : public MetaStore {
   Status update_cost_recompute(const CostRecompute& job) override;
   Result<std::optional<CostRecompute>> get_cost_recompute(int64_t project_id, int64_t id) override;
   Result<std::vector<CostRecompute>> list_cost_recomputes(int64_t project_id, int limit) override;
+  Status append_audit(std::vector<AuditEntry> entries) override;
+  Result<std::vector<AuditEntry>> list_audit(const AuditFilter& filter) override;
+  Result<std::vector<AuditEntry>> audit_chain(int64_t after_id, int limit) override;
+  Result<std::optional<AuditEntry>> last_audit_entry() override;
+  Result<std::vector<AuditCount>> audit_counts(int64_t project_id, Micros from_us, Micros to_us,
+                                               Micros bucket_us) override;
+  Status add_audit_checkpoint(const AuditCheckpoint& checkpoint) override;
+  Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() override;
+  Result<TransparencyInfo> get_transparency(int64_t project_id) override;
+  Result<TransparencyInfo> put_transparency(const TransparencyInfo& info) override;
 
  private:
   explicit PostgresMetaStore(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}

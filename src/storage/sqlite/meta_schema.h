@@ -123,6 +123,38 @@ CREATE TABLE cost_recomputes(
   finished_us INTEGER);
 CREATE INDEX cost_recompute_project ON cost_recomputes(project_id, id);
 )sql",
+    // GovernAI's audit log: the chain (model/audit.h), its signed checkpoints, and each project's
+    // statements for the Article 13 report. No foreign key: entries outlive whatever they name.
+    R"sql(
+CREATE TABLE audit_log(
+  id INTEGER PRIMARY KEY,
+  time_us INTEGER NOT NULL,
+  project_id INTEGER NOT NULL,
+  data_type TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  field TEXT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE INDEX audit_project ON audit_log(project_id, id);
+CREATE INDEX audit_project_time ON audit_log(project_id, time_us);
+CREATE TABLE audit_checkpoints(
+  entry_id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  time_us INTEGER NOT NULL);
+CREATE TABLE transparency(
+  project_id INTEGER PRIMARY KEY REFERENCES projects(id),
+  intended_purpose TEXT NOT NULL,
+  provider_contact TEXT NOT NULL,
+  human_oversight TEXT NOT NULL,
+  known_limitations TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_us INTEGER NOT NULL);
+)sql",
 };
 
 }  // namespace stacklens::sqlite
