@@ -81,6 +81,11 @@ std::string first_line(const std::string& body) {
 
 }  // namespace
 
+std::map<std::string, std::string> insert_settings(const Endpoint& endpoint) {
+  if (endpoint.cluster.empty()) return {};
+  return {{"insert_quorum", "2"}, {"insert_quorum_timeout", "5000"}};
+}
+
 int error_code_of(const std::string& body) {
   const auto at = body.find("Code: ");
   if (at == std::string::npos) return 0;

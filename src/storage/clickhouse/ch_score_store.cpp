@@ -97,9 +97,8 @@ Status ClickHouseScoreStore::put(int64_t project_id, const std::vector<const Sco
   uint64_t version = std::max(last_version_ + 1, static_cast<uint64_t>(now_micros()) << 10);
   for (const Score* s : scores) body += score_row(project_id, *s, deleted, version++);
   last_version_ = version;
-  std::map<std::string, std::string> settings;
-  if (!target_.cluster.empty()) settings = {{"insert_quorum", "2"}};
-  if (auto r = client_.insert(sql::insert_scores(target_), body, settings); !r) return r.error();
+  if (auto r = client_.insert(sql::insert_scores(target_), body, insert_settings(client_.endpoint())); !r)
+    return r.error();
   return ok_status();
 }
 

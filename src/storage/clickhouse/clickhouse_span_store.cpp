@@ -18,10 +18,6 @@ namespace stacklens::clickhouse {
 
 namespace {
 
-// Long enough for a replica to catch up after a short pause; a quorum not reached by then is
-// `unavailable` (503) rather than an acknowledgement.
-constexpr const char* kQuorumTimeoutMs = "20000";
-
 // A span's version is this minus its arrival order (ch_statements.h).
 constexpr uint64_t kFirstVersion = 1ULL << 63;
 
@@ -88,13 +84,9 @@ Result<WriteOutcome> ClickHouseSpanStore::write(const std::vector<const SpanReco
     fmt::format_to(std::back_inserter(body), "{}\n", kFirstVersion - arrival++);
   }
   last_arrival_ = arrival;
-  if (auto r = client_.insert(sql::insert_spans(target_), body, insert_settings()); !r) return r.error();
+  auto inserted = client_.insert(sql::insert_spans(target_), body, insert_settings(client_.endpoint()));
+  if (!inserted) return inserted.error();
   return WriteOutcome{static_cast<int64_t>(records.size()), 0};
-}
-
-std::map<std::string, std::string> ClickHouseSpanStore::insert_settings() const {
-  if (target_.cluster.empty()) return {};
-  return {{"insert_quorum", "2"}, {"insert_quorum_timeout", kQuorumTimeoutMs}};
 }
 
 Result<RecomputeProgress> ClickHouseSpanStore::recompute_costs(int64_t project_id, Micros from, Micros to,
@@ -121,8 +113,10 @@ Result<RecomputeProgress> ClickHouseSpanStore::recompute_costs(int64_t project_i
       body += record->encoded->packed;
       fmt::format_to(std::back_inserter(body), "{}\n", std::stoull(r.back()) + 1);
     }
-    if (!body.empty())
-      if (auto r = client_.insert(sql::insert_spans(target_), body, insert_settings()); !r) return r.error();
+    if (!body.empty()) {
+      auto inserted = client_.insert(sql::insert_spans(target_), body, insert_settings(client_.endpoint()));
+      if (!inserted) return inserted.error();
+    }
     if (!progress(p) || static_cast<int>(page->size()) < kPage) break;
   }
   return p;

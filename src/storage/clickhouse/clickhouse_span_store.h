@@ -46,7 +46,6 @@ class ClickHouseSpanStore final : public SpanStore {
   Status check_ready() override;
 
  private:
-  std::map<std::string, std::string> insert_settings() const;
   explicit ClickHouseSpanStore(Endpoint endpoint);
   Result<std::vector<std::vector<std::string>>> rows(const std::string& sql);
 
