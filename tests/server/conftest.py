@@ -79,6 +79,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=f"cluster pass: {CLUSTER_UNAVAILABLE}"))
             elif item.get_closest_marker("one_target"):
                 item.add_marker(pytest.mark.skip(reason="one local process: runs in the SQLite pass"))
+            elif marker := item.get_closest_marker("sqlite_spans"):  # the cluster's spans are in ClickHouse
+                item.add_marker(pytest.mark.skip(reason=f"spans in ClickHouse: {marker.args[0]}"))
         return
     for item in items:
         if item.get_closest_marker("cluster_target"):

@@ -16,9 +16,10 @@ import re
 import signal
 import subprocess
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
+
+import httpx
 
 import postgres_db
 from stacklens_server import BINARY, REPO, StackLensServer
@@ -73,12 +74,10 @@ def fresh_span_store_urls(hint: str) -> List[str]:
 
 def clickhouse(replica: int, sql: str) -> str:
     """Runs one statement on a test replica (1 or 2) over HTTP; its output."""
-    url = CLICKHOUSE_URLS[replica - 1] + "/?" + urllib.parse.urlencode({"query": sql})
-    out = subprocess.run(["curl", "-sS", "--fail-with-body", "--max-time", "30", "-X", "POST", url],
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        raise RuntimeError(f"ClickHouse: {out.stdout.strip()} {out.stderr.strip()}")
-    return out.stdout.strip()
+    resp = httpx.post(CLICKHOUSE_URLS[replica - 1] + "/", content=sql.encode(), timeout=30)
+    if resp.status_code != 200:
+        raise RuntimeError(f"ClickHouse: {resp.status_code} {resp.text.strip()}")
+    return resp.text.strip()
 
 
 class LocalCluster:
