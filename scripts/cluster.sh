@@ -128,11 +128,15 @@ node_up() {
   port=$(node_port "$n")
   pid_alive "$dir/pid" && return 0
   mkdir -p "$dir/data"
-  # One encryption key ring for all nodes: text sealed by one node is opened by the others. Node A
-  # creates it on its first start; the others get a copy before theirs.
-  if [ "$n" != a ] && [ ! -f "$dir/data/encryption.keys" ]; then
-    cp -p "$state/node-a/data/encryption.keys" "$dir/data/encryption.keys"
-  fi
+  # One encryption key ring and one audit signing key for all nodes: text sealed by one node is
+  # opened by the others, and the audit chain's checkpoints verify with one key. Node A creates
+  # them on its first start; the others get a copy before theirs.
+  local f
+  for f in encryption.keys audit-signing.key; do
+    if [ "$n" != a ] && [ ! -f "$dir/data/$f" ]; then
+      cp -p "$state/node-a/data/$f" "$dir/data/$f"
+    fi
+  done
   local urls store=()
   read -r -a urls <<< "$(span_store_urls)"
   if has_span_store; then

@@ -12,6 +12,7 @@
 #include "api/routes.h"
 #include "app/bootstrap.h"
 #include "app/storage_factory.h"
+#include "audit/checkpointer.h"
 #include "api/login_throttle.h"
 #include "http/server.h"
 #include "http/static_files.h"
@@ -73,6 +74,8 @@ struct Runtime {
   std::unique_ptr<SpanStore> spans;
   std::unique_ptr<ScoreStore> scores;
   std::optional<Sealer> sealer;
+  // Destroyed after everything that appends to the audit log, signing its last entries.
+  std::unique_ptr<audit::Checkpointer> audit_checkpoints;
   std::unique_ptr<pricing::PriceBook> prices;
   std::unique_ptr<ingest::ProjectPrices> project_prices;
   Metrics metrics;
@@ -91,11 +94,13 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
   SL_TRY(spans, open_span_store(settings));
   SL_TRY(scores, open_score_store(settings));
   SL_TRY(sealer, Sealer::open_or_create(settings.key_file()));
+  SL_TRY(audit_signer, AuditSigner::open_or_create(settings.audit_key_file()));
   SL_TRY(prices, load_prices(settings));
   rt->meta = std::move(meta);
   rt->spans = std::move(spans);
   rt->scores = std::move(scores);
   rt->sealer = std::move(sealer);
+  rt->audit_checkpoints = std::make_unique<audit::Checkpointer>(*rt->meta, std::move(audit_signer));
   rt->prices = std::make_unique<pricing::PriceBook>(std::move(prices));
   rt->project_prices = std::make_unique<ingest::ProjectPrices>(*rt->meta, *rt->prices);
   if (auto st = rt->project_prices->reload(); !st) return st.error();

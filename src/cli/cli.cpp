@@ -9,6 +9,7 @@
 
 #include "app/server_app.h"
 #include "cli/admin_commands.h"
+#include "cli/audit_verify.h"
 
 namespace stacklens::cli {
 namespace {
@@ -148,6 +149,10 @@ int run(int argc, char** argv) {
   auto* enc = app.add_subcommand("encryption", "manage the encryption key file")->require_subcommand(1);
   auto* er = enc->add_subcommand("rotate-key", "add a new key; new prompt/completion text is sealed with it");
   er->callback(with_settings(settings_for(er, false), [](const Settings& s) { return encryption_rotate(s); }));
+
+  auto* audit = app.add_subcommand("audit", "GovernAI's audit log")->require_subcommand(1);
+  auto* av = audit->add_subcommand("verify", "check the whole audit chain and its signed checkpoints");
+  av->callback(with_settings(settings_for(av, true), [](const Settings& s) { return audit_verify(s); }));
 
   try {
     app.parse(argc, argv);

@@ -58,6 +58,7 @@ struct Settings {
   std::filesystem::path spans_db() const { return data_dir / "spans.db"; }
   std::filesystem::path meta_db() const { return data_dir / "meta.db"; }
   std::filesystem::path key_file() const { return data_dir / "encryption.keys"; }
+  std::filesystem::path audit_key_file() const { return data_dir / "audit-signing.key"; }
   std::string url() const;
 };
 

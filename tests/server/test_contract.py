@@ -204,6 +204,12 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     call("GET", prices + "/recompute", 200)
     call("DELETE", f"{prices}/{own['id']}", 200)
 
+    governai = "/api/v1/governai/v1"
+    call("GET", f"{governai}/audit?type=email&limit=5", 200)
+    assert call("GET", f"{governai}/findings?{period}", 200)["buckets"] == []
+    call("PUT", f"{governai}/report/operator", 200, key="governai:manage", json={"intendedPurpose": "tour"})
+    assert call("GET", f"{governai}/report/operator", 200)["intendedPurpose"] == "tour"
+    assert call("GET", f"{governai}/report?{period}", 200)["operator"]["intendedPurpose"] == "tour"
     prompts = "/api/v1/flowops/v1/prompts"
     call("POST", prompts, 201, json={"name": "tour", "content": "v1"})
     call("POST", prompts + "/tour/versions", 201, json={"content": "v2", "message": "second"})

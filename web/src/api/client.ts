@@ -79,3 +79,27 @@ export async function api<T>(method: string, path: string, body?: unknown, query
 let signedOutListener: () => void = () => {};
 export function onSignedOutCall(listener: () => void): void { signedOutListener = listener; }
 function onSignedOut(): void { signedOutListener(); }
+
+/** A GET whose answer is not JSON (an export), as text; errors as api() reports them. */
+export async function apiText(path: string, query?: Query): Promise<string> {
+  const headers: Record<string, string> = {};
+  if (project) headers["X-StackLens-Project"] = project;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}${queryString(query)}`, { headers, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, plainWords(0, ""));
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let said = "";
+    try {
+      said = String((JSON.parse(text) as { error?: unknown }).error ?? "");
+    } catch {
+      said = "";
+    }
+    if (response.status === 401) onSignedOut();
+    throw new ApiError(response.status, plainWords(response.status, said));
+  }
+  return text;
+}

@@ -1,6 +1,7 @@
 // One typed function per API operation the dashboard uses.
-import { api, Query } from "./client";
+import { api, apiText, Query } from "./client";
 import type {
+  AuditPage, Findings, GovernaiAction, GovernaiPolicies, OperatorStatements, TransparencyReport,
   ApiKey, CostRecompute, Environment, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, Prompt, PromptVersion, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
 } from "./types";
@@ -88,4 +89,18 @@ export const prices = {
   recompute: (from: string, to: string) => api<CostRecompute>("POST", `${PRICES}/recompute`, { from, to }),
   recomputes: () => api<{ recomputes: CostRecompute[] }>("GET", `${PRICES}/recompute`),
   recomputeOf: (id: number) => api<CostRecompute>("GET", `${PRICES}/recompute/${id}`),
+};
+
+const GOVERNAI = "/governai/v1";
+export const governai = {
+  policies: () => api<GovernaiPolicies>("GET", `${GOVERNAI}/policies`),
+  setPolicies: (policies: Record<string, GovernaiAction | "default">) =>
+    api<GovernaiPolicies>("PUT", `${GOVERNAI}/policies`, { policies }),
+  audit: (query: Query) => api<AuditPage>("GET", `${GOVERNAI}/audit`, undefined, query),
+  /** Every matching entry as JSON Lines. */
+  auditExport: (query: Query) => apiText(`${GOVERNAI}/audit`, { ...query, format: "jsonl" }),
+  findings: (query: Query) => api<Findings>("GET", `${GOVERNAI}/findings`, undefined, query),
+  report: (from: string, to: string) => api<TransparencyReport>("GET", `${GOVERNAI}/report`, undefined, { from, to }),
+  setOperator: (statements: Partial<OperatorStatements>) =>
+    api<OperatorStatements>("PUT", `${GOVERNAI}/report/operator`, statements),
 };

@@ -100,7 +100,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description stacklens_http_requests_total, stacklens_ingest_queue_spans, stacklens_commit_seconds, stacklens_spans_stored_total, stacklens_spans_rejected_total, ... */
+                /** @description stacklens_http_requests_total, stacklens_ingest_queue_spans, stacklens_commit_seconds, stacklens_spans_stored_total, stacklens_spans_rejected_total, stacklens_governai_findings_total{project,type,action} (personal data found at ingest, by the action taken; allow findings are counted here but not audited), ... */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -187,6 +187,10 @@ export interface paths {
         /**
          * Ingest one span (the hosted client's wire format).
          * @description Answers only after the span is durably committed. Idempotent on (project, traceId, spanId).
+         *     GovernAI scans the prompt, completion, attribute and event attribute values under the
+         *     project's policies (`/api/v1/governai/v1/policies`): redacted values are stored as their
+         *     placeholder and listed in the span's `governai.redacted` attribute; a blocked span is
+         *     answered 422 naming type and field, and a marker span is stored in its place (see Span).
          */
         post: {
             parameters: {
@@ -219,6 +223,7 @@ export interface paths {
                 401: components["responses"]["Error"];
                 403: components["responses"]["Error"];
                 413: components["responses"]["Error"];
+                422: components["responses"]["Error"];
                 429: components["responses"]["Error"];
                 503: components["responses"]["Error"];
                 507: components["responses"]["Error"];
@@ -239,7 +244,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ingest many spans; one result per span, so a bad span never rejects the others. */
+        /**
+         * Ingest many spans; one result per span, so a bad span never rejects the others.
+         * @description A span GovernAI blocks is rejected in its result (the error names type and field) and its marker stored; the others are stored.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1360,6 +1368,393 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/governai/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What GovernAI does with each type of personal data found in this project's spans: the project's own action, or the default.
+         * @description Defaults (a project that set nothing): every type is redacted. A trace store is for
+         *     understanding a model's behaviour, and a placeholder keeps a prompt's shape while no
+         *     debugging needs the value itself; names, emails, phone numbers and IP addresses are
+         *     personal data as much as card numbers and national IDs are. Nothing is blocked by
+         *     default: the model call has already happened when its span arrives, so blocking only
+         *     loses the trace.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every type with its action */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GovernaiPolicies"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        /** Set the action of some types (the others keep theirs); in force for spans ingested after the answer, on every node within a second. */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description type -> action; the action 'default' drops the project's own setting
+                         * @example {
+                         *       "email": "allow",
+                         *       "card": "block",
+                         *       "phone": "default"
+                         *     }
+                         */
+                        policies: {
+                            [key: string]: "allow" | "redact" | "block" | "default";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description every type with its action, as in force now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GovernaiPolicies"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governai/v1/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Find personal data in a prompt before it is sent to a model, and what the project's policies decide.
+         * @description Takes `text` or chat `messages` (not both). Findings name type, field and byte range, never
+         *     the value. `decision` is the strictest action among the findings (block > redact > allow;
+         *     allow when nothing is found). The redacted text or messages replace every finding whose
+         *     action is redact or block by its placeholder. Limits: text, or all messages' content
+         *     together, at most 1 MiB; at most 1000 messages. Nothing is stored or audited: the audit
+         *     log records what the server does to the data it keeps.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        text: string;
+                        messages: {
+                            role: string;
+                            content: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description the findings, the redacted text or messages, the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decision: components["schemas"]["GovernaiAction"];
+                            /** @description in order of field */
+                            findings: components["schemas"]["GovernaiFinding"][];
+                            /** @description the redacted text (when text was sent) */
+                            text?: string;
+                            /** @description the redacted messages (when messages were sent) */
+                            messages?: {
+                                role: string;
+                                content: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governai/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GovernAI's audit log of this project, newest first: one entry per finding a policy acted on, never the value. Read-only: no route writes, changes or deletes an entry.
+         * @description Entries are hash-chained over the whole store and the chain is checkpointed with
+         *     Ed25519 signatures (`stacklens audit verify` checks it; so does the report). They are
+         *     kept in the metadata store, apart from spans, so they outlive the spans they name.
+         *     `format=jsonl` exports every matching entry (up to 100000 a request, newest first) as
+         *     JSON Lines of AuditEntry; when more remain, `X-StackLens-Next-Cursor` is the cursor of
+         *     the next export.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    type?: components["schemas"]["GovernaiType"];
+                    policy?: components["schemas"]["GovernaiAction"];
+                    model?: string;
+                    from?: components["schemas"]["Timestamp"];
+                    to?: components["schemas"]["Timestamp"];
+                    /** @description nextCursor of the previous page */
+                    cursor?: string;
+                    /** @description not with format=jsonl */
+                    limit?: number;
+                    format?: "json" | "jsonl";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description a page of entries (or, with format=jsonl, the export) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: components["schemas"]["AuditEntry"][];
+                            /** @description null on the last page */
+                            nextCursor: string | null;
+                        };
+                        "application/x-ndjson": unknown;
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governai/v1/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log's entries over time, counted by type and policy (the dashboard's chart). */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description default to minus 24 h */
+                    from?: components["schemas"]["Timestamp"];
+                    /** @description default now */
+                    to?: components["schemas"]["Timestamp"];
+                    /** @description bucket seconds; default about 60 buckets; at most 1000 buckets */
+                    interval?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description only buckets with entries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description seconds */
+                            interval: number;
+                            buckets: {
+                                time: string;
+                                type: components["schemas"]["GovernaiType"];
+                                policy: components["schemas"]["GovernaiAction"];
+                                count: number;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governai/v1/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's EU AI Act Article 13 transparency report for a period, generated from the data: models, providers and operations used and their volume, personal data found and the policy that handled it, the safeguards in place (the audit chain verified now), and the operator's statements. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description default to minus 24 h */
+                    from?: components["schemas"]["Timestamp"];
+                    /** @description default now */
+                    to?: components["schemas"]["Timestamp"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TransparencyReport"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governai/v1/report/operator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The operator's statements for the report. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the statements (empty strings until entered) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OperatorStatements"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        /** Enter the operator's statements; a statement not given keeps its value. */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        intendedPurpose: string;
+                        providerContact: string;
+                        humanOversight: string;
+                        knownLimitations: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description the statements as kept */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OperatorStatements"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flowops/v1/prompts/by-name/{name}": {
         parameters: {
             query?: never;
@@ -1766,7 +2161,8 @@ export interface paths {
          *
          *     200: an ExportTraceServiceResponse in the request's encoding; empty when
          *     every span was stored, else `partial_success` with `rejected_spans` and an
-         *     `error_message` naming the first rejected span and why. Errors (400
+         *     `error_message` naming the first rejected span and why (a span GovernAI
+         *     blocks counts as rejected there and its marker is stored). Errors (400
          *     undecodable body, 401, 403, 413 body/decompressed body/span count over the
          *     limit, 415 other Content-Type or Content-Encoding, 429/503 with
          *     `Retry-After`) are the server's usual JSON `{"error": ...}` whatever the
@@ -2409,6 +2805,14 @@ export interface components {
             startTime: string;
             endTime: string;
             latencyMs: number;
+            /**
+             * @description as sent, except what GovernAI set: `governai.redacted` lists the fields whose values it
+             *     redacted, as `field:type` pairs joined by commas (`prompt:email,attributes.user.email:email`);
+             *     `governai.blocked` marks the marker span stored in place of a span it blocked (`field:type`
+             *     pairs of the blocking findings): the marker keeps the span's ids, parent, name, kind,
+             *     times, model, provider and tokens, has status error and no text, attributes or events.
+             *     Clients cannot set either attribute (they are dropped on ingest).
+             */
             attributes: {
                 [key: string]: string;
             };
@@ -2693,8 +3097,135 @@ export interface components {
             updatedAt: string;
             finishedAt: string | null;
         };
+        /**
+         * @description a kind of personal data GovernAI finds (names are stable)
+         * @enum {string}
+         */
+        GovernaiType: "email" | "phone" | "card" | "iban" | "us_ssn" | "uk_nino" | "de_tax_id" | "fr_nir" | "es_dni" | "it_fiscal_code" | "nl_bsn" | "in_aadhaar" | "br_cpf" | "ipv4" | "ipv6" | "mac" | "imei" | "ad_id" | "person_name";
+        /**
+         * @description allow: stored as sent (the finding is counted); redact: the value is replaced by the type's placeholder before it is sealed and stored; block: the span is refused
+         * @enum {string}
+         */
+        GovernaiAction: "allow" | "redact" | "block";
+        GovernaiPolicy: {
+            type: components["schemas"]["GovernaiType"];
+            action: components["schemas"]["GovernaiAction"];
+            /** @description true when the project has not set this type (the action is the default) */
+            default: boolean;
+            defaultAction: components["schemas"]["GovernaiAction"];
+            /**
+             * @description what a redacted value becomes
+             * @example [EMAIL]
+             */
+            placeholder: string;
+        };
+        GovernaiPolicies: {
+            /** @description every type, in the order of GovernaiType */
+            policies: components["schemas"]["GovernaiPolicy"][];
+        };
+        /** @description one piece of personal data found; never its value */
+        GovernaiFinding: {
+            type: components["schemas"]["GovernaiType"];
+            /** @description 'text', or 'messages[<i>].content' */
+            field: string;
+            /** @description byte offset into the field as sent */
+            start: number;
+            /** @description byte offset just past the value */
+            end: number;
+            confidence: number;
+            action: components["schemas"]["GovernaiAction"];
+        };
+        /** @description one finding a policy acted on (redact or block); never the value found */
+        AuditEntry: {
+            /** @description position in the chain (over every project), from 1 */
+            id: number;
+            time: string;
+            type: components["schemas"]["GovernaiType"];
+            policy: components["schemas"]["GovernaiAction"];
+            /** @example prompt */
+            field: string;
+            model: string;
+            provider: string;
+            traceId: string;
+            spanId: string;
+            /** @description the previous entry's hash (64 zeros for the first) */
+            prevHash: string;
+            /** @description hex BLAKE2b-256 over id, time, project, type, policy, field, model, provider, trace, span and prevHash */
+            hash: string;
+        };
+        /** @description what only the operator knows, entered once per project and kept */
+        OperatorStatements: {
+            intendedPurpose: string;
+            providerContact: string;
+            humanOversight: string;
+            knownLimitations: string;
+            updatedBy: string | null;
+            /** @description null until first entered */
+            updatedAt: string | null;
+        };
+        UsageVolume: {
+            /** @description the model */
+            name?: string;
+            spans: number;
+            errors: number;
+            inputTokens: number;
+            outputTokens: number;
+            costUsd: number;
+        };
+        AuditIntegrity: {
+            checkedAt: string;
+            intact: boolean;
+            entries?: number;
+            /** @description the last entry a signed checkpoint covers */
+            signedThrough?: number;
+            /** @description the first entry changed */
+            firstBadEntry?: number | null;
+            problem: string | null;
+        };
+        TransparencyReport: {
+            project: string;
+            from: string;
+            to: string;
+            generatedAt: string;
+            operator: components["schemas"]["OperatorStatements"];
+            /** @description LLM spans of the period, largest first */
+            usage: {
+                totals: components["schemas"]["UsageVolume"];
+                models: components["schemas"]["UsageVolume"][];
+                providers: components["schemas"]["UsageVolume"][];
+                operations: components["schemas"]["UsageVolume"][];
+            };
+            /** @description the audit log's entries of the period by type and policy (allow findings are counted in /metrics, not audited) */
+            personalData: {
+                type: components["schemas"]["GovernaiType"];
+                policy: components["schemas"]["GovernaiAction"];
+                count: number;
+            }[];
+            safeguards: {
+                governai: {
+                    /** @description the governai setting */
+                    enabled: boolean;
+                    policies: components["schemas"]["GovernaiPolicy"][];
+                };
+                encryptionAtRest: string;
+                accessControl: {
+                    members: {
+                        admin: number;
+                        member: number;
+                        viewer: number;
+                    };
+                    activeApiKeys: number;
+                    description: string;
+                };
+                retention: {
+                    spans: string;
+                    auditLog: string;
+                };
+                auditLog: components["schemas"]["AuditIntegrity"];
+            };
+        };
         /** @enum {string} */
-        Scope: "traces:write" | "traces:read" | "prompts:read" | "prompts:write" | "keys:manage" | "members:manage" | "scores:write" | "scores:configure" | "prices:manage";
+        Scope: "traces:write" | "traces:read" | "prompts:read" | "prompts:write" | "keys:manage" | "members:manage" | "scores:write" | "scores:configure" | "prices:manage" | "governai:manage";
         /** @enum {string} */
         Role: "admin" | "member" | "viewer";
         SessionInfo: {
@@ -2763,6 +3294,8 @@ export const pathsApiV1StacktraceV1ScoresBatchPostResponses200ContentApplication
 export const pathsApiV1StacktraceV1ScoresBatchPostResponses200ContentApplicationJsonResultsOneOf1StatusValues: ReadonlyArray<Extract<FlattenedDeepRequired<paths>["/api/v1/stacktrace/v1/scores/batch"]["post"]["responses"]["200"]["content"]["application/json"]["results"], {
     status: unknown;
 }>["status"]> = ["rejected"];
+export const pathsApiV1GovernaiV1PoliciesPutRequestBodyContentApplicationJsonPoliciesValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/governai/v1/policies"]["put"]["requestBody"]["content"]["application/json"]["policies"][string]> = ["allow", "redact", "block", "default"];
+export const pathsApiV1GovernaiV1AuditGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/governai/v1/audit"]["get"]["parameters"]["query"]["format"]> = ["json", "jsonl"];
 export const pathsApiV1FlowopsV1PromptsByNameNameGetParametersQueryEnvValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flowops/v1/prompts/by-name/{name}"]["get"]["parameters"]["query"]["env"]> = ["dev", "staging", "production"];
 export const pathsApiV1FlowopsV1PromptsNamePromotePostRequestBodyContentApplicationJsonEnvValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flowops/v1/prompts/{name}/promote"]["post"]["requestBody"]["content"]["application/json"]["env"]> = ["dev", "staging", "production"];
 export const pathsApiV1FlowopsV1PromptsNameRollbackPostRequestBodyContentApplicationJsonEnvValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/flowops/v1/prompts/{name}/rollback"]["post"]["requestBody"]["content"]["application/json"]["env"]> = ["dev", "staging", "production"];
@@ -2781,6 +3314,8 @@ export const scoreConfigInDataTypeValues: ReadonlyArray<FlattenedDeepRequired<co
 export const scoreConfigDataTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScoreConfig"]["dataType"]> = ["numeric", "categorical", "boolean"];
 export const priceLookupSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PriceLookup"]["source"]> = ["custom", "table", "unpriced"];
 export const costRecomputeStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CostRecompute"]["state"]> = ["running", "done", "failed"];
-export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage", "scores:write", "scores:configure", "prices:manage"];
+export const governaiTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GovernaiType"]> = ["email", "phone", "card", "iban", "us_ssn", "uk_nino", "de_tax_id", "fr_nir", "es_dni", "it_fiscal_code", "nl_bsn", "in_aadhaar", "br_cpf", "ipv4", "ipv6", "mac", "imei", "ad_id", "person_name"];
+export const governaiActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["GovernaiAction"]> = ["allow", "redact", "block"];
+export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage", "scores:write", "scores:configure", "prices:manage", "governai:manage"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["admin", "member", "viewer"];
 export type operations = Record<string, never>;

@@ -1,6 +1,6 @@
 // The dashboard's names for the JSON shapes of api/openapi.yaml. The shapes are generated into schema.ts
 // (`npm run gen-types`); `npm run check-types` fails when schema.ts no longer matches the spec.
-import { environmentValues, scopeValues, type components, type paths } from "./schema";
+import { environmentValues, governaiActionValues, governaiTypeValues, scopeValues, type components, type paths } from "./schema";
 
 type Schemas = components["schemas"];
 /** The JSON body of a path's answer with the given status. */
@@ -57,3 +57,16 @@ export type ModelPriceIn = Omit<Schemas["ModelPriceIn"], "prices" | "tiers"> & {
 };
 export type CostRecompute = Schemas["CostRecompute"];
 export type PriceLookup = Schemas["PriceLookup"];
+
+export type GovernaiType = Schemas["GovernaiType"];
+export type GovernaiAction = Schemas["GovernaiAction"];
+export const GOVERNAI_TYPES: readonly GovernaiType[] = governaiTypeValues;
+export const GOVERNAI_ACTIONS: readonly GovernaiAction[] = governaiActionValues;
+export type GovernaiPolicy = Schemas["GovernaiPolicy"];
+export type GovernaiPolicies = Schemas["GovernaiPolicies"];
+export type AuditEntry = Schemas["AuditEntry"];
+export type AuditPage = Answer<"/api/v1/governai/v1/audit", "get">;
+export type Findings = Answer<"/api/v1/governai/v1/findings", "get">;
+export type TransparencyReport = Schemas["TransparencyReport"];
+export type OperatorStatements = Schemas["OperatorStatements"];
+export type UsageVolume = Schemas["UsageVolume"];

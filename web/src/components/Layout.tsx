@@ -2,6 +2,13 @@ import type { ReactNode } from "react";
 import { useSession } from "../api/session";
 import { Link, useLocation } from "../lib/router";
 
+const GOVERNANCE = [
+  { to: "/governance", label: "Personal data" },
+  { to: "/governance/policies", label: "Policies" },
+  { to: "/governance/audit", label: "Audit log" },
+  { to: "/governance/report", label: "Transparency report" },
+];
+
 export function Layout({ children }: { children: ReactNode }) {
   const { session, project, role, can, switchProject, signOut } = useSession();
   const { path } = useLocation();
@@ -34,6 +41,10 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
           <div className="nav-group">FlowOps</div>
           <Link to="/prompts" className={active("/prompts") ? "active" : ""}>Prompts</Link>
+          <div className="nav-group">Governance</div>
+          {GOVERNANCE.map((n) => (
+            <Link key={n.to} to={n.to} className={(n.to === "/governance" ? path === n.to : active(n.to)) ? "active" : ""}>{n.label}</Link>
+          ))}
           <div className="nav-group">Settings</div>
           {nav.slice(5).filter((n) => n.show).map((n) => (
             <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""}>{n.label}</Link>

@@ -1,11 +1,24 @@
 import type { Span } from "../api/types";
 import { fmtCost, fmtInt, fmtMs, fmtTime } from "../lib/format";
+import { governaiMarks, type FieldMarks } from "../lib/governai";
 import { ChatOrText } from "./Conversation";
 import { CopyButton } from "./CopyButton";
 import { Status, Tags } from "./Tags";
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
   return (<><dt>{label}</dt><dd>{children}</dd></>);
+}
+
+/** A badge saying GovernAI redacted or blocked this field, and for which types. */
+function Mark({ field, redacted, blocked }: { field: string; redacted: FieldMarks; blocked: FieldMarks }) {
+  const r = redacted.get(field);
+  const b = blocked.get(field);
+  return (
+    <>
+      {r && <span className="governai-mark redacted" data-testid={`redacted-${field}`}>redacted: {r.join(", ")}</span>}
+      {b && <span className="governai-mark blocked" data-testid={`blocked-${field}`}>blocked: {b.join(", ")}</span>}
+    </>
+  );
 }
 
 const orDash = (v: unknown) => (v === null || v === undefined || v === "" ? <span className="muted">–</span> : String(v));
@@ -21,9 +34,20 @@ const COST_SOURCES: Record<string, string> = {
 export function SpanDetail({ span }: { span: Span }) {
   const llm = span.llmSpan;
   const attrs = Object.entries(span.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const { redacted, blocked } = governaiMarks(span);
+  const marked = (field: string) => <Mark field={field} redacted={redacted} blocked={blocked} />;
   return (
     <div className="span-detail" data-testid="span-detail">
       <h2 title={span.name}>{span.name}</h2>
+      {blocked.size > 0 && (
+        <p className="error-banner" data-testid="span-blocked">GovernAI blocked this span: personal data was found in{" "}
+          {[...blocked.entries()].map(([f, t]) => `${f} (${t.join(", ")})`).join(", ")}. Only this marker was stored:
+          no text, attributes or events.</p>
+      )}
+      {redacted.size > 0 && (
+        <p className="muted" data-testid="span-redacted">GovernAI replaced personal data with placeholders before storing:{" "}
+          {[...redacted.entries()].map(([f, t]) => `${f} (${t.join(", ")})`).join(", ")}.</p>
+      )}
       <dl className="fields">
         <Field label="Status"><Status status={span.status} /></Field>
         <Field label="Kind">{span.kind}</Field>
@@ -52,7 +76,9 @@ export function SpanDetail({ span }: { span: Span }) {
             <Field label="Streaming">{llm.isStreaming ? "yes" : "no"}</Field>
             <Field label="Finish reason">{orDash(llm.finishReason)}</Field>
           </dl>
+          {(redacted.has("prompt") || blocked.has("prompt")) && <div>Prompt {marked("prompt")}</div>}
           <ChatOrText title="Prompt" text={llm.promptContent} testId="prompt-content" />
+          {(redacted.has("completion") || blocked.has("completion")) && <div>Completion {marked("completion")}</div>}
           <ChatOrText title="Completion" text={llm.completionContent} testId="completion-content" />
         </>
       )}
@@ -61,7 +87,7 @@ export function SpanDetail({ span }: { span: Span }) {
         <table className="attrs" data-testid="attributes">
           <tbody>
             {attrs.map(([k, v]) => (
-              <tr key={k}><th>{k}</th><td><AttrValue value={v} /></td></tr>
+              <tr key={k}><th>{k}{marked(`attributes.${k}`)}</th><td><AttrValue value={v} /></td></tr>
             ))}
           </tbody>
         </table>

@@ -1,5 +1,6 @@
 import { memo } from "react";
 import { fmtMs } from "../lib/format";
+import { isBlocked } from "../lib/governai";
 import type { WaterfallRow } from "../lib/spanTree";
 
 /** The span tree as a waterfall: one row per span, bars placed by start and duration. */
@@ -52,6 +53,7 @@ const Row = memo(function Row(props: {
         <span className={`kind kind-${span.kind}`}>{span.kind}</span>
         <span className="wf-label" title={span.name}>{span.name}</span>
         {span.status === "error" && <span className="status status-error">error</span>}
+        {isBlocked(span) && <span className="governai-mark blocked">blocked</span>}
       </div>
       <div className="wf-track">
         <div className={`wf-bar ${span.llmSpan ? "llm" : ""}`} style={{ left: `${left}%`, width: `${width}%` }} />

@@ -17,6 +17,7 @@ const SCOPE_HELP: Record<Scope, string> = {
   "scores:write": "give, edit and delete scores (the SDK's score())",
   "scores:configure": "set the score configurations that validate scores",
   "prices:manage": "set the project's own model prices and recompute stored costs",
+  "governai:manage": "set what GovernAI does with personal data found in spans (allow, redact, block) and the transparency report's operator statements",
 };
 
 export function KeysPage() {
