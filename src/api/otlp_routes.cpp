@@ -3,6 +3,8 @@
 // through the same SpanWriter as native ingest: answered after the commit.
 // Success is an ExportTraceServiceResponse in the request's encoding; errors
 // are the server's usual JSON {"error": ...} (see docs/otlp.md).
+#include <fmt/format.h>
+
 #include "api/auth.h"
 #include "api/request_helpers.h"
 #include "api/routes.h"
@@ -17,6 +19,22 @@ void export_traces(Services& s, http::Context& ctx, http::Respond respond) {
   auto read = otlp::read_export(ctx.header("Content-Type"), ctx.header("Content-Encoding"), ctx.req.body(),
                                 who->project_id, s.settings.limits);
   if (!read) return respond(http::error_reply(read.error()));
+  // A span GovernAI blocks is rejected like an invalid one (OTLP answers per request, not per
+  // span); its marker is stored.
+  ingest::Screening screening;
+  int64_t blocked = 0;
+  std::string first_blocked;
+  for (Span& span : read->spans)
+    if (auto refused = s.governai.screen(span, screening); refused && blocked++ == 0) first_blocked = refused->message;
+  if (auto st = s.governai.record(screening); !st) return respond(http::error_reply(st.error()));
+  if (blocked > 0) {
+    auto& r = read->result;
+    if (r.rejected_spans == 0)
+      r.error_message = blocked == 1 ? first_blocked : fmt::format("{} (and {} more rejected)", first_blocked, blocked - 1);
+    else
+      r.error_message += fmt::format("; {} blocked by GovernAI policy", blocked);
+    r.rejected_spans += blocked;
+  }
   s.metrics.add_rejected(read->result.rejected_spans);
   http::Reply ok{200, otlp::response_body(read->media_type, read->result),
                  std::string(otlp::content_type_of(read->media_type)), {}};

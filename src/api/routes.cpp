@@ -17,6 +17,7 @@ void add_routes(http::Router& router, Services& services) {
   add_price_routes(router, services);
   add_audit_routes(router, services);
   add_report_routes(router, services);
+  add_governai_routes(router, services);
   add_conversation_routes(router, services);
   add_key_routes(router, services);
   add_session_routes(router, services);

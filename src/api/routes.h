@@ -17,6 +17,7 @@ void add_price_routes(http::Router& router, Services& services);
 // GovernAI's audit log (read-only) and its Article 13 report.
 void add_audit_routes(http::Router& router, Services& services);
 void add_report_routes(http::Router& router, Services& services);
+void add_governai_routes(http::Router& router, Services& services);
 void add_conversation_routes(http::Router& router, Services& services);
 void add_key_routes(http::Router& router, Services& services);
 void add_session_routes(http::Router& router, Services& services);

@@ -2,6 +2,7 @@
 // What the API handlers may use. They never see SQL or a concrete backend.
 #include "config/settings.h"
 #include "ingest/cost_recomputes.h"
+#include "ingest/governai_guard.h"
 #include "ingest/project_prices.h"
 #include "ingest/span_writer.h"
 #include "observability/metrics.h"
@@ -28,6 +29,7 @@ struct Services {
   pricing::PriceBook& prices;
   ingest::ProjectPrices& project_prices;
   ingest::CostRecomputes& recomputes;
+  ingest::GovernaiGuard& governai;
 };
 
 }  // namespace stacklens::api

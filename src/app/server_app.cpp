@@ -81,6 +81,11 @@ struct Runtime {
   Metrics metrics;
   std::unique_ptr<ingest::SpanWriter> writer;
   std::unique_ptr<ingest::CostRecomputes> recomputes;
+  // GovernAI's scanner (its pattern database takes ~240 ms to compile: built once, shared by
+  // every request thread), the projects' policies and the guard that applies them at ingest.
+  std::unique_ptr<governai::Scanner> scanner;
+  std::unique_ptr<ingest::GovernaiPolicies> governai_policies;
+  std::unique_ptr<ingest::GovernaiGuard> governai;
   std::unique_ptr<query::TraceService> traces;
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<api::LoginThrottle> throttle;
@@ -107,12 +112,17 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
   rt->writer = std::make_unique<ingest::SpanWriter>(*rt->spans, *rt->sealer, *rt->prices, rt->metrics,
                                                     settings.ingest_queue_spans, settings.commit_batch_spans);
   rt->recomputes = std::make_unique<ingest::CostRecomputes>(*rt->spans, *rt->meta, *rt->prices);
+  rt->scanner = std::make_unique<governai::Scanner>();
+  rt->governai_policies = std::make_unique<ingest::GovernaiPolicies>(*rt->meta);
+  if (auto st = rt->governai_policies->reload(); !st) return st.error();
+  rt->governai = std::make_unique<ingest::GovernaiGuard>(*rt->scanner, *rt->governai_policies, *rt->meta, rt->metrics,
+                                                         settings.governai);
   rt->traces = std::make_unique<query::TraceService>(*rt->spans, *rt->sealer);
   rt->auth = std::make_unique<api::Authenticator>(*rt->meta);
   rt->throttle = std::make_unique<api::LoginThrottle>(*rt->meta);
   rt->services.reset(new api::Services{settings, *rt->spans, *rt->meta, *rt->writer, *rt->traces, rt->metrics,
                                        *rt->auth, *rt->throttle, *rt->scores, *rt->prices,
-                                       *rt->project_prices, *rt->recomputes});
+                                       *rt->project_prices, *rt->recomputes, *rt->governai});
   api::add_routes(rt->router, *rt->services);
   rt->router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
   return rt;
@@ -138,6 +148,7 @@ int serve(const Settings& settings) {
   ingest::SpanWriter& writer = *rt.writer;
   if (auto n = rt.spans->count_spans()) metrics.set_spans_stored(*n);
   rt.project_prices->start();
+  rt.governai_policies->start();
 
   http::Server server(rt.router,
                       http::ServerOptions{settings.listen, settings.port, settings.limits.max_body_bytes,

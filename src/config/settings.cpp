@@ -61,6 +61,12 @@ Status set_log_level(Settings& s, const std::string&, const std::string& v) {
   return make_error(ErrorCode::bad_request, fmt::format("setting log-level: unknown level '{}'", v));
 }
 
+Status set_governai(Settings& s, const std::string& name, const std::string& v) {
+  if (v != "on" && v != "off") return make_error(ErrorCode::bad_request, fmt::format("setting {} must be on or off", name));
+  s.governai = v == "on";
+  return ok_status();
+}
+
 // The value is not echoed: it may hold a password.
 Status set_metadata_url(Settings& s, const std::string& name, const std::string& v) {
   if (!v.empty() && v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0)
@@ -131,6 +137,10 @@ const std::vector<SettingDef>& table() {
       {"disk-reserve-mb", "64", "free disk space kept in reserve: below it ingest answers 507 and /ready 503",
        int_setter(&Settings::disk_reserve_mb, 0, 1LL << 30)},
       {"log-level", "info", "trace, debug, info, warn, error or off", set_log_level},
+      {"governai", "on",
+       "on: GovernAI scans every ingested span for personal data and applies the project's policies (allow, "
+       "redact, block); off: spans are stored as sent and nothing is counted or audited",
+       set_governai},
       {"max-body-bytes", "8388608", "largest request body accepted, else 413",
        int_setter(&Limits::max_body_bytes, 1024, 1LL << 30)},
       {"max-batch-spans", "1000", "most spans in one batch request", int_setter(&Limits::max_batch_spans, 1, 100000)},

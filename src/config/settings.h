@@ -53,6 +53,7 @@ struct Settings {
   size_t max_connections_per_client;  // the same, from one client address
   int read_timeout_seconds;           // for each request, header and body; then the connection is closed
   std::string log_level;
+  bool governai;  // scan spans for personal data and apply the projects' policies at ingest
   Limits limits;
 
   std::filesystem::path spans_db() const { return data_dir / "spans.db"; }

@@ -17,6 +17,7 @@ enum class ErrorCode {
   conflict,           // duplicate name, nothing to roll back to
   payload_too_large,  // body over the configured limit
   unsupported_media,  // body not JSON
+  unprocessable,      // well-formed but refused by a policy (GovernAI blocked a span)
   overloaded,         // ingest queue full: retry later
   storage_full,       // disk full: retry later
   unavailable,        // shutting down, storage not ready

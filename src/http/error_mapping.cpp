@@ -19,6 +19,7 @@ int status_for(ErrorCode code) {
     case ErrorCode::conflict: return 409;
     case ErrorCode::payload_too_large: return 413;
     case ErrorCode::unsupported_media: return 415;
+    case ErrorCode::unprocessable: return 422;
     case ErrorCode::overloaded: return 429;
     case ErrorCode::storage_full: return 507;
     case ErrorCode::unavailable: return 503;

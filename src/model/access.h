@@ -20,6 +20,7 @@ enum class Scope : uint32_t {
   scores_write = 1u << 6,    // give, edit and delete scores
   scores_configure = 1u << 7,  // the project's score configurations
   prices_manage = 1u << 8,     // the project's own model prices, and recomputing stored costs
+  governai_manage = 1u << 9,   // the project's GovernAI policies (what happens to personal data found)
 };
 
 struct ScopeName {
@@ -31,7 +32,7 @@ inline constexpr ScopeName kScopeNames[] = {
     {Scope::prompts_read, "prompts:read"},   {Scope::prompts_write, "prompts:write"},
     {Scope::keys_manage, "keys:manage"},     {Scope::members_manage, "members:manage"},
     {Scope::scores_write, "scores:write"},   {Scope::scores_configure, "scores:configure"},
-    {Scope::prices_manage, "prices:manage"},
+    {Scope::prices_manage, "prices:manage"}, {Scope::governai_manage, "governai:manage"},
 };
 
 using ScopeSet = uint32_t;
@@ -64,7 +65,7 @@ enum class Role { viewer, member, admin };
 std::optional<Role> parse_role(std::string_view s);
 std::string_view role_name(Role r);
 // viewer: read traces (with their scores) and prompts; member: also write them and give scores;
-// admin: also keys, members, score configurations and model prices.
+// admin: also keys, members, score configurations, model prices and GovernAI policies.
 ScopeSet scopes_of(Role r);
 
 struct User {

@@ -18,6 +18,11 @@ void Metrics::observe_commit(double seconds) {
   commit_count_++;
 }
 
+void Metrics::add_governai_findings(int64_t project_id, std::string_view type, std::string_view action, int64_t n) {
+  std::lock_guard lock(mu_);
+  governai_findings_[{project_id, std::string(type), std::string(action)}] += n;
+}
+
 std::string Metrics::render() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -48,6 +53,11 @@ std::string Metrics::render() const {
   out += "# HELP stacklens_ingest_overloaded_total Ingest requests refused with 429 because the queue was full.\n";
   out += "# TYPE stacklens_ingest_overloaded_total counter\n";
   out += fmt::format("stacklens_ingest_overloaded_total {}\n", overloaded_.load());
+  out += "# HELP stacklens_governai_findings_total Personal data GovernAI found in ingested spans, by the action taken.\n";
+  out += "# TYPE stacklens_governai_findings_total counter\n";
+  for (const auto& [key, n] : governai_findings_)
+    out += fmt::format("stacklens_governai_findings_total{{project=\"{}\",type=\"{}\",action=\"{}\"}} {}\n",
+                       std::get<0>(key), std::get<1>(key), std::get<2>(key), n);
   return out;
 }
 

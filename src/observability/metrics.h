@@ -6,6 +6,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 
 namespace stacklens {
@@ -20,6 +22,8 @@ class Metrics {
   void add_duplicates(int64_t n) { spans_duplicate_ += n; }
   void set_queue_depth(int64_t n) { queue_depth_ = n; }
   void add_overloaded() { overloaded_ += 1; }
+  // Personal data GovernAI found at ingest, by project, type and the action taken.
+  void add_governai_findings(int64_t project_id, std::string_view type, std::string_view action, int64_t n);
   int64_t spans_stored() const { return spans_stored_; }
   std::string render() const;
 
@@ -27,6 +31,7 @@ class Metrics {
   static constexpr std::array<double, 10> kBuckets = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5};
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, int64_t> requests_;
+  std::map<std::tuple<int64_t, std::string, std::string>, int64_t> governai_findings_;
   std::array<int64_t, kBuckets.size() + 1> commit_buckets_{};
   double commit_sum_ = 0;
   int64_t commit_count_ = 0;

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "model/access.h"
 #include "model/audit.h"
+#include "model/governai_policy.h"
 #include "model/price.h"
 #include "model/prompt.h"
 #include "model/score.h"
@@ -139,6 +140,14 @@ class MetaStore {
   // The operator's statements for a project's Article 13 report (updated_us 0 when never entered).
   virtual Result<TransparencyInfo> get_transparency(int64_t project_id) = 0;
   virtual Result<TransparencyInfo> put_transparency(const TransparencyInfo& info) = 0;
+
+  // GovernAI's policies a project set itself (types it did not set take the default). set
+  // writes `set` and drops the project's own setting of each type in `reset`, in one
+  // transaction that raises governai_policy_revision(), which nodes poll to reload them.
+  virtual Result<std::vector<GovernaiPolicy>> list_governai_policies(std::optional<int64_t> project_id) = 0;
+  virtual Status set_governai_policies(int64_t project_id, const std::vector<GovernaiPolicy>& set,
+                                       const std::vector<std::string>& reset) = 0;
+  virtual Result<int64_t> governai_policy_revision() = 0;
 };
 
 }  // namespace stacklens

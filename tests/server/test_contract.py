@@ -210,6 +210,13 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     call("PUT", f"{governai}/report/operator", 200, key="governai:manage", json={"intendedPurpose": "tour"})
     assert call("GET", f"{governai}/report/operator", 200)["intendedPurpose"] == "tour"
     assert call("GET", f"{governai}/report?{period}", 200)["operator"]["intendedPurpose"] == "tour"
+    assert {p["type"]: p["action"] for p in call("GET", f"{governai}/policies", 200)["policies"]}["card"] == "redact"
+    call("PUT", f"{governai}/policies", 200, key="governai:manage", json={"policies": {"email": "allow"}})
+    call("PUT", f"{governai}/policies", 200, key="governai:manage", json={"policies": {"email": "default"}})
+    checked = call("POST", f"{governai}/check", 200, json={"text": "mail jane.doe@example.com"})
+    assert checked["decision"] == "redact" and checked["text"] == "mail [EMAIL]"
+    call("POST", f"{governai}/check", 200, json={"messages": [{"role": "user", "content": "hi"}]})
+
     prompts = "/api/v1/flowops/v1/prompts"
     call("POST", prompts, 201, json={"name": "tour", "content": "v1"})
     call("POST", prompts + "/tour/versions", 201, json={"content": "v2", "message": "second"})

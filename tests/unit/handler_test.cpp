@@ -47,8 +47,10 @@ class HandlerTest : public ::testing::Test {
     traces_.emplace(spans_, *sealer_);
     auth_.emplace(*meta_);
     throttle_.emplace(*meta_);
+    governai_policies_.emplace(*meta_);
+    governai_.emplace(scanner(), *governai_policies_, *meta_, metrics_, settings_.governai);
     services_.emplace(api::Services{settings_, spans_, *meta_, *writer_, *traces_, metrics_, *auth_, *throttle_, scores_,
-                                  prices_, *project_prices_, *recomputes_});
+                                  prices_, *project_prices_, *recomputes_, *governai_});
     api::add_routes(router_, *services_);
   }
 
@@ -93,6 +95,13 @@ class HandlerTest : public ::testing::Test {
   Metrics metrics_;
   std::optional<ingest::SpanWriter> writer_;
   std::optional<ingest::CostRecomputes> recomputes_;
+  // The scanner takes ~240 ms to build: one for every test.
+  static const governai::Scanner& scanner() {
+    static const governai::Scanner built;
+    return built;
+  }
+  std::optional<ingest::GovernaiPolicies> governai_policies_;
+  std::optional<ingest::GovernaiGuard> governai_;
   std::optional<query::TraceService> traces_;
   std::optional<api::Authenticator> auth_;
   std::optional<api::LoginThrottle> throttle_;

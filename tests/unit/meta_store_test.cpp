@@ -884,3 +884,43 @@ TEST_P(MetaStoreTest, AuditEntriesAreListedCountedAndCheckpointed) {
   EXPECT_EQ(got->known_limitations, "none known");
   EXPECT_EQ(store_->get_transparency(q->id)->updated_us, 0);
 }
+
+// GovernAI policies: a project's own settings only (defaults live in the ingest code), set and
+// reset in one call, kept apart per project; every change raises the revision nodes poll.
+TEST_P(MetaStoreTest, GovernaiPoliciesAreSetAndResetPerProject) {
+  auto p = store_->create_project("governed");
+  auto q = store_->create_project("ungoverned");
+  ASSERT_TRUE(p && q);
+  auto r0 = store_->governai_policy_revision();
+  ASSERT_TRUE(r0) << r0.error().message;
+  EXPECT_TRUE(store_->list_governai_policies(p->id)->empty());
+  GovernaiPolicy email{0, "email", PolicyAction::allow, "user:a@b.c", 0};
+  GovernaiPolicy card{0, "card", PolicyAction::block, "user:a@b.c", 0};
+  auto st = store_->set_governai_policies(p->id, {email, card}, {});
+  ASSERT_TRUE(st) << st.error().message;
+  ASSERT_TRUE(store_->set_governai_policies(q->id, {card}, {}));
+  const int64_t r1 = *store_->governai_policy_revision();
+  EXPECT_GT(r1, *r0);
+
+  auto mine = store_->list_governai_policies(p->id);
+  ASSERT_TRUE(mine) << mine.error().message;
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].data_type, "card");
+  EXPECT_EQ((*mine)[0].action, PolicyAction::block);
+  EXPECT_EQ((*mine)[1].data_type, "email");
+  EXPECT_EQ((*mine)[1].action, PolicyAction::allow);
+  EXPECT_EQ((*mine)[1].updated_by, "user:a@b.c");
+  EXPECT_GT((*mine)[1].updated_us, 0);
+  EXPECT_EQ(store_->list_governai_policies(std::nullopt)->size(), 3u);
+
+  email.action = PolicyAction::redact;  // changed in place, card back to the default
+  ASSERT_TRUE(store_->set_governai_policies(p->id, {email}, {"card"}));
+  EXPECT_GT(*store_->governai_policy_revision(), r1);
+  mine = store_->list_governai_policies(p->id);
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ((*mine)[0].data_type, "email");
+  EXPECT_EQ((*mine)[0].action, PolicyAction::redact);
+  auto theirs = store_->list_governai_policies(q->id);
+  ASSERT_EQ(theirs->size(), 1u);
+  EXPECT_EQ((*theirs)[0].action, PolicyAction::block);
+}

@@ -236,4 +236,20 @@ inline constexpr Statement kPutTransparency{
     "intended_purpose = excluded.intended_purpose, provider_contact = excluded.provider_contact, human_oversight = "
     "excluded.human_oversight, known_limitations = excluded.known_limitations, updated_by = excluded.updated_by, "
     "updated_us = excluded.updated_us"};
+
+inline constexpr Statement kListGovernaiPolicies{
+    "list_governai_policies",
+    "SELECT project_id, data_type, action, updated_by, updated_us FROM governai_policies "
+    R"(WHERE $1::bigint IS NULL OR project_id = $1 ORDER BY project_id, data_type COLLATE "C")"};
+inline constexpr Statement kPutGovernaiPolicy{
+    "put_governai_policy",
+    "INSERT INTO governai_policies(project_id, data_type, action, updated_by, updated_us) VALUES($1, $2, $3, $4, $5) "
+    "ON CONFLICT(project_id, data_type) DO UPDATE SET action = excluded.action, updated_by = excluded.updated_by, "
+    "updated_us = excluded.updated_us"};
+inline constexpr Statement kDropGovernaiPolicy{
+    "drop_governai_policy", "DELETE FROM governai_policies WHERE project_id = $1 AND data_type = $2"};
+inline constexpr Statement kBumpGovernaiRevision{"bump_governai_revision",
+                                                 "UPDATE governai_revision SET revision = revision + 1"};
+inline constexpr Statement kGovernaiRevision{"governai_revision", "SELECT revision FROM governai_revision"};
+
 }  // namespace stacklens::postgres::sql

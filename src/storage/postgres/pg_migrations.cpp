@@ -167,6 +167,19 @@ const std::vector<Migration> kMetaMigrations = {
   updated_by TEXT NOT NULL,
   updated_us BIGINT NOT NULL))sql",
     },
+    // GovernAI's policies a project set itself; governai_revision counts changes, which every
+    // node polls.
+    {
+        R"sql(CREATE TABLE governai_policies(
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  data_type TEXT NOT NULL,
+  action TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_us BIGINT NOT NULL,
+  PRIMARY KEY(project_id, data_type)))sql",
+        "CREATE TABLE governai_revision(revision BIGINT NOT NULL)",
+        "INSERT INTO governai_revision VALUES(0)",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

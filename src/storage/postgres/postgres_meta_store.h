@@ -86,6 +86,10 @@ class PostgresMetaStore final : public MetaStore {
   Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() override;
   Result<TransparencyInfo> get_transparency(int64_t project_id) override;
   Result<TransparencyInfo> put_transparency(const TransparencyInfo& info) override;
+  Result<std::vector<GovernaiPolicy>> list_governai_policies(std::optional<int64_t> project_id) override;
+  Status set_governai_policies(int64_t project_id, const std::vector<GovernaiPolicy>& set,
+                               const std::vector<std::string>& reset) override;
+  Result<int64_t> governai_policy_revision() override;
 
  private:
   explicit PostgresMetaStore(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}

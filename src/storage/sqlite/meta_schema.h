@@ -155,6 +155,19 @@ CREATE TABLE transparency(
   updated_by TEXT NOT NULL,
   updated_us INTEGER NOT NULL);
 )sql",
+    // GovernAI's policies a project set itself (types it did not set take the default);
+    // governai_revision counts changes, which every node polls.
+    R"sql(
+CREATE TABLE governai_policies(
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  data_type TEXT NOT NULL,
+  action TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_us INTEGER NOT NULL,
+  PRIMARY KEY(project_id, data_type));
+CREATE TABLE governai_revision(revision INTEGER NOT NULL);
+INSERT INTO governai_revision VALUES(0);
+)sql",
 };
 
 }  // namespace stacklens::sqlite

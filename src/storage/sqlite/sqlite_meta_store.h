@@ -88,6 +88,10 @@ class SqliteMetaStore final : public MetaStore {
   Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() override;
   Result<TransparencyInfo> get_transparency(int64_t project_id) override;
   Result<TransparencyInfo> put_transparency(const TransparencyInfo& info) override;
+  Result<std::vector<GovernaiPolicy>> list_governai_policies(std::optional<int64_t> project_id) override;
+  Status set_governai_policies(int64_t project_id, const std::vector<GovernaiPolicy>& set,
+                               const std::vector<std::string>& reset) override;
+  Result<int64_t> governai_policy_revision() override;
 
  private:
   SqliteMetaStore(std::unique_ptr<Db> db, std::unique_ptr<Db> watcher)
