@@ -103,6 +103,8 @@ def test_policies_need_governai_manage(srv: StackLensServer) -> None:
         assert refused.status_code == 403 and "governai:manage" in refused.json()["error"]
 
 
+@pytest.mark.sqlite_spans("reads spans.db, spans.text and the data directory's files, which hold no spans when "
+                          "they are in ClickHouse")
 def test_redacted_values_never_reach_the_data_directory(srv: StackLensServer) -> None:
     """Large requests put their text in spans.text, small ones in spans.db: both are checked, with
     the WAL, meta.db (audit log) and the server log."""
