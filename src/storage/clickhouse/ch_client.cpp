@@ -144,7 +144,11 @@ void ChClient::drop() {
 }
 
 Result<std::string> ChClient::query(const std::string& sql, const std::map<std::string, std::string>& settings) {
-  return call("", sql, settings);
+  // The whole result before the status line: an error half-way through a result would otherwise
+  // arrive as the end of a 200 answer.
+  auto all = settings;
+  all.emplace("wait_end_of_query", "1");
+  return call("", sql, all);
 }
 
 Result<std::string> ChClient::insert(const std::string& insert, const std::string& rows,
