@@ -13,12 +13,14 @@ with stacklens.StackLens(api_key="sl-...", endpoint="http://127.0.0.1:8480") as 
 """
 
 from ._api import (
+    agovernai,
     aprompts,
     ascore,
     astart_trace,
     atrace,
     configure,
     flush,
+    governai,
     prompts,
     score,
     shutdown,
@@ -34,6 +36,7 @@ from ._exceptions import (
     NetworkError,
     StackLensError,
 )
+from ._governai import AsyncGovernai, CheckResult, Finding, Governai
 from ._prompts import AsyncPrompts, Prompts
 from ._span import Span
 from ._stats import Stats
@@ -41,10 +44,14 @@ from ._version import __version__
 
 __all__ = [
     "ApiError",
+    "AsyncGovernai",
     "AsyncPrompts",
     "AsyncStackLens",
     "AuthError",
+    "CheckResult",
     "ConfigurationError",
+    "Finding",
+    "Governai",
     "NetworkError",
     "Prompts",
     "Span",
@@ -52,12 +59,14 @@ __all__ = [
     "StackLensError",
     "Stats",
     "__version__",
+    "agovernai",
     "aprompts",
     "ascore",
     "astart_trace",
     "atrace",
     "configure",
     "flush",
+    "governai",
     "prompts",
     "score",
     "shutdown",

@@ -1,6 +1,6 @@
 """The module-level API: configure(), and the default client's methods as
-functions (trace, start_trace, prompts, score, their asyncio forms, flush,
-shutdown, stats)."""
+functions (trace, start_trace, prompts, score, governai, their asyncio forms,
+flush, shutdown, stats)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ astart_trace = _adefault.start_trace
 aprompts = _adefault.prompts
 score = _default.score
 ascore = _adefault.score
+governai = _default.governai
+agovernai = _adefault.governai
 
 
 def configure(

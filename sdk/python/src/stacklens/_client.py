@@ -18,6 +18,7 @@ from typing import Optional, TypeVar, Union
 import httpx
 
 from . import _config, _context, _runtime, _scores, _tracing
+from ._governai import AsyncGovernai, Governai
 from ._prompts import AsyncPrompts, Prompts
 from ._stats import Stats
 from ._tracing import AsyncSpanBlock, SpanBlock
@@ -106,10 +107,12 @@ class StackLens(_Client):
     """
 
     prompts: Prompts
+    governai: Governai
 
     def _setup(self, own: Optional[_runtime.Runtime], nesting: _context.Nesting) -> None:
         super()._setup(own, nesting)
         self.prompts = Prompts(self._live)
+        self.governai = Governai(self._live)
 
     def trace(
         self,
@@ -223,10 +226,12 @@ class AsyncStackLens(_Client):
     """
 
     prompts: AsyncPrompts
+    governai: AsyncGovernai
 
     def _setup(self, own: Optional[_runtime.Runtime], nesting: _context.Nesting) -> None:
         super()._setup(own, nesting)
         self.prompts = AsyncPrompts(self._live)
+        self.governai = AsyncGovernai(self._live)
 
     async def trace(
         self,

@@ -16,6 +16,7 @@ BATCH_PATH = "/api/v1/stacktrace/v1/traces/batch"
 PROMPT_PATH = "/api/v1/flowops/v1/prompts/by-name/"
 SCORE_PATH = "/api/v1/stacktrace/v1/scores"
 SCORE_BATCH_PATH = "/api/v1/stacktrace/v1/scores/batch"
+CHECK_PATH = "/api/v1/governai/v1/check"
 
 SpanBody = dict[str, Any]
 
