@@ -386,6 +386,75 @@ test("promoting v2 to production then rolling back serves v1 again", async () =>
   await screenshot(page, "09-prompts");
 });
 
+test("Governance: the admin blocks card numbers, sees redacted and blocked fields, the findings, the audit log and its export, and prints the report", async () => {
+  const run = `gov-${Date.now()}`;
+  await page.click("nav >> text=Policies");
+  await page.waitForSelector("[data-testid=policies-table]");
+  await page.selectOption("select[aria-label='Action for card']", "block");
+  await page.click("button:has-text('Save policies')");
+  await page.waitForSelector("[data-testid=policies-saved]");
+  assert.equal(await page.inputValue("select[aria-label='Action for card']"), "block");
+  await screenshot(page, "20-governance-policies");
+
+  const send = (trace, prompt) => fetch(`${server.url}/api/v1/stacktrace/v1/traces`, {
+    method: "POST", headers: { "Content-Type": "application/json", "X-Api-Key": server.bootstrapKey },
+    body: JSON.stringify({ traceId: trace, spanId: "s1", name: "support-answer", startTime: new Date().toISOString(),
+      llmSpan: { model: "gpt-4o", provider: "openai", inputTokens: 12, outputTokens: 3, promptContent: prompt,
+        completionContent: "Done." } }),
+  }).then((r) => r.status);
+  assert.equal(await send(`${run}-mail`, "Reply to jane.doe@example.com about her order"), 200);
+  assert.equal(await send(`${run}-card`, "My card is 4111 1111 1111 1111"), 422);
+
+  await go(`/traces/${run}-mail`);
+  await page.waitForSelector("[data-testid=redacted-prompt]");
+  assert.match(await text("[data-testid=redacted-prompt]"), /redacted: email/);
+  assert.match(await text("[data-testid=prompt-content]"), /\[EMAIL\]/);
+  assert.doesNotMatch(await text("[data-testid=prompt-content]"), /jane\.doe/);
+  await screenshot(page, "21-governance-redacted-span");
+  await go(`/traces/${run}-card`);
+  await page.waitForSelector("[data-testid=span-blocked]");
+  assert.match(await text("[data-testid=span-blocked]"), /prompt \(card\)/);
+  assert.equal(await page.locator(".wf-row .governai-mark.blocked").count(), 1);
+
+  await page.click("nav >> text=Personal data");
+  await page.waitForSelector("[data-testid=chart-findings]");
+  assert.match(await text("[data-testid=findings-total]"), /^[1-9]/);
+  await screenshot(page, "22-governance-findings");
+
+  await page.click("nav >> text=Audit log");
+  await page.waitForSelector(`[data-testid=audit-table] tr[data-trace="${run}-card"]`);
+  await page.selectOption("select[aria-label=Policy]", "block");
+  await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=audit-table] tr[data-entry]")]
+    .every((r) => r.innerText.includes("block")));
+  assert.ok(page.url().includes("policy=block"), page.url());
+  assert.equal(await page.locator(`[data-testid=audit-table] tr[data-trace="${run}-mail"]`).count(), 0);
+  const download = page.waitForEvent("download");
+  await page.click("[data-testid=audit-export]");
+  const file = await (await download).path();
+  const { readFileSync } = await import("node:fs");
+  const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.ok(lines.length > 0 && lines.every((e) => e.policy === "block"), JSON.stringify(lines));
+  assert.ok(lines.some((e) => e.traceId === `${run}-card` && e.type === "card"));
+  await screenshot(page, "23-governance-audit");
+
+  await page.click("nav >> text=Transparency report");
+  await page.waitForSelector("[data-testid=report]");
+  await page.click("button:has-text(\"Edit the operator's statements\")");
+  await page.fill("textarea[name=intendedPurpose]", `Answering support mail (${run})`);
+  await page.fill("textarea[name=humanOversight]", "An agent reviews every answer before it is sent.");
+  await page.click("form[aria-label='Operator statements'] button[type=submit]");
+  await page.waitForSelector(`[data-testid=report-statements]:has-text("${run}")`);
+  assert.match(await text("[data-testid=report-integrity]"), /Verified intact/);
+  assert.match(await text("[data-testid=report-models]"), /gpt-4o/);
+  assert.match(await text("[data-testid=report-personal-data]"), /card\s+block/);
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("aside.sidebar").isVisible(), false);
+  assert.equal(await page.locator("[data-testid=report-print]").isVisible(), false);
+  assert.ok(await page.locator("[data-testid=report]").isVisible());
+  await screenshot(page, "24-governance-report-print", true);
+  await page.emulateMedia({ media: "screen" });
+});
+
 test("a revoked key makes the SDK raise AuthError", async () => {
   await page.click("nav >> text=API Keys");
   page.once("dialog", (d) => d.accept());

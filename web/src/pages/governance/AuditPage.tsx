@@ -91,14 +91,14 @@ export function AuditPage() {
                 <tr><td colSpan={8} className="muted">No entries match.</td></tr>
               )}
               {page.data.entries.map((e) => (
-                <tr key={e.id} data-entry={e.id}>
+                <tr key={e.id} data-entry={e.id} data-trace={e.traceId}>
                   <td>{e.id}</td>
                   <td>{fmtTime(e.time)}</td>
                   <td><strong>{e.type}</strong></td>
                   <td><span className={`policy policy-${e.policy}`}>{e.policy}</span></td>
                   <td><code>{e.field}</code></td>
                   <td>{e.model || <span className="muted">–</span>}{e.provider && <div className="muted small-text">{e.provider}</div>}</td>
-                  <td>{e.traceId ? <Link to={`/traces/${encodeURIComponent(e.traceId)}`}>{e.traceId.slice(0, 16)}</Link> : "–"}</td>
+                  <td>{e.traceId ? <Link to={`/traces/${encodeURIComponent(e.traceId)}`} title={e.traceId}>{e.traceId.slice(0, 16)}</Link> : "–"}</td>
                   <td><code className="small-text" title={e.hash}>{e.hash.slice(0, 12)}…</code></td>
                 </tr>
               ))}
