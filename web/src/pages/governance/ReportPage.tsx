@@ -141,8 +141,9 @@ function Report({ report: r, project }: { report: TransparencyReport; project: s
         <dl className="statements">
           <div><dt>Personal data policies</dt><dd>
             {s.governai.enabled ? "Every span is scanned at ingest. " : "Scanning at ingest is switched off on this server. "}
-            {ownPolicies.length === 0 ? "The project uses the default policies: " : "The project's own policies: "}
-            {(ownPolicies.length ? ownPolicies : s.governai.policies).map((p) => `${p.type} ${p.action}`).join(", ")}.
+            {ownPolicies.length > 0 && <>The project's own policies: {ownPolicies.map((p) => `${p.type} ${p.action}`).join(", ")}. </>}
+            {ownPolicies.length < s.governai.policies.length && <>{ownPolicies.length ? "Every other type" : "Every type"} takes
+              its default: {s.governai.policies.filter((p) => p.default).map((p) => `${p.type} ${p.action}`).join(", ")}.</>}
           </dd></div>
           <div><dt>Encryption at rest</dt><dd>{s.encryptionAtRest}.</dd></div>
           <div><dt>Access control and roles</dt><dd>
