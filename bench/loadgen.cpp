@@ -10,6 +10,7 @@
 //   loadgen ... --total-spans N        (stop after N acknowledged spans)
 //   loadgen ... --time-window S --total-spans N --chronological 1   (backfill S seconds in time order)
 //   loadgen ... --sessions 1           (root spans carry session_id and user_id attributes)
+//   loadgen ... --pii 1                (prompt and completion text carries personal data now and then)
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -55,6 +56,7 @@ struct Options {
   int64_t total_spans = 0;    // stop once this many spans are acknowledged (0: run for --duration)
   bool chronological = false;  // with --time-window and --total-spans: start times in order over the window
   bool sessions = false;       // root spans carry session_id and user_id attributes
+  bool pii = false;            // prompt and completion text carries personal data (GovernAI's cost)
 };
 
 struct Stats {
@@ -143,7 +145,8 @@ void epoll_worker(const Options& o, int id, int connections, Stats& stats, std::
     std::chrono::steady_clock::time_point t0;
   };
   const int64_t share = o.chronological && o.total_spans > 0 ? o.total_spans / std::min(o.connections, 2) : 0;
-  stacklens::bench::SpanFactory factory(o.seed * 1000 + static_cast<uint64_t>(id), o.time_window_s, share, o.sessions);
+  stacklens::bench::SpanFactory factory(o.seed * 1000 + static_cast<uint64_t>(id), o.time_window_s, share, o.sessions,
+                                        o.pii);
   const bool single = o.mode == "single";
   const std::string path = single ? "/api/v1/stacktrace/v1/traces" : "/api/v1/stacktrace/v1/traces/batch";
   const int ep = ::epoll_create1(0);
@@ -228,7 +231,7 @@ void epoll_worker(const Options& o, int id, int connections, Stats& stats, std::
 
 void worker(const Options& o, int id, Stats& stats, std::atomic<bool>& stop, std::ofstream* log, std::mutex& log_mu,
             double per_conn_rate) {
-  stacklens::bench::SpanFactory factory(o.seed * 1000 + static_cast<uint64_t>(id), o.time_window_s, 0, o.sessions);
+  stacklens::bench::SpanFactory factory(o.seed * 1000 + static_cast<uint64_t>(id), o.time_window_s, 0, o.sessions, o.pii);
   int fd = connect_to(o);
   std::string buf, body;
   const bool single = o.mode == "single";
@@ -319,6 +322,7 @@ int main(int argc, char** argv) {
     else if (a == "--total-spans") o.total_spans = std::atoll(v.c_str());
     else if (a == "--chronological") o.chronological = v == "1" || v == "true";
     else if (a == "--sessions") o.sessions = v == "1" || v == "true";
+    else if (a == "--pii") o.pii = v == "1" || v == "true";
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;

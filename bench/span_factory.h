@@ -28,9 +28,12 @@ class SpanFactory {
   // `chronological_spans`, in time order across that many spans (as live traffic would
   // have arrived over the window).
   // With `sessions`, a root span carries a session_id (one of 100,000) and a user_id (one of
-  // 10,000), as a chat application's traces do.
-  SpanFactory(uint64_t seed, int64_t window_s, int64_t chronological_spans = 0, bool sessions = false)
-      : rng_(seed), window_s_(window_s), chronological_(chronological_spans), sessions_(sessions) {
+  // 10,000), as a chat application's traces do. With `pii`, prompt and completion text carries
+  // personal data (an email, phone, card, IBAN, IP address or name) about once per 1.2 KB, for
+  // GovernAI's cost; without, it has none.
+  SpanFactory(uint64_t seed, int64_t window_s, int64_t chronological_spans = 0, bool sessions = false,
+              bool pii = false)
+      : rng_(seed), window_s_(window_s), chronological_(chronological_spans), sessions_(sessions), pii_(pii) {
     for (int i = 0; i < 64; ++i) pool_.push_back(text(8192));
     for (int i = 0; i < kTemplates; ++i) {
       roots_.push_back(make_template(false, i));
@@ -107,10 +110,15 @@ class SpanFactory {
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
 
   std::string text(int bytes) {
+    static constexpr const char* kPersonal[] = {
+        "contact me at maria.garcia@example.com", "call +44 7400 123495", "card 4111 1111 1111 1111",
+        "IBAN DE89 3704 0044 0532 0130 00", "from 159.119.67.37", "my name is Maria Garcia",
+        "Dear John Smith,", "phone (212) 555-0187"};
     std::string out;
-    out.reserve(static_cast<size_t>(bytes) + 16);
+    out.reserve(static_cast<size_t>(bytes) + 64);
     while (static_cast<int>(out.size()) < bytes) {
-      out += kWords[rng_() % (sizeof kWords / sizeof kWords[0])];
+      out += pii_ && chance(0.005) ? kPersonal[rng_() % (sizeof kPersonal / sizeof kPersonal[0])]
+                                   : kWords[rng_() % (sizeof kWords / sizeof kWords[0])];
       out += chance(0.08) ? ". " : " ";
     }
     return out;
@@ -316,6 +324,7 @@ class SpanFactory {
   int64_t window_s_;
   int64_t chronological_ = 0, made_ = 0;
   bool sessions_ = false;
+  bool pii_ = false;
   char trace_[32] = {}, root_[16] = {};
   bool has_trace_ = false;
   int children_ = 0;
