@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 #include <tuple>
 #include <utility>
 
@@ -14,11 +15,14 @@ namespace stacklens::sqlite {
 
 namespace {
 
-// An entry as its trace row has it now; an entry merged before takes the row's values again.
+// Entries as their trace rows have them now (an entry merged before takes its row's values
+// again), from ?1: a JSON array of [trace_row, kind, id_key], in one statement per slice.
 constexpr std::string_view kInsert =
     "INSERT INTO id_traces(project_id, kind, id_key, trace_row, id, other, start_us, errors, total_tokens, cost_usd) "
-    "SELECT project_id, ?2, ?3, id, iif(?2 = 0, session_id, user_id), iif(?2 = 0, user_id, session_id), start_us, "
-    "errors, total_tokens, cost_usd FROM traces WHERE id = ?1 AND iif(?2 = 0, session_id, user_id) IS NOT NULL "
+    "SELECT t.project_id, e.kind, e.id_key, t.id, iif(e.kind = 0, t.session_id, t.user_id), "
+    "iif(e.kind = 0, t.user_id, t.session_id), t.start_us, t.errors, t.total_tokens, t.cost_usd "
+    "FROM (SELECT value ->> 0 AS trace_row, value ->> 1 AS kind, value ->> 2 AS id_key FROM json_each(?1)) e "
+    "JOIN traces t ON t.id = e.trace_row WHERE iif(e.kind = 0, t.session_id, t.user_id) IS NOT NULL "
     "ON CONFLICT(project_id, kind, id_key, trace_row) DO UPDATE SET other = excluded.other, "
     "start_us = excluded.start_us, errors = excluded.errors, total_tokens = excluded.total_tokens, "
     "cost_usd = excluded.cost_usd";
@@ -60,21 +64,26 @@ Status IdTraces::note(Db& db, int64_t project_id, int64_t trace_row, std::string
     // A new trace's row is above every snapshot.
     if (trace_row > merge_.snapshot_through()) {
       if (!merge_.recent().holds(kind, trace_row)) added.push_back(e);
-    } else if (auto st = insert(db, e); !st) {
+    } else if (auto st = insert(db, std::span<const Entry>(&e, 1)); !st) {
       return st;
     }
   }
   return ok_status();
 }
 
-Status IdTraces::insert(Db& db, const Entry& e) {
+Status IdTraces::insert(Db& db, std::span<const Entry> entries) {
+  if (entries.empty()) return ok_status();
+  std::string json = "[";
+  json.reserve(entries.size() * 48);
+  for (const Entry& e : entries) fmt::format_to(std::back_inserter(json), "[{},{},{}],", e.trace_row, e.kind, e.id_key);
+  json.back() = ']';
   auto ins = db.prepare(kInsert);
   if (!ins) return ins.error();
-  return (*ins)->reset().bind(1, e.trace_row).bind(2, static_cast<int64_t>(e.kind)).bind(3, e.id_key).run();
+  return (*ins)->reset().bind(1, json).run();
 }
 
 Result<size_t> IdTraces::merge_step(Db& db, const std::vector<Entry>& pending) {
-  return merge_.step(db, pending, [&](const Entry& e) { return insert(db, e); });
+  return merge_.step(db, pending, [&](std::span<const Entry> slice) { return insert(db, slice); });
 }
 
 std::string IdTraces::recent_rows(int64_t project_id, Kind kind, std::string_view id) const {

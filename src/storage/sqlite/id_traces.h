@@ -15,6 +15,7 @@
 // above every snapshot taken (load() finds it there again after a crash), else straight into
 // id_traces.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,7 +86,7 @@ class IdTraces {
     bool operator()(const Entry& a, const Entry& b) const;
   };
 
-  Status insert(Db& db, const Entry& e);
+  Status insert(Db& db, std::span<const Entry> entries);
 
   Hash hash_;
   SliceMerge<Table, KeyLess> merge_;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,11 +46,11 @@ class SliceMerge {
   }
 
   // Inside the writer's transaction: takes a snapshot when enough entries are recent, inserts
-  // its next slice (insert(entry) for each) and returns where that slice ends (pass it to
-  // committed()). `pending`: this commit's entries, which join memory after the snapshot; the
+  // its next slice (insert_slice(std::span<const Entry>)) and returns where that slice ends
+  // (pass it to committed()). `pending`: this commit's entries, which join memory after the snapshot; the
   // row recorded at its end stays below theirs (on start they are loaded again).
-  template <typename Insert>
-  Result<size_t> step(Db& db, const std::vector<Entry>& pending, Insert&& insert) {
+  template <typename InsertSlice>
+  Result<size_t> step(Db& db, const std::vector<Entry>& pending, InsertSlice&& insert_slice) {
     if (merging_.empty()) {
       if (recent_.size() < merge_at_) return size_t{0};
       std::vector<Entry> snapshot;
@@ -69,8 +70,8 @@ class SliceMerge {
       recent_.clear();
     }
     const size_t end = std::min(merging_.size(), merged_ + slice_);
-    for (size_t i = merged_; i < end; ++i)
-      if (auto st = insert(merging_[i]); !st) return st.error();
+    if (auto st = insert_slice(std::span<const Entry>(merging_.data() + merged_, end - merged_)); !st)
+      return st.error();
     if (end == merging_.size()) {
       auto mark = db.prepare("UPDATE ingest_state SET " + through_column_ + " = max(" + through_column_ + ", ?1)");
       if (!mark) return mark.error();

@@ -79,8 +79,11 @@ Result<size_t> TraceIdentities::merge_step(Db& db) {
       "INSERT INTO trace_keys(project_id, trace_key, trace_row) VALUES(?1, ?2, ?3) "
       "ON CONFLICT(project_id, trace_key) DO NOTHING");
   if (!ins) return ins.error();
-  return merge_.step(db, {}, [&](const Entry& e) {
-    return (*ins)->reset().bind(1, e.project_id).bind(2, e.trace_key).bind(3, e.trace_row).run();
+  return merge_.step(db, {}, [&](std::span<const Entry> slice) {
+    for (const Entry& e : slice)
+      if (auto st = (*ins)->reset().bind(1, e.project_id).bind(2, e.trace_key).bind(3, e.trace_row).run(); !st)
+        return st;
+    return ok_status();
   });
 }
 
