@@ -36,7 +36,11 @@ void Checkpointer::run() {
     wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
     if (stop_) break;
     lock.unlock();
-    if (auto s = checkpoint(); !s) spdlog::warn("audit checkpoint failed: {}", s.error().message);
+    // Said once per outage (the metadata store out of reach), not every second.
+    const Status s = checkpoint();
+    if (!s && !failing_) spdlog::warn("audit checkpoint failed: {}", s.error().message);
+    if (s && failing_) spdlog::info("audit checkpoints resumed");
+    failing_ = !s;
     lock.lock();
   }
 }

@@ -28,6 +28,7 @@ class Checkpointer {
   const AuditSigner signer_;
   std::mutex sign_mu_;  // one checkpoint at a time
   int64_t signed_through_ = 0;
+  bool failing_ = false;  // the last checkpoint failed (the thread's own)
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
