@@ -126,7 +126,12 @@ Result<std::vector<CheckInput>> check_inputs(const bj::object& body, bool& as_me
 Result<http::Reply> check(Services& s, const Principal& who, const bj::object& body) {
   bool as_messages = false;
   SL_TRY(inputs, check_inputs(body, as_messages));
-  const ingest::ProjectPolicy policy = s.governai.policies().of(who.project_id);
+  // Read from the store, not the ingest path's snapshot (which another node's change reaches
+  // within a second): a check right after a policy change answers under the new policy.
+  SL_TRY(own, s.meta.list_governai_policies(who.project_id));
+  ingest::ProjectPolicy policy = ingest::default_policy();
+  for (const GovernaiPolicy& p : own)
+    if (const auto type = governai::type_from_name(p.data_type)) policy.action[static_cast<size_t>(*type)] = p.action;
   PolicyAction decision = PolicyAction::allow;
   bj::array findings, messages;
   bj::string redacted_text;
