@@ -17,6 +17,10 @@ namespace stacklens::ingest {
 namespace {
 
 constexpr Micros kStuckAfterUs = 10'000'000;
+// A commit that failed for a passing reason (a busy file, an unreachable database) makes the
+// writer unhealthy this long; then /ready goes by the store's own probe (SpanStore::check_ready),
+// so a node that no load balancer sends traffic to still turns ready when its store is back.
+constexpr Micros kTransientFailureUs = 5'000'000;
 constexpr int kWriterNice = -5;
 constexpr int kCommitAttempts = 3;
 
@@ -136,7 +140,7 @@ void SpanWriter::run() {
       queued_spans_ -= records.size();
       last_progress_us_ = now_micros();
       if (outcome) last_error_.reset();
-      else last_error_ = outcome.error();
+      else last_error_ = outcome.error(), last_error_us_ = now_micros();
       metrics_.set_queue_depth(static_cast<int64_t>(queued_spans_));
     }
     Status status = ok_status();
@@ -169,7 +173,9 @@ WriterHealth SpanWriter::health() const {
   if (stopping_) return {false, "shutting down"};
   // A full disk is the store's to report (SpanStore::check_ready), so that /ready recovers as soon
   // as space returns rather than after the next successful commit.
-  if (last_error_ && last_error_->code != ErrorCode::storage_full) return {false, last_error_->message};
+  if (last_error_ && last_error_->code != ErrorCode::storage_full &&
+      (!is_transient(last_error_->code) || now_micros() - last_error_us_ < kTransientFailureUs))
+    return {false, last_error_->message};
   if (queued_spans_ > 0 && now_micros() - last_progress_us_ > kStuckAfterUs)
     return {false, fmt::format("writer has not committed for {} s", (now_micros() - last_progress_us_) / 1000000)};
   return {};

@@ -57,6 +57,7 @@ class SpanWriter {
   bool stopping_ = false;
   Micros last_progress_us_ = 0;
   std::optional<Error> last_error_;
+  Micros last_error_us_ = 0;
   std::mutex garbage_mu_;
   std::vector<std::vector<Pending>> garbage_;  // committed requests, freed by the next submit()
   std::thread thread_;

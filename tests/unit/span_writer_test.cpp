@@ -2,6 +2,9 @@
 // ErrorCode, and so (through http/error_mapping.cpp) as which HTTP status; which are retried.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <future>
 #include <optional>
 
@@ -80,6 +83,16 @@ TEST_F(SpanWriterTest, ABusyStoreIsRetriedThen503WithItsOwnMessage) {
   EXPECT_EQ(retry_after(reply), "1");
   EXPECT_FALSE(writer_->health().ok);
   EXPECT_EQ(writer_->health().problem, "database is locked");
+}
+
+// Without traffic (a load balancer sends none to a node that is not ready) no commit would clear
+// a passing failure: after a few seconds readiness goes by the store's own probe again.
+TEST_F(SpanWriterTest, APassingFailureStopsCountingAfterAFewSeconds) {
+  fail_writes(make_error(ErrorCode::unavailable, "ClickHouse is unreachable"));
+  ASSERT_FALSE(store(1));
+  EXPECT_FALSE(writer_->health().ok);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5200));
+  EXPECT_TRUE(writer_->health().ok);
 }
 
 TEST_F(SpanWriterTest, AStoreThatRecoversWithinTheRetriesCommits) {
