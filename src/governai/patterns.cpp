@@ -61,23 +61,25 @@ const Pattern kPatterns[] = {
      PiiType::ad_id, true, 0.9f},
 
     // Names: the trigger's end is where the name may begin.
-    {R"(\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Herr|Frau|Mme|Mlle|Monsieur|Madame|Sr|Sra|Srta|Señor|Señora|Sig|Sig\.ra|Signor|Signora|Dott|Dott\.ssa|Dhr|Mevr|Mevrouw|Meneer)\b\.?)",
-     Check::name, PiiType::person_name, false, 0.0f, false, NameTrigger::honorific},
+    // The honorifics' leading \b is checked by the scanner from the match's start: written here,
+    // it makes Hyperscan scan all text at a third of its speed. A '.' after one is skipped there.
+    {R"((?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Herr|Frau|Mme|Mlle|Monsieur|Madame|Sr|Sra|Srta|Señor|Señora|Sig|Sig\.ra|Signor|Signora|Dott|Dott\.ssa|Dhr|Mevr|Mevrouw|Meneer)\b)",
+     Check::name, PiiType::person_name, false, 0.0f, false, NameTrigger::honorific, true},
     // "M. Dupont"; also the end of "P.M.", so a known name must follow.
-    {R"(\bM\.)", Check::name, PiiType::person_name, false, 0.0f, false, NameTrigger::greeting},
+    {R"(\bM\.)", Check::name, PiiType::person_name, false, 0.0f, false, NameTrigger::greeting, false},
     {R"(\b(?:my name is|my name's|je m'appelle|je m’appelle|mon nom est|ich heiße|ich heisse|mein name ist|me llamo|mi nombre es|mi chiamo|il mio nome è|mijn naam is|ik heet|meu nome é|o meu nome é|me chamo|signed by|written by|on behalf of)[ \t])",
-     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::introduction},
+     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::introduction, false},
     {R"(\b(?:full name|first name|last name|customer name|contact name|patient name|name|patient|customer|employee|applicant|nom|prénom|nom complet|vorname|nachname|nombre|apellidos?|nome|cognome|nome completo|naam|voornaam|achternaam|sobrenome)[ \t]*[:=])",
-     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::field},
+     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::field, false},
     {R"(\b(?:dear|hi|hello|hey|hallo|liebe|lieber|sehr geehrte|sehr geehrter|cher|chère|bonjour|salut|querido|querida|estimado|estimada|hola|caro|cara|gentile|gentili|ciao|salve|beste|geachte|hoi|prezado|prezada|olá|oi)[ \t,])",
-     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::greeting},
+     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::greeting, false},
     // Cues that often but not always precede a name: "I'm Grace", "Thanks Michael!", "— Anna".
     {R"(\b(?:i'm|i am|ich bin|hier ist|je suis|c'est|soy|sono|ik ben|eu sou|sou|thanks|thank you|danke|merci|gracias|grazie|bedankt|obrigad[oa]|signed,?)[ \t])",
-     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::greeting},
+     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::greeting, false},
     {R"((?:^|\n)[ \t]*(?:—|--)[ \t]*)", Check::name, PiiType::person_name, false, 0.0f, false,
-     NameTrigger::signature},
+     NameTrigger::signature, false},
     {R"(\b(?:regards|best regards|kind regards|warm regards|sincerely|yours truly|best wishes|thanks|thank you|cheers|best|mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|liebe grüße|grüße|gruß|cordialement|bien cordialement|bien à vous|amitiés|atentamente|saludos|un saludo|saludos cordiales|cordiali saluti|distinti saluti|saluti|un saluto|met vriendelijke groet|vriendelijke groet|groeten|groet|atenciosamente|abraços|cumprimentos|obrigado|obrigada)[ \t]*[,.!]?[ \t]*\r?\n)",
-     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::signature},
+     Check::name, PiiType::person_name, false, 0.0f, true, NameTrigger::signature, false},
 };
 
 }  // namespace

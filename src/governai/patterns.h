@@ -43,8 +43,9 @@ struct Pattern {
   bool caseless = false;
   NameTrigger trigger = NameTrigger::honorific;  // for Check::name
   // Whether Hyperscan tracks where a match starts. Tracking the start of an unbounded repeat
-  // (an email's local part) costs more than the rest of the scan, so email and the name
-  // triggers do without: the scanner finds an email's start from its '@'.
+  // (an email's local part) costs more than the rest of the scan, so email and most name
+  // triggers do without: the scanner finds an email's start from its '@'. A name trigger that
+  // tracks its start must follow a word boundary (the scanner checks it).
   bool start_of_match = true;
 };
 

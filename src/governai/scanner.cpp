@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstdlib>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -36,10 +37,19 @@ struct ThreadScratch {
 
 thread_local ThreadScratch tls_scratch;
 
+hs_scratch_t* scratch_for(const hs_database_t* db, std::uint64_t scanner_id) {
+  ThreadScratch& ts = tls_scratch;
+  if (ts.sized_for != scanner_id) {
+    if (hs_alloc_scratch(db, &ts.scratch) != HS_SUCCESS) throw std::bad_alloc();
+    ts.sized_for = scanner_id;
+  }
+  return ts.scratch;
+}
+
 // Phone candidates of one start wait for their longest end ("+49 30" comes before
 // "+49 30 901820 45"): only the longest and, if that fails, the one before it are validated,
 // libphonenumber being by far the costliest validator.
-constexpr std::size_t kMaxPatterns = 48;
+constexpr std::size_t kMaxPhonePatterns = 4;
 
 struct PendingPhone {
   const Pattern* pattern = nullptr;
@@ -49,15 +59,25 @@ struct PendingPhone {
 };
 
 struct ScanState {
-  std::string_view text;
-  std::string_view field;
-  std::vector<Finding>* out;
-  const NameLists* names;
-  const std::vector<unsigned int>* fixed_width;
-  std::size_t first;  // this scan's first finding in *out
-  int phone_budget;
-  PendingPhone phones[kMaxPatterns];  // by pattern id; used by the phone patterns only
+  std::string_view text{};  // the text being scanned (scan_each: the current one)
+  std::string_view field{};
+  std::vector<Finding>* out = nullptr;
+  const NameLists* names = nullptr;
+  const std::vector<unsigned int>* fixed_width = nullptr;
+  const std::vector<unsigned char>* phone_slot = nullptr;
+  std::size_t first = 0;  // this text's first finding in *out
+  int phone_budget = 0;
+  PendingPhone phones[kMaxPhonePatterns]{};  // by the pattern's phone slot
+  // scan_each: the texts, where each starts in the joined buffer Hyperscan scans, the current
+  // text's index and the findings counted per text. Empty for scan().
+  std::span<const std::string_view> parts{};
+  const std::vector<std::size_t>* starts = nullptr;
+  std::size_t part = 0;
+  std::size_t base = 0;  // where the current text starts in what Hyperscan scans
+  std::vector<std::uint32_t>* counts = nullptr;
 };
+
+int phone_budget(std::size_t length) { return 64 + static_cast<int>(length / 64); }
 
 bool alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool joiner(char c) { return c == '.' || c == '-' || c == '/' || c == '_'; }
@@ -234,11 +254,38 @@ void flush_phone(ScanState& s, PendingPhone& ph) {
   ph = PendingPhone{};
 }
 
+void resolve_overlaps(std::vector<Finding>& out, std::size_t first);
+
+// The end of the current text's scan: its pending phone numbers validated, its overlaps resolved.
+void finish_text(ScanState& s) {
+  for (auto& pending : s.phones) flush_phone(s, pending);
+  if (s.out->size() - s.first > 1) resolve_overlaps(*s.out, s.first);
+  if (s.counts != nullptr) (*s.counts)[s.part] = static_cast<std::uint32_t>(s.out->size() - s.first);
+}
+
+// scan_each: moves on to the text a match ending at `to` (in the joined buffer) belongs to.
+// No match spans two texts (see scan_each), and Hyperscan reports matches in order of their end.
+void enter_text_of(ScanState& s, unsigned long long to) {
+  while (to > (*s.starts)[s.part] + s.parts[s.part].size()) {
+    finish_text(s);
+    ++s.part;
+    s.text = s.parts[s.part];
+    s.base = (*s.starts)[s.part];
+    s.first = s.out->size();
+    s.phone_budget = phone_budget(s.text.size());
+  }
+}
+
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* ctx) {
   auto& s = *static_cast<ScanState*>(ctx);
   const Pattern& p = scanner_patterns()[id];
+  if (s.starts != nullptr) {
+    enter_text_of(s, to);
+    to -= s.base;
+    from = from > s.base ? from - s.base : 0;  // a match's start is untracked (0) or in its text
+  }
   if (p.check == Check::phone_international || p.check == Check::phone_national) {
-    PendingPhone& pending = s.phones[id];
+    PendingPhone& pending = s.phones[(*s.phone_slot)[id]];
     if (pending.pattern == &p && pending.from == from) {
       pending.shorter_to = pending.to;
       pending.to = to;
@@ -258,6 +305,10 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
     from = to - width;
   }
   if (p.check == Check::name) {
+    if (p.start_of_match) {
+      if (word_char_before(s.text, from)) return 0;
+      if (to < s.text.size() && s.text[to] == '.') ++to;  // "Dr. Smith"
+    }
     if (auto name = name_after(s.text, to, p.trigger, *s.names))
       s.out->push_back({p.type, s.field, name->begin, name->end, name->confidence});
     return 0;
@@ -298,10 +349,10 @@ void resolve_overlaps(std::vector<Finding>& out, std::size_t first) {
 
 Scanner::Scanner(const NameLists& names) : names_(names), id_(next_scanner_id.fetch_add(1)) {
   const auto patterns = scanner_patterns();
-  if (patterns.size() > kMaxPatterns) throw std::runtime_error("governai: more patterns than kMaxPatterns");
   std::vector<const char*> expressions;
   std::vector<unsigned int> flags;
   std::vector<unsigned int> ids;
+  std::size_t phone_patterns = 0;
   for (std::size_t i = 0; i < patterns.size(); ++i) {
     expressions.push_back(patterns[i].regex);
     unsigned int f = 0;
@@ -316,8 +367,11 @@ Scanner::Scanner(const NameLists& names) : names_(names), id_(next_scanner_id.fe
       hs_free_compile_error(info_error);
     }
     fixed_width_.push_back(width);
-    const bool start_known = width != 0 || patterns[i].check == Check::digit_run || !patterns[i].start_of_match ||
-                             patterns[i].check == Check::name;
+    const bool phone = patterns[i].check == Check::phone_international || patterns[i].check == Check::phone_national;
+    if (phone && phone_patterns == kMaxPhonePatterns)
+      throw std::runtime_error("governai: more phone patterns than kMaxPhonePatterns");
+    phone_slot_.push_back(phone ? static_cast<unsigned char>(phone_patterns++) : 0);
+    const bool start_known = width != 0 || patterns[i].check == Check::digit_run || !patterns[i].start_of_match;
     if (!start_known) f |= HS_FLAG_SOM_LEFTMOST;
     flags.push_back(f);
     ids.push_back(static_cast<unsigned int>(i));
@@ -337,17 +391,42 @@ Scanner::~Scanner() { hs_free_database(db_); }
 
 void Scanner::scan(std::string_view text, std::string_view field, std::vector<Finding>& out) const {
   if (text.empty()) return;
-  ThreadScratch& ts = tls_scratch;
-  if (ts.sized_for != id_) {
-    if (hs_alloc_scratch(db_, &ts.scratch) != HS_SUCCESS) throw std::bad_alloc();
-    ts.sized_for = id_;
-  }
-  const std::size_t first = out.size();
   const auto length = static_cast<unsigned int>(std::min<std::size_t>(text.size(), UINT_MAX));
-  ScanState state{text.substr(0, length), field, &out, &names_, &fixed_width_, first, 64 + static_cast<int>(length / 64), {}};
-  hs_scan(db_, text.data(), length, 0, ts.scratch, on_match, &state);
-  for (auto& pending : state.phones) flush_phone(state, pending);
-  if (out.size() - first > 1) resolve_overlaps(out, first);
+  ScanState state{.text = text.substr(0, length), .field = field, .out = &out, .names = &names_,
+                  .fixed_width = &fixed_width_, .phone_slot = &phone_slot_, .first = out.size(),
+                  .phone_budget = phone_budget(length)};
+  hs_scan(db_, text.data(), length, 0, scratch_for(db_, id_), on_match, &state);
+  finish_text(state);
+}
+
+void Scanner::scan_each(std::span<const std::string_view> texts, std::vector<Finding>& out,
+                        std::vector<std::uint32_t>& counts) const {
+  counts.assign(texts.size(), 0);
+  if (texts.empty()) return;
+  // The texts joined by "\0\n": no pattern's character classes hold '\0', so no match crosses it,
+  // and each text reads as if alone: \b sees a non-word byte, (?:^|\n) starts a line, and a
+  // pattern that ends in \n cannot end on the separator's.
+  thread_local std::string joined;
+  thread_local std::vector<std::size_t> starts;
+  joined.clear();
+  starts.clear();
+  for (std::string_view text : texts) {
+    starts.push_back(joined.size());
+    joined.append(text);
+    joined.append("\0\n", 2);
+  }
+  if (joined.size() > UINT_MAX) {
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      const std::size_t before = out.size();
+      scan(texts[i], {}, out);
+      counts[i] = static_cast<std::uint32_t>(out.size() - before);
+    }
+    return;
+  }
+  ScanState state{.text = texts[0], .out = &out, .names = &names_, .fixed_width = &fixed_width_,
+                  .phone_slot = &phone_slot_, .first = out.size(), .phone_budget = phone_budget(texts[0].size()),
+                  .parts = texts, .starts = &starts, .counts = &counts};  hs_scan(db_, joined.data(), static_cast<unsigned int>(joined.size()), 0, scratch_for(db_, id_), on_match, &state);
+  finish_text(state);
 }
 
 }  // namespace stacklens::governai

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -35,11 +36,19 @@ class Scanner {
   // up to there.
   void scan(std::string_view text, std::string_view field, std::vector<Finding>& out) const;
 
+  // Scans each of `texts` as scan() would, in one Hyperscan call: cheaper than a call per text
+  // for many short ones (a span's attribute values). Appends the findings of texts[0], then those
+  // of texts[1], ...; counts[i] is how many are texts[i]'s. Findings name no field.
+  void scan_each(std::span<const std::string_view> texts, std::vector<Finding>& out,
+                 std::vector<std::uint32_t>& counts) const;
+
  private:
   hs_database* db_ = nullptr;
   // Per pattern: how the scanner finds a match's start without Hyperscan tracking it (which
   // costs the scan a third of its speed): the pattern's fixed width, or 0 when it must track.
   std::vector<unsigned int> fixed_width_;
+  // Per pattern: where a phone pattern keeps its pending candidate during a scan.
+  std::vector<unsigned char> phone_slot_;
   const NameLists& names_;
   std::uint64_t id_;  // tells a thread's scratch which databases it has been sized for
 };

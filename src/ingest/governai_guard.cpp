@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <span>
 
 namespace stacklens::ingest {
 namespace {
@@ -13,6 +14,8 @@ using governai::PiiType;
 // Reused by each request thread: a text without findings allocates nothing.
 thread_local std::vector<Finding> tls_findings;
 thread_local std::vector<PolicyAction> tls_actions;
+thread_local std::vector<std::string_view> tls_values;
+thread_local std::vector<std::uint32_t> tls_counts;
 
 // The `field:type` pairs a span's findings were acted on, each once, in the order found.
 struct Marks {
@@ -91,15 +94,13 @@ std::optional<Error> GovernaiGuard::screen(Span& span, Screening& s) const {
   Marks marks;
   auto& findings = tls_findings;
   auto& actions = tls_actions;
-  // Scans one value; `field` is built only when something is found.
-  const auto scan = [&](std::string& value, auto&& field) {
-    findings.clear();
-    scanner_.scan(value, {}, findings);
-    if (findings.empty()) return;
+  // Acts on one value's findings; `field` is built only when there are some.
+  const auto act = [&](std::string& value, std::span<const Finding> found, auto&& field) {
+    if (found.empty()) return;
     const std::string name = field();
     actions.clear();
     bool acted = false;
-    for (const Finding& f : findings) {
+    for (const Finding& f : found) {
       const PolicyAction a = policy.of(f.type);
       actions.push_back(a);
       ++s.counts[static_cast<size_t>(f.type)][static_cast<size_t>(a)];
@@ -119,15 +120,36 @@ std::optional<Error> GovernaiGuard::screen(Span& span, Screening& s) const {
       e.span_id = span.span_id;
       s.audit.push_back(std::move(e));
     }
-    if (acted) value = redacted(value, findings, actions);
+    if (acted) value = redacted(value, found, actions);
+  };
+  const auto scan = [&](std::string& text, auto&& field) {
+    findings.clear();
+    scanner_.scan(text, {}, findings);
+    act(text, findings, field);
   };
   if (span.llm) {
     if (span.llm->prompt) scan(*span.llm->prompt, [] { return std::string("prompt"); });
     if (span.llm->completion) scan(*span.llm->completion, [] { return std::string("completion"); });
   }
-  for (auto& [key, value] : span.attributes) scan(value, [&] { return "attributes." + key; });
+  // Attribute values are many and mostly short: one scan for all of them.
+  auto& values = tls_values;
+  values.clear();
+  for (const auto& attribute : span.attributes) values.push_back(attribute.second);
+  for (const auto& event : span.events)
+    for (const auto& attribute : event.attributes) values.push_back(attribute.second);
+  findings.clear();
+  scanner_.scan_each(values, findings, tls_counts);
+  std::size_t next = 0, value_index = 0;
+  const auto found_in_next = [&] {
+    const std::uint32_t n = tls_counts[value_index++];
+    const std::span<const Finding> found(findings.data() + next, n);
+    next += n;
+    return found;
+  };
+  for (auto& [key, value] : span.attributes) act(value, found_in_next(), [&] { return "attributes." + key; });
   for (auto& event : span.events)
-    for (auto& [key, value] : event.attributes) scan(value, [&] { return fmt::format("events.{}.{}", event.name, key); });
+    for (auto& [key, value] : event.attributes)
+      act(value, found_in_next(), [&] { return fmt::format("events.{}.{}", event.name, key); });
   if (!marks.blocked.empty()) {
     Error e = blocked_error(span, marks);
     make_marker(span, marks);

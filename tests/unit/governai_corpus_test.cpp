@@ -96,5 +96,50 @@ TEST(GovernaiCorpus, RecallAndPrecisionPerTypeMeetTheTargets) {
   }
 }
 
+// scan_each (one Hyperscan call for many texts, as ingest scans a span's attribute values) finds
+// in each text exactly what scan() finds in it alone: every corpus line, in groups of 1 to 12
+// with empty texts, separator-like bytes, lines that start a signature and lines that end one.
+TEST(GovernaiCorpus, ScanningTextsTogetherFindsWhatEachFindsAlone) {
+  static const Scanner scanner;
+  std::vector<std::string> texts;
+  const auto dir = std::filesystem::path(STACKLENS_SOURCE_DIR) / "tests/governai/corpus";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".jsonl") continue;
+    std::ifstream in(entry.path());
+    std::string raw;
+    while (std::getline(in, raw))
+      if (!raw.empty()) texts.emplace_back(boost::json::parse(raw).as_object().at("text").as_string());
+  }
+  ASSERT_GT(texts.size(), 1000u);
+  const std::string extra[] = {"", std::string("a\0\nb +49 30 901820 45", 21), "-- Anna Schmidt", "Best regards",
+                               "Kind regards\n", "Dr.", "Smith", "4111 1111", "1111 1111", "@", "example.com"};
+  for (const auto& e : extra) texts.push_back(e);
+  std::size_t compared = 0, with_findings = 0;
+  for (std::size_t at = 0, group = 1; at < texts.size(); at += group, group = group % 12 + 1) {
+    std::vector<std::string_view> views;
+    for (std::size_t i = at; i < texts.size() && i < at + group; ++i) views.push_back(texts[i]);
+    std::vector<Finding> together;
+    std::vector<std::uint32_t> counts;
+    scanner.scan_each(views, together, counts);
+    ASSERT_EQ(counts.size(), views.size());
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < views.size(); ++i) {
+      std::vector<Finding> alone;
+      scanner.scan(views[i], {}, alone);
+      ASSERT_EQ(counts[i], alone.size()) << views[i];
+      for (const auto& f : alone) {
+        const Finding& g = together[next++];
+        EXPECT_EQ(std::tie(f.type, f.begin, f.end, f.confidence), std::tie(g.type, g.begin, g.end, g.confidence))
+            << views[i];
+      }
+      ++compared;
+      with_findings += !alone.empty();
+    }
+    EXPECT_EQ(next, together.size());
+  }
+  EXPECT_EQ(compared, texts.size());
+  EXPECT_GT(with_findings, 1000u);
+}
+
 }  // namespace
 }  // namespace stacklens::governai
