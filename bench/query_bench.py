@@ -9,6 +9,7 @@ each p95 beside its target. Seeding is kept in --data-dir, so later runs reuse i
 
     python3 bench/query_bench.py                      # 10 M spans (seeding takes minutes)
     python3 bench/query_bench.py --spans 200000       # a quick look
+    python3 bench/query_bench.py --span-store-url http://127.0.0.1:8123/bench   # the spans in ClickHouse
 """
 
 from __future__ import annotations
@@ -75,17 +76,20 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=Path("/var/tmp/stacklens-query-bench"))
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--ingest-rate", type=int, default=10_000)
+    parser.add_argument("--span-store-url", help="spans in this ClickHouse database (the server's span-store-url)")
     args = parser.parse_args()
-    data = args.data_dir / f"spans-{args.spans}-sessions"
-    srv = StackLensServer(data / "data").start(timeout=600)
+    data = args.data_dir / (f"spans-{args.spans}-sessions" + ("-clickhouse" if args.span_store_url else ""))
+    extra = ["--span-store-url", args.span_store_url] if args.span_store_url else []
+    srv = StackLensServer(data / "data", extra_args=extra).start(timeout=600)
     marker = data / "keys.json"
     if marker.exists():
         keys = json.loads(marker.read_text())
     else:
         keys = seed(srv, args.spans)
         marker.write_text(json.dumps(keys))
-    size = sum(f.stat().st_size for f in (data / "data").iterdir())
-    print(f"on disk: {size / args.spans:.0f} bytes per span (all files of the data directory)")
+    if not args.span_store_url:
+        size = sum(f.stat().st_size for f in (data / "data").iterdir())
+        print(f"on disk: {size / args.spans:.0f} bytes per span (all files of the data directory)")
     background = subprocess.Popen([str(LOADGEN), "--url", srv.url, "--key", keys["p02"], "--mode", "batch",
                                    "--connections", "2", "--batch", "500", "--rate", str(args.ingest_rate),
                                    "--duration", "100000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

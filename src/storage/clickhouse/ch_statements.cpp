@@ -131,8 +131,10 @@ std::string insert_spans(const Target& t) {
   return fmt::format("INSERT INTO {}.spans ({}) FORMAT TabSeparated", t.database, kSpanColumns);
 }
 
+// Every stored copy of the trace's spans, without FINAL (on 18.16 FINAL makes this read ten times
+// slower): the reader keeps each span's newest copy.
 std::string trace_spans(const Target& t, int64_t project_id, const std::string& trace_id) {
-  return fmt::format("SELECT {} FROM {}.spans FINAL WHERE project_id = {} AND trace_id = {} ORDER BY start_us, version DESC",
+  return fmt::format("SELECT {} FROM {}.spans WHERE project_id = {} AND trace_id = {} ORDER BY start_us, version DESC",
                      kSpanColumns, t.database, project_id, quote(trace_id));
 }
 

@@ -46,6 +46,7 @@ inline constexpr const char* kSpanColumns =
     "temperature, max_tokens, is_streaming, finish_reason, cache_read_tokens, cache_write_tokens, reasoning_tokens, "
     "attributes, tags, events, session_id, user_id, prompt, prompt_key, completion, completion_key, version";
 inline constexpr int kSpanColumnCount = 36;
+inline constexpr int kSpanIdColumn = 2;
 
 std::string insert_spans(const Target& t);  // rows: TabSeparated
 std::string trace_spans(const Target& t, int64_t project_id, const std::string& trace_id);

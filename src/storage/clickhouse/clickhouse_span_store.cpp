@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <map>
 #include <set>
 
@@ -122,6 +123,28 @@ Result<RecomputeProgress> ClickHouseSpanStore::recompute_costs(int64_t project_i
   return p;
 }
 
+// The newest traces first, without a period asked for: every span of the project would be summed
+// per trace before the page is cut. So the page is first looked for among the traces that
+// started in the last hour before the cursor (or now), then the last day, week and month, and
+// only then among all: traces that started after W have all their spans after W, so when at
+// least a page of them is found, it is exactly the first page of all traces (the first that
+// sorts after the cursor). Each look reads only the day partitions of its period.
+Result<std::vector<std::vector<std::string>>> ClickHouseSpanStore::newest_traces(
+    int64_t project_id, const TraceFilter& f, const std::optional<std::pair<int64_t, std::string>>& after,
+    int64_t offset) {
+  if (f.oldest_first || f.sort_score || f.from_us)
+    return rows(sql::trace_page(target_, project_id, f, after, offset));
+  constexpr int64_t kHour = 3600LL * 1000 * 1000;
+  const int64_t anchor = std::min(after ? after->first : now_micros(), f.to_us.value_or(INT64_MAX));
+  for (const int64_t window : {kHour, 24 * kHour, 7 * 24 * kHour, 30 * 24 * kHour}) {
+    TraceFilter recent = f;
+    recent.from_us = anchor - window;
+    auto got = rows(sql::trace_page(target_, project_id, recent, after, offset));
+    if (!got || static_cast<int>(got->size()) > f.limit) return got;
+  }
+  return rows(sql::trace_page(target_, project_id, f, after, offset));
+}
+
 Result<TracePage> ClickHouseSpanStore::list_traces(int64_t project_id, const TraceFilter& f) {
   std::optional<std::pair<int64_t, std::string>> after;
   int64_t offset = 0;
@@ -139,7 +162,7 @@ Result<TracePage> ClickHouseSpanStore::list_traces(int64_t project_id, const Tra
     if (!c) return c.error();
     after = std::move(*c);
   }
-  auto got = rows(sql::trace_page(target_, project_id, f, after, offset));
+  auto got = newest_traces(project_id, f, after, offset);
   if (!got) return got.error();
   TracePage page;
   for (const auto& r : *got) {
@@ -186,12 +209,22 @@ Result<std::optional<TraceDetail>> ClickHouseSpanStore::get_trace(int64_t projec
   if (got->empty()) return std::optional<TraceDetail>{};
   TraceDetail d;
   TraceSummary& t = d.summary;
+  // Each span's newest copy (what FINAL would keep: the highest version of its key).
+  std::map<std::string, uint64_t, std::less<>> newest;
+  for (const auto& r : *got) {
+    const auto version = static_cast<uint64_t>(std::stoull(r.back()));
+    auto [at, added] = newest.try_emplace(r[sql::kSpanIdColumn], version);
+    if (!added) at->second = std::max(at->second, version);
+  }
   // The trace's session and user: its first span's (by arrival: the highest version) that carries one.
   uint64_t session_version = 0, user_version = 0;
   for (const auto& r : *got) {
+    const auto version = static_cast<uint64_t>(std::stoull(r.back()));
+    auto at = newest.find(r[sql::kSpanIdColumn]);
+    if (at == newest.end() || at->second != version) continue;
+    newest.erase(at);  // one copy of a span, even if two carry its newest version
     auto span = decode_span_row(r);
     if (!span) return span.error();
-    const auto version = static_cast<uint64_t>(std::stoull(r.back()));
     if (!r[29].empty() && version > session_version) session_version = version, t.session_id = r[29];
     if (!r[30].empty() && version > user_version) user_version = version, t.user_id = r[30];
     d.spans.push_back(std::move(*span));

@@ -48,6 +48,9 @@ class ClickHouseSpanStore final : public SpanStore {
  private:
   explicit ClickHouseSpanStore(Endpoint endpoint);
   Result<std::vector<std::vector<std::string>>> rows(const std::string& sql);
+  Result<std::vector<std::vector<std::string>>> newest_traces(
+      int64_t project_id, const TraceFilter& f, const std::optional<std::pair<int64_t, std::string>>& after,
+      int64_t offset);
 
   ChClient client_;
   const sql::Target target_;
