@@ -11,11 +11,35 @@ using boost::beast::http::verb;
 
 namespace {
 
-Result<std::string> project_name_of(MetaStore& meta, int64_t id) {
+constexpr int64_t kMaxRetentionDays = 36500;
+
+bj::object retention_json(const Project& p) {
+  return bj::object{{"retentionDays", p.retention_days ? bj::value(*p.retention_days) : bj::value(nullptr)}};
+}
+
+Result<Project> project_of(MetaStore& meta, int64_t id) {
   SL_TRY(projects, meta.list_projects());
-  for (const auto& p : projects)
-    if (p.id == id) return p.name;
+  for (auto& p : projects)
+    if (p.id == id) return std::move(p);
   return make_error(ErrorCode::not_found, "project not found");
+}
+
+// {"retentionDays": days or null}: nothing else, and the key itself is required.
+Result<std::optional<int>> parse_retention(const bj::object& o) {
+  for (const auto& kv : o)
+    if (kv.key() != "retentionDays")
+      return make_error(ErrorCode::bad_request,
+                        fmt::format("unknown field '{}': the body is {{\"retentionDays\": days or null}}",
+                                    std::string_view(kv.key()).substr(0, 64)));
+  const auto* v = o.if_contains("retentionDays");
+  if (v == nullptr)
+    return make_error(ErrorCode::bad_request, "retentionDays is required: a number of days, or null to keep spans");
+  if (v->is_null()) return std::optional<int>{};
+  SL_TRY(days, json::opt_int(o, "retentionDays", "retentionDays"));
+  if (!days || *days < 1 || *days > kMaxRetentionDays)
+    return make_error(ErrorCode::bad_request,
+                      fmt::format("retentionDays must be a whole number of days from 1 to {}, or null", kMaxRetentionDays));
+  return std::optional<int>(static_cast<int>(*days));
 }
 
 Status check_project_name(const std::string& name) {
@@ -40,8 +64,8 @@ void add_project_routes(http::Router& router, Services& s) {
                                                     {"role", role_name(m.role)},
                                                     {"createdAt", format_iso8601(m.project_created_us)}});
                        } else {
-                         SL_TRY(name, project_name_of(s.meta, who.project_id));
-                         out.push_back(bj::object{{"name", name}, {"role", nullptr}});
+                         SL_TRY(project, project_of(s.meta, who.project_id));
+                         out.push_back(bj::object{{"name", project.name}, {"role", nullptr}});
                        }
                        return http::json_reply(200, bj::object{{"projects", std::move(out)}});
                      }));
@@ -63,6 +87,20 @@ void add_project_routes(http::Router& router, Services& s) {
                        return http::json_reply(201, bj::object{{"name", project.name},
                                                                {"role", std::move(role)},
                                                                {"createdAt", format_iso8601(project.created_us)}});
+                     }));
+  router.add(verb::get, "/api/v1/retention",
+             guarded(s, Scope::traces_read, false,
+                     [&s](const Principal& who, http::Context&, const bj::object&) -> Result<http::Reply> {
+                       SL_TRY(project, project_of(s.meta, who.project_id));
+                       return http::json_reply(200, retention_json(project));
+                     }));
+  router.add(verb::put, "/api/v1/retention",
+             guarded(s, Scope::members_manage, true,
+                     [&s](const Principal& who, http::Context&, const bj::object& o) -> Result<http::Reply> {
+                       SL_TRY(days, parse_retention(o));
+                       if (auto st = s.meta.set_retention(who.project_id, days); !st) return st.error();
+                       SL_TRY(project, project_of(s.meta, who.project_id));
+                       return http::json_reply(200, retention_json(project));
                      }));
   router.add(verb::get, "/api/v1/members",
              guarded(s, Scope::members_manage, false,

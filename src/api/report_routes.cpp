@@ -171,15 +171,24 @@ Result<bj::object> audit_integrity_json(Services& s) {
   return o;
 }
 
-Result<std::string> project_name(Services& s, int64_t project_id) {
+Result<Project> project_of(Services& s, int64_t project_id) {
   SL_TRY(projects, s.meta.list_projects());
-  for (const Project& p : projects)
-    if (p.id == project_id) return p.name;
+  for (Project& p : projects)
+    if (p.id == project_id) return std::move(p);
   return make_error(ErrorCode::not_found, "this project does not exist");
 }
 
+std::string span_retention(const Project& p, const Settings& settings) {
+  if (!p.retention_days) return "kept until the operator deletes them: no retention period is set";
+  return fmt::format(
+      "kept {} days: the spans of traces that began earlier are removed with their text, scores and metrics, by a "
+      "pass every {} seconds",
+      *p.retention_days, settings.retention_interval_seconds);
+}
+
 Result<bj::object> report_json(Services& s, int64_t project_id, const Period& period) {
-  SL_TRY(name, project_name(s, project_id));
+  SL_TRY(project, project_of(s, project_id));
+  const std::string& name = project.name;
   SL_TRY(statements, s.meta.get_transparency(project_id));
   SL_TRY(usage, usage_json(s, project_id, period.from_us, period.to_us));
   SL_TRY(personal, personal_data_json(s, project_id, period.from_us, period.to_us));
@@ -192,7 +201,7 @@ Result<bj::object> report_json(Services& s, int64_t project_id, const Period& pe
        "ring kept in a 0600 file in the data directory; each value is bound to its project, trace, span and field"},
       {"accessControl", std::move(access)},
       {"retention",
-       bj::object{{"spans", "kept until the operator deletes them: no retention period is set"},
+       bj::object{{"spans", span_retention(project, s.settings)},
                   {"auditLog", "kept in the metadata store apart from the spans, append-only, never deleted by StackLens"}}},
       {"auditLog", std::move(integrity)}};
   return bj::object{{"project", name},

@@ -18,6 +18,7 @@
 #include "http/static_files.h"
 #include "ingest/cost_recomputes.h"
 #include "ingest/project_prices.h"
+#include "ingest/retention.h"
 #include "pricing/price_book.h"
 
 namespace stacklens::app {
@@ -81,6 +82,7 @@ struct Runtime {
   Metrics metrics;
   std::unique_ptr<ingest::SpanWriter> writer;
   std::unique_ptr<ingest::CostRecomputes> recomputes;
+  std::unique_ptr<ingest::Retention> retention;
   // GovernAI's scanner (its pattern database takes ~240 ms to compile: built once, shared by
   // every request thread), the projects' policies and the guard that applies them at ingest.
   std::unique_ptr<governai::Scanner> scanner;
@@ -112,6 +114,7 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
   rt->writer = std::make_unique<ingest::SpanWriter>(*rt->spans, *rt->sealer, *rt->prices, rt->metrics,
                                                     settings.ingest_queue_spans, settings.commit_batch_spans);
   rt->recomputes = std::make_unique<ingest::CostRecomputes>(*rt->spans, *rt->meta, *rt->prices);
+  rt->retention = std::make_unique<ingest::Retention>(*rt->meta, *rt->spans);
   rt->scanner = std::make_unique<governai::Scanner>();
   rt->governai_policies = std::make_unique<ingest::GovernaiPolicies>(*rt->meta);
   if (auto st = rt->governai_policies->reload(); !st) return st.error();
@@ -149,6 +152,7 @@ int serve(const Settings& settings) {
   if (auto n = rt.spans->count_spans()) metrics.set_spans_stored(*n);
   rt.project_prices->start();
   rt.governai_policies->start();
+  rt.retention->start(std::chrono::seconds(settings.retention_interval_seconds));
 
   http::Server server(rt.router,
                       http::ServerOptions{settings.listen, settings.port, settings.limits.max_body_bytes,

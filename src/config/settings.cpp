@@ -141,6 +141,10 @@ const std::vector<SettingDef>& table() {
        "on: GovernAI scans every ingested span for personal data and applies the project's policies (allow, "
        "redact, block); off: spans are stored as sent and nothing is counted or audited",
        set_governai},
+      {"retention-interval-seconds", "3600",
+       "time between two retention passes, each removing the spans (and their text, scores and metrics) of "
+       "traces older than their project's retention period; the first pass runs a few seconds after start",
+       int_setter(&Settings::retention_interval_seconds, 1, 86400)},
       {"max-body-bytes", "8388608", "largest request body accepted, else 413",
        int_setter(&Limits::max_body_bytes, 1024, 1LL << 30)},
       {"max-batch-spans", "1000", "most spans in one batch request", int_setter(&Limits::max_batch_spans, 1, 100000)},

@@ -54,6 +54,7 @@ struct Settings {
   int read_timeout_seconds;           // for each request, header and body; then the connection is closed
   std::string log_level;
   bool governai;  // scan spans for personal data and apply the projects' policies at ingest
+  int retention_interval_seconds;  // between two passes removing what projects' retention periods expired
   Limits limits;
 
   std::filesystem::path spans_db() const { return data_dir / "spans.db"; }

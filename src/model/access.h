@@ -47,6 +47,7 @@ struct Project {
   int64_t id = 0;
   std::string name;
   Micros created_us = 0;
+  std::optional<int> retention_days;  // spans kept this many days after their trace began; none: kept
 };
 
 struct ApiKeyInfo {

@@ -49,6 +49,8 @@ class MetaStore {
   virtual Result<Project> create_project(const std::string& name) = 0;
   virtual Result<std::optional<Project>> find_project(const std::string& name) = 0;
   virtual Result<std::vector<Project>> list_projects() = 0;
+  // A project's retention period in days (none: its spans are kept); not_found for no project.
+  virtual Status set_retention(int64_t project_id, std::optional<int> days) = 0;
 
   virtual Result<User> create_user(const std::string& email, const std::string& password_hash) = 0;
   virtual Status set_password(const std::string& email, const std::string& password_hash) = 0;

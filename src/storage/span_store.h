@@ -57,6 +57,12 @@ class SpanStore {
   using ProgressFn = std::function<bool(const RecomputeProgress&)>;
   virtual Result<RecomputeProgress> recompute_costs(int64_t project_id, Micros from, Micros to,
                                                     const Repricer& reprice, const ProgressFn& progress) = 0;
+  // Retention: removes the project's spans of traces that began before `before`, with their
+  // text and scores, and its metrics of before then, in short steps beside ingest; it stops
+  // early when `go_on` returns false between steps. Returns the spans removed (ClickHouse: the
+  // span rows it asked to remove, which go in the background).
+  using GoOn = std::function<bool()>;
+  virtual Result<int64_t> expire(int64_t project_id, Micros before, const GoOn& go_on) = 0;
   // Cheap probe that storage can be read and has room to write; used by /ready.
   virtual Status check_ready() = 0;
 };

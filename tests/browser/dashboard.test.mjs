@@ -464,6 +464,19 @@ test("a revoked key makes the SDK raise AuthError", async () => {
   assert.ok(sdk(server.url, apiKey, "one-trace").authError);
 });
 
+test("the admin sets the project's retention period and goes back to keeping everything", async () => {
+  await page.click("nav >> text=Members");
+  await page.waitForSelector("[data-testid=retention-now]");
+  assert.match(await text("[data-testid=retention-now]"), /kept until deleted/);
+  await page.fill("input[aria-label='Retention days']", "400");
+  await page.click("[data-testid=retention] button[type=submit]");
+  await page.waitForSelector("[data-testid=retention-saved]");
+  assert.match(await text("[data-testid=retention-now]"), /kept 400 days/);
+  await screenshot(page, "10-retention");
+  await page.click("[data-testid=retention] >> text=Keep everything");
+  await page.waitForFunction(() => /kept until deleted/.test(document.querySelector("[data-testid=retention-now]")?.textContent ?? ""));
+});
+
 test("the admin adds a viewer, who finds no edit controls and whose API calls are refused", async () => {
   await page.click("nav >> text=Members");
   await page.fill("input[name=member-email]", viewer.email);

@@ -239,6 +239,9 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
          json={"email": "tour@example.com", "role": "admin", "password": "tour-password"})
     assert "password" in call("POST", "/api/v1/members", 201, json={"email": "new@example.com", "role": "viewer"})
     call("GET", "/api/v1/members", 200)
+    assert call("PUT", "/api/v1/retention", 200, json={"retentionDays": 400})["retentionDays"] == 400
+    assert call("GET", "/api/v1/retention", 200)["retentionDays"] == 400
+    call("PUT", "/api/v1/retention", 200, json={"retentionDays": None})
     with httpx.Client(base_url=api.base_url, timeout=10, event_hooks=api.event_hooks) as browser:
         session = call("POST", "/api/v1/auth/login", 200, client=browser, key="",
                        json={"email": "tour@example.com", "password": "tour-password"})

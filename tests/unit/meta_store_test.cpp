@@ -133,6 +133,26 @@ TEST_P(MetaStoreTest, ProjectsHaveUniqueNames) {
   EXPECT_EQ((*all)[1].name, "beta");
 }
 
+TEST_P(MetaStoreTest, RetentionIsSetPerProjectAndCleared) {
+  auto a = store_->create_project("alpha");
+  auto b = store_->create_project("beta");
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(a->retention_days);
+  ASSERT_TRUE(store_->set_retention(a->id, 30));
+  auto all = store_->list_projects();
+  ASSERT_TRUE(all);
+  EXPECT_EQ((*all)[0].retention_days, std::optional<int>(30));
+  EXPECT_FALSE((*all)[1].retention_days);
+  auto found = store_->find_project("alpha");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->retention_days, std::optional<int>(30));
+  ASSERT_TRUE(store_->set_retention(a->id, std::nullopt));
+  EXPECT_FALSE((*store_->find_project("alpha"))->retention_days);
+  const Status missing = store_->set_retention(b->id + 100, 7);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::not_found);
+}
+
 // Emails are one user whatever their (ASCII) case, as SQLite's NOCASE has it.
 TEST_P(MetaStoreTest, UsersAreFoundByEmailInAnyCase) {
   auto u = store_->create_user("Ada@Example.com", "hash-1");

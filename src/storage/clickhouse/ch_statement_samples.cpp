@@ -50,6 +50,10 @@ std::vector<Sample> samples(const Target& t) {
   out.push_back({"trace_spans", trace_spans(t, 1, s.trace_id), ""});
   out.push_back({"count_spans", count_spans(t), ""});
   out.push_back({"ping", ping(), ""});
+  out.push_back({"expired_span_count", expired_span_count(t, 1, 1700000000000000), ""});
+  out.push_back({"expire_spans", expire_spans(t, 1, 1700000000000000), ""});
+  out.push_back({"expire_scores", expire_scores(t, 1, 1700000000000000), ""});
+  out.push_back({"running_mutations", running_mutations(t), ""});
   out.push_back({"replica_state", replica_state(t), ""});
 
   TraceFilter f;

@@ -275,6 +275,25 @@ std::string period_span_count(const Target& t, int64_t project_id, int64_t from_
                      project_id, traces_started_in(t, project_id, from_us, to_us));
 }
 
+std::string expired_span_count(const Target& t, int64_t project_id, int64_t before_us) {
+  return fmt::format("SELECT count() FROM {}.spans WHERE project_id = {} AND start_us < {} AND start_time <= {}",
+                     t.database, project_id, before_us, datetime(floor_seconds(before_us)));
+}
+
+std::string expire_spans(const Target& t, int64_t project_id, int64_t before_us) {
+  return fmt::format("ALTER TABLE {}.spans DELETE WHERE project_id = {} AND start_us < {}", t.database, project_id,
+                     before_us);
+}
+
+std::string expire_scores(const Target& t, int64_t project_id, int64_t before_us) {
+  return fmt::format("ALTER TABLE {}.scores DELETE WHERE project_id = {} AND created_us < {}", t.database, project_id,
+                     before_us);
+}
+
+std::string running_mutations(const Target& t) {
+  return fmt::format("SELECT count() FROM system.mutations WHERE database = {} AND is_done = 0", quote(t.database));
+}
+
 std::string period_span_page(const Target& t, int64_t project_id, int64_t from_us, int64_t to_us,
                              const std::pair<std::string, std::string>& after, int limit) {
   return fmt::format(

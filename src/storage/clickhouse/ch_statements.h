@@ -88,6 +88,14 @@ std::string period_span_count(const Target& t, int64_t project_id, int64_t from_
 std::string period_span_page(const Target& t, int64_t project_id, int64_t from_us, int64_t to_us,
                              const std::pair<std::string, std::string>& after, int limit);
 
+// Retention: the project's span rows that began before `before_us` (counted first: no mutation
+// is asked for when there is nothing to remove), removed, with its scores given before then;
+// and the mutations of the database still running (one pass waits for the last to finish).
+std::string expired_span_count(const Target& t, int64_t project_id, int64_t before_us);
+std::string expire_spans(const Target& t, int64_t project_id, int64_t before_us);
+std::string expire_scores(const Target& t, int64_t project_id, int64_t before_us);
+std::string running_mutations(const Target& t);
+
 // Every statement above with example arguments, every option on, for the statement test.
 struct Sample {
   std::string name;

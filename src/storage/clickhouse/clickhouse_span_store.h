@@ -43,6 +43,7 @@ class ClickHouseSpanStore final : public SpanStore {
   // copy, and FINAL reads only it, so sums and metrics follow at once.
   Result<RecomputeProgress> recompute_costs(int64_t project_id, Micros from, Micros to, const Repricer& reprice,
                                             const ProgressFn& progress) override;
+  Result<int64_t> expire(int64_t project_id, Micros before, const GoOn& go_on) override;
   Status check_ready() override;
 
  private:

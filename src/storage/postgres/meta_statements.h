@@ -14,8 +14,12 @@ inline constexpr Statement kCreateOrg{
     "create_org", "INSERT INTO organizations(id, name, created_us) VALUES(1, 'default', $1) ON CONFLICT DO NOTHING"};
 inline constexpr Statement kCreateProject{
     "create_project", "INSERT INTO projects(org_id, name, created_us) VALUES(1, $1, $2) RETURNING id"};
-inline constexpr Statement kFindProject{"find_project", "SELECT id, name, created_us FROM projects WHERE name = $1"};
-inline constexpr Statement kListProjects{"list_projects", "SELECT id, name, created_us FROM projects ORDER BY id"};
+inline constexpr Statement kFindProject{"find_project",
+                                        "SELECT id, name, created_us, retention_days FROM projects WHERE name = $1"};
+inline constexpr Statement kListProjects{"list_projects",
+                                         "SELECT id, name, created_us, retention_days FROM projects ORDER BY id"};
+inline constexpr Statement kSetRetention{"set_retention",
+                                         "UPDATE projects SET retention_days = $2 WHERE id = $1 RETURNING id"};
 
 inline constexpr Statement kCreateUser{
     "create_user", "INSERT INTO users(email, password_hash, created_us) VALUES($1, $2, $3) RETURNING id"};

@@ -180,6 +180,10 @@ const std::vector<Migration> kMetaMigrations = {
         "CREATE TABLE governai_revision(revision BIGINT NOT NULL)",
         "INSERT INTO governai_revision VALUES(0)",
     },
+    // A project's retention period in days; NULL: its spans are kept.
+    {
+        "ALTER TABLE projects ADD COLUMN retention_days INTEGER",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

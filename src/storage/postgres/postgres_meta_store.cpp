@@ -28,7 +28,11 @@ std::optional<T> first(std::vector<T> rows) {
   return std::move(rows.front());
 }
 
-Project read_project(const PgResult& r, int i) { return Project{r.i64(i, 0), r.text(i, 1), r.i64(i, 2)}; }
+Project read_project(const PgResult& r, int i) {
+  Project p{r.i64(i, 0), r.text(i, 1), r.i64(i, 2), std::nullopt};
+  if (auto days = r.opt_i64(i, 3)) p.retention_days = static_cast<int>(*days);
+  return p;
+}
 User read_user(const PgResult& r, int i) { return User{r.i64(i, 0), r.text(i, 1), r.i64(i, 2)}; }
 PromptVersion read_version(const PgResult& r, int i) {
   return PromptVersion{r.i64(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), r.i64(i, 4)};
@@ -133,7 +137,7 @@ Result<Project> PostgresMetaStore::create_project(const std::string& name) {
   if (auto r = conn.run(sql::kCreateOrg, now); !r) return r.error();
   auto r = conn.run(sql::kCreateProject, name, now);
   if (!r) return conflict_as(r.error(), fmt::format("project '{}' already exists", name));
-  Project p{r->i64(0, 0), name, now};
+  Project p{r->i64(0, 0), name, now, std::nullopt};
   if (auto c = tx.commit(); !c) return c.error();
   return p;
 }
@@ -150,6 +154,15 @@ Result<std::vector<Project>> PostgresMetaStore::list_projects() {
   auto r = conn.run(sql::kListProjects);
   if (!r) return r.error();
   return rows_of<Project>(*r, read_project);
+}
+
+Status PostgresMetaStore::set_retention(int64_t project_id, std::optional<int> days) {
+  SL_CONNECTION(conn);
+  const std::optional<int64_t> stored = days ? std::optional<int64_t>(*days) : std::nullopt;
+  auto r = conn.run(sql::kSetRetention, project_id, stored);
+  if (!r) return r.error();
+  if (r->rows() == 0) return make_error(ErrorCode::not_found, "project not found");
+  return ok_status();
 }
 
 Result<User> PostgresMetaStore::create_user(const std::string& email, const std::string& password_hash) {

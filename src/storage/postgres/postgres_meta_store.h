@@ -23,6 +23,7 @@ class PostgresMetaStore final : public MetaStore {
   Result<Project> create_project(const std::string& name) override;
   Result<std::optional<Project>> find_project(const std::string& name) override;
   Result<std::vector<Project>> list_projects() override;
+  Status set_retention(int64_t project_id, std::optional<int> days) override;
 
   Result<User> create_user(const std::string& email, const std::string& password_hash) override;
   Status set_password(const std::string& email, const std::string& password_hash) override;

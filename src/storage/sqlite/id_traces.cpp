@@ -82,8 +82,8 @@ Status IdTraces::insert(Db& db, std::span<const Entry> entries) {
   return (*ins)->reset().bind(1, json).run();
 }
 
-Result<size_t> IdTraces::merge_step(Db& db, const std::vector<Entry>& pending) {
-  return merge_.step(db, pending, [&](std::span<const Entry> slice) { return insert(db, slice); });
+Result<size_t> IdTraces::merge_step(Db& db, const std::vector<Entry>& pending, bool now) {
+  return merge_.step(db, pending, [&](std::span<const Entry> slice) { return insert(db, slice); }, now);
 }
 
 std::string IdTraces::recent_rows(int64_t project_id, Kind kind, std::string_view id) const {

@@ -45,7 +45,9 @@ class IdTraces {
   // its ids now. Entries for memory go to `added` (pass them to committed()).
   Status note(Db& db, int64_t project_id, int64_t trace_row, std::string_view session_id, std::string_view user_id,
               std::vector<Entry>& added);
-  Result<size_t> merge_step(Db& db, const std::vector<Entry>& added);
+  Result<size_t> merge_step(Db& db, const std::vector<Entry>& added, bool now = false);
+  bool merging() const { return merge_.merging(); }
+  bool all_merged() const { return merge_.all_merged(); }
   void committed(const std::vector<Entry>& added, size_t merged_to) { merge_.committed(added, merged_to); }
 
   // Any thread: the rows of the traces in memory whose id of this kind has the id's key, as a

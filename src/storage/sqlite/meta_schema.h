@@ -168,6 +168,10 @@ CREATE TABLE governai_policies(
 CREATE TABLE governai_revision(revision INTEGER NOT NULL);
 INSERT INTO governai_revision VALUES(0);
 )sql",
+    // A project's retention period in days; NULL: its spans are kept.
+    R"sql(
+ALTER TABLE projects ADD COLUMN retention_days INTEGER;
+)sql",
 };
 
 }  // namespace stacklens::sqlite

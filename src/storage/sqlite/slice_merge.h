@@ -45,14 +45,15 @@ class SliceMerge {
     snapshot_through_ = through;
   }
 
-  // Inside the writer's transaction: takes a snapshot when enough entries are recent, inserts
-  // its next slice (insert_slice(std::span<const Entry>)) and returns where that slice ends
-  // (pass it to committed()). `pending`: this commit's entries, which join memory after the snapshot; the
+  // Inside the writer's transaction: takes a snapshot when enough entries are recent (or, with
+  // `now`, when any are: retention, expiry.h), inserts its next slice
+  // (insert_slice(std::span<const Entry>)) and returns where that slice ends (pass it to
+  // committed()). `pending`: this commit's entries, which join memory after the snapshot; the
   // row recorded at its end stays below theirs (on start they are loaded again).
   template <typename InsertSlice>
-  Result<size_t> step(Db& db, const std::vector<Entry>& pending, InsertSlice&& insert_slice) {
+  Result<size_t> step(Db& db, const std::vector<Entry>& pending, InsertSlice&& insert_slice, bool now = false) {
     if (merging_.empty()) {
-      if (recent_.size() < merge_at_) return size_t{0};
+      if (recent_.size() < merge_at_ && !(now && recent_.size() > 0)) return size_t{0};
       std::vector<Entry> snapshot;
       snapshot.reserve(recent_.size());
       int64_t through = snapshot_through_;
@@ -93,6 +94,9 @@ class SliceMerge {
     }
   }
 
+  // Writer thread: whether a snapshot is being merged, and whether every entry is in the table.
+  bool merging() const { return !merging_.empty(); }
+  bool all_merged() const { return merging_.empty() && recent_.size() == 0; }
   // Writer thread: memory as it is (the writer is the only thread that changes it).
   const Recent& recent() const { return recent_; }
   const std::vector<Entry>& snapshot() const { return merging_; }

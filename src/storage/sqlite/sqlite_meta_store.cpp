@@ -29,6 +29,13 @@ ApiKeyInfo read_key(Stmt& s) {
   return k;
 }
 
+// id, name, created_us, retention_days
+Project read_project(Stmt& s) {
+  Project p{s.i64(0), s.text(1), s.i64(2), std::nullopt};
+  if (auto days = s.opt_i64(3)) p.retention_days = static_cast<int>(*days);
+  return p;
+}
+
 // A sign-in failure older than this no longer counts.
 constexpr Micros kLoginMemoryUs = 86400LL * 1000000;
 
@@ -105,16 +112,16 @@ Result<Project> SqliteMetaStore::create_project(const std::string& name) {
       return make_error(ErrorCode::conflict, fmt::format("project '{}' already exists", name));
     return r.error();
   }
-  Project p{db_->last_insert_rowid(), name, now};
+  Project p{db_->last_insert_rowid(), name, now, std::nullopt};
   if (auto c = tx.commit(); !c) return c.error();
   return p;
 }
 
 Result<std::optional<Project>> SqliteMetaStore::find_project(const std::string& name) {
   std::lock_guard lock(mu_);
-  auto s = db_->prepare("SELECT id, name, created_us FROM projects WHERE name = ?1");
+  auto s = db_->prepare("SELECT id, name, created_us, retention_days FROM projects WHERE name = ?1");
   if (!s) return s.error();
-  auto rows = collect<Project>((*s)->bind(1, name), [](Stmt& r) { return Project{r.i64(0), r.text(1), r.i64(2)}; });
+  auto rows = collect<Project>((*s)->bind(1, name), read_project);
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<Project>{};
   return std::optional<Project>(rows->front());
@@ -122,9 +129,19 @@ Result<std::optional<Project>> SqliteMetaStore::find_project(const std::string& 
 
 Result<std::vector<Project>> SqliteMetaStore::list_projects() {
   std::lock_guard lock(mu_);
-  auto s = db_->prepare("SELECT id, name, created_us FROM projects ORDER BY id");
+  auto s = db_->prepare("SELECT id, name, created_us, retention_days FROM projects ORDER BY id");
   if (!s) return s.error();
-  return collect<Project>(**s, [](Stmt& r) { return Project{r.i64(0), r.text(1), r.i64(2)}; });
+  return collect<Project>(**s, read_project);
+}
+
+Status SqliteMetaStore::set_retention(int64_t project_id, std::optional<int> days) {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare("UPDATE projects SET retention_days = ?2 WHERE id = ?1");
+  if (!s) return s.error();
+  const std::optional<int64_t> stored = days ? std::optional<int64_t>(*days) : std::nullopt;
+  if (auto r = (*s)->bind(1, project_id).bind(2, stored).run(); !r) return r;
+  if (db_->changes() == 0) return make_error(ErrorCode::not_found, "project not found");
+  return ok_status();
 }
 
 Result<User> SqliteMetaStore::create_user(const std::string& email, const std::string& password_hash) {

@@ -7,6 +7,7 @@
 #include "storage/sqlite/batch_commit.h"
 #include "storage/sqlite/batch_prepare.h"
 #include "storage/sqlite/cost_recompute.h"
+#include "storage/sqlite/expiry.h"
 #include "storage/sqlite/span_connection.h"
 #include "storage/sqlite/span_readers.h"
 
@@ -57,6 +58,10 @@ Result<RecomputeProgress> SqliteSpanStore::recompute_costs(int64_t project_id, M
                                                           const Repricer& reprice, const ProgressFn& progress) {
   return sqlite::recompute_costs(RecomputeParts{*writer_, write_mu_, rollups_, disk_}, project_id, from, to, reprice,
                                  progress);
+}
+
+Result<int64_t> SqliteSpanStore::expire(int64_t project_id, Micros before, const GoOn& go_on) {
+  return sqlite::expire(ExpiryParts{*writer_, write_mu_, rollups_, *text_log_, identities_, id_traces_}, project_id, before, go_on);
 }
 
 Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFilter& filter) {

@@ -42,6 +42,7 @@ class SqliteSpanStore final : public SpanStore {
   Result<int64_t> count_spans() override;
   Result<RecomputeProgress> recompute_costs(int64_t project_id, Micros from, Micros to, const Repricer& reprice,
                                             const ProgressFn& progress) override;
+  Result<int64_t> expire(int64_t project_id, Micros before, const GoOn& go_on) override;
   Status check_ready() override;
 
  private:

@@ -208,6 +208,26 @@ Result<std::string> TextLog::read(int64_t offset, int64_t size) const {
   return out;
 }
 
+Status TextLog::erase(const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+  if (ranges.empty()) return ok_status();
+  static const std::string zeros(64 * 1024, '\0');
+  for (const auto& [offset, size] : ranges) {
+    if (offset < 0 || size <= 0) continue;
+    if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, size) == 0) continue;
+    if (errno != EOPNOTSUPP) return io_error(errno, "erase text in", path_);
+    // A file system without holes: the bytes are overwritten with zeros instead.
+    for (int64_t done = 0; done < size;) {
+      const size_t n = static_cast<size_t>(std::min<int64_t>(size - done, static_cast<int64_t>(zeros.size())));
+      const ssize_t w = ::pwrite(fd_, zeros.data(), n, offset + done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return io_error(errno, "erase text in", path_);
+      done += w;
+    }
+  }
+  if (::fdatasync(fd_) != 0) return io_error(errno, "sync", path_);
+  return ok_status();
+}
+
 void TextLog::sync_loop() {
   pthread_setname_np(pthread_self(), "sl-text-sync");
   std::unique_lock lock(sync_mu_);

@@ -56,6 +56,10 @@ class TextLog {
   Status health() const;
   // `size` bytes at `offset`, as appended.
   Result<std::string> read(int64_t offset, int64_t size) const;
+  // Erases text no row points at any more (retention): each (offset, size) range is zeroed and
+  // its whole blocks given back to the file system (a hole), then synced. The file keeps its
+  // size, so offsets stay valid.
+  Status erase(const std::vector<std::pair<int64_t, int64_t>>& ranges);
   // Whether appends bypass the page cache.
   bool direct() const { return direct_.load(std::memory_order_relaxed); }
 

@@ -74,17 +74,20 @@ Result<std::optional<int64_t>> TraceIdentities::find_stored(Db& db, int64_t proj
   return out;
 }
 
-Result<size_t> TraceIdentities::merge_step(Db& db) {
+Result<size_t> TraceIdentities::merge_step(Db& db, bool now) {
   auto ins = db.prepare(
       "INSERT INTO trace_keys(project_id, trace_key, trace_row) VALUES(?1, ?2, ?3) "
       "ON CONFLICT(project_id, trace_key) DO NOTHING");
   if (!ins) return ins.error();
-  return merge_.step(db, {}, [&](std::span<const Entry> slice) {
-    for (const Entry& e : slice)
-      if (auto st = (*ins)->reset().bind(1, e.project_id).bind(2, e.trace_key).bind(3, e.trace_row).run(); !st)
-        return st;
-    return ok_status();
-  });
+  return merge_.step(
+      db, {},
+      [&](std::span<const Entry> slice) {
+        for (const Entry& e : slice)
+          if (auto st = (*ins)->reset().bind(1, e.project_id).bind(2, e.trace_key).bind(3, e.trace_row).run(); !st)
+            return st;
+        return ok_status();
+      },
+      now);
 }
 
 void TraceIdentities::committed(const std::vector<Entry>& added, size_t merged_to) {

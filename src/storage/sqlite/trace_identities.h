@@ -51,7 +51,10 @@ class TraceIdentities {
   Result<std::optional<int64_t>> find(Db& db, int64_t project_id, int64_t trace_key);
   // Inside the writer's transaction: merges the next slice of the snapshot (taking one when
   // enough traces are recent), and returns where that slice ends (pass it to committed()).
-  Result<size_t> merge_step(Db& db);
+  // `now`: a snapshot of whatever is recent, however few (retention merges everything first).
+  Result<size_t> merge_step(Db& db, bool now = false);
+  bool merging() const { return merge_.merging(); }
+  bool all_merged() const { return merge_.all_merged(); }
   // After that transaction committed: its new traces join memory; a snapshot whose last
   // slice is now in trace_keys is dropped.
   void committed(const std::vector<Entry>& added, size_t merged_to);

@@ -83,6 +83,12 @@ class FakeSpanStore : public SpanStore {
     progress(p);
     return p;
   }
+  // Removes the project's kept spans that start before `before`.
+  Result<int64_t> expire(int64_t project_id, Micros before, const GoOn&) override {
+    std::lock_guard lock(mu_);
+    return static_cast<int64_t>(std::erase_if(
+        stored_, [&](const Span& s) { return s.project_id == project_id && s.start_us < before; }));
+  }
   Status check_ready() override { return on_check_ready(); }
 
  private:

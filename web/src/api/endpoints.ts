@@ -3,7 +3,7 @@ import { api, apiText, Query } from "./client";
 import type {
   AuditPage, Findings, GovernaiAction, GovernaiPolicies, OperatorStatements, TransparencyReport,
   ApiKey, CostRecompute, Environment, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, Prompt, PromptVersion, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
-  ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
+  Retention, ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
 } from "./types";
 
 const enc = encodeURIComponent;
@@ -48,6 +48,11 @@ export const keys = {
   list: () => api<{ keys: ApiKey[] }>("GET", "/keys"),
   create: (name: string, scopes: Scope[]) => api<ApiKey>("POST", "/keys", { name, scopes }),
   revoke: (id: number) => api<ApiKey>("DELETE", `/keys/${id}`),
+};
+
+export const retention = {
+  get: () => api<Retention>("GET", "/retention"),
+  set: (retentionDays: number | null) => api<Retention>("PUT", "/retention", { retentionDays }),
 };
 
 export const members = {

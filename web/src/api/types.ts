@@ -40,6 +40,7 @@ export type ApiKey = Schemas["ApiKey"] & { key?: string };
 export type Member = Answer<"/api/v1/members", "get">["members"][number] & { password?: string };
 
 export type ServerInfo = Answer<"/api/v1/server", "get">;
+export type Retention = Schemas["Retention"];
 
 export type Score = Schemas["Score"];
 export type ScoreValue = Schemas["ScoreValue"];

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { members, projects } from "../api/endpoints";
+import { members, projects, retention } from "../api/endpoints";
 import { useSession } from "../api/session";
 import type { Member, Role } from "../api/types";
 import { CopyButton } from "../components/CopyButton";
@@ -21,6 +21,7 @@ export function MembersPage() {
       {can("members:manage") ? <Members project={project} /> : (
         <p className="notice">Only an admin of {project} can see and change its members.</p>
       )}
+      <Retention project={project} canChange={can("members:manage")} />
       <Projects />
     </div>
   );
@@ -101,6 +102,62 @@ function AddMember({ onAdded }: { onAdded: (m: Member) => void }) {
       <button type="submit" className="primary">Add member</button>
       <ErrorBanner error={error} />
     </form>
+  );
+}
+
+/** How long the project's traces are kept; admins change it. */
+function Retention({ project, canChange }: { project: string; canChange: boolean }) {
+  const current = useAsync(() => retention.get(), [project]);
+  const [days, setDays] = useState("");
+  const [error, setError] = useState("");
+  const [saved, setSaved] = useState("");
+  const save = async (value: number | null) => {
+    setError("");
+    setSaved("");
+    try {
+      const now = await retention.set(value);
+      setSaved(now.retentionDays === null ? "Traces are now kept until deleted." :
+        `Traces that began more than ${now.retentionDays} days ago are now removed by the next retention pass.`);
+      setDays("");
+      current.reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const n = Number(days);
+    if (!Number.isInteger(n) || n < 1) {
+      setError("Enter a whole number of days, 1 or more.");
+      return;
+    }
+    void save(n);
+  };
+  const kept = current.data?.retentionDays;
+  return (
+    <div className="card" data-testid="retention">
+      <h3>Retention of {project}</h3>
+      <ErrorBanner error={current.error || error} />
+      {current.data && (
+        <p data-testid="retention-now">
+          {kept === null || kept === undefined ? "Traces are kept until deleted." :
+            `Traces are kept ${kept} days after they began; older ones are removed with their text, scores and metrics.`}
+        </p>
+      )}
+      {saved && <p className="muted" data-testid="retention-saved">{saved}</p>}
+      {canChange ? (
+        <form className="inline-form" onSubmit={submit}>
+          <span>Keep traces for</span>
+          <input aria-label="Retention days" type="number" min={1} max={36500} value={days}
+            placeholder={kept ? String(kept) : "days"} onChange={(e) => setDays(e.target.value)} />
+          <span>days</span>
+          <button type="submit" disabled={!days}>Save</button>
+          {kept !== null && kept !== undefined && (
+            <button type="button" className="small" onClick={() => void save(null)}>Keep everything</button>
+          )}
+        </form>
+      ) : <p className="muted">Only an admin of {project} can change it.</p>}
+    </div>
   );
 }
 
