@@ -44,8 +44,10 @@ need_binary() {
   fi
 }
 
-# Whether this binary has the ClickHouse span store (the span-store-url setting).
-has_span_store() { "$binary" serve --print-settings 2>/dev/null | grep -q -- '`--span-store-url`'; }
+# Whether this binary has the ClickHouse span store (the span-store-url setting). grep reads all
+# of it (no -q): under pipefail, a grep that stops at the first match can fail the pipeline
+# with the binary's SIGPIPE, and a node would then start without ClickHouse.
+has_span_store() { "$binary" serve --print-settings 2>/dev/null | grep -- '`--span-store-url`' >/dev/null; }
 
 # --- PostgreSQL: tests/support/postgres.sh's throw-away server, kept across down/up ---------------
 
