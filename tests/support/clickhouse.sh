@@ -220,7 +220,8 @@ ch_cluster() {
 
 ch_stop() {
   local dir=$1 d
-  for d in "$dir" "$dir"/replica*; do
+  # DIR itself, the single server that `start DIR/server` put under it, or the cluster's replicas.
+  for d in "$dir" "$dir"/server "$dir"/replica*; do
     [ -f "$d/pid" ] && ch_server_stop "$d"
   done
   [ -f "$dir/zookeeper/pid" ] && ch_server_stop "$dir/zookeeper"
