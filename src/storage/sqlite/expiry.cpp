@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -11,7 +13,10 @@
 namespace stacklens::sqlite {
 namespace {
 
-constexpr int kTracesPerStep = 256;
+constexpr int kTracesPerStep = 64;
+// While ingest writes, a step is followed by a pause this many times its length.
+constexpr int kPauseFactor = 4;
+constexpr Micros kIngestActiveUs = 1000000;
 // Rollup buckets removed per transaction: six hours of minute buckets (per dimension).
 constexpr int64_t kRollupSecondsPerStep = 6 * 3600;
 
@@ -142,14 +147,21 @@ Status merge_memory(ExpiryParts& p) {
 }  // namespace
 
 Result<int64_t> expire(ExpiryParts parts, int64_t project_id, Micros before, const SpanStore::GoOn& go_on) {
-  if (auto st = merge_memory(parts); !st) return st.error();
+  // Twice: the first may only finish a snapshot that ingest had begun; the second then takes
+  // what was recent besides.
+  for (int i = 0; i < 2; ++i)
+    if (auto st = merge_memory(parts); !st) return st.error();
   int64_t removed = 0;
   for (;;) {
+    const Micros started = now_micros();
     auto done = step(parts, project_id, before);
     if (!done) return done.error();
     removed += done->spans;
     if (!done->more) break;
     if (!go_on()) return removed;
+    const Micros now = now_micros();
+    if (now - parts.last_write_us.load(std::memory_order_relaxed) < kIngestActiveUs)
+      std::this_thread::sleep_for(std::chrono::microseconds(std::min<Micros>(kPauseFactor * (now - started), 1000000)));
   }
   if (auto st = expire_rollups(parts, project_id, before); !st) return st.error();
   return removed;

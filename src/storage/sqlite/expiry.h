@@ -5,12 +5,14 @@
 //
 // Like a cost recompute (cost_recompute.h) it runs on the writer's connection, a few hundred
 // traces per transaction under the lock that write() takes, so ingest waits at most one short
-// step. A trace row may only go once its keys are in their tables rather than in memory
+// step; while ingest writes (a write in the last second), each step is followed by a pause four
+// times its length, so a pass takes at most a fifth of the writer's time (bench/retention_bench.py). A trace row may only go once its keys are in their tables rather than in memory
 // (trace_keys up to ingest_state.keyed_through, id_traces up to ids_through: trace_identities.h,
 // id_traces.h), so a pass first merges what memory holds, a slice per transaction; rows that
 // arrive meanwhile wait for a later pass. The text of
 // a step's spans is erased from spans.text (holes punched, text_log.h) once the step has
 // committed; a crash in between leaves that text unreferenced on disk.
+#include <atomic>
 #include <mutex>
 
 #include "storage/span_store.h"
@@ -30,6 +32,7 @@ struct ExpiryParts {
   TextLog& text;
   TraceIdentities& identities;
   IdTraces& id_traces;
+  const std::atomic<int64_t>& last_write_us;  // when ingest last wrote
 };
 
 Result<int64_t> expire(ExpiryParts parts, int64_t project_id, Micros before, const SpanStore::GoOn& go_on);

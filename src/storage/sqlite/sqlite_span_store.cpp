@@ -51,6 +51,7 @@ Status SqliteSpanStore::prepare(std::vector<SpanRecord>& records) { return prepa
 
 Result<WriteOutcome> SqliteSpanStore::write(const std::vector<const SpanRecord*>& records) {
   std::lock_guard lock(write_mu_);
+  last_write_us_.store(now_micros(), std::memory_order_relaxed);
   return commit_batch(WriterParts{*writer_, *text_log_, identities_, id_traces_, rollups_, checkpointer_, disk_}, records);
 }
 
@@ -61,7 +62,7 @@ Result<RecomputeProgress> SqliteSpanStore::recompute_costs(int64_t project_id, M
 }
 
 Result<int64_t> SqliteSpanStore::expire(int64_t project_id, Micros before, const GoOn& go_on) {
-  return sqlite::expire(ExpiryParts{*writer_, write_mu_, rollups_, *text_log_, identities_, id_traces_}, project_id, before, go_on);
+  return sqlite::expire(ExpiryParts{*writer_, write_mu_, rollups_, *text_log_, identities_, id_traces_, last_write_us_}, project_id, before, go_on);
 }
 
 Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFilter& filter) {

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,7 +52,8 @@ class SqliteSpanStore final : public SpanStore {
 
   DiskGuard disk_;
   std::unique_ptr<Db> writer_;         // the writer thread's connection
-  std::mutex write_mu_;                // write() and each step of a cost recompute
+  std::mutex write_mu_;                // write() and each step of a cost recompute or a retention pass
+  std::atomic<int64_t> last_write_us_{0};  // when write() last ran (retention yields to ingest)
   std::unique_ptr<TextLog> text_log_;  // spans.text: the sealed prompt and completion text
   ReaderPool readers_;
   TraceIdentities identities_;
