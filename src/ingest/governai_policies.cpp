@@ -1,6 +1,5 @@
 #include "ingest/governai_policies.h"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 namespace stacklens::ingest {
@@ -50,34 +49,21 @@ ProjectPolicy GovernaiPolicies::of(int64_t project_id) const {
 }
 
 void GovernaiPolicies::start(std::chrono::milliseconds every) {
-  thread_ = std::thread([this, every] {
-    pthread_setname_np(pthread_self(), "sl-policies");
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, every, [&] { return stopping_; })) {
-      lock.unlock();
-      auto revision = meta_.governai_policy_revision();
-      int64_t known;
-      {
-        std::lock_guard map_lock(map_mu_);
-        known = revision_;
-      }
-      if (!revision) {
-        spdlog::warn("GovernAI policies: cannot read their revision: {}", revision.error().message);
-      } else if (*revision != known) {
-        if (auto st = reload(); !st) spdlog::warn("GovernAI policies: reload failed: {}", st.error().message);
-      }
-      lock.lock();
+  poller_.start("sl-policies", every, [this] {
+    auto revision = meta_.governai_policy_revision();
+    int64_t known;
+    {
+      std::lock_guard map_lock(map_mu_);
+      known = revision_;
+    }
+    if (!revision) {
+      spdlog::warn("GovernAI policies: cannot read their revision: {}", revision.error().message);
+    } else if (*revision != known) {
+      if (auto st = reload(); !st) spdlog::warn("GovernAI policies: reload failed: {}", st.error().message);
     }
   });
 }
 
-void GovernaiPolicies::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void GovernaiPolicies::stop() { poller_.stop(); }
 
 }  // namespace stacklens::ingest

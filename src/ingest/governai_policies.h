@@ -6,13 +6,12 @@
 #include <array>
 #include <bitset>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/periodic.h"
 #include "governai/pii_type.h"
 #include "model/governai_policy.h"
 #include "storage/meta_store.h"
@@ -48,10 +47,7 @@ class GovernaiPolicies {
   mutable std::mutex map_mu_;  // guards map_ and revision_
   std::shared_ptr<const Map> map_ = std::make_shared<Map>();
   int64_t revision_ = -1;
-  std::mutex mu_;  // guards stopping_
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  Periodic poller_;
 };
 
 }  // namespace stacklens::ingest

@@ -1,7 +1,6 @@
 #include "ingest/project_prices.h"
 
 #include <fmt/format.h>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -44,29 +43,16 @@ Status ProjectPrices::reload() {
 }
 
 void ProjectPrices::start(std::chrono::milliseconds every) {
-  thread_ = std::thread([this, every] {
-    pthread_setname_np(pthread_self(), "sl-prices");
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, every, [&] { return stopping_; })) {
-      lock.unlock();
-      auto revision = meta_.model_price_revision();
-      if (!revision) {
-        spdlog::warn("model prices: cannot read their revision: {}", revision.error().message);
-      } else if (*revision != book_.revision()) {
-        if (auto st = reload(); !st) spdlog::warn("model prices: reload failed: {}", st.error().message);
-      }
-      lock.lock();
+  poller_.start("sl-prices", every, [this] {
+    auto revision = meta_.model_price_revision();
+    if (!revision) {
+      spdlog::warn("model prices: cannot read their revision: {}", revision.error().message);
+    } else if (*revision != book_.revision()) {
+      if (auto st = reload(); !st) spdlog::warn("model prices: reload failed: {}", st.error().message);
     }
   });
 }
 
-void ProjectPrices::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void ProjectPrices::stop() { poller_.stop(); }
 
 }  // namespace stacklens::ingest

@@ -2,11 +2,10 @@
 // The projects' own model prices, from the metadata store into the PriceBook: loaded on start,
 // again right after a change made through this node, and whenever the store's price revision
 // moved (another node's change), polled every second.
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 
 #include "core/error.h"
+#include "core/periodic.h"
 #include "model/price.h"
 #include "pricing/price_book.h"
 #include "storage/meta_store.h"
@@ -30,10 +29,7 @@ class ProjectPrices {
   MetaStore& meta_;
   pricing::PriceBook& book_;
   std::mutex reload_mu_;  // one reload at a time
-  std::mutex mu_;         // guards stopping_
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  Periodic poller_;
 };
 
 }  // namespace stacklens::ingest

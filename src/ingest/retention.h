@@ -5,11 +5,10 @@
 // a thread of its own. The store removes in short steps, so ingest goes on beside a pass.
 // Every node of a cluster runs passes; the stores make a second removal a no-op.
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 
 #include "core/error.h"
+#include "core/periodic.h"
 #include "storage/meta_store.h"
 #include "storage/span_store.h"
 
@@ -29,10 +28,7 @@ class Retention {
   MetaStore& meta_;
   SpanStore& spans_;
   std::mutex run_mu_;  // one pass at a time
-  std::mutex mu_;      // guards stopping_
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  Periodic passes_;
 };
 
 }  // namespace stacklens::ingest

@@ -16,6 +16,7 @@ import pytest
 
 import clickhouse_spans
 import stacklens_cluster
+from openapi_contract import keyed_client
 from stacklens_server import StackLensServer
 
 API = "/api/v1/stacktrace/v1"
@@ -33,11 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackLensServer
 
 @pytest.fixture(scope="module")
 def client(server: StackLensServer) -> Iterator[httpx.Client]:
-    from openapi_contract import CONTRACT
-
-    key = server.create_key("traces:write,traces:read,scores:write,members:manage")
-    with httpx.Client(base_url=server.url, timeout=10, headers={"X-Api-Key": key},
-                      event_hooks={"response": [CONTRACT.check]}) as c:
+    with keyed_client(server, "traces:write,traces:read,scores:write,members:manage") as c:
         yield c
 
 

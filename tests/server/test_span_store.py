@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 import clickhouse_spans
+from openapi_contract import keyed_client
 from stacklens_server import StackLensServer
 
 API = "/api/v1/stacktrace/v1"
@@ -18,11 +19,7 @@ DAY = "from=2025-05-01T00:00:00Z&to=2025-05-02T00:00:00Z"
 
 @pytest.fixture(scope="module")
 def client(server: StackLensServer) -> Iterator[httpx.Client]:
-    from openapi_contract import CONTRACT
-
-    key = server.create_key("traces:write,traces:read")
-    with httpx.Client(base_url=server.url, timeout=10, headers={"X-Api-Key": key},
-                      event_hooks={"response": [CONTRACT.check]}) as c:
+    with keyed_client(server, "traces:write,traces:read") as c:
         yield c
 
 

@@ -11,6 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import httpx
 import pytest
 
+from openapi_contract import keyed_client
 from stacklens_server import StackLensServer
 
 API = "/api/v1/stacktrace/v1"
@@ -19,11 +20,7 @@ MINUTE = 60
 
 @pytest.fixture(scope="module")
 def client(server: StackLensServer) -> Iterator[httpx.Client]:
-    from openapi_contract import CONTRACT
-
-    key = server.create_key("traces:write,traces:read")
-    with httpx.Client(base_url=server.url, timeout=10, headers={"X-Api-Key": key},
-                      event_hooks={"response": [CONTRACT.check]}) as c:
+    with keyed_client(server, "traces:write,traces:read") as c:
         yield c
 
 

@@ -21,10 +21,11 @@ ignored in both):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import httpx
 import yaml
@@ -170,3 +171,13 @@ class Contract:
 
 
 CONTRACT = Contract()
+
+
+@contextlib.contextmanager
+def keyed_client(server: Any, scopes: str) -> Iterator[httpx.Client]:
+    """A client of `server` (a StackLensServer) with a new key of those scopes, every answer held
+    to the contract."""
+    key = server.create_key(scopes)
+    with httpx.Client(base_url=server.url, timeout=10, headers={"X-Api-Key": key},
+                      event_hooks={"response": [CONTRACT.check]}) as client:
+        yield client
