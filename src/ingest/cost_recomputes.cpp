@@ -22,13 +22,13 @@ CostRecompute as_seen(CostRecompute job, Micros now) {
 }
 
 CostRecomputes::~CostRecomputes() {
-  std::list<std::thread> threads;
+  std::list<Worker> workers;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
-    threads.swap(threads_);
+    workers.swap(workers_);
   }
-  for (auto& t : threads) t.join();
+  for (auto& w : workers) w.thread.join();
 }
 
 Result<CostRecompute> CostRecomputes::start(int64_t project_id, Micros from, Micros to, const std::string& started_by) {
@@ -46,7 +46,16 @@ Result<CostRecompute> CostRecomputes::start(int64_t project_id, Micros from, Mic
   job.to_us = to;
   job.started_by = started_by;
   SL_TRY(created, meta_.create_cost_recompute(job));
-  threads_.emplace_back([this, created, prices = prices_.snapshot()] { run(created, prices); });
+  workers_.remove_if([](Worker& w) {
+    if (!w.ended->load()) return false;
+    w.thread.join();
+    return true;
+  });
+  Worker& w = workers_.emplace_back();
+  w.thread = std::thread([this, created, prices = prices_.snapshot(), ended = w.ended] {
+    run(created, prices);
+    ended->store(true);
+  });
   return created;
 }
 

@@ -2,7 +2,9 @@
 // Recomputing the cost of a project's stored spans after its prices changed: one background
 // thread per recompute, at the prices in force when it started (span_costing.h's reprice),
 // its progress written to the metadata store about twice a second so any node can show it.
+#include <atomic>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -35,9 +37,14 @@ class CostRecomputes {
   SpanStore& spans_;
   MetaStore& meta_;
   const pricing::PriceBook& prices_;
+  // A recompute's thread, and whether it has ended (joined and dropped at the next start).
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> ended = std::make_shared<std::atomic<bool>>(false);
+  };
   std::mutex mu_;
   bool stopping_ = false;
-  std::list<std::thread> threads_;
+  std::list<Worker> workers_;
 };
 
 }  // namespace stacklens::ingest
