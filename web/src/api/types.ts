@@ -1,5 +1,5 @@
 // The dashboard's names for the JSON shapes of api/openapi.yaml. The shapes are generated into schema.ts
-// (`npm run gen-types`); `npm run check-types` fails when schema.ts no longer matches the spec.
+// before every build and type check (scripts/api_types.mjs; not committed), so they follow the spec.
 import { environmentValues, governaiActionValues, governaiTypeValues, scopeValues, type components, type paths } from "./schema";
 
 type Schemas = components["schemas"];
