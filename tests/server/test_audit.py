@@ -18,6 +18,7 @@ import pytest
 
 import postgres_db
 import stacklens_cluster
+from openapi_contract import keyed_client
 from stacklens_server import StackLensServer
 
 TRACES = "/api/v1/stacktrace/v1/traces"
@@ -41,11 +42,7 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackLensServer]:
 
 @pytest.fixture(scope="module")
 def c(srv: StackLensServer) -> Iterator[httpx.Client]:
-    from openapi_contract import CONTRACT
-
-    key = srv.create_key("traces:write,traces:read,governai:manage")
-    with httpx.Client(base_url=srv.url, timeout=30, headers={"X-Api-Key": key},
-                      event_hooks={"response": [CONTRACT.check]}) as client:
+    with keyed_client(srv, "traces:write,traces:read,governai:manage", timeout=30) as client:
         yield client
 
 

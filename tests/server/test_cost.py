@@ -11,6 +11,7 @@ from typing import Any, Dict, Iterator, List
 import httpx
 import pytest
 
+from openapi_contract import keyed_client
 from stacklens_server import BINARY, StackLensServer
 
 TRACES = "/api/v1/stacktrace/v1/traces"
@@ -46,11 +47,7 @@ def priced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackLensServer
 
 @pytest.fixture(scope="module")
 def client(priced: StackLensServer) -> Iterator[httpx.Client]:
-    from openapi_contract import CONTRACT
-
-    key = priced.create_key("traces:write,traces:read")
-    with httpx.Client(base_url=priced.url, timeout=10, headers={"X-Api-Key": key},
-                      event_hooks={"response": [CONTRACT.check]}) as c:
+    with keyed_client(priced, "traces:write,traces:read") as c:
         yield c
 
 

@@ -11,6 +11,7 @@ from typing import Any, Dict, Iterator, List
 import httpx
 import pytest
 
+from openapi_contract import keyed_client
 from stacklens_server import StackLensServer
 
 TRACES = "/api/v1/stacktrace/v1/traces"
@@ -32,13 +33,7 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackLensServer]:
 
 def client_for(srv: StackLensServer, project: str,
                scopes: str = "traces:write,traces:read,governai:manage") -> httpx.Client:
-    from openapi_contract import CONTRACT
-
-    if project != "default":
-        srv.cli("projects", "create", project)
-    key = srv.create_key(scopes, project=project)
-    return httpx.Client(base_url=srv.url, timeout=30, headers={"X-Api-Key": key},
-                        event_hooks={"response": [CONTRACT.check]})
+    return keyed_client(srv, scopes, project, timeout=30)
 
 
 def span(trace: str, span_id: str, prompt: str = "hello", completion: str = "hi",

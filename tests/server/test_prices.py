@@ -12,6 +12,7 @@ from typing import Any, Dict, Iterator
 import httpx
 import pytest
 
+from openapi_contract import keyed_client
 from stacklens_server import StackLensServer
 
 TRACES = "/api/v1/stacktrace/v1/traces"
@@ -31,13 +32,7 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackLensServer]:
 
 
 def client_for(srv: StackLensServer, project: str, scopes: str) -> httpx.Client:
-    from openapi_contract import CONTRACT
-
-    if project != "default":
-        srv.cli("projects", "create", project)
-    key = srv.create_key(scopes, project=project)
-    return httpx.Client(base_url=srv.url, timeout=10, headers={"X-Api-Key": key},
-                        event_hooks={"response": [CONTRACT.check]})
+    return keyed_client(srv, scopes, project)
 
 
 ALL = "traces:write,traces:read,prices:manage"

@@ -21,11 +21,10 @@ ignored in both):
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
 import yaml
@@ -173,11 +172,11 @@ class Contract:
 CONTRACT = Contract()
 
 
-@contextlib.contextmanager
-def keyed_client(server: Any, scopes: str) -> Iterator[httpx.Client]:
-    """A client of `server` (a StackLensServer) with a new key of those scopes, every answer held
-    to the contract."""
-    key = server.create_key(scopes)
-    with httpx.Client(base_url=server.url, timeout=10, headers={"X-Api-Key": key},
-                      event_hooks={"response": [CONTRACT.check]}) as client:
-        yield client
+def keyed_client(server: Any, scopes: str, project: str = "default", timeout: float = 10) -> httpx.Client:
+    """A client of `server` (a StackLensServer) with a new key of those scopes in `project`
+    (created first unless it is the default one), every answer held to the contract."""
+    if project != "default":
+        server.cli("projects", "create", project)
+    key = server.create_key(scopes, project=project)
+    return httpx.Client(base_url=server.url, timeout=timeout, headers={"X-Api-Key": key},
+                        event_hooks={"response": [CONTRACT.check]})
