@@ -17,13 +17,6 @@ bj::object retention_json(const Project& p) {
   return bj::object{{"retentionDays", p.retention_days ? bj::value(*p.retention_days) : bj::value(nullptr)}};
 }
 
-Result<Project> project_of(MetaStore& meta, int64_t id) {
-  SL_TRY(projects, meta.list_projects());
-  for (auto& p : projects)
-    if (p.id == id) return std::move(p);
-  return make_error(ErrorCode::not_found, "project not found");
-}
-
 // {"retentionDays": days or null}: nothing else, and the key itself is required.
 Result<std::optional<int>> parse_retention(const bj::object& o) {
   for (const auto& kv : o)
@@ -64,7 +57,7 @@ void add_project_routes(http::Router& router, Services& s) {
                                                     {"role", role_name(m.role)},
                                                     {"createdAt", format_iso8601(m.project_created_us)}});
                        } else {
-                         SL_TRY(project, project_of(s.meta, who.project_id));
+                         SL_TRY(project, project_by_id(s.meta, who.project_id));
                          out.push_back(bj::object{{"name", project.name}, {"role", nullptr}});
                        }
                        return http::json_reply(200, bj::object{{"projects", std::move(out)}});
@@ -91,7 +84,7 @@ void add_project_routes(http::Router& router, Services& s) {
   router.add(verb::get, "/api/v1/retention",
              guarded(s, Scope::traces_read, false,
                      [&s](const Principal& who, http::Context&, const bj::object&) -> Result<http::Reply> {
-                       SL_TRY(project, project_of(s.meta, who.project_id));
+                       SL_TRY(project, project_by_id(s.meta, who.project_id));
                        return http::json_reply(200, retention_json(project));
                      }));
   router.add(verb::put, "/api/v1/retention",
@@ -99,7 +92,7 @@ void add_project_routes(http::Router& router, Services& s) {
                      [&s](const Principal& who, http::Context&, const bj::object& o) -> Result<http::Reply> {
                        SL_TRY(days, parse_retention(o));
                        if (auto st = s.meta.set_retention(who.project_id, days); !st) return st.error();
-                       SL_TRY(project, project_of(s.meta, who.project_id));
+                       SL_TRY(project, project_by_id(s.meta, who.project_id));
                        return http::json_reply(200, retention_json(project));
                      }));
   router.add(verb::get, "/api/v1/members",

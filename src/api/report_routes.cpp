@@ -171,13 +171,6 @@ Result<bj::object> audit_integrity_json(Services& s) {
   return o;
 }
 
-Result<Project> project_of(Services& s, int64_t project_id) {
-  SL_TRY(projects, s.meta.list_projects());
-  for (Project& p : projects)
-    if (p.id == project_id) return std::move(p);
-  return make_error(ErrorCode::not_found, "this project does not exist");
-}
-
 std::string span_retention(const Project& p, const Settings& settings) {
   if (!p.retention_days) return "kept until the operator deletes them: no retention period is set";
   return fmt::format(
@@ -187,7 +180,7 @@ std::string span_retention(const Project& p, const Settings& settings) {
 }
 
 Result<bj::object> report_json(Services& s, int64_t project_id, const Period& period) {
-  SL_TRY(project, project_of(s, project_id));
+  SL_TRY(project, project_by_id(s.meta, project_id));
   const std::string& name = project.name;
   SL_TRY(statements, s.meta.get_transparency(project_id));
   SL_TRY(usage, usage_json(s, project_id, period.from_us, period.to_us));

@@ -60,6 +60,13 @@ Result<std::optional<Micros>> time_param(const http::Context& ctx, std::string_v
   return std::optional<Micros>(*t);
 }
 
+Result<Project> project_by_id(MetaStore& meta, int64_t project_id) {
+  SL_TRY(projects, meta.list_projects());
+  for (Project& p : projects)
+    if (p.id == project_id) return std::move(p);
+  return make_error(ErrorCode::not_found, "this project does not exist");
+}
+
 Result<Period> period_params(const http::Context& ctx) {
   SL_TRY(from, time_param(ctx, "from"));
   SL_TRY(to, time_param(ctx, "to"));

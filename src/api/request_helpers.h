@@ -35,6 +35,9 @@ struct Period {
 };
 Result<Period> period_params(const http::Context& ctx);
 
+// The caller's project (a Principal's project_id), as the metadata store has it.
+Result<Project> project_by_id(MetaStore& meta, int64_t project_id);
+
 // Queues spans for the writer and answers `ok` once they are committed, or the error that stopped
 // them. `ok` is rendered by the caller, so the writer thread only hands it over.
 void store_then_reply(Services& s, std::vector<Span> spans, http::Reply ok, http::Respond respond);
