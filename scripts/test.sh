@@ -51,7 +51,8 @@ if [ -n "${STACKLENS_TEST_POSTGRES_URL:-}" ] && churls=$(bash tests/support/clic
       STACKLENS_TEST_CLICKHOUSE_DIR=$chdir STACKLENS_TEST_POSTGRES_DIR=$pgdir
     python3 -m pytest -q -p no:cacheprovider --junitxml="$reports/server-cluster.xml" \
       tests/server/test_golden.py tests/server/test_contract.py tests/server/test_sessions.py \
-      tests/server/test_conversations.py tests/server/test_scores.py tests/server/test_cluster_faults.py
+      tests/server/test_conversations.py tests/server/test_scores.py tests/server/test_cluster_faults.py \
+      tests/server/test_migrate.py
     cd sdk/python && python3 -m pytest -q -p no:cacheprovider tests/e2e --junitxml="$reports/sdk-e2e-cluster.xml"
   )
 else

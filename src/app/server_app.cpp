@@ -142,6 +142,14 @@ int print_routes(const Settings& settings) {
 }
 
 int serve(const Settings& settings) {
+  // spans.db is this process's alone while it runs (`stacklens migrate` waits for its stop).
+  std::unique_ptr<DataDirLock> lock;
+  if (settings.span_store_url.empty()) {
+    if (auto st = prepare_data_dir(settings); !st) return fail(st.error());
+    auto taken = DataDirLock::take(settings.data_dir);
+    if (!taken) return fail(taken.error());
+    lock = std::move(*taken);
+  }
   auto opened = open_runtime(settings);
   if (!opened) return fail(opened.error());
   Runtime& rt = **opened;

@@ -1,6 +1,12 @@
 #include "app/storage_factory.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -20,6 +26,32 @@ Status prepare_data_dir(const Settings& settings) {
                       fmt::format("cannot create data directory {}: {}", settings.data_dir.string(), ec.message()));
   ::chmod(settings.data_dir.c_str(), 0700);
   return ok_status();
+}
+
+Result<std::unique_ptr<DataDirLock>> DataDirLock::take(const std::filesystem::path& dir) {
+  const auto path = dir / "stacklens.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return make_error(ErrorCode::unavailable, fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK)
+      return make_error(ErrorCode::conflict,
+                        fmt::format("another StackLens process is using the data directory {} (stop it first)",
+                                    dir.string()));
+    return make_error(ErrorCode::unavailable, fmt::format("cannot lock {}: {}", path.string(), std::strerror(err)));
+  }
+  return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
+}
+
+DataDirLock::~DataDirLock() { ::close(fd_); }
+
+std::string describe_stores(const Settings& settings) {
+  auto one = [&](const std::string& url, const char* file) {
+    return url.empty() ? (settings.data_dir / file).string() : postgres::redact_url(url);
+  };
+  return one(settings.metadata_url, "meta.db") + " " + one(settings.span_store_url, "spans.db");
 }
 
 Result<std::unique_ptr<MetaStore>> open_meta_store(const Settings& settings) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 
+#include "app/migrate.h"
 #include "app/server_app.h"
 #include "cli/admin_commands.h"
 #include "cli/audit_verify.h"
@@ -149,6 +150,18 @@ int run(int argc, char** argv) {
   auto* enc = app.add_subcommand("encryption", "manage the encryption key file")->require_subcommand(1);
   auto* er = enc->add_subcommand("rotate-key", "add a new key; new prompt/completion text is sealed with it");
   er->callback(with_settings(settings_for(er, false), [](const Settings& s) { return encryption_rotate(s); }));
+
+  auto* mig = app.add_subcommand(
+      "migrate", "copy a single node's data directory into the stores of --metadata-url and --span-store-url, "
+                 "resumable, then compare counts and checksums of source and copy");
+  app::MigrateOptions migrate_options;
+  mig->add_option("--from", migrate_options.from, "the single node's data directory (its server stopped)")
+      ->required();
+  mig->add_option("--page-spans", migrate_options.page_spans, "spans read and inserted together")
+      ->capture_default_str();
+  mig->add_flag("--verify-only", migrate_options.verify_only, "compare source and copy without copying");
+  mig->callback(with_settings(settings_for(mig, true),
+                              [&migrate_options](const Settings& s) { return app::migrate(s, migrate_options); }));
 
   auto* audit = app.add_subcommand("audit", "GovernAI's audit log")->require_subcommand(1);
   auto* av = audit->add_subcommand("verify", "check the whole audit chain and its signed checkpoints");

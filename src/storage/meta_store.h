@@ -12,6 +12,7 @@
 #include "model/price.h"
 #include "model/prompt.h"
 #include "model/score.h"
+#include "storage/meta_rows.h"
 
 namespace stacklens {
 
@@ -46,6 +47,8 @@ class MetaStore {
   virtual Result<std::optional<ApiKeyInfo>> bootstrap(const BootstrapSeed& seed) = 0;
   // Whether the store answers now: `unavailable` naming the reason when it does not.
   virtual Status check_ready() = 0;
+  // Every table as rows of text (`stacklens migrate`).
+  virtual MetaRows& table_rows() = 0;
   virtual Result<Project> create_project(const std::string& name) = 0;
   virtual Result<std::optional<Project>> find_project(const std::string& name) = 0;
   virtual Result<std::vector<Project>> list_projects() = 0;

@@ -12,6 +12,12 @@ namespace stacklens {
 
 enum class ScorePut { created, unchanged };
 
+// A page of every stored score (ScoreStore::dump), each with its project.
+struct ScoreDump {
+  std::vector<std::pair<int64_t, Score>> scores;
+  std::string cursor;  // resumes after this page; empty when no score follows
+};
+
 class ScoreStore {
  public:
   virtual ~ScoreStore() = default;
@@ -28,6 +34,9 @@ class ScoreStore {
   virtual Result<ScorePage> list(int64_t project_id, const ScoreFilter& filter) = 0;
   virtual Result<std::vector<Score>> of_trace(int64_t project_id, const std::string& trace_id) = 0;
   virtual Result<std::vector<ScoreBucket>> summary(int64_t project_id, const ScoreSummaryQuery& q) = 0;
+  // Every stored score, `max` at a time in an order of the backend's own (for `stacklens
+  // migrate`, like SpanStore::dump). `after`: the previous page's cursor, empty for the first.
+  virtual Result<ScoreDump> dump(const std::string& after, int max) = 0;
 };
 
 }  // namespace stacklens

@@ -15,6 +15,13 @@ struct WriteOutcome {
   int64_t duplicates = 0;  // (project, trace, span) already stored: ignored
 };
 
+// A page of every stored span (SpanStore::dump): `cursor` resumes after it; empty when no span
+// follows (a page may be empty while the cursor is not).
+struct SpanDump {
+  std::vector<SpanRecord> spans;
+  std::string cursor;
+};
+
 struct RecomputeProgress {
   int64_t spans_total = 0;    // spans of the traces in the period, counted first
   int64_t spans_done = 0;     // looked at so far
@@ -47,6 +54,9 @@ class SpanStore {
   virtual Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) = 0;
   virtual Result<PeriodPage<SessionSummary>> list_sessions(int64_t project_id, const PeriodListQuery& q) = 0;
   virtual Result<PeriodPage<UserSummary>> list_users(int64_t project_id, const PeriodListQuery& q) = 0;
+  // How many spans are stored, cheaply: SQLite counts every span ever stored (its largest
+  // rowid, retention's removals included), ClickHouse its rows (a retried span's copies until
+  // they merge).
   virtual Result<int64_t> count_spans() = 0;
 
   // Prices again the stored spans of the project's traces that started in [from, to):
@@ -63,6 +73,11 @@ class SpanStore {
   // span rows it asked to remove, which go in the background).
   using GoOn = std::function<bool()>;
   virtual Result<int64_t> expire(int64_t project_id, Micros before, const GoOn& go_on) = 0;
+  // Every stored span, a page of about `max_spans` at a time, in an order of the backend's own,
+  // each span once, sealed text as stored (for `stacklens migrate`, which copies a store and then
+  // reads source and copy through this to compare them). `after`: the previous page's cursor,
+  // empty for the first page. Safe beside ingest, but spans stored meanwhile may be missed.
+  virtual Result<SpanDump> dump(const std::string& after, int max_spans) = 0;
   // Cheap probe that storage can be read and has room to write; used by /ready.
   virtual Status check_ready() = 0;
 };

@@ -97,3 +97,14 @@ class StackLensServer:
 
 def bootstrap_lines(output: str) -> List[str]:
     return [line for line in output.splitlines() if line.strip()]
+
+
+class SingleNode(StackLensServer):
+    """One `stacklens serve` on its own data directory even in the cluster pass, where every
+    StackLensServer becomes a cluster (stacklens_cluster.use_cluster_target): the source of
+    `stacklens migrate`. The methods are StackLensServer's as defined above, before any patch."""
+
+    start = StackLensServer.start
+    stop = StackLensServer.stop
+    log = StackLensServer.log
+    cli = StackLensServer.cli

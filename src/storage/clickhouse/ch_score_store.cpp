@@ -65,6 +65,30 @@ Result<std::unique_ptr<ClickHouseScoreStore>> ClickHouseScoreStore::open(const s
   return std::unique_ptr<ClickHouseScoreStore>(new ClickHouseScoreStore(*endpoint));
 }
 
+namespace {
+
+// A row of kScoreColumns (and maybe more after them).
+Score decode_score(const std::vector<std::string>& f) {
+  Score s;
+  s.id = f[0];
+  s.trace_id = f[1];
+  s.span_id = nullable(f[2]);
+  s.name = f[3];
+  s.type = parse_score_type(f[4]).value_or(ScoreType::numeric);
+  s.number = is_null(f[5]) ? 0 : to_f64(f[5]);
+  s.category = nullable(f[6]).value_or("");
+  s.comment = nullable(f[7]);
+  s.source = f[8];
+  s.author = nullable(f[9]);
+  s.created_us = to_i64(f[10]);
+  s.updated_us = to_i64(f[11]);
+  return s;
+}
+
+Error malformed() { return make_error(ErrorCode::internal, "a score row from ClickHouse is malformed"); }
+
+}  // namespace
+
 Result<std::vector<Score>> ClickHouseScoreStore::read(const std::string& statement) {
   auto out = client_.query(statement);
   if (!out) return out.error();
@@ -72,24 +96,29 @@ Result<std::vector<Score>> ClickHouseScoreStore::read(const std::string& stateme
   std::string_view rest(*out);
   std::vector<std::string> f;
   while (next_tsv_row(rest, f)) {
-    if (f.size() != static_cast<size_t>(sql::kScoreColumnCount))
-      return make_error(ErrorCode::internal, "a score row from ClickHouse is malformed");
-    Score s;
-    s.id = f[0];
-    s.trace_id = f[1];
-    s.span_id = nullable(f[2]);
-    s.name = f[3];
-    s.type = parse_score_type(f[4]).value_or(ScoreType::numeric);
-    s.number = is_null(f[5]) ? 0 : to_f64(f[5]);
-    s.category = nullable(f[6]).value_or("");
-    s.comment = nullable(f[7]);
-    s.source = f[8];
-    s.author = nullable(f[9]);
-    s.created_us = to_i64(f[10]);
-    s.updated_us = to_i64(f[11]);
-    scores.push_back(std::move(s));
+    if (f.size() != static_cast<size_t>(sql::kScoreColumnCount)) return malformed();
+    scores.push_back(decode_score(f));
   }
   return scores;
+}
+
+// The cursor: the last score's project and id, a tab between.
+Result<ScoreDump> ClickHouseScoreStore::dump(const std::string& after, int max) {
+  std::pair<int64_t, std::string> from{0, ""};
+  if (const auto tab = after.find('\t'); tab != std::string::npos)
+    from = {to_i64(after.substr(0, tab)), after.substr(tab + 1)};
+  auto out = client_.query(sql::score_dump_page(target_, from, max));
+  if (!out) return out.error();
+  ScoreDump page;
+  std::string_view rest(*out);
+  std::vector<std::string> f;
+  while (next_tsv_row(rest, f)) {
+    if (f.size() != static_cast<size_t>(sql::kScoreColumnCount) + 1) return malformed();
+    page.scores.emplace_back(to_i64(f.back()), decode_score(f));
+  }
+  if (static_cast<int>(page.scores.size()) == max)
+    page.cursor = fmt::format("{}\t{}", page.scores.back().first, page.scores.back().second.id);
+  return page;
 }
 
 Status ClickHouseScoreStore::put(int64_t project_id, const std::vector<const Score*>& scores, bool deleted) {

@@ -123,6 +123,12 @@ std::vector<Sample> samples(const Target& t) {
     out.push_back({"user_page_" + q.sort, user_page(t, 1, q), ""});
   }
 
+  out.push_back({"span_dump_page", span_dump_page(t, 1, {"t1", "s1"}, "t9", 1000), ""});
+  out.push_back({"span_dump_page_to_the_end", span_dump_page(t, 1, {"t1", "s1"}, "", 1000), ""});
+  out.push_back({"project_span_count", project_span_count(t, 1), ""});
+  out.push_back({"span_dump_ranges", span_dump_ranges(t, 1, 7), ""});
+  out.push_back({"next_span_project", next_span_project(t, 1), ""});
+  out.push_back({"score_dump_page", score_dump_page(t, {1, "sc1"}, 1000), ""});
   out.push_back({"period_span_count", period_span_count(t, 1, 1600000000000000, 1800000000000000), ""});
   out.push_back({"period_span_page", period_span_page(t, 1, 1600000000000000, 1800000000000000, {"", ""}, 1000), ""});
 

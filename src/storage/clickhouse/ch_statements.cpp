@@ -303,6 +303,38 @@ std::string period_span_page(const Target& t, int64_t project_id, int64_t from_u
       quote(after.second), limit);
 }
 
+// The bounds on trace_id let the primary key skip what is outside the range (18.16 does not read
+// the tuple comparison against it).
+std::string span_dump_page(const Target& t, int64_t project_id, const std::pair<std::string, std::string>& after,
+                           const std::string& before, int limit) {
+  return fmt::format(
+      "SELECT {} FROM {}.spans FINAL WHERE project_id = {} AND trace_id >= {}{} AND (trace_id, span_id) > ({}, {}) "
+      "ORDER BY trace_id, span_id LIMIT {}",
+      kSpanColumns, t.database, project_id, quote(after.first),
+      before.empty() ? "" : " AND trace_id < " + quote(before), quote(after.first), quote(after.second), limit);
+}
+
+std::string project_span_count(const Target& t, int64_t project_id) {
+  return fmt::format("SELECT count(), uniq(trace_id) FROM {}.spans WHERE project_id = {}", t.database, project_id);
+}
+
+std::string span_dump_ranges(const Target& t, int64_t project_id, int64_t every) {
+  return fmt::format(
+      "SELECT DISTINCT trace_id FROM {}.spans WHERE project_id = {} AND cityHash64(trace_id) % {} = 0 ORDER BY trace_id",
+      t.database, project_id, every);
+}
+
+std::string next_span_project(const Target& t, int64_t after_project) {
+  return fmt::format("SELECT min(project_id), count() FROM {}.spans WHERE project_id > {}", t.database, after_project);
+}
+
+std::string score_dump_page(const Target& t, const std::pair<int64_t, std::string>& after, int limit) {
+  return fmt::format(
+      "SELECT {}, project_id FROM {}.scores FINAL WHERE deleted = 0 AND project_id >= {} AND (project_id, id) > ({}, {}) "
+      "ORDER BY project_id, id LIMIT {}",
+      kScoreColumns, t.database, after.first, after.first, quote(after.second), limit);
+}
+
 std::string metrics(const Target& t, int64_t project_id, const MetricsQuery& q, int64_t level, int64_t from_s,
                     int64_t to_s) {
   const char* group = "''";

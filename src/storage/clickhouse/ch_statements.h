@@ -96,6 +96,19 @@ std::string expire_spans(const Target& t, int64_t project_id, int64_t before_us)
 std::string expire_scores(const Target& t, int64_t project_id, int64_t before_us);
 std::string running_mutations(const Target& t);
 
+// Every span and every score in key order, a page at a time (`stacklens migrate` reads a store
+// through these to compare it with its source): the project's spans after (trace id, span id),
+// the first project with spans after a project, and the scores after (project, score id).
+// A page is read within one key range (up to `before`, empty: to the end), so that each read is
+// bounded: the ranges begin at the trace ids sampled one in `every` by their hash (about a page
+// of spans each), after the project's spans and traces are counted.
+std::string span_dump_page(const Target& t, int64_t project_id, const std::pair<std::string, std::string>& after,
+                           const std::string& before, int limit);
+std::string project_span_count(const Target& t, int64_t project_id);
+std::string span_dump_ranges(const Target& t, int64_t project_id, int64_t every);
+std::string next_span_project(const Target& t, int64_t after_project);
+std::string score_dump_page(const Target& t, const std::pair<int64_t, std::string>& after, int limit);
+
 // Every statement above with example arguments, every option on, for the statement test.
 struct Sample {
   std::string name;

@@ -123,6 +123,69 @@ Result<RecomputeProgress> ClickHouseSpanStore::recompute_costs(int64_t project_i
   return p;
 }
 
+Result<std::vector<std::string>> ClickHouseSpanStore::dump_ranges(int64_t project_id, int max_spans) {
+  std::lock_guard lock(ranges_mu_);
+  if (auto it = dump_ranges_.find(project_id); it != dump_ranges_.end()) return it->second;
+  auto counted = rows(sql::project_span_count(target_, project_id));
+  if (!counted) return counted.error();
+  const int64_t spans = counted->empty() ? 0 : to_i64((*counted)[0][0]);
+  const int64_t traces = counted->empty() ? 0 : to_i64((*counted)[0][1]);
+  // One trace in `every` begins a range: about max_spans spans apart.
+  const int64_t every = spans == 0 ? 1 : std::max<int64_t>(1, int64_t{max_spans} * traces / spans);
+  std::vector<std::string> starts;
+  if (every > 1 || traces > max_spans) {
+    auto sampled = rows(sql::span_dump_ranges(target_, project_id, every));
+    if (!sampled) return sampled.error();
+    for (auto& r : *sampled) starts.push_back(std::move(r[0]));
+  }
+  return dump_ranges_[project_id] = std::move(starts);
+}
+
+// Project by project, each in key order. The cursor: "P\tT\tS" resumes after span S of trace T
+// in project P (ids hold no tab: the validator refuses control characters in them; S empty: at
+// trace T's first span), "P" after all of project P.
+Result<SpanDump> ClickHouseSpanStore::dump(const std::string& after, int max_spans) {
+  int64_t project = 0;
+  std::optional<std::pair<std::string, std::string>> from;
+  if (!after.empty()) {
+    const auto a = after.find('\t');
+    project = to_i64(after.substr(0, a));
+    if (a != std::string::npos) {
+      const auto b = after.find('\t', a + 1);
+      from.emplace(after.substr(a + 1, b - a - 1), after.substr(b + 1));
+    }
+  }
+  if (!from) {  // the first project with spans after `project`
+    auto next = rows(sql::next_span_project(target_, project));
+    if (!next) return next.error();
+    if (next->empty() || to_i64((*next)[0][1]) == 0) return SpanDump{};
+    project = to_i64((*next)[0][0]);
+    from.emplace();
+  }
+  auto ranges = dump_ranges(project, max_spans);
+  if (!ranges) return ranges.error();
+  // The range `from` is in ends where the next one begins.
+  const auto end = std::upper_bound(ranges->begin(), ranges->end(), from->first);
+  const std::string before = end == ranges->end() ? "" : *end;
+  auto got = rows(sql::span_dump_page(target_, project, *from, before, max_spans));
+  if (!got) return got.error();
+  SpanDump page;
+  for (const auto& r : *got) {
+    auto record = decode_span_row(r);
+    if (!record) return record.error();
+    page.spans.push_back(std::move(*record));
+  }
+  if (static_cast<int>(page.spans.size()) == max_spans) {
+    const Span& last = page.spans.back().span;
+    page.cursor = fmt::format("{}\t{}\t{}", project, last.trace_id, last.span_id);
+  } else if (!before.empty()) {
+    page.cursor = fmt::format("{}\t{}\t", project, before);  // the next range, from its first span
+  } else {
+    page.cursor = std::to_string(project);
+  }
+  return page;
+}
+
 // The newest traces first, without a period asked for: every span of the project would be summed
 // per trace before the page is cut. So the page is first looked for among the traces that
 // started in the last hour before the cursor (or now), then the last day, week and month, and

@@ -15,6 +15,7 @@
 // write() cannot tell a copy from a new span, so its outcome counts every row as inserted.
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ class ClickHouseSpanStore final : public SpanStore {
   Result<RecomputeProgress> recompute_costs(int64_t project_id, Micros from, Micros to, const Repricer& reprice,
                                             const ProgressFn& progress) override;
   Result<int64_t> expire(int64_t project_id, Micros before, const GoOn& go_on) override;
+  Result<SpanDump> dump(const std::string& after, int max_spans) override;
   Status check_ready() override;
 
  private:
@@ -53,9 +55,15 @@ class ClickHouseSpanStore final : public SpanStore {
       int64_t project_id, const TraceFilter& f, const std::optional<std::pair<int64_t, std::string>>& after,
       int64_t offset);
 
+  // dump()'s split of a project's traces into key ranges of about a page of spans each: their
+  // first trace ids, in order (each range ends where the next begins).
+  Result<std::vector<std::string>> dump_ranges(int64_t project_id, int max_spans);
+
   ChClient client_;
   const sql::Target target_;
   uint64_t last_arrival_ = 0;  // the writer thread's
+  std::mutex ranges_mu_;
+  std::map<int64_t, std::vector<std::string>> dump_ranges_;  // by project, made on its first page
 };
 
 }  // namespace stacklens::clickhouse

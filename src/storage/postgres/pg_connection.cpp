@@ -153,6 +153,18 @@ Result<PgResult> PgConn::run_params(const Statement& st, const std::vector<Param
   return result;
 }
 
+Result<PgResult> PgConn::run_sql(const std::string& sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  PGresult* raw = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                               nullptr, 0);
+  PgResult result(raw);
+  const auto status = PQresultStatus(raw);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return error_of(raw, sql.substr(0, 40));
+  return result;
+}
+
 Status PgConn::exec(std::string_view sql) {
   PgResult result(PQexec(conn_, std::string(sql).c_str()));
   const PGresult* raw = result.raw();

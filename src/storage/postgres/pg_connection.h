@@ -65,6 +65,8 @@ class PgConn {
     return run_params(st, {param(args)...});
   }
   Result<PgResult> run_params(const Statement& st, const std::vector<Param>& params);
+  // A statement built at run time (not prepared): the table copies of `stacklens migrate`.
+  Result<PgResult> run_sql(const std::string& sql, const std::vector<Param>& params);
   // Unnamed statements without parameters: transaction control and migrations' DDL.
   Status exec(std::string_view sql);
   // The connection is gone (server restarted, network cut): the pool discards it.

@@ -10,7 +10,7 @@ namespace stacklens::postgres {
 // The metadata of every node of a cluster in one PostgreSQL database. Nothing is cached: a
 // revoked key, a role change or a promotion made through any node is seen by the next request
 // on every node. Behaviour, error codes and messages are the SQLite store's.
-class PostgresMetaStore final : public MetaStore {
+class PostgresMetaStore final : public MetaStore, public MetaRows {
  public:
   // Connects once (so a wrong URL, password or an unreachable server stops the start with
   // that reason) and brings the schema up to date.
@@ -20,6 +20,14 @@ class PostgresMetaStore final : public MetaStore {
   Result<bool> is_empty() override;
   Result<std::optional<ApiKeyInfo>> bootstrap(const BootstrapSeed& seed) override;
   Status check_ready() override;
+  MetaRows& table_rows() override { return *this; }
+  // MetaRows (the meta_rows file)
+  Result<std::vector<std::string>> columns(std::string_view table) override;
+  Status read_rows(std::string_view table, const std::vector<std::string>& columns,
+                   const std::function<Status(CellRow&&)>& each) override;
+  Result<int64_t> insert_rows(std::string_view table, const std::vector<std::string>& columns,
+                              const std::vector<CellRow>& rows) override;
+  Status rows_inserted() override;
   Result<Project> create_project(const std::string& name) override;
   Result<std::optional<Project>> find_project(const std::string& name) override;
   Result<std::vector<Project>> list_projects() override;

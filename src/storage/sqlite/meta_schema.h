@@ -172,6 +172,10 @@ INSERT INTO governai_revision VALUES(0);
     R"sql(
 ALTER TABLE projects ADD COLUMN retention_days INTEGER;
 )sql",
+    // The same column names as the PostgreSQL store's (`stacklens migrate` copies by name).
+    R"sql(
+ALTER TABLE prompt_promotions RENAME COLUMN "by" TO promoted_by;
+)sql",
 };
 
 }  // namespace stacklens::sqlite

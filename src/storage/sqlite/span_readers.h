@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "model/query.h"
+#include "storage/span_store.h"
 #include "storage/sqlite/id_traces.h"
 #include "storage/sqlite/rollup_state.h"
 #include "storage/sqlite/sqlite_db.h"
@@ -26,6 +27,10 @@ Result<TracePage> read_trace_page(Db& db, const IdTraces& ids, int64_t project_i
 // trace_detail_reader.cpp: a trace's spans with their attributes and text (nullopt: no such trace).
 Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentities& identities, const TextLog& texts,
                                                      int64_t project_id, const std::string& trace_id);
+
+// trace_detail_reader.cpp: every span, whole trace rows at a time in row order (SpanStore::dump;
+// the cursor is the last trace row read).
+Result<SpanDump> read_span_dump(Db& db, const TextLog& texts, const std::string& after, int max_spans);
 
 // session_list_reader.cpp: a page of the sessions or the users whose traces started in the
 // period, with their sums; and the SQL of each (a test checks its query plans): `all` sums the

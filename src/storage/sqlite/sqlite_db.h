@@ -71,6 +71,7 @@ class Stmt {
   Status run();  // step to completion, expecting no rows
 
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  int column_type(int col) const { return sqlite3_column_type(s_, col); }  // SQLITE_INTEGER, ...
   int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
   double f64(int col) const { return sqlite3_column_double(s_, col); }
   std::string text(int col) const;

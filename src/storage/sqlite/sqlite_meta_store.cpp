@@ -455,7 +455,7 @@ Result<std::optional<Prompt>> SqliteMetaStore::get_prompt_locked(int64_t project
   if (rows->empty()) return std::optional<Prompt>{};
   Prompt p = rows->front();
   auto e = db_->prepare(
-      "SELECT env, version, by, at_us FROM prompt_promotions WHERE id IN ("
+      "SELECT env, version, promoted_by, at_us FROM prompt_promotions WHERE id IN ("
       "SELECT max(id) FROM prompt_promotions WHERE prompt_id = ?1 AND rolled_back_us IS NULL GROUP BY env)");
   if (!e) return e.error();
   auto envs = collect<EnvironmentState>((*e)->bind(1, p.id), [](Stmt& r) {
@@ -554,7 +554,7 @@ Result<EnvironmentState> SqliteMetaStore::promote(int64_t project_id, const std:
   (*exists)->reset();
   if (!*row)
     return make_error(ErrorCode::not_found, fmt::format("prompt '{}' has no version {}", name, version));
-  auto s = db_->prepare("INSERT INTO prompt_promotions(prompt_id, env, version, by, at_us) VALUES(?1, ?2, ?3, ?4, ?5)");
+  auto s = db_->prepare("INSERT INTO prompt_promotions(prompt_id, env, version, promoted_by, at_us) VALUES(?1, ?2, ?3, ?4, ?5)");
   if (!s) return s.error();
   const Micros now = now_micros();
   if (auto r = (*s)->bind(1, *id).bind(2, env).bind(3, version).bind(4, actor).bind(5, now).run(); !r) return r.error();
@@ -570,7 +570,7 @@ Result<EnvironmentState> SqliteMetaStore::rollback(int64_t project_id, const std
   auto id = prompt_id(project_id, name);
   if (!id) return id.error();
   auto s = db_->prepare(
-      "SELECT id, version, by, at_us FROM prompt_promotions WHERE prompt_id = ?1 AND env = ?2 "
+      "SELECT id, version, promoted_by, at_us FROM prompt_promotions WHERE prompt_id = ?1 AND env = ?2 "
       "AND rolled_back_us IS NULL ORDER BY id DESC LIMIT 2");
   if (!s) return s.error();
   struct Row { int64_t id, version; std::string by; Micros at; };
@@ -595,7 +595,7 @@ Result<std::vector<Promotion>> SqliteMetaStore::list_promotions(int64_t project_
   auto id = prompt_id(project_id, name);
   if (!id) return id.error();
   auto s = db_->prepare(
-      "SELECT env, version, by, at_us, rolled_back_us, coalesce(rolled_back_by, '') FROM prompt_promotions "
+      "SELECT env, version, promoted_by, at_us, rolled_back_us, coalesce(rolled_back_by, '') FROM prompt_promotions "
       "WHERE prompt_id = ?1 ORDER BY id DESC");
   if (!s) return s.error();
   return collect<Promotion>((*s)->bind(1, *id), [](Stmt& r) {

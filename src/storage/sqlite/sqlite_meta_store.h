@@ -15,13 +15,21 @@ namespace stacklens::sqlite {
 // lookup every ingest request makes, and only while nothing at all has been
 // committed to meta.db since (by any connection of any process: SQLite's
 // data_version), so a revoked key is refused on its next request.
-class SqliteMetaStore final : public MetaStore {
+class SqliteMetaStore final : public MetaStore, public MetaRows {
  public:
   static Result<std::unique_ptr<SqliteMetaStore>> open(const std::string& path);
 
   Result<bool> is_empty() override;
   Result<std::optional<ApiKeyInfo>> bootstrap(const BootstrapSeed& seed) override;
   Status check_ready() override { return ok_status(); }  // a file of this machine: as ready as spans.db
+  MetaRows& table_rows() override { return *this; }
+  // MetaRows (the meta_rows file)
+  Result<std::vector<std::string>> columns(std::string_view table) override;
+  Status read_rows(std::string_view table, const std::vector<std::string>& columns,
+                   const std::function<Status(CellRow&&)>& each) override;
+  Result<int64_t> insert_rows(std::string_view table, const std::vector<std::string>& columns,
+                              const std::vector<CellRow>& rows) override;
+  Status rows_inserted() override;
   Result<Project> create_project(const std::string& name) override;
   Result<std::optional<Project>> find_project(const std::string& name) override;
   Result<std::vector<Project>> list_projects() override;

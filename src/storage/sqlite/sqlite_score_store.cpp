@@ -194,6 +194,26 @@ Result<ScorePage> SqliteScoreStore::list(int64_t project_id, const ScoreFilter& 
   return page;
 }
 
+// In row order; the cursor is the last row read.
+Result<ScoreDump> SqliteScoreStore::dump(const std::string& after, int max) {
+  auto db = readers_.lease();
+  if (!db) return db.error();
+  auto st = (*db)->prepare(fmt::format("SELECT {}, project_id FROM scores WHERE row > ?1 ORDER BY row LIMIT ?2", kColumns));
+  if (!st) return st.error();
+  Stmt& s = (*st)->reset().bind(1, after.empty() ? int64_t{0} : static_cast<int64_t>(std::stoll(after))).bind(2, int64_t{max});
+  ScoreDump page;
+  int64_t last_row = 0;
+  for (;;) {
+    auto row = s.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    page.scores.emplace_back(s.i64(13), read_score(s));
+    last_row = s.i64(12);
+  }
+  if (static_cast<int>(page.scores.size()) == max) page.cursor = std::to_string(last_row);
+  return page;
+}
+
 Result<std::vector<Score>> SqliteScoreStore::of_trace(int64_t project_id, const std::string& trace_id) {
   auto db = readers_.lease();
   if (!db) return db.error();

@@ -25,6 +25,7 @@ class SqliteScoreStore final : public ScoreStore {
   Result<ScorePage> list(int64_t project_id, const ScoreFilter& filter) override;
   Result<std::vector<Score>> of_trace(int64_t project_id, const std::string& trace_id) override;
   Result<std::vector<ScoreBucket>> summary(int64_t project_id, const ScoreSummaryQuery& q) override;
+  Result<ScoreDump> dump(const std::string& after, int max) override;
 
  private:
   SqliteScoreStore(const std::string& path, std::unique_ptr<Db> writer)

@@ -96,10 +96,17 @@ Result<PeriodPage<UserSummary>> SqliteSpanStore::list_users(int64_t project_id, 
 }
 
 Result<int64_t> SqliteSpanStore::count_spans() {
-  // Rows are never deleted and a skipped duplicate takes no rowid, so the largest rowid counts them.
+  // A skipped duplicate takes no rowid, so the largest rowid counts every span ever stored (a
+  // count(*) would read the whole table; retention's removals are not subtracted).
   auto db = readers_.lease();
   if (!db) return db.error();
   return (*db)->query_int("SELECT coalesce(max(id), 0) FROM spans");
+}
+
+Result<SpanDump> SqliteSpanStore::dump(const std::string& after, int max_spans) {
+  auto db = readers_.lease();
+  if (!db) return db.error();
+  return read_span_dump(**db, *text_log_, after, max_spans);
 }
 
 Status SqliteSpanStore::check_ready() {

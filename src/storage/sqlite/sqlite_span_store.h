@@ -44,6 +44,7 @@ class SqliteSpanStore final : public SpanStore {
   Result<RecomputeProgress> recompute_costs(int64_t project_id, Micros from, Micros to, const Repricer& reprice,
                                             const ProgressFn& progress) override;
   Result<int64_t> expire(int64_t project_id, Micros before, const GoOn& go_on) override;
+  Result<SpanDump> dump(const std::string& after, int max_spans) override;
   Status check_ready() override;
 
  private:

@@ -16,6 +16,7 @@ class EmptyScoreStore final : public ScoreStore {
   Result<std::vector<ScoreBucket>> summary(int64_t, const ScoreSummaryQuery&) override {
     return std::vector<ScoreBucket>{};
   }
+  Result<ScoreDump> dump(const std::string&, int) override { return ScoreDump{}; }
 
  private:
   static Error refused() { return make_error(ErrorCode::unavailable, "no score store in this test"); }

@@ -89,6 +89,17 @@ class FakeSpanStore : public SpanStore {
     return static_cast<int64_t>(std::erase_if(
         stored_, [&](const Span& s) { return s.project_id == project_id && s.start_us < before; }));
   }
+  // The kept spans (text aside) from the `after`-th on, `max_spans` at a time.
+  Result<SpanDump> dump(const std::string& after, int max_spans) override {
+    std::lock_guard lock(mu_);
+    const size_t from = after.empty() ? 0 : std::stoull(after);
+    SpanDump page;
+    for (size_t i = from; i < stored_.size() && page.spans.size() < static_cast<size_t>(max_spans); ++i)
+      page.spans.push_back(SpanRecord{stored_[i], {}, {}, {}});
+    const size_t next = from + page.spans.size();
+    if (next < stored_.size()) page.cursor = std::to_string(next);
+    return page;
+  }
   Status check_ready() override { return on_check_ready(); }
 
  private:
