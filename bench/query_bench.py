@@ -101,6 +101,7 @@ def main() -> int:
             def run(label: str, path: str, target: float) -> Dict:
                 q95, median, body = timed(client, path, args.repeat)
                 results.append((label, q95, median, target))
+                print(f"  {label}: p95 {q95:.1f} ms", flush=True)
                 return body
 
             m = "/api/v1/stacktrace/v1/metrics"
