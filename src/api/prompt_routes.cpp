@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <charconv>
 
@@ -46,6 +47,35 @@ Result<std::string> content_of(const bj::object& o) {
   return content;
 }
 
+// The active version's entity tag: its content, version and environment hashed, so a client that
+// holds them (the SDK's prompt cache) revalidates with If-None-Match and gets 304 without them.
+std::string prompt_etag(const std::string& name, const std::string& env, const PromptVersion& v) {
+  const std::string all = fmt::format("{}\n{}\n{}\n{}", name, env, v.version, v.content);
+  unsigned char digest[12];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(all.data()), all.size(), nullptr,
+                     0);
+  std::string tag = "\"";
+  for (unsigned char b : digest) tag += fmt::format("{:02x}", b);
+  return tag + "\"";
+}
+
+// Whether If-None-Match names the tag: a list of tags (weak ones compared by their value) or *.
+bool matches(std::string_view if_none_match, std::string_view tag) {
+  if (if_none_match.empty()) return false;
+  size_t at = 0;
+  while (at < if_none_match.size()) {
+    size_t end = if_none_match.find(',', at);
+    if (end == std::string_view::npos) end = if_none_match.size();
+    std::string_view one = if_none_match.substr(at, end - at);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+    if (one.substr(0, 2) == "W/") one.remove_prefix(2);
+    if (one == "*" || one == tag) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
 // The query parameters of GET .../by-name/{name} (api/openapi.yaml lists the same).
 constexpr std::string_view kActiveVersionParams[] = {"env"};
 
@@ -74,10 +104,20 @@ void add_prompt_routes(http::Router& router, Services& s) {
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
                               SL_TRY(env, env_of(ctx.query_param("env")));
                               SL_TRY(v, s.meta.active_version(who.project_id, ctx.params["name"], env));
-                              return http::json_reply(200, bj::object{{"name", ctx.params["name"]},
-                                                                      {"content", v.content},
-                                                                      {"version", v.version},
-                                                                      {"env", env}});
+                              const std::string tag = prompt_etag(ctx.params["name"], env, v);
+                              http::Reply reply;
+                              if (matches(ctx.header("If-None-Match"), tag)) {
+                                reply.status = 304;
+                                reply.content_type.clear();
+                              } else {
+                                reply = http::json_reply(200, bj::object{{"name", ctx.params["name"]},
+                                                                         {"content", v.content},
+                                                                         {"version", v.version},
+                                                                         {"env", env}});
+                              }
+                              reply.headers.emplace_back("ETag", tag);
+                              reply.headers.emplace_back("Cache-Control", "no-cache");
+                              return reply;
                             }));
   add_product_route(router, verb::get, base,
                     prompt_route(s, Scope::prompts_read, false,

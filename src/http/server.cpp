@@ -35,7 +35,7 @@ std::shared_ptr<bhttp::response<bhttp::string_body>> to_response(Reply reply, bo
   response->version(11);
   response->result(static_cast<unsigned>(reply.status));
   response->set(bhttp::field::server, "stacklens");
-  response->set(bhttp::field::content_type, reply.content_type);
+  if (!reply.content_type.empty()) response->set(bhttp::field::content_type, reply.content_type);  // 304: none
   // No answer of ours is to be read as another type than the one it names.
   response->set("X-Content-Type-Options", "nosniff");
   for (const auto& [k, v] : reply.headers) response->set(k, v);

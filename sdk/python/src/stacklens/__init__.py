@@ -35,8 +35,10 @@ from ._exceptions import (
     ConfigurationError,
     NetworkError,
     StackLensError,
+    TemplateError,
 )
 from ._governai import AsyncGovernai, CheckResult, Finding, Governai
+from ._prompt import Prompt
 from ._prompts import AsyncPrompts, Prompts
 from ._span import Span
 from ._stats import Stats
@@ -53,11 +55,13 @@ __all__ = [
     "Finding",
     "Governai",
     "NetworkError",
+    "Prompt",
     "Prompts",
     "Span",
     "StackLens",
     "StackLensError",
     "Stats",
+    "TemplateError",
     "__version__",
     "agovernai",
     "aprompts",

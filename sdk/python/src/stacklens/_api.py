@@ -40,6 +40,7 @@ def configure(
     shutdown_timeout: float = _config.DEFAULT_SHUTDOWN_TIMEOUT,
     transport: Optional[httpx.BaseTransport] = None,
     async_transport: Optional[httpx.AsyncBaseTransport] = None,
+    prompt_cache_ttl: float = _config.DEFAULT_PROMPT_CACHE_TTL,
 ) -> None:
     """Initialise the SDK. Call once at application startup.
 
@@ -48,6 +49,8 @@ def configure(
     queued and sent in batches by a worker thread and delivery errors never
     raise. Calling configure() again replaces the previous configuration
     (its queue is flushed first, for at most its shutdown_timeout).
+    prompts.get() keeps what it fetched for prompt_cache_ttl seconds and
+    revalidates it in the background after that (0: fetch on every call).
     """
     settings = _config.resolve(
         api_key,
@@ -61,6 +64,7 @@ def configure(
         shutdown_timeout=shutdown_timeout,
         transport=transport,
         async_transport=async_transport,
+        prompt_cache_ttl=prompt_cache_ttl,
     )
     _runtime.install(_runtime.Runtime(settings))
 

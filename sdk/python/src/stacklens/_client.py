@@ -43,6 +43,7 @@ class _Client:
         shutdown_timeout: float = _config.DEFAULT_SHUTDOWN_TIMEOUT,
         transport: Optional[httpx.BaseTransport] = None,
         async_transport: Optional[httpx.AsyncBaseTransport] = None,
+        prompt_cache_ttl: float = _config.DEFAULT_PROMPT_CACHE_TTL,
     ) -> None:
         settings = _config.resolve(
             api_key,
@@ -56,6 +57,7 @@ class _Client:
             shutdown_timeout=shutdown_timeout,
             transport=transport,
             async_transport=async_transport,
+            prompt_cache_ttl=prompt_cache_ttl,
         )
         self._setup(_runtime.Runtime(settings), _context.Nesting())
 

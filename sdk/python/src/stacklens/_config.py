@@ -20,6 +20,7 @@ DEFAULT_BATCH_SIZE = 100
 MAX_BATCH_SIZE = 1000  # the server's limit per batch request
 DEFAULT_FLUSH_INTERVAL = 1.0
 DEFAULT_SHUTDOWN_TIMEOUT = 5.0
+DEFAULT_PROMPT_CACHE_TTL = 60.0
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # half the server's 8 MiB limit
 
 
@@ -36,6 +37,7 @@ class Settings:
     shutdown_timeout: float
     transport: Optional[httpx.BaseTransport]
     async_transport: Optional[httpx.AsyncBaseTransport]
+    prompt_cache_ttl: float = DEFAULT_PROMPT_CACHE_TTL
 
 
 def _positive(arg: str, value: object, kind: type) -> None:
@@ -60,6 +62,7 @@ def resolve(
     shutdown_timeout: float,
     transport: Optional[httpx.BaseTransport],
     async_transport: Optional[httpx.AsyncBaseTransport],
+    prompt_cache_ttl: float = DEFAULT_PROMPT_CACHE_TTL,
 ) -> Settings:
     key = os.environ.get(API_KEY_ENV) if api_key is None else api_key
     if key is not None and not isinstance(key, str):
@@ -84,6 +87,10 @@ def resolve(
         raise ValueError(f"batch_size must be <= {MAX_BATCH_SIZE}, got {batch_size}")
     _positive("flush_interval", flush_interval, float)
     _positive("shutdown_timeout", shutdown_timeout, float)
+    if isinstance(prompt_cache_ttl, bool) or not isinstance(prompt_cache_ttl, (int, float)):
+        raise TypeError(f"prompt_cache_ttl must be a number, not {type(prompt_cache_ttl).__name__}")
+    if prompt_cache_ttl < 0:
+        raise ValueError(f"prompt_cache_ttl must be >= 0, got {prompt_cache_ttl!r}")
     policy = _retry.BACKGROUND if background else _retry.BLOCKING
     if max_retries is not None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int):
@@ -111,4 +118,5 @@ def resolve(
         shutdown_timeout=float(shutdown_timeout),
         transport=transport,
         async_transport=async_transport,
+        prompt_cache_ttl=float(prompt_cache_ttl),
     )

@@ -4,7 +4,8 @@
      ├── ConfigurationError    configure() was not called, no API key, or the client is closed
      ├── ApiError              the API answered with a non-2xx status (.status_code)
      │    └── AuthError        401 invalid/missing key, 403 key lacks the scope
-     └── NetworkError          the endpoint could not be reached (refused, timeout, ...)
+     ├── NetworkError          the endpoint could not be reached (refused, timeout, ...)
+     └── TemplateError         Prompt.compile() lacks a variable the template names (.missing)
 
 Argument mistakes (a wrong type, a negative token count, an unknown status)
 raise the built-in TypeError / ValueError naming the argument, before
@@ -44,3 +45,14 @@ class NetworkError(StackLensError):
         super().__init__(message)
         self.endpoint = endpoint
         self.__cause__ = cause
+
+
+class TemplateError(StackLensError):
+    """`Prompt.compile()` was not given every variable the template names; `missing` lists them."""
+
+    def __init__(self, prompt: str, missing: list[str]) -> None:
+        names = ", ".join(missing)
+        super().__init__(
+            f"prompt {prompt!r} needs the variable{'s' if len(missing) > 1 else ''} {names}"
+        )
+        self.missing = missing

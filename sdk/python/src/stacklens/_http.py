@@ -51,6 +51,11 @@ def _failure(outcome: Outcome) -> Exception:
     return outcome if isinstance(outcome, NetworkError) else status_error(outcome)
 
 
+def _answered(response: httpx.Response) -> bool:
+    """2xx, or 304: what a conditional request (If-None-Match) is answered with when unchanged."""
+    return response.is_success or response.status_code == 304
+
+
 class SyncHttp:
     """Blocking requests on one keep-alive connection pool (shared by all threads)."""
 
@@ -70,10 +75,11 @@ class SyncHttp:
         path: str,
         content: Optional[bytes] = None,
         params: Optional[dict[str, str]] = None,
+        headers: Optional[dict[str, str]] = None,
     ) -> httpx.Response:
         """One attempt; a network failure raises NetworkError, any status is returned."""
         try:
-            return self._http.request(method, path, content=content, params=params)
+            return self._http.request(method, path, content=content, params=params, headers=headers)
         except httpx.TransportError as exc:
             raise network_error(self.endpoint, exc) from exc
 
@@ -83,17 +89,19 @@ class SyncHttp:
         path: str,
         content: Optional[bytes] = None,
         params: Optional[dict[str, str]] = None,
+        headers: Optional[dict[str, str]] = None,
     ) -> httpx.Response:
-        """Send with the client's retry policy; a non-2xx final answer raises."""
+        """Send with the client's retry policy; a final answer other than 2xx (or 304, to a
+        request with If-None-Match) raises."""
         attempt = 0
         while True:
             attempt += 1
             outcome: Outcome
             try:
-                outcome = self.send(method, path, content, params)
+                outcome = self.send(method, path, content, params, headers)
             except NetworkError as exc:
                 outcome = exc
-            if isinstance(outcome, httpx.Response) and outcome.is_success:
+            if isinstance(outcome, httpx.Response) and _answered(outcome):
                 return outcome
             wait = decide(self.settings.retry, outcome, attempt)
             if wait is None:
@@ -156,10 +164,11 @@ class AsyncHttp:
         path: str,
         content: Optional[bytes] = None,
         params: Optional[dict[str, str]] = None,
+        headers: Optional[dict[str, str]] = None,
     ) -> httpx.Response:
         try:
             http = await self._http()
-            return await http.request(method, path, content=content, params=params)
+            return await http.request(method, path, content=content, params=params, headers=headers)
         except httpx.TransportError as exc:
             raise network_error(self.endpoint, exc) from exc
 
@@ -169,16 +178,17 @@ class AsyncHttp:
         path: str,
         content: Optional[bytes] = None,
         params: Optional[dict[str, str]] = None,
+        headers: Optional[dict[str, str]] = None,
     ) -> httpx.Response:
         attempt = 0
         while True:
             attempt += 1
             outcome: Outcome
             try:
-                outcome = await self.send(method, path, content, params)
+                outcome = await self.send(method, path, content, params, headers)
             except NetworkError as exc:
                 outcome = exc
-            if isinstance(outcome, httpx.Response) and outcome.is_success:
+            if isinstance(outcome, httpx.Response) and _answered(outcome):
                 return outcome
             wait = decide(self.settings.retry, outcome, attempt)
             if wait is None:

@@ -1,11 +1,19 @@
-"""`prompts.get()` and its asyncio form: the active prompt of an environment."""
+"""`prompts.get()`, `prompts.get_prompt()` and their asyncio forms: the active prompt of an
+environment, served through the client's prompt cache (_prompt_cache.py)."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 from . import _runtime
 from . import _validation as check
+from ._prompt import Prompt
+
+
+def _fallback(value: Optional[str]) -> Optional[str]:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"fallback must be a str, not {type(value).__name__}")
+    return value
 
 
 class Prompts:
@@ -18,10 +26,24 @@ class Prompts:
         """Return the content of the version of `name` promoted to `env`.
 
         Raises AuthError (401/403), ApiError (e.g. 404 when nothing is
-        promoted to `env`) or NetworkError, in every mode.
+        promoted to `env`) or NetworkError, in every mode. What was fetched is
+        kept for `prompt_cache_ttl` seconds (configure(); default 60) and then
+        revalidated in the background; while the server cannot be reached or
+        answers 5xx, the cached content is returned.
         """
+        return self.get_prompt(name, env=env).content
+
+    def get_prompt(
+        self, name: str, *, env: str = "production", fallback: Optional[str] = None
+    ) -> Prompt:
+        """The same fetch as get(), as a Prompt: content, name, version, environment, variant,
+        and compile(**variables) to fill in its `{{variable}}`s. `fallback`: the content to
+        serve (with version None) while the server cannot be reached or answers 5xx and
+        nothing was fetched yet."""
         runtime = self._runtime()
-        return runtime.get_prompt(check.name("name", name), check.environment(env))
+        return runtime.get_prompt(
+            check.name("name", name), check.environment(env), _fallback(fallback)
+        )
 
 
 class AsyncPrompts:
@@ -32,5 +54,13 @@ class AsyncPrompts:
 
     async def get(self, name: str, *, env: str = "production") -> str:
         """Return the content of the version of `name` promoted to `env` (see Prompts.get)."""
+        return (await self.get_prompt(name, env=env)).content
+
+    async def get_prompt(
+        self, name: str, *, env: str = "production", fallback: Optional[str] = None
+    ) -> Prompt:
+        """The same fetch as get(), as a Prompt (see Prompts.get_prompt)."""
         runtime = self._runtime()
-        return await runtime.aget_prompt(check.name("name", name), check.environment(env))
+        return await runtime.aget_prompt(
+            check.name("name", name), check.environment(env), _fallback(fallback)
+        )

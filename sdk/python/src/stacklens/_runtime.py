@@ -20,10 +20,12 @@ import httpx
 
 from . import _config
 from ._batcher import Batcher
-from ._exceptions import ApiError, ConfigurationError, StackLensError
+from ._exceptions import ConfigurationError, StackLensError
 from ._http import AsyncHttp, SyncHttp
+from ._prompt import Prompt
+from ._prompt_cache import PromptCache
 from ._stats import Counters, Stats
-from ._wire import INGEST_PATH, PROMPT_PATH, SCORE_PATH, SpanBody, encode
+from ._wire import INGEST_PATH, SCORE_PATH, SpanBody, encode
 
 logger = logging.getLogger("stacklens")
 
@@ -36,6 +38,9 @@ class Runtime:
         self.sync = SyncHttp(settings)
         self.aio = AsyncHttp(settings)
         self.batcher = Batcher(settings, self.sync, self.counters) if settings.background else None
+        self.prompts = PromptCache(
+            settings.prompt_cache_ttl, self.counters, self._fetch, self._afetch
+        )
         _track(self)
 
     def check_open(self) -> None:
@@ -90,14 +95,22 @@ class Runtime:
             raise
         self.counters.add(sent=1)
 
-    def get_prompt(self, name: str, env: str) -> str:
+    def get_prompt(self, name: str, env: str, fallback: Optional[str] = None) -> Prompt:
         self.check_open()
-        return _prompt_content(self.sync.request("GET", PROMPT_PATH + name, params={"env": env}))
+        return self.prompts.get(name, env, fallback)
 
-    async def aget_prompt(self, name: str, env: str) -> str:
+    async def aget_prompt(self, name: str, env: str, fallback: Optional[str] = None) -> Prompt:
         self.check_open()
-        response = await self.aio.request("GET", PROMPT_PATH + name, params={"env": env})
-        return _prompt_content(response)
+        return await self.prompts.aget(name, env, fallback)
+
+    # The prompt cache's fetches (the background revalidation uses the blocking one).
+    def _fetch(self, path: str, params: dict[str, str], headers: dict[str, str]) -> httpx.Response:
+        return self.sync.request("GET", path, params=params, headers=headers)
+
+    async def _afetch(
+        self, path: str, params: dict[str, str], headers: dict[str, str]
+    ) -> httpx.Response:
+        return await self.aio.request("GET", path, params=params, headers=headers)
 
     def flush(self, timeout: Optional[float]) -> bool:
         if self.batcher is None or self.closed:
@@ -140,16 +153,7 @@ class Runtime:
         self.aio = AsyncHttp(self.settings)
         if self.batcher is not None:
             self.batcher.reset_after_fork(self.sync, self.counters)
-
-
-def _prompt_content(response: httpx.Response) -> str:
-    try:
-        content = response.json()["content"]
-    except (ValueError, KeyError, TypeError):
-        content = None
-    if not isinstance(content, str):
-        raise ApiError("prompt response has no string 'content'", response.status_code)
-    return content
+        self.prompts.counters_reset(self.counters)
 
 
 _lock = threading.Lock()

@@ -14,6 +14,8 @@ class Stats:
     an error status, retries exhausted, or still queued when shutdown timed
     out). dropped: refused because the background queue was full.
     queued: waiting in the background queue now. retries: requests resent.
+    prompt_fallbacks: prompts served from the cache (or `fallback=`) because the server
+    could not be reached or answered 5xx or 429.
     """
 
     sent: int = 0
@@ -21,6 +23,7 @@ class Stats:
     dropped: int = 0
     queued: int = 0
     retries: int = 0
+    prompt_fallbacks: int = 0
 
 
 class Counters:
@@ -30,13 +33,23 @@ class Counters:
         self.failed = 0
         self.dropped = 0
         self.retries = 0
+        self.prompt_fallbacks = 0
 
-    def add(self, *, sent: int = 0, failed: int = 0, dropped: int = 0, retries: int = 0) -> None:
+    def add(
+        self,
+        *,
+        sent: int = 0,
+        failed: int = 0,
+        dropped: int = 0,
+        retries: int = 0,
+        prompt_fallbacks: int = 0,
+    ) -> None:
         with self._lock:
             self.sent += sent
             self.failed += failed
             self.dropped += dropped
             self.retries += retries
+            self.prompt_fallbacks += prompt_fallbacks
 
     def lost(self) -> int:
         with self._lock:
@@ -50,4 +63,5 @@ class Counters:
                 dropped=self.dropped,
                 queued=queued,
                 retries=self.retries,
+                prompt_fallbacks=self.prompt_fallbacks,
             )

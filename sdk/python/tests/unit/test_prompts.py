@@ -114,6 +114,13 @@ def test_aprompts_errors(server: Recorder) -> None:
 def test_async_client_is_closed_with_its_loop(
     server: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Every call goes to the server here (a cached prompt would need no connection).
+    stacklens.configure(
+        api_key="sl-test",
+        endpoint="http://stacklens.test",
+        transport=server.transport,
+        prompt_cache_ttl=0,
+    )
     closed: list[httpx.AsyncClient] = []
     original = httpx.AsyncClient.aclose
 

@@ -27,11 +27,13 @@ def test_all_is_pinned() -> None:
         "Finding",
         "Governai",
         "NetworkError",
+        "Prompt",
         "Prompts",
         "Span",
         "StackLens",
         "StackLensError",
         "Stats",
+        "TemplateError",
         "__version__",
         "agovernai",
         "aprompts",
@@ -167,6 +169,16 @@ def test_prompts_get_signature() -> None:
             "env": (inspect.Parameter.KEYWORD_ONLY, "production"),
         }
     assert inspect.iscoroutinefunction(stacklens.aprompts.get)
+
+
+def test_get_prompt_signature() -> None:
+    for getter in (stacklens.prompts.get_prompt, stacklens.aprompts.get_prompt):
+        assert params(getter) == {
+            "name": (inspect.Parameter.POSITIONAL_OR_KEYWORD, NO_DEFAULT),
+            "env": (inspect.Parameter.KEYWORD_ONLY, "production"),
+            "fallback": (inspect.Parameter.KEYWORD_ONLY, None),
+        }
+    assert inspect.iscoroutinefunction(stacklens.aprompts.get_prompt)
 
 
 def test_start_trace_takes_a_name() -> None:
