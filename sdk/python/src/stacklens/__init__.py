@@ -38,6 +38,7 @@ from ._exceptions import (
     TemplateError,
 )
 from ._governai import AsyncGovernai, CheckResult, Finding, Governai
+from ._observe import observe
 from ._prompt import Prompt
 from ._prompts import AsyncPrompts, Prompts
 from ._span import Span
@@ -71,6 +72,7 @@ __all__ = [
     "configure",
     "flush",
     "governai",
+    "observe",
     "prompts",
     "score",
     "shutdown",

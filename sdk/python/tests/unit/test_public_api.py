@@ -43,6 +43,7 @@ def test_all_is_pinned() -> None:
         "configure",
         "flush",
         "governai",
+        "observe",
         "prompts",
         "score",
         "shutdown",
