@@ -38,6 +38,8 @@ from ._exceptions import (
     TemplateError,
 )
 from ._governai import AsyncGovernai, CheckResult, Finding, Governai
+from ._instrument_anthropic import instrument_anthropic
+from ._instrument_openai import instrument_openai
 from ._observe import observe
 from ._prompt import Prompt
 from ._prompts import AsyncPrompts, Prompts
@@ -72,6 +74,8 @@ __all__ = [
     "configure",
     "flush",
     "governai",
+    "instrument_anthropic",
+    "instrument_openai",
     "observe",
     "prompts",
     "score",

@@ -93,16 +93,6 @@ class _Items:
                 self.values.append("…")
 
 
-# Between a generator's steps its span is not current: code of the consumer that runs between
-# them nests under the consumer's own span, not under the generator's.
-def _step_out(block: Any) -> None:
-    block._nesting.leave(block._token, block._parent)
-
-
-def _step_in(block: Any, span: Span) -> None:
-    block._token = block._nesting.enter(span)
-
-
 @overload
 def observe(func: F) -> F: ...
 @overload
@@ -164,19 +154,19 @@ def _wrap(f: Any, rec: _Recorder) -> Any:
                         rec.returned(span, items.values)
                         return
                     items.add(item)
-                    _step_out(block)
+                    block._step_out()
                     try:
                         sent = yield item
                     except GeneratorExit:
-                        _step_in(block, span)
+                        block._step_in()
                         await inner.aclose()
                         rec.returned(span, items.values)
                         return
                     except BaseException:
-                        _step_in(block, span)
+                        block._step_in()
                         await inner.aclose()
                         raise
-                    _step_in(block, span)
+                    block._step_in()
             except BaseException as exc:
                 failed = exc
                 raise
@@ -207,19 +197,19 @@ def _wrap(f: Any, rec: _Recorder) -> Any:
                         rec.returned(span, items.values)
                         return stop.value
                     items.add(item)
-                    _step_out(block)
+                    block._step_out()
                     try:
                         sent = yield item
                     except GeneratorExit:
-                        _step_in(block, span)
+                        block._step_in()
                         inner.close()
                         rec.returned(span, items.values)
                         return None
                     except BaseException:
-                        _step_in(block, span)
+                        block._step_in()
                         inner.close()
                         raise
-                    _step_in(block, span)
+                    block._step_in()
             except BaseException as exc:
                 failed = exc
                 raise

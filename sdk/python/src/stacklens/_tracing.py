@@ -97,6 +97,16 @@ class _Block:
 
         return send
 
+    # A span that outlives the code that opened it (a generator, a stream being read) is current
+    # only while its own code runs: between steps the caller's span is current again.
+    def _step_out(self) -> None:
+        assert self._token is not None
+        self._nesting.leave(self._token, self._parent)
+
+    def _step_in(self) -> None:
+        assert self._span is not None
+        self._token = self._nesting.enter(self._span)
+
     def _close(self, failed: bool) -> tuple[_runtime.Runtime, SpanBody]:
         assert self._span is not None
         assert self._token is not None

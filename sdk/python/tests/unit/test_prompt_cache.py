@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 import stacklens
-from stacklens import _prompt_cache
 
 from .conftest import Recorder, error
 
@@ -30,7 +29,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     c = Clock()
-    monkeypatch.setattr(_prompt_cache.time, "monotonic", c)
+    monkeypatch.setattr("stacklens._prompt_cache.time.monotonic", c)
     return c
 
 

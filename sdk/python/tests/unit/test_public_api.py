@@ -43,6 +43,8 @@ def test_all_is_pinned() -> None:
         "configure",
         "flush",
         "governai",
+        "instrument_anthropic",
+        "instrument_openai",
         "observe",
         "prompts",
         "score",

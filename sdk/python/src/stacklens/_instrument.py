@@ -1,0 +1,286 @@
+"""What the OpenAI and Anthropic integrations share: the span of one instrumented call, opened
+when the call starts, recorded from the response (or the stream, once it has been read to its
+end or closed) and sent through the client `configure()` set up; proxies that read a stream
+on the caller's behalf; and patching a client's method once.
+
+Each integration (`_instrument_openai`, `_instrument_anthropic`) only says how to read its
+provider's request, response and stream events into a `Recorded`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from ._exceptions import ConfigurationError, StackLensError
+
+logger = logging.getLogger("stacklens")
+
+
+@dataclass
+class Recorded:
+    """What a call's span gets, filled from the request, then the response or stream."""
+
+    model: str
+    provider: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: Optional[int] = None
+    cache_write_tokens: Optional[int] = None
+    reasoning_tokens: Optional[int] = None
+    temperature: Optional[float] = None
+    max_tokens: Optional[int] = None
+    prompt: Optional[str] = None
+    completion_parts: list[str] = field(default_factory=list)
+    finish_reason: Optional[str] = None
+    is_streaming: bool = False
+    usage_reported: bool = False
+
+    def record_on(self, span: Any, capture_content: bool) -> None:
+        cached = _within(self.cached_tokens, self.input_tokens)
+        cache_write = _within(self.cache_write_tokens, self.input_tokens - (cached or 0))
+        span.record_llm(
+            model=self.model or "unknown",
+            provider=self.provider,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            prompt=self.prompt if capture_content else None,
+            completion="".join(self.completion_parts) if capture_content else None,
+            is_streaming=self.is_streaming,
+            finish_reason=self.finish_reason,
+            cached_tokens=cached,
+            cache_write_tokens=cache_write,
+            reasoning_tokens=_within(self.reasoning_tokens, self.output_tokens),
+        )
+        if not self.usage_reported:
+            span.set_attribute("stacklens.usage", "not reported by the provider for this call")
+
+
+def _within(part: Optional[int], whole: int) -> Optional[int]:
+    """A usage part as the span's checks want it: an int no larger than its whole."""
+    if not isinstance(part, int) or isinstance(part, bool) or part < 0:
+        return None
+    return min(part, whole)
+
+
+def number(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def count(value: Any) -> Optional[int]:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(
+        value, default=lambda o: getattr(o, "model_dump", lambda: repr(o))(), ensure_ascii=False
+    )
+
+
+def _fill(
+    span: Any, recorded: Recorded, capture_content: bool, error: Optional[BaseException]
+) -> None:
+    """The call's usage, text and error on its span; a response too odd to record is logged,
+    never raised into the user's code."""
+    try:
+        recorded.record_on(span, capture_content)
+        if error is not None:
+            span.set_attribute("error.type", type(error).__name__)
+            span.set_attribute("error.message", str(error)[:2000])
+    except (TypeError, ValueError) as exc:
+        logger.warning("stacklens: could not record a %s call's usage: %s", recorded.provider, exc)
+
+
+class Call:
+    """One instrumented call's span (sync: a start_trace block of the default client)."""
+
+    def __init__(self, name: str, recorded: Recorded, capture_content: bool) -> None:
+        from ._api import start_trace
+
+        self.recorded = recorded
+        self.capture_content = capture_content
+        self.block = start_trace(name)
+        self.span = self.block.__enter__()
+
+    def finish(self, error: Optional[BaseException] = None) -> None:
+        _fill(self.span, self.recorded, self.capture_content, error)
+        try:
+            if error is None:
+                self.block.__exit__(None, None, None)
+            else:
+                self.block.__exit__(type(error), error, error.__traceback__)
+        except StackLensError as exc:  # the provider's answer stands: never fail the user's call
+            logger.warning(
+                "stacklens: the span of a %s call was not sent: %s", self.recorded.provider, exc
+            )
+
+
+class AsyncCall:
+    """The asyncio form of Call (an async start_trace block)."""
+
+    def __init__(self, name: str, recorded: Recorded, capture_content: bool) -> None:
+        from ._api import astart_trace
+
+        self.recorded = recorded
+        self.capture_content = capture_content
+        self.block = astart_trace(name)
+        self.span: Any = None
+
+    async def open(self) -> None:
+        self.span = await self.block.__aenter__()
+
+    async def finish(self, error: Optional[BaseException] = None) -> None:
+        _fill(self.span, self.recorded, self.capture_content, error)
+        try:
+            if error is None:
+                await self.block.__aexit__(None, None, None)
+            else:
+                await self.block.__aexit__(type(error), error, error.__traceback__)
+        except StackLensError as exc:
+            logger.warning(
+                "stacklens: the span of a %s call was not sent: %s", self.recorded.provider, exc
+            )
+
+
+class StreamProxy:
+    """A provider's stream, read by the caller through this: each item is handed to `on_item`,
+    and the span is finished when the stream ends, fails or is closed. The span is current only
+    while an item is being read."""
+
+    def __init__(self, stream: Any, call: Call, on_item: Callable[[Any], None]) -> None:
+        self._stream = stream
+        self._call = call
+        self._on_item = on_item
+        self._it: Any = None
+        self._done = False
+        call.block._step_out()
+
+    def __iter__(self) -> StreamProxy:
+        return self
+
+    def __next__(self) -> Any:
+        if self._done:
+            raise StopIteration
+        if self._it is None:
+            self._it = iter(self._stream)
+        self._call.block._step_in()
+        try:
+            item = next(self._it)
+        except StopIteration:
+            self._end(None)
+            raise
+        except BaseException as exc:
+            self._end(exc)
+            raise
+        self._call.block._step_out()
+        self._on_item(item)
+        return item
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        finally:
+            if not self._done:
+                self._call.block._step_in()
+                self._end(None)
+
+    def __enter__(self) -> StreamProxy:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def _end(self, error: Optional[BaseException]) -> None:
+        self._done = True
+        self._call.finish(error)
+
+
+class AsyncStreamProxy:
+    """The asyncio form of StreamProxy."""
+
+    def __init__(self, stream: Any, call: AsyncCall, on_item: Callable[[Any], None]) -> None:
+        self._stream = stream
+        self._call = call
+        self._on_item = on_item
+        self._it: Any = None
+        self._done = False
+        call.block._step_out()
+
+    def __aiter__(self) -> AsyncStreamProxy:
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._done:
+            raise StopAsyncIteration
+        if self._it is None:
+            self._it = self._stream.__aiter__()
+        self._call.block._step_in()
+        try:
+            item = await self._it.__anext__()
+        except StopAsyncIteration:
+            await self._end(None)
+            raise
+        except BaseException as exc:
+            await self._end(exc)
+            raise
+        self._call.block._step_out()
+        self._on_item(item)
+        return item
+
+    async def close(self) -> None:
+        try:
+            await self._stream.close()
+        finally:
+            if not self._done:
+                self._call.block._step_in()
+                await self._end(None)
+
+    async def __aenter__(self) -> AsyncStreamProxy:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    async def _end(self, error: Optional[BaseException]) -> None:
+        self._done = True
+        await self._call.finish(error)
+
+
+_ORIGINAL = "__stacklens_original__"
+
+
+def patch(
+    owner: Any, attribute: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> None:
+    """Replace owner.attribute (a class's method, or a bound method on one object) by
+    make(original), once: patching an already patched method does nothing."""
+    original = getattr(owner, attribute)
+    if getattr(original, _ORIGINAL, None) is not None:
+        return
+    wrapped = functools.wraps(original)(make(original))
+    setattr(wrapped, _ORIGINAL, original)
+    setattr(owner, attribute, wrapped)
+
+
+def supported(package: str, version: str, majors: tuple[int, ...]) -> None:
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        major = -1
+    if major not in majors:
+        wanted = " or ".join(f"{m}.x" for m in majors)
+        raise ConfigurationError(
+            f"stacklens.instrument_{package}() supports {package} {wanted}; this environment has "
+            f"{package} {version}"
+        )

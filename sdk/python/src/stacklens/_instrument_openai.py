@@ -1,0 +1,138 @@
+"""`stacklens.instrument_openai()`: a span for every chat completion of the official `openai`
+package (sync and async, streamed or not, errors as error spans), read from its own objects."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from . import _instrument as core
+from ._exceptions import ConfigurationError
+
+SPAN_NAME = "openai.chat.completions"
+SUPPORTED_MAJORS = (2, 3)
+
+
+def _request(kwargs: dict[str, Any], capture_content: bool) -> core.Recorded:
+    max_tokens = kwargs.get("max_completion_tokens", kwargs.get("max_tokens"))
+    return core.Recorded(
+        model=str(kwargs.get("model") or ""),
+        provider="openai",
+        temperature=core.number(kwargs.get("temperature")),
+        max_tokens=core.count(max_tokens),
+        prompt=core.as_json(kwargs.get("messages")) if capture_content else None,
+        is_streaming=kwargs.get("stream") is True,
+    )
+
+
+def _usage(r: core.Recorded, usage: Any) -> None:
+    if usage is None:
+        return
+    r.usage_reported = True
+    r.input_tokens = core.count(getattr(usage, "prompt_tokens", None)) or 0
+    r.output_tokens = core.count(getattr(usage, "completion_tokens", None)) or 0
+    r.cached_tokens = core.count(
+        getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
+    )
+    r.reasoning_tokens = core.count(
+        getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)
+    )
+
+
+def _response(r: core.Recorded, response: Any) -> None:
+    r.model = getattr(response, "model", None) or r.model
+    _usage(r, getattr(response, "usage", None))
+    choices = getattr(response, "choices", None) or []
+    if choices:
+        r.finish_reason = getattr(choices[0], "finish_reason", None)
+        content = getattr(getattr(choices[0], "message", None), "content", None)
+        if isinstance(content, str):
+            r.completion_parts.append(content)
+
+
+def _chunk(r: core.Recorded, chunk: Any) -> None:
+    r.model = getattr(chunk, "model", None) or r.model
+    _usage(r, getattr(chunk, "usage", None))
+    for choice in getattr(chunk, "choices", None) or []:
+        if getattr(choice, "index", 0) != 0:
+            continue
+        piece = getattr(getattr(choice, "delta", None), "content", None)
+        if isinstance(piece, str):
+            r.completion_parts.append(piece)
+        if getattr(choice, "finish_reason", None):
+            r.finish_reason = choice.finish_reason
+
+
+def _sync_create(original: Any, capture_content: bool) -> Any:
+    def create(*args: Any, **kwargs: Any) -> Any:
+        recorded = _request(kwargs, capture_content)
+        call = core.Call(SPAN_NAME, recorded, capture_content)
+        try:
+            result = original(*args, **kwargs)
+        except BaseException as exc:
+            call.finish(exc)
+            raise
+        if recorded.is_streaming:
+            return core.StreamProxy(result, call, lambda chunk: _chunk(recorded, chunk))
+        _response(recorded, result)
+        call.finish()
+        return result
+
+    return create
+
+
+def _async_create(original: Any, capture_content: bool) -> Any:
+    async def create(*args: Any, **kwargs: Any) -> Any:
+        recorded = _request(kwargs, capture_content)
+        call = core.AsyncCall(SPAN_NAME, recorded, capture_content)
+        await call.open()
+        try:
+            result = await original(*args, **kwargs)
+        except BaseException as exc:
+            await call.finish(exc)
+            raise
+        if recorded.is_streaming:
+            return core.AsyncStreamProxy(result, call, lambda chunk: _chunk(recorded, chunk))
+        _response(recorded, result)
+        await call.finish()
+        return result
+
+    return create
+
+
+def instrument_openai(client: Optional[Any] = None, *, capture_content: bool = True) -> None:
+    """Record a span for every chat completion (`client.chat.completions.create`) of the
+    `openai` package: model, provider, input, output, cached and reasoning tokens,
+    temperature, max tokens, finish reason, latency and, unless capture_content=False, the
+    messages and the reply. Sync and async, streamed (the span ends when the stream is read to
+    its end or closed; tokens come from its usage chunk, sent when the request sets
+    stream_options={"include_usage": True}) or not; a failed call is an error span and its
+    exception propagates unchanged. Spans nest under the current start_trace block.
+
+    With `client` (an openai.OpenAI or openai.AsyncOpenAI), only that client is instrumented;
+    without, every client. Calling it again changes nothing.
+    """
+    try:
+        import openai
+        from openai.resources.chat.completions import AsyncCompletions, Completions
+    except ImportError as exc:
+        raise ConfigurationError(
+            "stacklens.instrument_openai() needs the openai package: "
+            "pip install 'stacklens[openai]'"
+        ) from exc
+    core.supported("openai", openai.__version__, SUPPORTED_MAJORS)
+    if not isinstance(capture_content, bool):
+        raise TypeError("capture_content must be a bool")
+    if client is None:
+        core.patch(Completions, "create", lambda original: _sync_create(original, capture_content))
+        core.patch(
+            AsyncCompletions, "create", lambda original: _async_create(original, capture_content)
+        )
+        return
+    if isinstance(client, openai.AsyncOpenAI):
+        core.patch(client.chat.completions, "create", lambda o: _async_create(o, capture_content))
+    elif isinstance(client, openai.OpenAI):
+        core.patch(client.chat.completions, "create", lambda o: _sync_create(o, capture_content))
+    else:
+        raise TypeError(
+            f"client must be an openai.OpenAI or openai.AsyncOpenAI, not {type(client).__name__}"
+        )
