@@ -257,6 +257,67 @@ class AsyncStreamProxy:
         await self._call.finish(error)
 
 
+# How an adapter reads its provider: the request's keyword arguments (and whether to keep the
+# text) into a Recorded, a whole response into it, one stream item into it.
+ReadRequest = Callable[[dict[str, Any], bool], Recorded]
+ReadInto = Callable[[Recorded, Any], None]
+
+
+def sync_create(
+    original: Callable[..., Any],
+    name: str,
+    request: ReadRequest,
+    response: ReadInto,
+    item: ReadInto,
+    capture_content: bool,
+) -> Callable[..., Any]:
+    """A provider's `create` recording a span: the response read at once, a stream as it is read."""
+
+    def create(*args: Any, **kwargs: Any) -> Any:
+        recorded = request(kwargs, capture_content)
+        call = Call(name, recorded, capture_content)
+        try:
+            result = original(*args, **kwargs)
+        except BaseException as exc:
+            call.finish(exc)
+            raise
+        if recorded.is_streaming:
+            return StreamProxy(result, call, lambda one: item(recorded, one))
+        response(recorded, result)
+        call.finish()
+        return result
+
+    return create
+
+
+def async_create(
+    original: Callable[..., Any],
+    name: str,
+    request: ReadRequest,
+    response: ReadInto,
+    item: ReadInto,
+    capture_content: bool,
+) -> Callable[..., Any]:
+    """The asyncio form of sync_create."""
+
+    async def create(*args: Any, **kwargs: Any) -> Any:
+        recorded = request(kwargs, capture_content)
+        call = AsyncCall(name, recorded, capture_content)
+        await call.open()
+        try:
+            result = await original(*args, **kwargs)
+        except BaseException as exc:
+            await call.finish(exc)
+            raise
+        if recorded.is_streaming:
+            return AsyncStreamProxy(result, call, lambda one: item(recorded, one))
+        response(recorded, result)
+        await call.finish()
+        return result
+
+    return create
+
+
 _ORIGINAL = "__stacklens_original__"
 
 

@@ -63,40 +63,11 @@ def _chunk(r: core.Recorded, chunk: Any) -> None:
 
 
 def _sync_create(original: Any, capture_content: bool) -> Any:
-    def create(*args: Any, **kwargs: Any) -> Any:
-        recorded = _request(kwargs, capture_content)
-        call = core.Call(SPAN_NAME, recorded, capture_content)
-        try:
-            result = original(*args, **kwargs)
-        except BaseException as exc:
-            call.finish(exc)
-            raise
-        if recorded.is_streaming:
-            return core.StreamProxy(result, call, lambda chunk: _chunk(recorded, chunk))
-        _response(recorded, result)
-        call.finish()
-        return result
-
-    return create
+    return core.sync_create(original, SPAN_NAME, _request, _response, _chunk, capture_content)
 
 
 def _async_create(original: Any, capture_content: bool) -> Any:
-    async def create(*args: Any, **kwargs: Any) -> Any:
-        recorded = _request(kwargs, capture_content)
-        call = core.AsyncCall(SPAN_NAME, recorded, capture_content)
-        await call.open()
-        try:
-            result = await original(*args, **kwargs)
-        except BaseException as exc:
-            await call.finish(exc)
-            raise
-        if recorded.is_streaming:
-            return core.AsyncStreamProxy(result, call, lambda chunk: _chunk(recorded, chunk))
-        _response(recorded, result)
-        await call.finish()
-        return result
-
-    return create
+    return core.async_create(original, SPAN_NAME, _request, _response, _chunk, capture_content)
 
 
 def instrument_openai(client: Optional[Any] = None, *, capture_content: bool = True) -> None:
