@@ -10,11 +10,11 @@ provider's request, response and stream events into a `Recorded`.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from . import _llm, _wire
 from ._exceptions import ConfigurationError, StackLensError
 
 logger = logging.getLogger("stacklens")
@@ -33,29 +33,40 @@ class Recorded:
     reasoning_tokens: Optional[int] = None
     temperature: Optional[float] = None
     max_tokens: Optional[int] = None
-    prompt: Optional[str] = None
+    prompt: Optional[Any] = None  # text, or _wire.LaterJson
     completion_parts: list[str] = field(default_factory=list)
     finish_reason: Optional[str] = None
     is_streaming: bool = False
     usage_reported: bool = False
 
     def record_on(self, span: Any, capture_content: bool) -> None:
+        """The LLM fields on the span. Each value is already of its field's type and range
+        (read through count() and number(), parts held within their wholes, the model name
+        checked here), so the span takes them without record_llm()'s checks of a caller's
+        arguments: they cost more than the rest of an instrumented call's own work."""
         cached = _within(self.cached_tokens, self.input_tokens)
-        cache_write = _within(self.cache_write_tokens, self.input_tokens - (cached or 0))
-        span.record_llm(
-            model=self.model or "unknown",
-            provider=self.provider,
-            input_tokens=self.input_tokens,
-            output_tokens=self.output_tokens,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-            prompt=self.prompt if capture_content else None,
-            completion="".join(self.completion_parts) if capture_content else None,
-            is_streaming=self.is_streaming,
-            finish_reason=self.finish_reason,
-            cached_tokens=cached,
-            cache_write_tokens=cache_write,
-            reasoning_tokens=_within(self.reasoning_tokens, self.output_tokens),
+        span._llm = _llm.checked_elsewhere(
+            {
+                "model": self.model if isinstance(self.model, str) and self.model else "unknown",
+                "provider": self.provider,
+                "input_tokens": self.input_tokens,
+                "output_tokens": self.output_tokens,
+                "total_tokens": None,
+                "cost_usd": 0.0,
+                "temperature": self.temperature,
+                "max_tokens": self.max_tokens,
+                "prompt": self.prompt if capture_content else None,
+                "completion": "".join(self.completion_parts) if capture_content else None,
+                "is_streaming": self.is_streaming,
+                "finish_reason": self.finish_reason
+                if isinstance(self.finish_reason, str)
+                else None,
+                "cached_tokens": cached,
+                "cache_write_tokens": _within(
+                    self.cache_write_tokens, self.input_tokens - (cached or 0)
+                ),
+                "reasoning_tokens": _within(self.reasoning_tokens, self.output_tokens),
+            }
         )
         if not self.usage_reported:
             span.set_attribute("stacklens.usage", "not reported by the provider for this call")
@@ -76,10 +87,12 @@ def count(value: Any) -> Optional[int]:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def as_json(value: Any) -> str:
-    return json.dumps(
-        value, default=lambda o: getattr(o, "model_dump", lambda: repr(o))(), ensure_ascii=False
-    )
+def later_json(messages: Any) -> _wire.LaterJson:
+    """The request's messages as JSON text made when the span is encoded; the list and its
+    dicts are copied now, as applications often append the reply to the same list."""
+    if isinstance(messages, (list, tuple)):
+        messages = [dict(m) if isinstance(m, dict) else m for m in messages]
+    return _wire.LaterJson(messages)
 
 
 def _fill(

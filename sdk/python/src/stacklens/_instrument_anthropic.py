@@ -22,7 +22,7 @@ def _request(kwargs: dict[str, Any], capture_content: bool) -> core.Recorded:
         system = kwargs.get("system")
         if system is not None:
             messages.insert(0, {"role": "system", "content": system})
-        prompt = core.as_json(messages)
+        prompt = core.later_json(messages)
     return core.Recorded(
         model=str(kwargs.get("model") or ""),
         provider="anthropic",

@@ -19,7 +19,7 @@ def _request(kwargs: dict[str, Any], capture_content: bool) -> core.Recorded:
         provider="openai",
         temperature=core.number(kwargs.get("temperature")),
         max_tokens=core.count(max_tokens),
-        prompt=core.as_json(kwargs.get("messages")) if capture_content else None,
+        prompt=core.later_json(kwargs.get("messages")) if capture_content else None,
         is_streaming=kwargs.get("stream") is True,
     )
 

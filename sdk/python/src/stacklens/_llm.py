@@ -53,6 +53,19 @@ _USAGE_KEYS = tuple(f.wire_key for f in USAGE_FIELDS)
 _DEFAULTS = {f.wire_key: None if f.default is REQUIRED else f.default for f in FIELDS}
 
 
+def checked_elsewhere(arguments: Mapping[str, object]) -> dict[str, Any]:
+    """`llmSpan` from every field's value, for values the caller has already made valid (the
+    integrations read them from a provider's typed answer): the form wire_form() gives, without
+    checking each value again on the caller's thread."""
+    body: dict[str, Any] = {key: arguments[name] for name, key, _, _ in FIELDS}
+    if body["totalTokens"] is None:
+        body["totalTokens"] = body["inputTokens"] + body["outputTokens"]
+    for key in _USAGE_KEYS:
+        if body[key] is None:
+            del body[key]
+    return body
+
+
 def wire_form(arguments: Mapping[str, object], fields: tuple[Field, ...]) -> dict[str, Any]:
     """Check `fields` in `arguments` (argument name -> value) and return
     `llmSpan`; the fields not in `fields` keep their default."""

@@ -34,11 +34,33 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat()
 
 
+class LaterJson:
+    """A value sent as its JSON text, made when its span is encoded: on the background worker
+    in the non-blocking mode, not on the caller's thread (the integrations' captured prompts).
+    Objects JSON cannot hold are written through their model_dump() (the providers' pydantic
+    types), else repr()."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def text(self) -> str:
+        return json.dumps(self.value, default=_dumped, ensure_ascii=False)
+
+
+def _dumped(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    return dump() if callable(dump) else repr(value)
+
+
 def _encode_default(value: object) -> str:
-    # Span bodies carry datetimes until they are encoded, so the formatting
-    # happens on the background worker rather than on the caller's thread.
+    # Span bodies carry datetimes (and LaterJson) until they are encoded, so the
+    # formatting happens on the background worker rather than on the caller's thread.
     if isinstance(value, datetime):
         return timestamp(value)
+    if isinstance(value, LaterJson):
+        return value.text()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
