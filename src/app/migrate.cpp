@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <future>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <sstream>
@@ -86,8 +87,10 @@ class MigrationState {
     auto it = values_.find(name);
     return it == values_.end() ? "" : it->second;
   }
-  Status set(const std::string& name, const std::string& value) {
-    values_[name] = value;
+  Status set(const std::string& name, const std::string& value) { return set({{name, value}}); }
+  // Several values in one rewrite of the file (one sync, not one per value).
+  Status set(std::initializer_list<std::pair<std::string, std::string>> changed) {
+    for (const auto& [name, value] : changed) values_[name] = value;
     const auto aside = path_.string() + ".new";
     FILE* f = std::fopen(aside.c_str(), "w");
     if (!f) return make_error(ErrorCode::unavailable, fmt::format("cannot write {}", aside));
@@ -206,13 +209,12 @@ Status copy_spans(SpanStore& from, SpanStore& to, MigrationState& state, int pag
     }
     if (page->cursor.empty()) break;
     cursor = page->cursor;
-    if (auto st = state.set("spans_after", escape(cursor)); !st) return st;
-    if (auto st = state.set("spans_copied", std::to_string(done)); !st) return st;
+    if (auto st = state.set({{"spans_after", escape(cursor)}, {"spans_copied", std::to_string(done)}}); !st)
+      return st;
     progress.update(done);
   }
   progress.finish(done);
-  if (auto st = state.set("spans_copied", std::to_string(done)); !st) return st;
-  return state.set("spans", "done");
+  return state.set({{"spans_copied", std::to_string(done)}, {"spans", "done"}});
 }
 
 // Scores go in as given (ids, times); an edited one is edited again, so it keeps when it was.
