@@ -5,10 +5,13 @@ with their error bodies:
 
   POST /v1/chat/completions   OpenAI chat completions; stream=true streams chunks (with a usage
                               chunk when stream_options.include_usage is set)
+  POST /v1/responses          the OpenAI Responses API; stream=true streams response.created ...
+                              response.completed (response.incomplete when max_output_tokens cuts
+                              the reply short, as the real API does)
   POST /v1/messages           Anthropic messages; stream=true streams message_start ...
                               message_stop
 
-The reply is "echo: " and the last user message's text, one chunk per word when streamed.
+The reply is "echo: " and the last user message's text (or the Responses API's input string), one chunk per word when streamed.
 Usage is counted in words. Models select errors: "error-400" (invalid request), "error-401",
 "error-429" (rate limited, Retry-After: 0), "error-500"."""
 
@@ -84,6 +87,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
         if self.path.rstrip("/").endswith("/chat/completions"):
             self._openai_chat(body)
+        elif self.path.rstrip("/").endswith("/responses"):
+            self._openai_responses(body)
         elif self.path.rstrip("/").endswith("/messages"):
             self._anthropic_messages(body)
         else:
@@ -147,6 +152,78 @@ class _Handler(BaseHTTPRequestHandler):
             yield None, "[DONE]"
 
         self._events(chunks())
+
+    def _openai_responses(self, body: Any) -> None:
+        items = body.get("input") if isinstance(body, dict) else None
+        if not isinstance(items, (str, list)) or "model" not in body:
+            self._openai_error(400, "Missing required parameter: 'input'.", "input")
+            return
+        model = body["model"]
+        if model in ERRORS:
+            self._openai_error(ERRORS[model], f"The fake provider answers {ERRORS[model]} for model {model}")
+            return
+        if isinstance(items, str):
+            items = [{"role": "user", "content": items}]
+        words = ("echo: " + _last_user_text(items)).split(" ")
+        limit = body.get("max_output_tokens")
+        incomplete = isinstance(limit, int) and limit < len(words)
+        if incomplete:
+            words = words[:limit]
+        reply = " ".join(words)
+        instructions = body.get("instructions")
+        input_tokens = sum(_words(json.dumps(m.get("content"))) for m in items if isinstance(m, dict))
+        input_tokens += _words(instructions) if isinstance(instructions, str) else 0
+        output_tokens = len(words)
+        usage = {"input_tokens": input_tokens,
+                 "input_tokens_details": {"cached_tokens": min(CACHED_TOKENS, input_tokens)},
+                 "output_tokens": output_tokens,
+                 "output_tokens_details": {"reasoning_tokens": min(REASONING_TOKENS, output_tokens)},
+                 "total_tokens": input_tokens + output_tokens}
+        ident, item_id, created = "resp_" + uuid.uuid4().hex, "msg_" + uuid.uuid4().hex, time.time()
+        status = "incomplete" if incomplete else "completed"
+
+        def part(text: str) -> Dict[str, Any]:
+            return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+
+        def message(item_status: str, content: List[Dict[str, Any]]) -> Dict[str, Any]:
+            return {"type": "message", "id": item_id, "status": item_status, "role": "assistant", "content": content}
+
+        def response(state: str, output: List[Dict[str, Any]], used: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+            return {"id": ident, "object": "response", "created_at": created, "status": state,
+                    "completed_at": time.time() if state == "completed" else None, "error": None,
+                    "incomplete_details": {"reason": "max_output_tokens"} if state == "incomplete" else None,
+                    "instructions": instructions, "max_output_tokens": limit, "model": model, "output": output,
+                    "parallel_tool_calls": True, "previous_response_id": None,
+                    "reasoning": {"effort": None, "summary": None}, "store": True,
+                    "temperature": body.get("temperature", 1.0), "text": {"format": {"type": "text"}},
+                    "tool_choice": "auto", "tools": [], "top_p": body.get("top_p", 1.0), "truncation": "disabled",
+                    "usage": used, "user": None, "metadata": {}}
+
+        done = response(status, [message(status, [part(reply)])], usage)
+        if not body.get("stream"):
+            self._json(200, done)
+            return
+
+        def events() -> Iterator[Tuple[Optional[str], str]]:
+            sequence = iter(range(1_000_000))
+
+            def event(kind: str, **fields: Any) -> Tuple[str, str]:
+                return kind, json.dumps({"type": kind, "sequence_number": next(sequence), **fields})
+
+            at = {"item_id": item_id, "output_index": 0, "content_index": 0}
+            yield event("response.created", response=response("in_progress", [], None))
+            yield event("response.in_progress", response=response("in_progress", [], None))
+            yield event("response.output_item.added", output_index=0, item=message("in_progress", []))
+            yield event("response.content_part.added", **at, part=part(""))
+            for i, w in enumerate(words):
+                yield event("response.output_text.delta", **at, delta=w + (" " if i < len(words) - 1 else ""),
+                            logprobs=[])
+            yield event("response.output_text.done", **at, text=reply, logprobs=[])
+            yield event("response.content_part.done", **at, part=part(reply))
+            yield event("response.output_item.done", output_index=0, item=message(status, [part(reply)]))
+            yield event(f"response.{status}", response=done)
+
+        self._events(events())
 
     # --- Anthropic -------------------------------------------------------------------------------
 
