@@ -2,7 +2,7 @@
 import { api, apiText, Query } from "./client";
 import type {
   AuditPage, Findings, GovernaiAction, GovernaiPolicies, OperatorStatements, TransparencyReport,
-  ApiKey, CostRecompute, Environment, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, Prompt, PromptVersion, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
+  ApiKey, CostRecompute, Environment, EnvironmentProtection, Experiment, ExperimentResults, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, PromoteAnswer, Prompt, PromptDetail, PromotionRequest, PromptVersion, RequestStatus, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   Retention, ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
 } from "./types";
 
@@ -32,16 +32,41 @@ export const traces = {
 const P = "/flowops/v1/prompts";
 export const prompts = {
   list: () => api<{ prompts: Prompt[] }>("GET", P),
-  get: (name: string) => api<Prompt>("GET", `${P}/${enc(name)}`),
+  get: (name: string) => api<PromptDetail>("GET", `${P}/${enc(name)}`),
   create: (name: string, content: string, description: string) =>
     api<Prompt>("POST", P, { name, content, description }),
   versions: (name: string) => api<{ name: string; versions: PromptVersion[] }>("GET", `${P}/${enc(name)}/versions`),
   addVersion: (name: string, content: string, message: string) =>
     api<PromptVersion>("POST", `${P}/${enc(name)}/versions`, { content, message }),
-  promote: (name: string, version: number, env: Environment) =>
-    api<{ env: Environment; version: number }>("POST", `${P}/${enc(name)}/promote`, { version, env }),
+  promote: (name: string, version: number, env: Environment, comment?: string) =>
+    api<PromoteAnswer>("POST", `${P}/${enc(name)}/promote`, comment ? { version, env, comment } : { version, env }),
   rollback: (name: string, env: Environment) =>
     api<{ env: Environment; version: number }>("POST", `${P}/${enc(name)}/rollback`, { env }),
+};
+
+const F = "/flowops/v1";
+export const environments = {
+  list: () => api<{ environments: EnvironmentProtection[] }>("GET", `${F}/environments`),
+  protect: (env: Environment, on: boolean) => api<EnvironmentProtection>("PUT", `${F}/environments/${env}`, { protected: on }),
+};
+
+/** Promotion requests: into a protected environment a promotion waits for another member's approval. */
+export const requests = {
+  ofProject: (status?: RequestStatus) =>
+    api<{ requests: PromotionRequest[] }>("GET", `${F}/promotion-requests`, undefined, { status }),
+  approve: (r: PromotionRequest, comment: string) =>
+    api<PromotionRequest>("POST", `${P}/${enc(r.prompt)}/requests/${r.id}/approve`, comment ? { comment } : {}),
+  reject: (r: PromotionRequest, comment: string) =>
+    api<PromotionRequest>("POST", `${P}/${enc(r.prompt)}/requests/${r.id}/reject`, { comment }),
+  cancel: (r: PromotionRequest) => api<PromotionRequest>("POST", `${P}/${enc(r.prompt)}/requests/${r.id}/cancel`, {}),
+};
+
+export const experiments = {
+  list: (name: string) => api<{ experiments: Experiment[] }>("GET", `${P}/${enc(name)}/experiments`),
+  start: (name: string, env: Environment, title: string, variants: { version: number; weight: number }[]) =>
+    api<Experiment>("POST", `${P}/${enc(name)}/experiments`, { env, name: title, variants }),
+  results: (e: Experiment) => api<ExperimentResults>("GET", `${P}/${enc(e.prompt)}/experiments/${e.id}/results`),
+  end: (e: Experiment, version: number) => api<Experiment>("POST", `${P}/${enc(e.prompt)}/experiments/${e.id}/end`, { version }),
 };
 
 export const keys = {

@@ -1,9 +1,12 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { prompts } from "../api/endpoints";
+import { environments, experiments, prompts } from "../api/endpoints";
 import { useSession } from "../api/session";
-import { ENVIRONMENTS, type Environment, type Prompt, type PromptVersion } from "../api/types";
+import { ENVIRONMENTS, type Environment, type Experiment, type PromptDetail, type PromptVersion } from "../api/types";
 import { DiffView } from "../components/DiffView";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { Approvals } from "../components/flowops/Approvals";
+import { Experiments } from "../components/flowops/Experiments";
+import { PromotionHistory } from "../components/flowops/PromotionHistory";
 import { SdkLine } from "../components/SdkLine";
 import { fmtRelative, fmtTime } from "../lib/format";
 import { Link } from "../lib/router";
@@ -13,8 +16,10 @@ export function PromptDetailPage({ name }: { name: string }) {
   const { can } = useSession();
   const editable = can("prompts:write");
   const data = useAsync(async () => {
-    const [prompt, versions] = await Promise.all([prompts.get(name), prompts.versions(name)]);
-    return { prompt, versions: versions.versions };
+    const [prompt, versions, envs, exps] = await Promise.all([
+      prompts.get(name), prompts.versions(name), environments.list(), experiments.list(name)]);
+    const protectedEnvs = new Set(envs.environments.filter((e) => e.protected).map((e) => e.env));
+    return { prompt, versions: versions.versions, protectedEnvs, experiments: exps.experiments };
   }, [name]);
   const [notice, setNotice] = useState("");
   const [actionError, setActionError] = useState("");
@@ -36,11 +41,15 @@ export function PromptDetailPage({ name }: { name: string }) {
       {d?.prompt.description && <p className="muted">{d.prompt.description}</p>}
       <ErrorBanner error={data.error} onRetry={data.reload} />
       <ErrorBanner error={actionError} />
-      {notice && <div className="notice ok" role="status">{notice}</div>}
+      {notice && <div className="notice ok" role="status" data-testid="notice">{notice}</div>}
+      {data.loading && !d && <p className="muted">Loading the prompt…</p>}
       {d && (
         <>
-          <Environments prompt={d.prompt} versions={d.versions} editable={editable} run={run} />
+          <Environments {...d} editable={editable} run={run} />
+          <Approvals pending={d.prompt.requests.filter((r) => r.status === "pending")} run={run} />
           {editable && <Editor name={name} latest={d.versions[0]} run={run} />}
+          <Experiments name={name} list={d.experiments} versions={d.versions} editable={editable} run={run} />
+          <PromotionHistory promotions={d.prompt.promotions} requests={d.prompt.requests} />
           <History versions={d.versions} />
         </>
       )}
@@ -50,34 +59,47 @@ export function PromptDetailPage({ name }: { name: string }) {
 
 type Run = (what: () => Promise<string>) => Promise<void>;
 
-function Environments({ prompt, versions, editable, run }: { prompt: Prompt; versions: PromptVersion[]; editable: boolean; run: Run }) {
+interface EnvProps { prompt: PromptDetail; versions: PromptVersion[]; protectedEnvs: Set<Environment>; experiments: Experiment[]; editable: boolean; run: Run }
+
+function Environments(props: EnvProps) {
   return (
     <div className="envs">
-      {ENVIRONMENTS.map((env) => (
-        <EnvCard key={env} env={env} prompt={prompt} versions={versions} editable={editable} run={run} />
-      ))}
+      {ENVIRONMENTS.map((env) => <EnvCard key={env} env={env} {...props} />)}
     </div>
   );
 }
 
-function EnvCard({ env, prompt, versions, editable, run }: { env: Environment; prompt: Prompt; versions: PromptVersion[]; editable: boolean; run: Run }) {
+function EnvCard({ env, prompt, versions, protectedEnvs, experiments: exps, editable, run }: EnvProps & { env: Environment }) {
   const state = prompt.environments?.[env];
+  const guarded = protectedEnvs.has(env);
+  const waiting = prompt.requests.find((r) => r.env === env && r.status === "pending");
+  const experiment = exps.find((e) => e.env === env && e.status === "running");
   const [pick, setPick] = useState(String(prompt.latestVersion));
+  const [why, setWhy] = useState("");
   useEffect(() => setPick(String(prompt.latestVersion)), [prompt.latestVersion]);
   return (
     <div className="card env-card" data-testid={`env-${env}`}>
-      <div className="env-name">{env}</div>
+      <div className="env-name">{env}{guarded && <span className="lock on" data-testid={`env-${env}-protected`}>protected</span>}</div>
       <div className="env-serves">
         {state ? <>serves <b data-testid={`env-${env}-version`}>v{state.version}</b></> : <span className="muted" data-testid={`env-${env}-version`}>serves nothing</span>}
       </div>
       {state?.updatedAt && <div className="muted small-text">{fmtRelative(state.updatedAt)}{state.updatedBy ? ` by ${state.updatedBy}` : ""}</div>}
+      {waiting && <div className="small-text" data-testid={`env-${env}-waiting`}><span className="status-pill pending">awaiting approval</span> v{waiting.version}</div>}
+      {experiment && <div className="small-text"><span className="status-pill running">experiment</span> {experiment.variants.map((v) => `${v.label} v${v.version}`).join(" / ")}</div>}
       {editable && (
         <div className="env-actions">
           <select aria-label={`Version to promote to ${env}`} value={pick} onChange={(e) => setPick(e.target.value)}>
             {versions.map((v) => <option key={v.version} value={v.version}>v{v.version}</option>)}
           </select>
+          {guarded && <input name={`promote-comment-${env}`} aria-label={`Why promote to ${env}`} value={why}
+            onChange={(e) => setWhy(e.target.value)} placeholder="why (for the approver)" />}
           <button className="primary small" onClick={() => void run(async () => {
-            const r = await prompts.promote(prompt.name, Number(pick), env);
+            const r = await prompts.promote(prompt.name, Number(pick), env, why.trim() || undefined);
+            setWhy("");
+            if (r.request) {
+              return `Promotion of v${r.version} to ${env} requested (#${r.request.id}): it is awaiting approval, and ${env} `
+                + `${state ? `keeps serving v${state.version}` : "serves nothing"} until then.`;
+            }
             return `${env} now serves v${r.version}.`;
           })}>Promote to {env}</button>
           {state && (

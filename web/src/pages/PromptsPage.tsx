@@ -1,8 +1,10 @@
 import { useState, type FormEvent } from "react";
-import { prompts } from "../api/endpoints";
+import { prompts, requests } from "../api/endpoints";
 import { useSession } from "../api/session";
 import { ENVIRONMENTS } from "../api/types";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { EnvironmentProtection } from "../components/flowops/EnvironmentProtection";
+import { PendingApprovals, PendingCount } from "../components/flowops/PendingApprovals";
 import { fmtRelative } from "../lib/format";
 import { Link, navigate } from "../lib/router";
 import { errorText, useAsync } from "../lib/useAsync";
@@ -12,17 +14,21 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function PromptsPage() {
   const { can } = useSession();
   const list = useAsync(() => prompts.list(), []);
+  const pending = useAsync(() => requests.ofProject("pending"), []);
   const [creating, setCreating] = useState(false);
   const editable = can("prompts:write");
   return (
     <div className="page" data-testid="prompts-page">
       <div className="page-head">
         <h1>Prompts <span className="muted small-text">FlowOps</span></h1>
+        <PendingCount pending={pending} />
         {editable && !creating && <button className="primary" onClick={() => setCreating(true)}>New prompt</button>}
       </div>
       {!editable && <p className="notice">You are a viewer in this project: you can read prompts but not change them.</p>}
       {creating && <CreatePrompt onCancel={() => setCreating(false)} />}
+      <PendingApprovals pending={pending} />
       <ErrorBanner error={list.error} onRetry={list.reload} />
+      {list.loading && !list.data && <p className="muted">Loading prompts…</p>}
       {list.data && list.data.prompts.length === 0 && !creating && (
         <div className="empty">
           <h2>No prompts yet</h2>
@@ -53,6 +59,7 @@ export function PromptsPage() {
           </table>
         </div>
       )}
+      <EnvironmentProtection />
     </div>
   );
 }
