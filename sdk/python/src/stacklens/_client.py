@@ -113,7 +113,7 @@ class StackLens(_Client):
 
     def _setup(self, own: Optional[_runtime.Runtime], nesting: _context.Nesting) -> None:
         super()._setup(own, nesting)
-        self.prompts = Prompts(self._live)
+        self.prompts = Prompts(self._live, nesting)
         self.governai = Governai(self._live)
 
     def trace(
@@ -232,7 +232,7 @@ class AsyncStackLens(_Client):
 
     def _setup(self, own: Optional[_runtime.Runtime], nesting: _context.Nesting) -> None:
         super()._setup(own, nesting)
-        self.prompts = AsyncPrompts(self._live)
+        self.prompts = AsyncPrompts(self._live, nesting)
         self.governai = AsyncGovernai(self._live)
 
     async def trace(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextvars import ContextVar, Token
 from typing import Optional
 
+from ._prompt import Prompt
 from ._span import Span
 
 
@@ -24,6 +25,12 @@ class Nesting:
 
     def enter(self, span: Span) -> Token[Optional[Span]]:
         return self._span.set(span)
+
+    def used(self, prompt: Prompt) -> None:
+        """A prompt was fetched: the current trace's spans recorded from now on carry it."""
+        span = self._span.get()
+        if span is not None:
+            span._trace_prompt.prompt = prompt
 
     def leave(self, token: Token[Optional[Span]], parent: Optional[Span]) -> None:
         try:

@@ -1,6 +1,8 @@
 """The prompt cache behind `prompts.get()` and `prompts.get_prompt()`.
 
-A fetched prompt is kept per (name, environment) for `prompt_cache_ttl` seconds (default 60).
+A fetched prompt is kept per (name, environment) for `prompt_cache_ttl` seconds (default 60):
+the server's answer as a call without a user id gets it, so when an experiment runs the entry
+holds every variant and each call chooses its own (_experiment.py).
 Within that time calls answer from memory. After it, a call still answers from memory at once
 and a background thread revalidates the entry (If-None-Match: the server answers 304 when the
 same version is still served). When the server cannot be reached or answers 5xx or 429, the
@@ -20,6 +22,7 @@ from typing import Awaitable, Callable, Optional
 import httpx
 
 from ._exceptions import ApiError, AuthError, NetworkError, StackLensError
+from ._experiment import Experiment
 from ._prompt import Prompt
 from ._stats import Counters
 from ._wire import PROMPT_PATH
@@ -33,13 +36,36 @@ Key = tuple[str, str]  # (name, environment)
 
 
 class _Entry:
-    __slots__ = ("etag", "fresh_until", "prompt", "refreshing")
+    __slots__ = ("answer", "etag", "fresh_until", "refreshing")
 
-    def __init__(self, prompt: Prompt, etag: Optional[str], fresh_until: float) -> None:
-        self.prompt = prompt
+    def __init__(self, answer: _Answer, etag: Optional[str], fresh_until: float) -> None:
+        self.answer = answer
         self.etag = etag
         self.fresh_until = fresh_until
         self.refreshing = False
+
+
+class _Answer:
+    """What the server served for (name, environment): one prompt, or an experiment's variants."""
+
+    __slots__ = ("experiment", "prompt")
+
+    def __init__(self, prompt: Prompt, experiment: Optional[Experiment]) -> None:
+        self.prompt = prompt
+        self.experiment = experiment
+
+    def serve(self, user_id: Optional[str]) -> Prompt:
+        if self.experiment is None:
+            return self.prompt
+        chosen = self.experiment.choose(user_id)
+        return Prompt(
+            self.prompt.name,
+            chosen.content,
+            chosen.version,
+            self.prompt.environment,
+            chosen.label,
+            self.experiment.id,
+        )
 
 
 def _transient(exc: StackLensError) -> bool:
@@ -53,7 +79,7 @@ def _transient(exc: StackLensError) -> bool:
     )
 
 
-def _read(name: str, env: str, response: httpx.Response) -> Prompt:
+def _read(name: str, env: str, response: httpx.Response) -> _Answer:
     try:
         body = response.json()
         content, version = body["content"], body.get("version")
@@ -61,7 +87,12 @@ def _read(name: str, env: str, response: httpx.Response) -> Prompt:
         content, version = None, None
     if not isinstance(content, str):
         raise ApiError("prompt response has no string 'content'", response.status_code)
-    return Prompt(name, content, version if isinstance(version, int) else None, env)
+    try:
+        experiment = Experiment.read(body.get("experiment"))
+    except ValueError as exc:
+        raise ApiError(f"prompt response: {exc}", response.status_code) from None
+    prompt = Prompt(name, content, version if isinstance(version, int) else None, env)
+    return _Answer(prompt, experiment)
 
 
 class PromptCache:
@@ -82,30 +113,36 @@ class PromptCache:
 
     # --- the two ways in -------------------------------------------------------------------
 
-    def get(self, name: str, env: str, fallback: Optional[str]) -> Prompt:
+    def get(
+        self, name: str, env: str, fallback: Optional[str], user_id: Optional[str] = None
+    ) -> Prompt:
         entry = self._usable((name, env))
         if entry is not None:
-            return entry.prompt
+            return entry.answer.serve(user_id)
         key = (name, env)
         held = self._entries.get(key)
         try:
-            return self._store(
+            answer = self._store(
                 key, held, self._fetch(PROMPT_PATH + name, {"env": env}, self._conditional(held))
             )
         except StackLensError as exc:
-            return self._failed(key, held, fallback, exc)
+            answer = self._failed(key, held, fallback, exc)
+        return answer.serve(user_id)
 
-    async def aget(self, name: str, env: str, fallback: Optional[str]) -> Prompt:
+    async def aget(
+        self, name: str, env: str, fallback: Optional[str], user_id: Optional[str] = None
+    ) -> Prompt:
         entry = self._usable((name, env))
         if entry is not None:
-            return entry.prompt
+            return entry.answer.serve(user_id)
         key = (name, env)
         held = self._entries.get(key)
         try:
             response = await self._afetch(PROMPT_PATH + name, {"env": env}, self._conditional(held))
-            return self._store(key, held, response)
+            answer = self._store(key, held, response)
         except StackLensError as exc:
-            return self._failed(key, held, fallback, exc)
+            answer = self._failed(key, held, fallback, exc)
+        return answer.serve(user_id)
 
     def counters_reset(self, counters: Counters) -> None:
         """After a fork: the child's counters; a refresh the parent had running is not ours."""
@@ -141,28 +178,28 @@ class PromptCache:
     def _conditional(held: Optional[_Entry]) -> dict[str, str]:
         return {"If-None-Match": held.etag} if held is not None and held.etag else {}
 
-    def _store(self, key: Key, held: Optional[_Entry], response: httpx.Response) -> Prompt:
+    def _store(self, key: Key, held: Optional[_Entry], response: httpx.Response) -> _Answer:
         fresh_until = time.monotonic() + self.ttl
         if response.status_code == 304 and held is not None:
             held.fresh_until = fresh_until
-            return held.prompt
-        prompt = _read(key[0], key[1], response)
+            return held.answer
+        answer = _read(key[0], key[1], response)
         with self._lock:
-            self._entries[key] = _Entry(prompt, response.headers.get("etag"), fresh_until)
-        return prompt
+            self._entries[key] = _Entry(answer, response.headers.get("etag"), fresh_until)
+        return answer
 
     def _failed(
         self, key: Key, held: Optional[_Entry], fallback: Optional[str], exc: StackLensError
-    ) -> Prompt:
+    ) -> _Answer:
         if not _transient(exc):
             self._drop(key)
             raise exc
         if held is not None:
             self._served_anyway(key, exc, "the cached version")
-            return held.prompt
+            return held.answer
         if fallback is not None:
             self._served_anyway(key, exc, "the fallback")
-            return Prompt(key[0], fallback, None, key[1])
+            return _Answer(Prompt(key[0], fallback, None, key[1]), None)
         raise exc
 
     def _refresh(self, key: Key, entry: _Entry) -> None:

@@ -95,13 +95,17 @@ class Runtime:
             raise
         self.counters.add(sent=1)
 
-    def get_prompt(self, name: str, env: str, fallback: Optional[str] = None) -> Prompt:
+    def get_prompt(
+        self, name: str, env: str, fallback: Optional[str] = None, user_id: Optional[str] = None
+    ) -> Prompt:
         self.check_open()
-        return self.prompts.get(name, env, fallback)
+        return self.prompts.get(name, env, fallback, user_id)
 
-    async def aget_prompt(self, name: str, env: str, fallback: Optional[str] = None) -> Prompt:
+    async def aget_prompt(
+        self, name: str, env: str, fallback: Optional[str] = None, user_id: Optional[str] = None
+    ) -> Prompt:
         self.check_open()
-        return await self.prompts.aget(name, env, fallback)
+        return await self.prompts.aget(name, env, fallback, user_id)
 
     # The prompt cache's fetches (the background revalidation uses the blocking one).
     def _fetch(self, path: str, params: dict[str, str], headers: dict[str, str]) -> httpx.Response:

@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from . import _ids, _llm, _scores, _wire
 from . import _validation as check
+from ._prompt import Prompt
+
+
+class TracePrompt:
+    """The prompt last fetched inside a trace (`prompts.get_prompt()` in a start_trace block),
+    shared by the trace's spans in this process: each span recorded afterwards carries it."""
+
+    __slots__ = ("prompt",)
+
+    def __init__(self) -> None:
+        self.prompt: Optional[Prompt] = None
+
+
+def with_prompt(attributes: dict[str, str], prompt: Optional[Prompt]) -> dict[str, str]:
+    """A span's attributes with the `stacklens.prompt.*` ones of the prompt it used; an
+    attribute the user set under the same key keeps the user's value."""
+    if prompt is None:
+        return attributes
+    merged = prompt._span_attributes()
+    merged.update(attributes)
+    return merged
 
 
 class Span:
@@ -22,12 +43,14 @@ class Span:
         "_llm",
         "_name",
         "_parent_span_id",
+        "_prompt",
         "_send_score",
         "_span_id",
         "_start_time",
         "_status",
         "_tags",
         "_trace_id",
+        "_trace_prompt",
     )
 
     def __init__(
@@ -45,6 +68,8 @@ class Span:
         self._attributes: dict[str, str] = {}
         self._tags: list[str] = []
         self._llm: Optional[dict[str, Any]] = None
+        self._prompt: Optional[Prompt] = None  # given to record_llm(prompt=...)
+        self._trace_prompt = TracePrompt()  # a child's is its parent's (start_trace)
         self._start_time = _wire.utc_now()
         self._end_time: Optional[datetime] = None
         # Set by the start_trace() block that yields the span: how its scores are sent.
@@ -97,7 +122,7 @@ class Span:
         cost_usd: float = 0.0,
         temperature: Optional[float] = None,
         max_tokens: Optional[int] = None,
-        prompt: Optional[str] = None,
+        prompt: Optional[Union[str, Prompt]] = None,
         completion: Optional[str] = None,
         is_streaming: bool = False,
         finish_reason: Optional[str] = None,
@@ -108,7 +133,10 @@ class Span:
         """Attach LLM metadata to this span (a later call replaces an earlier one).
 
         cached_tokens and cache_write_tokens are the parts of input_tokens read from and
-        written to a prompt cache, reasoning_tokens the part of output_tokens spent reasoning."""
+        written to a prompt cache, reasoning_tokens the part of output_tokens spent reasoning.
+        A `Prompt` as `prompt` sends its content, and its name, version and experiment variant
+        as this span's `stacklens.prompt.*` attributes."""
+        used = prompt if isinstance(prompt, Prompt) else None
         arguments = {
             "model": model,
             "provider": provider,
@@ -118,7 +146,7 @@ class Span:
             "cost_usd": cost_usd,
             "temperature": temperature,
             "max_tokens": max_tokens,
-            "prompt": prompt,
+            "prompt": prompt if used is None else used.content,
             "completion": completion,
             "is_streaming": is_streaming,
             "finish_reason": finish_reason,
@@ -127,6 +155,7 @@ class Span:
             "reasoning_tokens": reasoning_tokens,
         }
         self._llm = _llm.wire_form(arguments, _llm.FIELDS)
+        self._prompt = used
 
     def set_attribute(self, key: str, value: str) -> None:
         """Attach a key-value pair; a non-string value is stored as str(value)."""
@@ -166,7 +195,9 @@ class Span:
             status=self._status,
             start_time=self._start_time,
             end_time=end,
-            attributes=dict(self._attributes),
+            attributes=with_prompt(
+                dict(self._attributes), self._prompt or self._trace_prompt.prompt
+            ),
             tags=list(self._tags),
             llm=self._llm,
         )

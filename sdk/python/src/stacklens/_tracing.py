@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 from . import _context, _ids, _llm, _runtime, _wire
 from . import _validation as check
-from ._span import Span
+from ._span import Span, with_prompt
 from ._wire import SpanBody
 
 logger = logging.getLogger("stacklens")
@@ -43,6 +43,8 @@ def one_shot(
         if _as_utc(end_at) < _as_utc(start_at):
             raise ValueError("end_time must not be earlier than start_time")
     parent = nesting.current_span()
+    if parent is not None:
+        attrs = with_prompt(attrs, parent._trace_prompt.prompt)
     return _wire.span(
         trace_id=_ids.new_id() if parent is None else parent.trace_id,
         span_id=_ids.new_id(),
@@ -86,6 +88,8 @@ class _Block:
             parent_span_id=None if parent is None else parent.span_id,
         )
         span._send_score = self._score_sender(self._runtime)
+        if parent is not None:
+            span._trace_prompt = parent._trace_prompt
         self._span, self._parent = span, parent
         self._token = self._nesting.enter(span)
         return span

@@ -179,6 +179,7 @@ def test_get_prompt_signature() -> None:
         assert params(getter) == {
             "name": (inspect.Parameter.POSITIONAL_OR_KEYWORD, NO_DEFAULT),
             "env": (inspect.Parameter.KEYWORD_ONLY, "production"),
+            "user_id": (inspect.Parameter.KEYWORD_ONLY, None),
             "fallback": (inspect.Parameter.KEYWORD_ONLY, None),
         }
     assert inspect.iscoroutinefunction(stacklens.aprompts.get_prompt)
