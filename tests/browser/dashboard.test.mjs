@@ -386,6 +386,223 @@ test("promoting v2 to production then rolling back serves v1 again", async () =>
   await screenshot(page, "09-prompts");
 });
 
+// Approval gates: a second user, a member, in a browser context of their own beside the admin's.
+let memberPage;
+let memberProblems;
+const member = { email: "member@example.com", password: "" };
+
+/** A call of the JSON API from inside a signed-in page (its cookie and CSRF token); resolves to {status, body}. */
+const apiIn = (p, method, path, body) => p.evaluate(async ({ method, path, body }) => {
+  const me = await (await fetch("/api/v1/auth/me")).json();
+  const r = await fetch(`/api/v1${path}`, { method, headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrfToken },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+}, { method, path, body });
+
+async function signInOn(p, email, password) {
+  await p.goto(server.url + "/");
+  await p.fill("input[name=email]", email);
+  await p.fill("input[name=password]", password);
+  await p.click("button[type=submit]");
+  await p.waitForSelector("[data-testid=role]");
+}
+
+const historyRow = (p, kind, has) => p.locator(`[data-testid=promotion-history] tr[data-kind="${kind}"]:has-text("${has}")`);
+
+test("an admin protects production; a member's promotion into it waits for approval while production keeps serving v1", async () => {
+  await page.click("nav >> text=Prompts");
+  await page.click("[data-testid=env-protection] button[name=protect-production]:has-text('Protect')");
+  await page.waitForSelector(".protection[data-env=production][data-protected=true]");
+  assert.equal(await page.locator(".protection[data-env=staging][data-protected=false]").count(), 1);
+  await screenshot(page, "25-environment-protection");
+
+  const added = await apiIn(page, "POST", "/members", { email: member.email, role: "member" });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  member.password = added.body.password;
+  memberPage = await browser.newPage();
+  memberProblems = watchProblems(memberPage);
+  await signInOn(memberPage, member.email, member.password);
+  assert.match(await memberPage.locator("[data-testid=role]").innerText(), /member of default/);
+  await memberPage.click("nav >> text=Prompts");
+  await memberPage.waitForSelector(".protection[data-env=production] .lock.on");
+  assert.equal(await memberPage.locator("[data-testid=env-protection] button").count(), 0);
+
+  await memberPage.goto(`${server.url}/prompts/${PROMPT}`);
+  await memberPage.waitForSelector("[data-testid=env-production-protected]");
+  await memberPage.selectOption("select[aria-label='Version to promote to production']", "2");
+  await memberPage.fill("input[name=promote-comment-production]", "ready for prod");
+  await memberPage.click("[data-testid=env-production] button:has-text('Promote')");
+  await memberPage.waitForSelector("[data-testid=notice]:has-text('awaiting approval')");
+  assert.doesNotMatch(await memberPage.locator("[data-testid=notice]").innerText(), /now serves/);
+  assert.equal(await memberPage.locator("[data-testid=env-production-version]").innerText(), "v1");
+  await memberPage.waitForSelector("[data-testid=env-production-waiting]:has-text('v2')");
+  assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "production").content, V1);
+
+  // The requester may cancel but not decide their own request.
+  const mine = memberPage.locator("[data-testid=pending-request][data-env=production]");
+  assert.match(await mine.innerText(), /v2 → production[\s\S]*awaiting approval[\s\S]*member@example\.com[\s\S]*ready for prod/);
+  assert.equal(await mine.locator("button:has-text('Cancel request')").count(), 1);
+  assert.equal(await mine.locator("button:has-text('Approve')").count(), 0);
+  assert.equal(await mine.locator("button:has-text('Reject')").count(), 0);
+  const id = Number(await mine.getAttribute("data-request"));
+  memberProblems.expect(403, "POST", `/api/v1/flowops/v1/prompts/${PROMPT}/requests/${id}/approve`);
+  assert.equal((await apiIn(memberPage, "POST", `/flowops/v1/prompts/${PROMPT}/requests/${id}/approve`, {})).status, 403);
+  await historyRow(memberPage, "requested", "ready for prod").waitFor();
+  await screenshot(memberPage, "26-promotion-awaiting-approval", true);
+  assert.deepEqual(memberProblems.take(), [], "problems in the member's page");
+});
+
+test("the admin sees the pending approval, approves it with a comment, and production serves v2", async () => {
+  await go("/prompts");
+  assert.match(await text("[data-testid=pending-count]"), /^1 pending approval$/);
+  const row = page.locator(`[data-testid=pending-approvals] tr:has-text("${PROMPT}")`);
+  assert.match(await row.innerText(), /v2 → production[\s\S]*member@example\.com[\s\S]*ready for prod/);
+  await screenshot(page, "27-pending-approvals");
+  await row.locator("a").click();
+  const request = page.locator("[data-testid=pending-request][data-env=production]");
+  await request.waitFor();
+  assert.equal(await request.locator("button:has-text('Cancel request')").count(), 0);
+  await request.locator("input").fill("looks good");
+  await request.locator("button:has-text('Approve')").click();
+  await page.waitForSelector("[data-testid=notice]:has-text('production now serves v2')");
+  assert.equal(await text("[data-testid=env-production-version]"), "v2");
+  assert.equal(await page.locator("[data-testid=pending-request]").count(), 0);
+  assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "production").content, V2);
+  await historyRow(page, "approved", "looks good").waitFor();
+  assert.match(await historyRow(page, "approved", "looks good").innerText(), /admin@stacklens\.local/);
+  assert.match(await historyRow(page, "promoted", "approved by admin@stacklens.local").innerText(), /production\s+v2/);
+  assert.match(await historyRow(page, "requested", "ready for prod").innerText(), /production\s+v2\s+member@example\.com/);
+
+  // The prompt's API history says the same.
+  const detail = await apiIn(page, "GET", `/flowops/v1/prompts/${PROMPT}`);
+  const promoted = detail.body.promotions.find((p) => p.env === "production" && p.version === 2 && p.requestId !== null);
+  assert.equal(promoted?.approvedBy, "user:admin@stacklens.local", JSON.stringify(detail.body.promotions));
+});
+
+test("a rejection needs a comment, keeps what production serves and shows in the history", async () => {
+  await memberPage.reload();
+  await memberPage.waitForSelector("[data-testid=env-production-version]:has-text('v2')");
+  await memberPage.selectOption("select[aria-label='Version to promote to production']", "1");
+  await memberPage.fill("input[name=promote-comment-production]", "back to the short one");
+  await memberPage.click("[data-testid=env-production] button:has-text('Promote')");
+  await memberPage.waitForSelector("[data-testid=notice]:has-text('awaiting approval')");
+
+  await page.reload();
+  const request = page.locator("[data-testid=pending-request][data-env=production]");
+  await request.waitFor();
+  await request.locator("button:has-text('Reject')").click();
+  assert.match(await request.locator("[role=alert]").innerText(), /needs one/);
+  await request.locator("input").fill("the docs citation is required");
+  await request.locator("button:has-text('Reject')").click();
+  await page.waitForSelector("[data-testid=notice]:has-text('Rejected')");
+  assert.equal(await text("[data-testid=env-production-version]"), "v2");
+  assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "production").content, V2);
+  assert.match(await historyRow(page, "rejected", "the docs citation is required").innerText(), /production\s+v1\s+admin@stacklens\.local/);
+  await historyRow(page, "requested", "back to the short one").waitFor();
+  await screenshot(page, "28-promotion-history", true);
+  assert.deepEqual(memberProblems.take(), [], "problems in the member's page");
+});
+
+test("nobody approves their own request: the admin's own request offers only a cancel", async () => {
+  await page.selectOption("select[aria-label='Version to promote to production']", "1");
+  await page.click("[data-testid=env-production] button:has-text('Promote')");
+  await page.waitForSelector("[data-testid=notice]:has-text('awaiting approval')");
+  const request = page.locator("[data-testid=pending-request][data-env=production]");
+  await request.waitFor();
+  assert.equal(await request.locator("button:has-text('Approve')").count(), 0);
+  const id = Number(await request.getAttribute("data-request"));
+  problems.expect(403, "POST", `/api/v1/flowops/v1/prompts/${PROMPT}/requests/${id}/approve`);
+  const own = await apiIn(page, "POST", `/flowops/v1/prompts/${PROMPT}/requests/${id}/approve`, { comment: "mine" });
+  assert.equal(own.status, 403);
+  assert.match(own.body.error, /own request/);
+  await request.locator("button:has-text('Cancel request')").click();
+  await page.waitForSelector("[data-testid=notice]:has-text('Request cancelled')");
+  await historyRow(page, "cancelled", "request #").waitFor();
+  assert.equal(await text("[data-testid=env-production-version]"), "v2");
+  await memberPage.close();
+});
+
+test("an experiment splits production between v1 and v2, compares the variants' traces and ends promoting v1", async () => {
+  await page.click("[data-testid=experiments] button:has-text('Start an experiment')");
+  const form = "form[aria-label='Start experiment']";
+  await page.selectOption(`${form} select[name=experiment-env]`, "production");
+  await page.fill(`${form} input[name=experiment-name]`, "short or cited");
+  await page.selectOption(`${form} select[name=variant-version-0]`, "1");
+  await page.selectOption(`${form} select[name=variant-version-1]`, "2");
+  await page.fill(`${form} input[name=variant-weight-0]`, "1");
+  await page.fill(`${form} input[name=variant-weight-1]`, "3");
+  assert.equal(await text("[data-testid=variant-share-0]"), "25%");
+  assert.equal(await text("[data-testid=variant-share-1]"), "75%");
+  await page.click(`${form} button[type=submit]`);
+  const running = page.locator("[data-testid=running-experiment][data-env=production]");
+  await running.waitFor();
+  const id = await running.getAttribute("data-experiment");
+  assert.match(await running.locator("[data-testid=experiment-split]").innerText(), /a · v1 · 25%\s*b · v2 · 75%/);
+  await page.waitForSelector("[data-testid=results-table] tr[data-variant=b] [data-metric=traces]:has-text('0')");
+
+  // A sticky fetch names the experiment and its variant.
+  const fetched = await (await fetch(`${server.url}/api/v1/flowops/v1/prompts/by-name/${PROMPT}?env=production&user_id=u-7`,
+    { headers: { "X-Api-Key": apiKey } })).json();
+  assert.equal(String(fetched.experiment?.id), id, JSON.stringify(fetched));
+  assert.ok(["a", "b"].includes(fetched.variant), JSON.stringify(fetched));
+
+  // Variant a: three traces of 100 ms, one failed; variant b: two of 300 ms. Each with one scored trace.
+  const t0 = Date.now();
+  const spans = [["a", 100, "ok"], ["a", 100, "error"], ["a", 100, "ok"], ["b", 300, "ok"], ["b", 300, "ok"]].map(([variant, ms, status], i) => ({
+    traceId: `exp-${id}-${i}`, spanId: "s1", name: "answer", status,
+    startTime: new Date(t0 + i).toISOString(), endTime: new Date(t0 + i + ms).toISOString(),
+    attributes: { "stacklens.prompt.name": PROMPT, "stacklens.prompt.version": variant === "a" ? "1" : "2",
+      "stacklens.prompt.variant": variant, "stacklens.experiment": id },
+    llmSpan: { model: "gpt-4o-mini", provider: "openai", inputTokens: 100, outputTokens: 50, estimatedCostUsd: variant === "a" ? 0.001 : 0.002 },
+  }));
+  const sent = await fetch(`${server.url}/api/v1/stacktrace/v1/traces/batch`, {
+    method: "POST", headers: { "Content-Type": "application/json", "X-Api-Key": server.bootstrapKey }, body: JSON.stringify({ spans }) });
+  assert.equal(sent.status, 200, await sent.text());
+  for (const [trace, value] of [[`exp-${id}-0`, 0.5], [`exp-${id}-3`, 0.9]]) {
+    const scored = await apiIn(page, "POST", "/stacktrace/v1/scores", { traceId: trace, name: "accuracy", value });
+    assert.ok(scored.status < 300, JSON.stringify(scored));
+  }
+
+  const cell = (variant, metric) => `[data-testid=results-table] tr[data-variant=${variant}] [data-metric=${metric}]`;
+  // The results are read when asked: refresh until the traces written by now are counted.
+  await page.waitForFunction((sel) => {
+    if (document.querySelector(sel)?.textContent === "2") return true;
+    const refresh = document.querySelector("[data-testid=experiment-results] button");
+    if (refresh && !refresh.disabled) refresh.click();
+    return false;
+  }, cell("b", "traces"), { polling: 250, timeout: 20000 });
+  assert.equal(await text(cell("a", "traces")), "3");
+  assert.equal(await text(cell("a", "errors")), "1 (33.3%)");
+  assert.equal(await text(cell("b", "errors")), "0 (0.0%)");
+  assert.equal(await text(cell("a", "p50")), "100 ms");
+  assert.equal(await text(cell("b", "p95")), "300 ms");
+  assert.equal(await text(cell("a", "tokens")), "300 / 150");
+  assert.equal(await text(cell("a", "cost")), "$0.003");
+  assert.equal(await text(cell("b", "avg-cost")), "$0.002");
+  assert.equal(await text(cell("a", "score-accuracy")), "0.500 (1)");
+  assert.equal(await text(cell("b", "score-accuracy")), "0.900 (1)");
+  const bars = (figure) => page.$$eval(`[data-testid=experiment-charts] [data-figure="${figure}"] .bar-row`,
+    (rows) => rows.map((r) => r.innerText.replace(/\s+/g, " ")));
+  assert.deepEqual(await bars("Traces"), ["a · v1 3", "b · v2 2"]);
+  assert.deepEqual(await bars("Latency p95"), ["a · v1 100 ms", "b · v2 300 ms"]);
+  assert.deepEqual(await bars("Score accuracy (average)"), ["a · v1 0.500", "b · v2 0.900"]);
+  await screenshot(page, "29-experiment-results", true);
+
+  await running.locator("select[aria-label='Version to keep']").selectOption("1");
+  page.once("dialog", (d) => { assert.match(d.message(), /promote v1 to production/); void d.accept(); });
+  await running.locator("button:has-text('End experiment')").click();
+  await page.waitForSelector("[data-testid=notice]:has-text('production now serves v1')");
+  assert.equal(await page.locator("[data-testid=running-experiment]").count(), 0);
+  assert.match(await page.locator(`[data-testid=ended-experiments] tr[data-experiment="${id}"]`).innerText(), /short or cited\s+production[\s\S]*v1/);
+  assert.equal(await text(`[data-testid=ended-experiments] tr[data-experiment="${id}"] [data-testid=chosen-version]`), "v1");
+  assert.equal(await text("[data-testid=env-production-version]"), "v1");
+  assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "production").content, V1);
+  const after = await (await fetch(`${server.url}/api/v1/flowops/v1/prompts/by-name/${PROMPT}?env=production&user_id=u-7`,
+    { headers: { "X-Api-Key": apiKey } })).json();
+  assert.equal(after.variant, null, JSON.stringify(after));
+  assert.equal(after.version, 1);
+});
+
 test("Governance: the admin blocks card numbers, sees redacted and blocked fields, the findings, the audit log and its export, and prints the report", async () => {
   const run = `gov-${Date.now()}`;
   await page.click("nav >> text=Policies");

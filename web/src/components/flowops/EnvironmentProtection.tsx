@@ -41,14 +41,10 @@ export function EnvironmentProtection() {
           {list.data.environments.map((e) => (
             <div key={e.env} className="protection" data-env={e.env} data-protected={String(e.protected)}>
               <span className="env-name">{e.env}</span>
-              {admin ? (
-                <label className="checkbox">
-                  <input type="checkbox" name={`protect-${e.env}`} checked={e.protected} disabled={busy !== null}
-                    onChange={(ev) => void protect(e.env, ev.target.checked)} />
-                  protected
-                </label>
-              ) : (
-                <span className={e.protected ? "lock on" : "lock"}>{e.protected ? "protected" : "not protected"}</span>
+              <span className={e.protected ? "lock on" : "lock"}>{e.protected ? "protected" : "not protected"}</span>
+              {admin && (
+                <button className="small" name={`protect-${e.env}`} disabled={busy !== null}
+                  onClick={() => void protect(e.env, !e.protected)}>{e.protected ? "Remove protection" : "Protect"}</button>
               )}
               {e.updatedAt && <span className="muted small-text">{fmtRelative(e.updatedAt)} by {actorName(e.updatedBy)}</span>}
             </div>

@@ -15,11 +15,11 @@ interface Figure { title: string; value: (v: VariantResult) => number | null; fo
 const FIGURES: Figure[] = [
   { title: "Traces", value: (v) => v.traces, format: fmtInt },
   { title: "Error rate", value: (v) => (v.traces ? v.errorRate : null), format: pct },
-  { title: "Latency p50", value: (v) => v.latencyP50Ms, format: fmtMs },
-  { title: "Latency p95", value: (v) => v.latencyP95Ms, format: fmtMs },
+  { title: "Latency p50", value: (v) => (v.traces ? v.latencyP50Ms : null), format: fmtMs },
+  { title: "Latency p95", value: (v) => (v.traces ? v.latencyP95Ms : null), format: fmtMs },
   { title: "Tokens", value: (v) => v.totalTokens, format: fmtCompact },
   { title: "Cost", value: (v) => v.costUsd, format: fmtCost },
-  { title: "Average cost per trace", value: (v) => v.avgCostUsd, format: fmtCost },
+  { title: "Average cost per trace", value: (v) => (v.traces ? v.avgCostUsd : null), format: fmtCost },
 ];
 
 export function ExperimentResults({ experiment }: { experiment: Experiment }) {
@@ -38,7 +38,7 @@ export function ExperimentResults({ experiment }: { experiment: Experiment }) {
       </div>
       <ErrorBanner error={results.error} onRetry={results.reload} />
       {results.loading && !r && <p className="muted">Loading results…</p>}
-      {r?.capped && <p className="notice">Too many traces to read them all: the figures cover the first ones the server read.</p>}
+      {r?.capped && <p className="notice">More traces than the server reads at once: the figures are of each variant's newest traces.</p>}
       {r && (
         <>
           <div className="table-scroll">
@@ -56,11 +56,11 @@ export function ExperimentResults({ experiment }: { experiment: Experiment }) {
                     <td className="num">{v.weight}</td>
                     <td className="num" data-metric="traces">{fmtInt(v.traces)}</td>
                     <td className="num" data-metric="errors">{fmtInt(v.errors)}{v.traces ? ` (${pct(v.errorRate)})` : ""}</td>
-                    <td className="num" data-metric="p50">{fmtMs(v.latencyP50Ms)}</td>
-                    <td className="num" data-metric="p95">{fmtMs(v.latencyP95Ms)}</td>
+                    <td className="num" data-metric="p50">{fmtMs(v.traces ? v.latencyP50Ms : null)}</td>
+                    <td className="num" data-metric="p95">{fmtMs(v.traces ? v.latencyP95Ms : null)}</td>
                     <td className="num" data-metric="tokens">{fmtCompact(v.inputTokens)} / {fmtCompact(v.outputTokens)}</td>
                     <td className="num" data-metric="cost">{fmtCost(v.costUsd)}</td>
-                    <td className="num" data-metric="avg-cost">{v.avgCostUsd === null ? "–" : fmtCost(v.avgCostUsd)}</td>
+                    <td className="num" data-metric="avg-cost">{v.traces && v.avgCostUsd !== null ? fmtCost(v.avgCostUsd) : "–"}</td>
                     {scoreNames.map((n) => {
                       const s = scoreOf(v, n);
                       return <td key={n} className="num" data-metric={`score-${n}`}>{s ? `${avg(s.average)} (${s.count})` : "–"}</td>;

@@ -15,6 +15,7 @@ export function Experiments({ name, list, versions, editable, run }: {
   name: string; list: Experiment[]; versions: PromptVersion[]; editable: boolean; run: Run;
 }) {
   const [starting, setStarting] = useState(false);
+  const [shown, setShown] = useState<number | null>(null);
   const running = list.filter((e) => e.status === "running");
   const ended = list.filter((e) => e.status === "ended");
   return (
@@ -33,7 +34,7 @@ export function Experiments({ name, list, versions, editable, run }: {
         <>
           <h4>Ended</h4>
           <table data-testid="ended-experiments">
-            <thead><tr><th>Name</th><th>Environment</th><th>Variants</th><th>Chosen</th><th>Ended by</th><th>When</th></tr></thead>
+            <thead><tr><th>Name</th><th>Environment</th><th>Variants</th><th>Chosen</th><th>Ended by</th><th>When</th><th /></tr></thead>
             <tbody>
               {ended.map((e) => (
                 <tr key={e.id} data-experiment={e.id}>
@@ -43,10 +44,12 @@ export function Experiments({ name, list, versions, editable, run }: {
                   <td data-testid="chosen-version">{e.chosenVersion === null ? "–" : `v${e.chosenVersion}`}</td>
                   <td>{actorName(e.endedBy)}</td>
                   <td title={fmtTime(e.endedAt)}>{fmtRelative(e.endedAt)}</td>
+                  <td><button className="link" onClick={() => setShown(shown === e.id ? null : e.id)}>{shown === e.id ? "Hide results" : "Results"}</button></td>
                 </tr>
               ))}
             </tbody>
           </table>
+          {ended.filter((e) => e.id === shown).map((e) => <ExperimentResults key={e.id} experiment={e} />)}
         </>
       )}
     </div>
