@@ -417,7 +417,7 @@ test("an admin protects production; a member's promotion into it waits for appro
   await screenshot(page, "25-environment-protection");
 
   const added = await apiIn(page, "POST", "/members", { email: member.email, role: "member" });
-  assert.equal(added.status, 200, JSON.stringify(added.body));
+  assert.ok(added.status < 300 && added.body.password, JSON.stringify(added));
   member.password = added.body.password;
   memberPage = await browser.newPage();
   memberProblems = watchProblems(memberPage);
@@ -558,19 +558,20 @@ test("an experiment splits production between v1 and v2, compares the variants' 
   const sent = await fetch(`${server.url}/api/v1/stacktrace/v1/traces/batch`, {
     method: "POST", headers: { "Content-Type": "application/json", "X-Api-Key": server.bootstrapKey }, body: JSON.stringify({ spans }) });
   assert.equal(sent.status, 200, await sent.text());
+  const cell = (variant, metric) => `[data-testid=results-table] tr[data-variant=${variant}] [data-metric=${metric}]`;
+  // The results are read when asked: refresh until what was written is counted.
+  const refreshUntil = (sel, want) => page.waitForFunction(([sel, want]) => {
+    if (document.querySelector(sel)?.textContent === want) return true;
+    const refresh = document.querySelector("[data-testid=experiment-results] button");
+    if (refresh && !refresh.disabled) refresh.click();
+    return false;
+  }, [sel, want], { polling: 250, timeout: 20000 });
+  await refreshUntil(cell("b", "traces"), "2");
   for (const [trace, value] of [[`exp-${id}-0`, 0.5], [`exp-${id}-3`, 0.9]]) {
     const scored = await apiIn(page, "POST", "/stacktrace/v1/scores", { traceId: trace, name: "accuracy", value });
     assert.ok(scored.status < 300, JSON.stringify(scored));
   }
-
-  const cell = (variant, metric) => `[data-testid=results-table] tr[data-variant=${variant}] [data-metric=${metric}]`;
-  // The results are read when asked: refresh until the traces written by now are counted.
-  await page.waitForFunction((sel) => {
-    if (document.querySelector(sel)?.textContent === "2") return true;
-    const refresh = document.querySelector("[data-testid=experiment-results] button");
-    if (refresh && !refresh.disabled) refresh.click();
-    return false;
-  }, cell("b", "traces"), { polling: 250, timeout: 20000 });
+  await refreshUntil(cell("b", "score-accuracy"), "0.900 (1)");
   assert.equal(await text(cell("a", "traces")), "3");
   assert.equal(await text(cell("a", "errors")), "1 (33.3%)");
   assert.equal(await text(cell("b", "errors")), "0 (0.0%)");
@@ -589,9 +590,11 @@ test("an experiment splits production between v1 and v2, compares the variants' 
   await screenshot(page, "29-experiment-results", true);
 
   await running.locator("select[aria-label='Version to keep']").selectOption("1");
-  page.once("dialog", (d) => { assert.match(d.message(), /promote v1 to production/); void d.accept(); });
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); void d.accept(); });
   await running.locator("button:has-text('End experiment')").click();
   await page.waitForSelector("[data-testid=notice]:has-text('production now serves v1')");
+  assert.match(asked, /promote v1 to production/);
   assert.equal(await page.locator("[data-testid=running-experiment]").count(), 0);
   assert.match(await page.locator(`[data-testid=ended-experiments] tr[data-experiment="${id}"]`).innerText(), /short or cited\s+production[\s\S]*v1/);
   assert.equal(await text(`[data-testid=ended-experiments] tr[data-experiment="${id}"] [data-testid=chosen-version]`), "v1");
