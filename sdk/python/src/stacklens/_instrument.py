@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from . import _llm, _wire
 from ._exceptions import ConfigurationError, StackLensError
@@ -198,9 +198,13 @@ class StreamProxy:
         try:
             self._stream.close()
         finally:
-            if not self._done:
-                self._call.block._step_in()
-                self._end(None)
+            self._closed()
+
+    @property
+    def response(self) -> Any:
+        """The stream's HTTP response, whose close() ends the span too: the providers' stream
+        helpers (openai's responses.stream()) close a stream by closing its response."""
+        return _ClosingResponse(self._stream.response, self._closed)
 
     def __enter__(self) -> StreamProxy:
         return self
@@ -210,6 +214,11 @@ class StreamProxy:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+    def _closed(self) -> None:
+        if not self._done:
+            self._call.block._step_in()
+            self._end(None)
 
     def _end(self, error: Optional[BaseException]) -> None:
         self._done = True
@@ -252,9 +261,12 @@ class AsyncStreamProxy:
         try:
             await self._stream.close()
         finally:
-            if not self._done:
-                self._call.block._step_in()
-                await self._end(None)
+            await self._closed()
+
+    @property
+    def response(self) -> Any:
+        """The stream's HTTP response, whose aclose() ends the span too (see StreamProxy)."""
+        return _AsyncClosingResponse(self._stream.response, self._closed)
 
     async def __aenter__(self) -> AsyncStreamProxy:
         return self
@@ -265,9 +277,120 @@ class AsyncStreamProxy:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
+    async def _closed(self) -> None:
+        if not self._done:
+            self._call.block._step_in()
+            await self._end(None)
+
     async def _end(self, error: Optional[BaseException]) -> None:
         self._done = True
         await self._call.finish(error)
+
+
+class _ClosingResponse:
+    """An HTTP response whose close() also runs `on_close`; everything else is the response's."""
+
+    def __init__(self, response: Any, on_close: Callable[[], None]) -> None:
+        self._response = response
+        self._on_close = on_close
+
+    def close(self) -> None:
+        try:
+            self._response.close()
+        finally:
+            self._on_close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._response, name)
+
+
+class _AsyncClosingResponse:
+    """The asyncio form of _ClosingResponse (aclose())."""
+
+    def __init__(self, response: Any, on_close: Callable[[], Awaitable[None]]) -> None:
+        self._response = response
+        self._on_close = on_close
+
+    async def aclose(self) -> None:
+        try:
+            await self._response.aclose()
+        finally:
+            await self._on_close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._response, name)
+
+
+class StreamHelper:
+    """A provider's stream helper (`with client.messages.stream(...) as stream:`) whose request
+    does not pass through the patched create. The span opens when the block is entered (the
+    request is sent there); the helper's stream then reads the provider's events through a
+    StreamProxy put in place of its `_raw_stream` (where anthropic 1.x and 2.x keep them), so the
+    span ends when the events are read to their end, or at the latest when the block exits (the
+    helper closes its raw stream). The helper's own methods (text_stream, get_final_message(),
+    ...) work as before."""
+
+    def __init__(self, manager: Any, start: Callable[[], Call], on_item: Callable[[Any], None]):
+        self._manager = manager
+        self._start = start
+        self._on_item = on_item
+
+    def __enter__(self) -> Any:
+        call = self._start()
+        try:
+            stream = self._manager.__enter__()
+        except BaseException as exc:
+            call.finish(exc)
+            raise
+        if not _read_through(stream, lambda raw: StreamProxy(raw, call, self._on_item)):
+            call.finish()
+        return stream
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._manager.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+class AsyncStreamHelper:
+    """The asyncio form of StreamHelper."""
+
+    def __init__(
+        self, manager: Any, start: Callable[[], AsyncCall], on_item: Callable[[Any], None]
+    ) -> None:
+        self._manager = manager
+        self._start = start
+        self._on_item = on_item
+
+    async def __aenter__(self) -> Any:
+        call = self._start()
+        await call.open()
+        try:
+            stream = await self._manager.__aenter__()
+        except BaseException as exc:
+            await call.finish(exc)
+            raise
+        if not _read_through(stream, lambda raw: AsyncStreamProxy(raw, call, self._on_item)):
+            await call.finish()
+        return stream
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self._manager.__aexit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+def _read_through(stream: Any, proxy: Callable[[Any], Any]) -> bool:
+    """Put proxy(raw stream) in place of a stream helper's raw stream; False (logged: the call's
+    span then has no usage) when the helper keeps it elsewhere."""
+    raw = getattr(stream, "_raw_stream", None)
+    if raw is None:
+        logger.warning("stacklens: this version's stream helper cannot be read; usage not recorded")
+        return False
+    stream._raw_stream = proxy(raw)
+    return True
 
 
 # How an adapter reads its provider: the request's keyword arguments (and whether to keep the
@@ -329,6 +452,48 @@ def async_create(
         return result
 
     return create
+
+
+def sync_stream(
+    original: Callable[..., Any],
+    name: str,
+    request: ReadRequest,
+    item: ReadInto,
+    capture_content: bool,
+) -> Callable[..., Any]:
+    """A provider's stream helper recording a span (see StreamHelper)."""
+
+    def stream(*args: Any, **kwargs: Any) -> Any:
+        recorded = request(kwargs, capture_content)
+        recorded.is_streaming = True
+        return StreamHelper(
+            original(*args, **kwargs),
+            lambda: Call(name, recorded, capture_content),
+            lambda one: item(recorded, one),
+        )
+
+    return stream
+
+
+def async_stream(
+    original: Callable[..., Any],
+    name: str,
+    request: ReadRequest,
+    item: ReadInto,
+    capture_content: bool,
+) -> Callable[..., Any]:
+    """The asyncio form of sync_stream (the helper itself is not a coroutine function)."""
+
+    def stream(*args: Any, **kwargs: Any) -> Any:
+        recorded = request(kwargs, capture_content)
+        recorded.is_streaming = True
+        return AsyncStreamHelper(
+            original(*args, **kwargs),
+            lambda: AsyncCall(name, recorded, capture_content),
+            lambda one: item(recorded, one),
+        )
+
+    return stream
 
 
 _ORIGINAL = "__stacklens_original__"

@@ -1,5 +1,6 @@
 """`stacklens.instrument_anthropic()`: a span for every message of the official `anthropic`
-package (sync and async, streamed or not, errors as error spans), read from its own objects.
+package (sync and async, streamed or not, through the `messages.stream()` helper too, errors as
+error spans), read from its own objects.
 
 Anthropic reports prompt-cache reads and writes apart from `input_tokens`; a span counts every
 input token in `input_tokens`, with the cached ones as its parts (as StackLens prices them)."""
@@ -84,11 +85,30 @@ def _async_create(original: Any, capture_content: bool) -> Any:
     return core.async_create(original, SPAN_NAME, _request, _response, _event, capture_content)
 
 
+def _sync_stream(original: Any, capture_content: bool) -> Any:
+    return core.sync_stream(original, SPAN_NAME, _request, _event, capture_content)
+
+
+def _async_stream(original: Any, capture_content: bool) -> Any:
+    return core.async_stream(original, SPAN_NAME, _request, _event, capture_content)
+
+
+def _patch(messages: Any, asynchronous: bool, capture_content: bool) -> None:
+    """`messages` a Messages or AsyncMessages class, or one client's `client.messages`."""
+    if asynchronous:
+        core.patch(messages, "create", lambda o: _async_create(o, capture_content))
+        core.patch(messages, "stream", lambda o: _async_stream(o, capture_content))
+    else:
+        core.patch(messages, "create", lambda o: _sync_create(o, capture_content))
+        core.patch(messages, "stream", lambda o: _sync_stream(o, capture_content))
+
+
 def instrument_anthropic(client: Optional[Any] = None, *, capture_content: bool = True) -> None:
-    """Record a span for every `client.messages.create` of the `anthropic` package, as
-    instrument_openai() does for OpenAI: sync and async, stream=True or not (the span ends when
-    the stream is read to its end or closed), failed calls as error spans. The
-    `messages.stream()` helper is not recorded yet.
+    """Record a span for every `client.messages.create` and `client.messages.stream` of the
+    `anthropic` package (1.x or 2.x), as instrument_openai() does for OpenAI: sync and async,
+    streamed or not (the span ends when the stream is read to its end or closed, or the
+    `messages.stream()` block exits; usage from its message_start and message_delta events),
+    failed calls as error spans.
 
     With `client` (an anthropic.Anthropic or anthropic.AsyncAnthropic), only that client;
     without, every client. Calling it again changes nothing.
@@ -105,15 +125,12 @@ def instrument_anthropic(client: Optional[Any] = None, *, capture_content: bool 
     if not isinstance(capture_content, bool):
         raise TypeError("capture_content must be a bool")
     if client is None:
-        core.patch(Messages, "create", lambda original: _sync_create(original, capture_content))
-        core.patch(
-            AsyncMessages, "create", lambda original: _async_create(original, capture_content)
-        )
-        return
-    if isinstance(client, anthropic.AsyncAnthropic):
-        core.patch(client.messages, "create", lambda o: _async_create(o, capture_content))
+        _patch(Messages, False, capture_content)
+        _patch(AsyncMessages, True, capture_content)
+    elif isinstance(client, anthropic.AsyncAnthropic):
+        _patch(client.messages, True, capture_content)
     elif isinstance(client, anthropic.Anthropic):
-        core.patch(client.messages, "create", lambda o: _sync_create(o, capture_content))
+        _patch(client.messages, False, capture_content)
     else:
         raise TypeError(
             "client must be an anthropic.Anthropic or anthropic.AsyncAnthropic, "

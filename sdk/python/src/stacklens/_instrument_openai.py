@@ -1,11 +1,13 @@
-"""`stacklens.instrument_openai()`: a span for every chat completion of the official `openai`
-package (sync and async, streamed or not, errors as error spans), read from its own objects."""
+"""`stacklens.instrument_openai()`: a span for every chat completion and every Responses API
+call (`_instrument_openai_responses`) of the official `openai` package (sync and async,
+streamed or not, errors as error spans), read from its own objects."""
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
 from . import _instrument as core
+from . import _instrument_openai_responses as responses
 from ._exceptions import ConfigurationError
 
 SPAN_NAME = "openai.chat.completions"
@@ -70,14 +72,27 @@ def _async_create(original: Any, capture_content: bool) -> Any:
     return core.async_create(original, SPAN_NAME, _request, _response, _chunk, capture_content)
 
 
+def _patch(chat: Any, answers: Any, asynchronous: bool, capture_content: bool) -> None:
+    """`chat` and `answers`: one client's chat completions and responses resources, or their
+    classes (every client)."""
+    if asynchronous:
+        core.patch(chat, "create", lambda o: _async_create(o, capture_content))
+        core.patch(answers, "create", lambda o: responses.async_create(o, capture_content))
+    else:
+        core.patch(chat, "create", lambda o: _sync_create(o, capture_content))
+        core.patch(answers, "create", lambda o: responses.sync_create(o, capture_content))
+
+
 def instrument_openai(client: Optional[Any] = None, *, capture_content: bool = True) -> None:
-    """Record a span for every chat completion (`client.chat.completions.create`) of the
-    `openai` package: model, provider, input, output, cached and reasoning tokens,
+    """Record a span for every chat completion (`client.chat.completions.create`) and every
+    Responses API call (`client.responses.create`, and the `responses.stream()` helper) of the
+    `openai` package (2.x or 3.x): model, provider, input, output, cached and reasoning tokens,
     temperature, max tokens, finish reason, latency and, unless capture_content=False, the
-    messages and the reply. Sync and async, streamed (the span ends when the stream is read to
-    its end or closed; tokens come from its usage chunk, sent when the request sets
-    stream_options={"include_usage": True}) or not; a failed call is an error span and its
-    exception propagates unchanged. Spans nest under the current start_trace block.
+    messages (the instructions and input) and the reply. Sync and async, streamed (the span
+    ends when the stream is read to its end or closed; a chat completion stream's tokens come
+    from its usage chunk, sent when the request sets stream_options={"include_usage": True}, a
+    response stream's from its response.completed event) or not; a failed call is an error
+    span and its exception propagates unchanged. Spans nest under the current start_trace block.
 
     With `client` (an openai.OpenAI or openai.AsyncOpenAI), only that client is instrumented;
     without, every client. Calling it again changes nothing.
@@ -85,6 +100,7 @@ def instrument_openai(client: Optional[Any] = None, *, capture_content: bool = T
     try:
         import openai
         from openai.resources.chat.completions import AsyncCompletions, Completions
+        from openai.resources.responses import AsyncResponses, Responses
     except ImportError as exc:
         raise ConfigurationError(
             "stacklens.instrument_openai() needs the openai package: "
@@ -94,15 +110,12 @@ def instrument_openai(client: Optional[Any] = None, *, capture_content: bool = T
     if not isinstance(capture_content, bool):
         raise TypeError("capture_content must be a bool")
     if client is None:
-        core.patch(Completions, "create", lambda original: _sync_create(original, capture_content))
-        core.patch(
-            AsyncCompletions, "create", lambda original: _async_create(original, capture_content)
-        )
-        return
-    if isinstance(client, openai.AsyncOpenAI):
-        core.patch(client.chat.completions, "create", lambda o: _async_create(o, capture_content))
+        _patch(Completions, Responses, False, capture_content)
+        _patch(AsyncCompletions, AsyncResponses, True, capture_content)
+    elif isinstance(client, openai.AsyncOpenAI):
+        _patch(client.chat.completions, client.responses, True, capture_content)
     elif isinstance(client, openai.OpenAI):
-        core.patch(client.chat.completions, "create", lambda o: _sync_create(o, capture_content))
+        _patch(client.chat.completions, client.responses, False, capture_content)
     else:
         raise TypeError(
             f"client must be an openai.OpenAI or openai.AsyncOpenAI, not {type(client).__name__}"

@@ -29,14 +29,26 @@ def provider() -> Iterator[FakeProvider]:
         yield p
 
 
+@pytest.fixture
+def openai_client(provider: FakeProvider) -> Iterator[Any]:
+    with openai.OpenAI(api_key="sk-test", base_url=provider.url + "/v1", max_retries=0) as client:
+        yield client
+
+
+@pytest.fixture
+def anthropic_client(provider: FakeProvider) -> Iterator[Any]:
+    with anthropic.Anthropic(api_key="sk-ant-test", base_url=provider.url, max_retries=0) as client:
+        yield client
+
+
 def llm_spans(api: Api, trace_id: str, count: int) -> list[dict[str, Any]]:
     detail = api.trace(trace_id, spans=count + 1)
     return [s for s in detail["spans"] if s["llmSpan"] is not None]
 
 
-def test_openai_calls_sync_and_streamed(key: str, api: Api, provider: FakeProvider) -> None:
+def test_openai_calls_sync_and_streamed(key: str, api: Api, openai_client: Any) -> None:
     stacklens.configure(api_key=key)
-    client = openai.OpenAI(api_key="sk-test", base_url=provider.url + "/v1", max_retries=0)
+    client = openai_client
     stacklens.instrument_openai(client)
     stacklens.instrument_openai(client)  # again: still one span per call
     with stacklens.start_trace("chat turn") as turn:
@@ -124,16 +136,18 @@ def test_openai_errors_and_async(key: str, api: Api, provider: FakeProvider) -> 
     assert "400" in failed["attributes"]["error.message"]
 
 
-def test_anthropic_messages(key: str, api: Api, provider: FakeProvider) -> None:
+def test_anthropic_messages(
+    key: str, api: Api, provider: FakeProvider, anthropic_client: Any
+) -> None:
     stacklens.configure(api_key=key)
-    client = anthropic.Anthropic(api_key="sk-ant-test", base_url=provider.url, max_retries=0)
+    client = anthropic_client
     aclient = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=provider.url, max_retries=0)
     stacklens.instrument_anthropic(client)
     stacklens.instrument_anthropic(aclient)
 
     async def streamed() -> None:
         stream = await aclient.messages.create(
-            model="claude-sonnet-4-5", max_tokens=100, messages=QUESTION, stream=True
+            model="claude-test-model", max_tokens=100, messages=QUESTION, stream=True
         )
         async for _ in stream:
             pass
@@ -141,13 +155,13 @@ def test_anthropic_messages(key: str, api: Api, provider: FakeProvider) -> None:
 
     with stacklens.start_trace("claude turn") as turn:
         message = client.messages.create(
-            model="claude-sonnet-4-5", max_tokens=100, system="Be brief.", messages=QUESTION
+            model="claude-test-model", max_tokens=100, system="Be brief.", messages=QUESTION
         )
         assert message.content[0].text == "echo: what is two plus two"
         events = [
             e.type
             for e in client.messages.create(
-                model="claude-sonnet-4-5", max_tokens=100, messages=QUESTION, stream=True
+                model="claude-test-model", max_tokens=100, messages=QUESTION, stream=True
             )
         ]
         assert events[0] == "message_start"
@@ -182,20 +196,22 @@ def test_anthropic_messages(key: str, api: Api, provider: FakeProvider) -> None:
 
 
 def test_instrumenting_every_client_and_refusals(
-    key: str, api: Api, provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
+    key: str, api: Api, openai_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from openai.resources.chat.completions import AsyncCompletions, Completions
+    from openai.resources.responses import AsyncResponses, Responses
 
     # Restored after the test: instrumenting every client patches the classes.
-    monkeypatch.setattr(Completions, "create", Completions.create)
-    monkeypatch.setattr(AsyncCompletions, "create", AsyncCompletions.create)
+    for resource in (Completions, AsyncCompletions, Responses, AsyncResponses):
+        monkeypatch.setattr(resource, "create", resource.create)
     stacklens.configure(api_key=key)
     stacklens.instrument_openai()
-    client = openai.OpenAI(api_key="sk-test", base_url=provider.url + "/v1", max_retries=0)
+    client = openai_client
     stacklens.instrument_openai(client)  # already covered: no second span
     with stacklens.start_trace("every client") as turn:
         client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
-    assert len(llm_spans(api, turn.trace_id, 1)) == 1
+        client.responses.create(model="gpt-4o-mini", input="what is two plus two")
+    assert len(llm_spans(api, turn.trace_id, 2)) == 2
 
     with pytest.raises(TypeError, match=r"client must be an openai\.OpenAI"):
         stacklens.instrument_openai(object())
@@ -205,3 +221,201 @@ def test_instrumenting_every_client_and_refusals(
         match=r"supports openai 2\.x or 3\.x; this environment has openai 1\.109\.1",
     ):
         stacklens.instrument_openai()
+
+
+def test_instrumenting_every_anthropic_client(
+    key: str, api: Api, anthropic_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from anthropic.resources.messages import AsyncMessages, Messages
+
+    for resource in (Messages, AsyncMessages):
+        for method in ("create", "stream"):
+            monkeypatch.setattr(resource, method, getattr(resource, method))
+    stacklens.configure(api_key=key)
+    stacklens.instrument_anthropic()
+    stacklens.instrument_anthropic(anthropic_client)  # already covered: no second span
+    ask: dict[str, Any] = {"model": "claude-test-model", "max_tokens": 10, "messages": QUESTION}
+    with stacklens.start_trace("every anthropic client") as turn:
+        anthropic_client.messages.create(**ask)
+        with anthropic_client.messages.stream(**ask) as stream:
+            stream.until_done()
+    spans = llm_spans(api, turn.trace_id, 2)
+    assert sorted(s["llmSpan"]["isStreaming"] for s in spans) == [False, True]
+
+
+def by_model(spans: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {s["llmSpan"]["model"]: s for s in spans}
+
+
+def test_openai_responses_api(key: str, api: Api, openai_client: Any) -> None:
+    stacklens.configure(api_key=key)
+    client = openai_client
+    stacklens.instrument_openai(client)
+    with stacklens.start_trace("responses turn") as turn:
+        reply = client.responses.create(
+            model="gpt-plain",
+            instructions="Be brief.",
+            input="what is two plus two",
+            temperature=0.3,
+            max_output_tokens=50,
+        )
+        assert reply.output_text == "echo: what is two plus two"
+        cut = client.responses.create(model="gpt-cut", input=QUESTION, max_output_tokens=3)
+        assert cut.status == "incomplete"
+        deltas = [
+            e.delta
+            for e in client.responses.create(model="gpt-stream", input=QUESTION, stream=True)
+            if e.type == "response.output_text.delta"
+        ]
+        assert "".join(deltas) == "echo: what is two plus two"
+        with client.responses.stream(model="gpt-helper", input=QUESTION) as stream:
+            for _ in stream:
+                pass
+            assert stream.get_final_response().output_text == "echo: what is two plus two"
+        with client.responses.stream(model="gpt-unread", input=QUESTION):
+            pass  # left unread: the span ends when the block closes the stream
+        with pytest.raises(openai.RateLimitError):
+            client.responses.create(model="error-429", input=QUESTION)
+    spans = by_model(llm_spans(api, turn.trace_id, 6))
+    assert len(spans) == 6
+    assert all(
+        s["name"] == "openai.responses" and s["parentSpanId"] == turn.span_id
+        for s in spans.values()
+    )
+    plain = spans["gpt-plain"]["llmSpan"]
+    assert (plain["provider"], plain["temperature"], plain["maxTokens"], plain["isStreaming"]) == (
+        "openai",
+        0.3,
+        50,
+        False,
+    )
+    assert (
+        plain["inputTokens"],
+        plain["outputTokens"],
+        plain["cacheReadTokens"],
+        plain["reasoningTokens"],
+    ) == (7, 6, 2, 1)
+    assert plain["finishReason"] == "completed"
+    assert json.loads(plain["promptContent"]) == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "what is two plus two"},
+    ]
+    assert plain["completionContent"] == "echo: what is two plus two"
+    cut_span = spans["gpt-cut"]["llmSpan"]
+    assert (cut_span["finishReason"], cut_span["outputTokens"], cut_span["maxTokens"]) == (
+        "max_output_tokens",
+        3,
+        3,
+    )
+    assert cut_span["completionContent"] == "echo: what is"
+    for name in ("gpt-stream", "gpt-helper"):
+        streamed = spans[name]["llmSpan"]
+        assert streamed["isStreaming"]
+        assert (
+            streamed["completionContent"],
+            streamed["inputTokens"],
+            streamed["outputTokens"],
+            streamed["cacheReadTokens"],
+            streamed["finishReason"],
+        ) == ("echo: what is two plus two", 5, 6, 2, "completed")
+    unread = spans["gpt-unread"]
+    assert (unread["status"], unread["llmSpan"]["isStreaming"]) == ("ok", True)
+    assert unread["attributes"]["stacklens.usage"].startswith("not reported")
+    failed = spans["error-429"]
+    assert (failed["status"], failed["attributes"]["error.type"]) == ("error", "RateLimitError")
+
+
+def test_openai_responses_api_async(key: str, api: Api, provider: FakeProvider) -> None:
+    stacklens.configure(api_key=key)
+    client = openai.AsyncOpenAI(api_key="sk-test", base_url=provider.url + "/v1", max_retries=0)
+    stacklens.instrument_openai(client, capture_content=False)
+
+    async def run() -> str:
+        async with stacklens.astart_trace("async responses") as turn:
+            await client.responses.create(model="gpt-plain", input="what is two plus two")
+            stream = await client.responses.create(model="gpt-stream", input=QUESTION, stream=True)
+            async for _ in stream:
+                pass
+            async with client.responses.stream(model="gpt-helper", input=QUESTION) as helper:
+                final = await helper.get_final_response()
+                assert final.output_text == "echo: what is two plus two"
+            with pytest.raises(openai.BadRequestError):
+                await client.responses.create(model="error-400", input=QUESTION)
+        await client.close()
+        return turn.trace_id
+
+    spans = by_model(llm_spans(api, asyncio.run(run()), 4))
+    assert len(spans) == 4
+    assert all(
+        s["llmSpan"]["promptContent"] is None and s["llmSpan"]["completionContent"] is None
+        for s in spans.values()
+    )
+    assert [spans[m]["llmSpan"]["outputTokens"] for m in ("gpt-plain", "gpt-stream")] == [6, 6]
+    helper_span = spans["gpt-helper"]["llmSpan"]
+    assert (helper_span["isStreaming"], helper_span["inputTokens"]) == (True, 5)
+    assert spans["error-400"]["attributes"]["error.type"] == "BadRequestError"
+
+
+def test_anthropic_stream_helper(
+    key: str, api: Api, provider: FakeProvider, anthropic_client: Any
+) -> None:
+    stacklens.configure(api_key=key)
+    client = anthropic_client
+    aclient = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=provider.url, max_retries=0)
+    stacklens.instrument_anthropic(client)
+    stacklens.instrument_anthropic(aclient)
+    ask: dict[str, Any] = {"max_tokens": 100, "messages": QUESTION}
+
+    async def streamed() -> None:
+        async with aclient.messages.stream(model="claude-async", **ask) as stream:
+            texts = [t async for t in stream.text_stream]
+            assert "".join(texts) == "echo: what is two plus two"
+            assert (await stream.get_final_message()).usage.output_tokens == 6
+        await aclient.close()
+
+    with stacklens.start_trace("claude helper turn") as turn:
+        with client.messages.stream(model="claude-text", system="Be brief.", **ask) as stream:
+            with stacklens.start_trace("inside the block") as inside:
+                pass
+            assert "".join(stream.text_stream) == "echo: what is two plus two"
+            assert stream.get_final_message().content[0].text == "echo: what is two plus two"
+        with client.messages.stream(model="claude-final", **ask) as stream:
+            assert stream.get_final_text() == "echo: what is two plus two"
+        with client.messages.stream(model="claude-unread", **ask):
+            pass
+        asyncio.run(streamed())
+        with (
+            pytest.raises(anthropic.RateLimitError),
+            client.messages.stream(model="error-429", **ask),
+        ):
+            pass
+    spans = by_model(llm_spans(api, turn.trace_id, 6))
+    assert len(spans) == 5
+    # The block's own spans nest under the caller's, not under the call's.
+    assert inside.parent_span_id == turn.span_id
+    assert all(
+        s["name"] == "anthropic.messages" and s["parentSpanId"] == turn.span_id
+        for s in spans.values()
+    )
+    for name in ("claude-text", "claude-final", "claude-async"):
+        llm = spans[name]["llmSpan"]
+        assert (
+            llm["isStreaming"],
+            llm["completionContent"],
+            llm["inputTokens"],
+            llm["cacheReadTokens"],
+            llm["outputTokens"],
+            llm["finishReason"],
+            llm["maxTokens"],
+        ) == (True, "echo: what is two plus two", 5, 2, 6, "end_turn", 100)
+    assert json.loads(spans["claude-text"]["llmSpan"]["promptContent"])[0] == {
+        "role": "system",
+        "content": "Be brief.",
+    }
+    unread = spans["claude-unread"]
+    assert (unread["status"], unread["attributes"]["stacklens.usage"][:12]) == (
+        "ok",
+        "not reported",
+    )
+    assert spans["error-429"]["status"] == "error"
+    assert spans["error-429"]["attributes"]["error.type"] == "RateLimitError"
