@@ -65,6 +65,17 @@ unset STACKLENS_TEST_POSTGRES_URL
 echo "== Python SDK: lint, types, Python 3.9 syntax, unit and end-to-end tests"
 JUNIT_DIR=$reports bash sdk/python/scripts/check.sh --e2e || echo "sdk: lint, type or syntax checks failed" > "$reports/sdk-lint.failed"
 
+echo "== the SDK's instrumentation end-to-end tests with the previous majors of openai and anthropic"
+prev=$(mktemp -d)
+if python3 -m venv "$prev" && "$prev/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r sdk/python/tests/requirements-previous-majors.txt; then
+  (cd sdk/python && PYTHONPATH=src "$prev/bin/python" -m pytest -q -p no:cacheprovider \
+    tests/e2e/test_instrumentation.py --junitxml="$reports/sdk-previous-majors.xml")
+else
+  echo "openai 2.x and anthropic 1.x did not install" > "$reports/sdk-previous-majors.failed"
+fi
+rm -rf "$prev"
+
 # A step that is one test: a JUnit report with one case, passed or failed.
 step() {
   local name=$1; shift
