@@ -220,7 +220,57 @@ bj::object promotion_json(const Promotion& p) {
   bj::object o{{"env", p.env}, {"version", p.version}, {"by", p.by}, {"at", format_iso8601(p.at_us)}};
   o["rolledBackAt"] = p.rolled_back_us ? bj::value(format_iso8601(*p.rolled_back_us)) : bj::value(nullptr);
   o["rolledBackBy"] = p.rolled_back_us ? bj::value(p.rolled_back_by) : bj::value(nullptr);
+  o["requestId"] = p.request_id ? bj::value(*p.request_id) : bj::value(nullptr);
+  o["approvedBy"] = p.approved_by.empty() ? bj::value(nullptr) : bj::value(p.approved_by);
   return o;
+}
+
+namespace {
+bj::value opt_text(const std::optional<std::string>& s) { return s ? bj::value(*s) : bj::value(nullptr); }
+bj::value opt_time(const std::optional<Micros>& t) { return t ? bj::value(format_iso8601(*t)) : bj::value(nullptr); }
+}  // namespace
+
+bj::object protection_json(const EnvironmentProtection& e) {
+  return bj::object{{"env", e.env},
+                    {"protected", e.is_protected},
+                    {"updatedBy", e.updated_by.empty() ? bj::value(nullptr) : bj::value(e.updated_by)},
+                    {"updatedAt", e.updated_by.empty() ? bj::value(nullptr) : bj::value(format_iso8601(e.updated_us))}};
+}
+
+bj::object request_json(const PromotionRequest& r) {
+  return bj::object{{"id", r.id},
+                    {"prompt", r.prompt},
+                    {"env", r.env},
+                    {"version", r.version},
+                    {"status", r.status},
+                    {"requestedBy", r.requested_by},
+                    {"requestedAt", format_iso8601(r.requested_us)},
+                    {"comment", opt_text(r.comment)},
+                    {"decidedBy", opt_text(r.decided_by)},
+                    {"decidedAt", opt_time(r.decided_us)},
+                    {"decisionComment", opt_text(r.decision_comment)}};
+}
+
+bj::object variant_json(const ExperimentVariant& v, bool with_content) {
+  bj::object o{{"label", v.label}, {"version", v.version}, {"weight", v.weight}};
+  if (with_content) o["content"] = v.content;
+  return o;
+}
+
+bj::object experiment_json(const Experiment& e) {
+  bj::array variants;
+  for (const auto& v : e.variants) variants.push_back(variant_json(v, false));
+  return bj::object{{"id", e.id},
+                    {"prompt", e.prompt},
+                    {"env", e.env},
+                    {"name", e.name},
+                    {"status", e.status},
+                    {"variants", std::move(variants)},
+                    {"startedBy", e.started_by},
+                    {"startedAt", format_iso8601(e.started_us)},
+                    {"endedBy", opt_text(e.ended_by)},
+                    {"endedAt", opt_time(e.ended_us)},
+                    {"chosenVersion", e.chosen_version ? bj::value(*e.chosen_version) : bj::value(nullptr)}};
 }
 
 bj::object key_json(const ApiKeyInfo& k) {

@@ -20,6 +20,11 @@ boost::json::object metrics_json(const MetricsQuery& q, const std::vector<Metric
 boost::json::object prompt_json(const Prompt& p);
 boost::json::object version_json(const PromptVersion& v, bool with_content = true);
 boost::json::object promotion_json(const Promotion& p);
+boost::json::object protection_json(const EnvironmentProtection& e);
+boost::json::object request_json(const PromotionRequest& r);
+// A variant's content only where it is served (a fetch's experiment).
+boost::json::object variant_json(const ExperimentVariant& v, bool with_content);
+boost::json::object experiment_json(const Experiment& e);
 boost::json::object key_json(const ApiKeyInfo& k);
 boost::json::object score_json(const Score& s);
 boost::json::object score_config_json(const ScoreConfig& c);

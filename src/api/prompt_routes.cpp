@@ -1,56 +1,30 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
-#include <charconv>
-
 #include "api/auth.h"
 #include "api/json_views.h"
-#include "api/request_helpers.h"
+#include "api/prompt_route.h"
 #include "api/routes.h"
 #include "core/json.h"
+#include "model/experiment_choice.h"
 
 namespace stacklens::api {
-namespace bj = boost::json;
 using boost::beast::http::verb;
 
 namespace {
 
-constexpr size_t kMaxPromptBytes = 1024 * 1024;
-
-Status check_prompt_name(const std::string& name) {
-  if (name.empty() || name.size() > 128)
-    return make_error(ErrorCode::bad_request, "prompt name must be 1 to 128 characters");
-  if (name == "by-name") return make_error(ErrorCode::bad_request, "prompt name 'by-name' is reserved");
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || (i > 0 && (c == '-' || c == '_' || c == '.'));
-    if (!ok)
-      return make_error(ErrorCode::bad_request,
-                        "prompt name may hold letters, digits, '-', '_' and '.', and must start with a letter or digit");
+// The entity tag of what an environment serves: the active version (name, environment, version,
+// content) and the running experiment's id and variants, hashed. A client that holds them (the
+// SDK's prompt cache, which chooses variants itself) revalidates with If-None-Match and gets 304
+// while nothing changed; the variant chosen for one fetch is not part of it.
+std::string prompt_etag(const std::string& name, const std::string& env, const PromptVersion& v,
+                        const std::optional<Experiment>& experiment) {
+  std::string all = fmt::format("{}\n{}\n{}\n{}", name, env, v.version, v.content);
+  if (experiment) {
+    all += fmt::format("\nexperiment {}", experiment->id);
+    for (const auto& variant : experiment->variants)
+      all += fmt::format("\n{} {} {}\n{}", variant.label, variant.version, variant.weight, variant.content);
   }
-  return ok_status();
-}
-
-Result<std::string> env_of(const std::optional<std::string>& env) {
-  std::string e = env.value_or("production");
-  if (!is_environment(e))
-    return make_error(ErrorCode::bad_request,
-                      fmt::format("unknown environment '{}': use dev, staging or production", e.substr(0, 32)));
-  return e;
-}
-
-Result<std::string> content_of(const bj::object& o) {
-  SL_TRY(content, json::req_string(o, "content", "content"));
-  if (content.empty()) return make_error(ErrorCode::bad_request, "content must not be empty");
-  if (content.size() > kMaxPromptBytes)
-    return make_error(ErrorCode::bad_request, fmt::format("content is {} bytes; the limit is {}", content.size(), kMaxPromptBytes));
-  return content;
-}
-
-// The active version's entity tag: its content, version and environment hashed, so a client that
-// holds them (the SDK's prompt cache) revalidates with If-None-Match and gets 304 without them.
-std::string prompt_etag(const std::string& name, const std::string& env, const PromptVersion& v) {
-  const std::string all = fmt::format("{}\n{}\n{}\n{}", name, env, v.version, v.content);
   unsigned char digest[12];
   crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(all.data()), all.size(), nullptr,
                      0);
@@ -77,23 +51,7 @@ bool matches(std::string_view if_none_match, std::string_view tag) {
 }
 
 // The query parameters of GET .../by-name/{name} (api/openapi.yaml lists the same).
-constexpr std::string_view kActiveVersionParams[] = {"env"};
-
-// Prompt routes validate the {name} in their path before anything else.
-template <typename F>
-http::Handler prompt_route(Services& s, Scope scope, bool with_body, QueryParams query, F body) {
-  return guarded(s, scope, with_body, query,
-                 [body](const Principal& who, http::Context& ctx, const bj::object& o) -> Result<http::Reply> {
-                   if (ctx.params.count("name"))
-                     if (auto st = check_prompt_name(ctx.params["name"]); !st) return st.error();
-                   return body(who, ctx, o);
-                 });
-}
-
-template <typename F>
-http::Handler prompt_route(Services& s, Scope scope, bool with_body, F body) {
-  return prompt_route(s, scope, with_body, QueryParams{}, std::move(body));
-}
+constexpr std::string_view kActiveVersionParams[] = {"env", "user_id"};
 
 }  // namespace
 
@@ -103,17 +61,35 @@ void add_prompt_routes(http::Router& router, Services& s) {
                     prompt_route(s, Scope::prompts_read, false, kActiveVersionParams,
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
                               SL_TRY(env, env_of(ctx.query_param("env")));
-                              SL_TRY(v, s.meta.active_version(who.project_id, ctx.params["name"], env));
-                              const std::string tag = prompt_etag(ctx.params["name"], env, v);
+                              const std::string& name = ctx.params["name"];
+                              // A running experiment serves its variants even where nothing was promoted yet.
+                              auto active = s.meta.active_version(who.project_id, name, env);
+                              if (!active && active.error().code != ErrorCode::not_found) return active.error();
+                              SL_TRY(experiment, s.meta.running_experiment(who.project_id, name, env));
+                              if (!active && !experiment) return active.error();
+                              const PromptVersion v = active ? *active : PromptVersion{};
+                              const std::string tag = prompt_etag(name, env, v, experiment);
                               http::Reply reply;
                               if (matches(ctx.header("If-None-Match"), tag)) {
                                 reply.status = 304;
                                 reply.content_type.clear();
                               } else {
-                                reply = http::json_reply(200, bj::object{{"name", ctx.params["name"]},
-                                                                         {"content", v.content},
-                                                                         {"version", v.version},
-                                                                         {"env", env}});
+                                bj::object out{{"name", name}, {"content", v.content}, {"version", v.version},
+                                               {"env", env}, {"variant", nullptr}};
+                                if (experiment) {
+                                  const auto user = ctx.query_param("user_id");
+                                  const ExperimentVariant& served = experiment->variants[choose_variant(
+                                      *experiment, user ? std::optional<std::string_view>(*user) : std::nullopt)];
+                                  out["content"] = served.content;
+                                  out["version"] = served.version;
+                                  out["variant"] = served.label;
+                                  bj::array variants;
+                                  for (const auto& variant : experiment->variants)
+                                    variants.push_back(variant_json(variant, true));
+                                  out["experiment"] = bj::object{{"id", experiment->id},
+                                                                 {"variants", std::move(variants)}};
+                                }
+                                reply = http::json_reply(200, std::move(out));
                               }
                               reply.headers.emplace_back("ETag", tag);
                               reply.headers.emplace_back("Cache-Control", "no-cache");
@@ -151,6 +127,10 @@ void add_prompt_routes(http::Router& router, Services& s) {
                               bj::array promotions;
                               for (const auto& h : history) promotions.push_back(promotion_json(h));
                               out["promotions"] = std::move(promotions);
+                              SL_TRY(requests, s.meta.list_promotion_requests(who.project_id, name, std::nullopt));
+                              bj::array reqs;
+                              for (const auto& r : requests) reqs.push_back(request_json(r));
+                              out["requests"] = std::move(reqs);
                               return http::json_reply(200, out);
                             }));
   add_product_route(router, verb::get, base + "/{name}/versions",
@@ -165,11 +145,7 @@ void add_prompt_routes(http::Router& router, Services& s) {
   add_product_route(router, verb::get, base + "/{name}/versions/{version}",
                     prompt_route(s, Scope::prompts_read, false,
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
-                              const std::string& raw = ctx.params["version"];
-                              int64_t n = 0;
-                              auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), n);
-                              if (ec != std::errc() || p != raw.data() + raw.size() || n < 1)
-                                return make_error(ErrorCode::bad_request, "version must be a positive integer");
+                              SL_TRY(n, path_number(ctx, "version", "version"));
                               SL_TRY(v, s.meta.get_version(who.project_id, ctx.params["name"], n));
                               if (!v)
                                 return make_error(ErrorCode::not_found, fmt::format("prompt '{}' has no version {}",
@@ -193,8 +169,19 @@ void add_prompt_routes(http::Router& router, Services& s) {
                               SL_TRY(version, json::opt_int(o, "version", "version"));
                               if (!version || *version < 1)
                                 return make_error(ErrorCode::bad_request, "version is required: a positive integer");
-                              SL_TRY(st, s.meta.promote(who.project_id, ctx.params["name"], env, *version, who.actor));
-                              return http::json_reply(200, bj::object{{"name", ctx.params["name"]},
+                              SL_TRY(comment, json::opt_string(o, "comment", "comment"));
+                              const std::string& name = ctx.params["name"];
+                              SL_TRY(gated, is_protected(s.meta, who.project_id, env));
+                              if (gated) {
+                                SL_TRY(request, s.meta.create_promotion_request(who.project_id, name, env, *version,
+                                                                                comment, who.actor));
+                                return http::json_reply(202, bj::object{{"name", name},
+                                                                        {"env", env},
+                                                                        {"version", *version},
+                                                                        {"request", request_json(request)}});
+                              }
+                              SL_TRY(st, s.meta.promote(who.project_id, name, env, *version, who.actor));
+                              return http::json_reply(200, bj::object{{"name", name},
                                                                       {"env", st.env},
                                                                       {"version", st.version}});
                             }));

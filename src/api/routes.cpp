@@ -12,6 +12,8 @@ void add_routes(http::Router& router, Services& services) {
   add_system_routes(router, services);
   add_ingest_routes(router, services);
   add_prompt_routes(router, services);
+  add_approval_routes(router, services);
+  add_experiment_routes(router, services);
   add_query_routes(router, services);
   add_score_routes(router, services);
   add_price_routes(router, services);

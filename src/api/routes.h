@@ -11,6 +11,8 @@ void add_routes(http::Router& router, Services& services);
 void add_system_routes(http::Router& router, Services& services);
 void add_ingest_routes(http::Router& router, Services& services);
 void add_prompt_routes(http::Router& router, Services& services);
+void add_approval_routes(http::Router& router, Services& services);
+void add_experiment_routes(http::Router& router, Services& services);
 void add_query_routes(http::Router& router, Services& services);
 void add_score_routes(http::Router& router, Services& services);
 void add_price_routes(http::Router& router, Services& services);

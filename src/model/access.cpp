@@ -70,7 +70,7 @@ ScopeSet scopes_of(Role r) {
   if (r == Role::member || r == Role::admin)
     set |= bit(Scope::traces_write) | bit(Scope::prompts_write) | bit(Scope::scores_write);
   if (r == Role::admin) set |= bit(Scope::keys_manage) | bit(Scope::members_manage) | bit(Scope::scores_configure) |
-                            bit(Scope::prices_manage) | bit(Scope::governai_manage);
+                            bit(Scope::prices_manage) | bit(Scope::governai_manage) | bit(Scope::prompts_approve);
   return set;
 }
 

@@ -21,6 +21,7 @@ enum class Scope : uint32_t {
   scores_configure = 1u << 7,  // the project's score configurations
   prices_manage = 1u << 8,     // the project's own model prices, and recomputing stored costs
   governai_manage = 1u << 9,   // the project's GovernAI policies (what happens to personal data found)
+  prompts_approve = 1u << 10,  // approve or reject others' promotions into protected environments
 };
 
 struct ScopeName {
@@ -33,6 +34,7 @@ inline constexpr ScopeName kScopeNames[] = {
     {Scope::keys_manage, "keys:manage"},     {Scope::members_manage, "members:manage"},
     {Scope::scores_write, "scores:write"},   {Scope::scores_configure, "scores:configure"},
     {Scope::prices_manage, "prices:manage"}, {Scope::governai_manage, "governai:manage"},
+    {Scope::prompts_approve, "prompts:approve"},
 };
 
 using ScopeSet = uint32_t;
@@ -66,7 +68,8 @@ enum class Role { viewer, member, admin };
 std::optional<Role> parse_role(std::string_view s);
 std::string_view role_name(Role r);
 // viewer: read traces (with their scores) and prompts; member: also write them and give scores;
-// admin: also keys, members, score configurations, model prices and GovernAI policies.
+// admin: also keys, members, score configurations, model prices, GovernAI policies and approving
+// promotions.
 ScopeSet scopes_of(Role r);
 
 struct User {

@@ -20,10 +20,11 @@ using CellRow = std::vector<Cell>;
 // The tables copied, in an order where every row's references come before it. Not copied: the
 // revision counters (a target counts its own) and each backend's bookkeeping.
 inline constexpr std::string_view kMetaTables[] = {
-    "organizations", "projects",        "users",          "memberships",      "api_keys",
-    "prompts",       "prompt_versions", "prompt_promotions", "sessions",      "login_failures",
-    "score_configs", "model_prices",    "cost_recomputes", "audit_log",       "audit_checkpoints",
-    "transparency",  "governai_policies"};
+    "organizations",   "projects",          "users",          "memberships",          "api_keys",
+    "prompts",         "prompt_versions",   "promotion_requests", "prompt_promotions", "environment_protection",
+    "experiments",     "experiment_variants", "sessions",     "login_failures",       "score_configs",
+    "model_prices",    "cost_recomputes",   "audit_log",      "audit_checkpoints",    "transparency",
+    "governai_policies"};
 
 class MetaRows {
  public:

@@ -103,6 +103,41 @@ class MetaStore {
   // The version an environment serves now, with its content; not_found names what is missing.
   virtual Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) = 0;
 
+  // Approval gates (model/prompt.h). Every environment, protected or not, in kEnvironments order.
+  virtual Result<std::vector<EnvironmentProtection>> list_environment_protection(int64_t project_id) = 0;
+  virtual Result<EnvironmentProtection> set_environment_protection(int64_t project_id, const std::string& env,
+                                                                   bool is_protected, const std::string& actor) = 0;
+  // A pending request to promote `version` into `env`: not_found without that version, conflict
+  // when one is already pending for the prompt and environment.
+  virtual Result<PromotionRequest> create_promotion_request(int64_t project_id, const std::string& name,
+                                                            const std::string& env, int64_t version,
+                                                            const std::optional<std::string>& comment,
+                                                            const std::string& actor) = 0;
+  // Newest first: one prompt's (`name`) or every prompt's of the project, of one status or all.
+  virtual Result<std::vector<PromotionRequest>> list_promotion_requests(int64_t project_id,
+                                                                        const std::optional<std::string>& name,
+                                                                        const std::optional<std::string>& status) = 0;
+  virtual Result<std::optional<PromotionRequest>> get_promotion_request(int64_t project_id, const std::string& name,
+                                                                        int64_t id) = 0;
+  // Decides a pending request (conflict when it is not pending). Approving promotes its version
+  // in the same transaction, the promotion naming the request and the approver.
+  virtual Result<PromotionRequest> decide_promotion_request(int64_t project_id, const std::string& name, int64_t id,
+                                                            Decision decision, const std::optional<std::string>& comment,
+                                                            const std::string& actor) = 0;
+
+  // Experiments (model/prompt.h). create: fills id, labels and times; not_found for a missing
+  // version, conflict when one already runs for the prompt and environment.
+  virtual Result<Experiment> create_experiment(int64_t project_id, const Experiment& experiment) = 0;
+  virtual Result<std::vector<Experiment>> list_experiments(int64_t project_id, const std::string& name) = 0;
+  virtual Result<std::optional<Experiment>> get_experiment(int64_t project_id, const std::string& name, int64_t id) = 0;
+  // The experiment running in `env`, with each variant's content; nullopt when none runs.
+  virtual Result<std::optional<Experiment>> running_experiment(int64_t project_id, const std::string& name,
+                                                               const std::string& env) = 0;
+  // Ends a running experiment (conflict otherwise) and promotes `chosen_version` into its
+  // environment in the same transaction.
+  virtual Result<Experiment> end_experiment(int64_t project_id, const std::string& name, int64_t id,
+                                            int64_t chosen_version, const std::string& actor) = 0;
+
   // Score configurations, by name within a project. create: conflict when the name is taken;
   // update and delete: not_found when it is not.
   virtual Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) = 0;

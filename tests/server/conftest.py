@@ -19,7 +19,7 @@ import stacklens_cluster  # noqa: E402
 from openapi_contract import CONTRACT  # noqa: E402
 from stacklens_server import StackLensServer  # noqa: E402
 
-ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage,scores:write,scores:configure,prices:manage,governai:manage"
+ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage,scores:write,scores:configure,prices:manage,governai:manage,prompts:approve"
 
 
 def _metadata_in_postgres() -> None:
@@ -131,6 +131,7 @@ def keys(server: StackLensServer) -> Dict[str, str]:
         "scores:configure": server.create_key("scores:configure"),
         "prices:manage": server.create_key("prices:manage"),
         "governai:manage": server.create_key("governai:manage"),
+        "prompts:approve": server.create_key("prompts:approve"),
     }
     revoked = server.create_key(ALL_SCOPES)
     server.cli("keys", "revoke", revoked[:11])

@@ -228,6 +228,30 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     call("GET", prompts, 200)
     assert call("GET", prompts + "/tour", 200)["promotions"][0]["rolledBackAt"] is not None
     call("GET", prompts + "/tour/versions", 200)
+    environments = "/api/v1/flowops/v1/environments"
+    assert [e["env"] for e in call("GET", environments, 200)["environments"]] == ["dev", "staging", "production"]
+    assert call("PUT", environments + "/staging", 200, json={"protected": True})["protected"] is True
+    asked = call("POST", prompts + "/tour/promote", 202, json={"env": "staging", "version": 2, "comment": "ship"})
+    assert asked["request"]["status"] == "pending"
+    assert call("GET", prompts + "/tour/requests?status=pending", 200)["requests"][0]["comment"] == "ship"
+    assert call("GET", "/api/v1/flowops/v1/promotion-requests?status=pending", 200)["requests"][0]["prompt"] == "tour"
+    call("POST", f"{prompts}/tour/requests/{asked['request']['id']}/reject", 200, key="prompts:approve",
+         json={"comment": "not yet"})
+    asked = call("POST", prompts + "/tour/promote", 202, json={"env": "staging", "version": 2})
+    call("POST", f"{prompts}/tour/requests/{asked['request']['id']}/cancel", 200, json={})
+    asked = call("POST", prompts + "/tour/promote", 202, json={"env": "staging", "version": 2})
+    call("POST", f"{prompts}/tour/requests/{asked['request']['id']}/approve", 200, key="prompts:approve", json={})
+    assert call("GET", prompts + "/tour", 200)["promotions"][0]["approvedBy"].startswith("key:")
+    call("PUT", environments + "/staging", 200, json={"protected": False})
+    experiments = prompts + "/tour/experiments"
+    started = call("POST", experiments, 201,
+                   json={"env": "dev", "name": "tour", "variants": [{"version": 1, "weight": 1}, {"version": 2, "weight": 3}]})
+    served = call("GET", prompts + "/by-name/tour?env=dev&user_id=u-1", 200)
+    assert served["variant"] in {"a", "b"} and len(served["experiment"]["variants"]) == 2
+    call("GET", experiments, 200)
+    call("GET", f"{experiments}/{started['id']}", 200)
+    assert [v["label"] for v in call("GET", f"{experiments}/{started['id']}/results", 200)["variants"]] == ["a", "b"]
+    assert call("POST", f"{experiments}/{started['id']}/end", 200, json={"version": 2})["chosenVersion"] == 2
 
     created = call("POST", "/api/v1/keys", 201, json={"name": "tour", "scopes": ["traces:read"]})
     call("GET", "/api/v1/keys", 200)

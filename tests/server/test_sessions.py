@@ -106,7 +106,7 @@ def test_the_session_carries_the_scopes_of_the_role_in_the_current_project(admin
     srv, password = admin
     client, info = sign_in(srv, "admin@stacklens.local", password)
     everything = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage",
-                  "scores:write", "scores:configure", "prices:manage", "governai:manage"]
+                  "scores:write", "scores:configure", "prices:manage", "governai:manage", "prompts:approve"]
     assert info["scopes"] == everything
     schema = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
     assert set(info) == set(schema["SessionInfo"]["properties"])  # the spec documents every field, scopes included

@@ -137,8 +137,8 @@ inline constexpr Statement kRollBack{
     "roll_back", "UPDATE prompt_promotions SET rolled_back_us = $2, rolled_back_by = $3 WHERE id = $1"};
 inline constexpr Statement kListPromotions{
     "list_promotions",
-    "SELECT env, version, promoted_by, at_us, rolled_back_us, coalesce(rolled_back_by, '') FROM prompt_promotions "
-    "WHERE prompt_id = $1 ORDER BY id DESC"};
+    "SELECT env, version, promoted_by, at_us, rolled_back_us, coalesce(rolled_back_by, ''), request_id, "
+    "coalesce(approved_by, '') FROM prompt_promotions WHERE prompt_id = $1 ORDER BY id DESC"};
 inline constexpr Statement kActiveVersion{
     "active_version",
     "SELECT v.version, v.content, v.message, v.created_by, v.created_us FROM prompt_versions v "
@@ -255,5 +255,63 @@ inline constexpr Statement kDropGovernaiPolicy{
 inline constexpr Statement kBumpGovernaiRevision{"bump_governai_revision",
                                                  "UPDATE governai_revision SET revision = revision + 1"};
 inline constexpr Statement kGovernaiRevision{"governai_revision", "SELECT revision FROM governai_revision"};
+
+// FlowOps' approval gates and experiments.
+inline constexpr Statement kListProtection{
+    "list_protection", "SELECT env, is_protected, updated_by, updated_us FROM environment_protection WHERE project_id = $1"};
+inline constexpr Statement kSetProtection{
+    "set_protection",
+    "INSERT INTO environment_protection(project_id, env, is_protected, updated_by, updated_us) VALUES($1, $2, $3, $4, $5) "
+    "ON CONFLICT(project_id, env) DO UPDATE SET is_protected = excluded.is_protected, updated_by = excluded.updated_by, "
+    "updated_us = excluded.updated_us"};
+#define SL_REQUEST_COLUMNS                                                                                  \
+  "r.id, p.name, r.env, r.version, r.status, r.requested_by, r.requested_us, r.comment, r.decided_by, "   \
+  "r.decided_us, r.decision_comment FROM promotion_requests r JOIN prompts p ON p.id = r.prompt_id "
+inline constexpr Statement kCreateRequest{
+    "create_request",
+    "INSERT INTO promotion_requests(prompt_id, env, version, status, requested_by, requested_us, comment) "
+    "VALUES($1, $2, $3, 'pending', $4, $5, $6) RETURNING id"};
+inline constexpr Statement kListRequests{
+    "list_requests", "SELECT " SL_REQUEST_COLUMNS
+    "WHERE p.project_id = $1 AND ($2::text IS NULL OR p.name = $2) AND ($3::text IS NULL OR r.status = $3) "
+    "ORDER BY r.id DESC"};
+inline constexpr Statement kGetRequest{"get_request", "SELECT " SL_REQUEST_COLUMNS "WHERE p.id = $1 AND r.id = $2"};
+inline constexpr Statement kLockRequest{"lock_request",
+                                        "SELECT " SL_REQUEST_COLUMNS "WHERE p.id = $1 AND r.id = $2 FOR UPDATE OF r"};
+#undef SL_REQUEST_COLUMNS
+inline constexpr Statement kDecideRequest{
+    "decide_request",
+    "UPDATE promotion_requests SET status = $2, decided_by = $3, decided_us = $4, decision_comment = $5 WHERE id = $1"};
+inline constexpr Statement kPromoteApproved{
+    "promote_approved",
+    "INSERT INTO prompt_promotions(prompt_id, env, version, promoted_by, at_us, request_id, approved_by) "
+    "VALUES($1, $2, $3, $4, $5, $6, $7)"};
+#define SL_EXPERIMENT_COLUMNS                                                                               \
+  "e.id, p.name, e.env, e.name, e.status, e.started_by, e.started_us, e.ended_by, e.ended_us, "          \
+  "e.chosen_version FROM experiments e JOIN prompts p ON p.id = e.prompt_id "
+inline constexpr Statement kListExperiments{"list_experiments",
+                                            "SELECT " SL_EXPERIMENT_COLUMNS "WHERE e.prompt_id = $1 ORDER BY e.id DESC"};
+inline constexpr Statement kGetExperiment{"get_experiment",
+                                          "SELECT " SL_EXPERIMENT_COLUMNS "WHERE e.prompt_id = $1 AND e.id = $2"};
+inline constexpr Statement kRunningExperiment{
+    "running_experiment", "SELECT " SL_EXPERIMENT_COLUMNS
+    "WHERE e.prompt_id = $1 AND e.env = $2 AND e.status = 'running'"};
+#undef SL_EXPERIMENT_COLUMNS
+inline constexpr Statement kExperimentVariants{
+    "experiment_variants",
+    "SELECT v.label, v.version, v.weight, CASE WHEN $2::boolean THEN pv.content ELSE '' END FROM experiment_variants v "
+    "JOIN experiments e ON e.id = v.experiment_id "
+    "JOIN prompt_versions pv ON pv.prompt_id = e.prompt_id AND pv.version = v.version "
+    R"(WHERE v.experiment_id = $1 ORDER BY v.label COLLATE "C")"};
+inline constexpr Statement kCreateExperiment{
+    "create_experiment",
+    "INSERT INTO experiments(prompt_id, env, name, status, started_by, started_us) VALUES($1, $2, $3, 'running', $4, $5) "
+    "RETURNING id"};
+inline constexpr Statement kAddVariant{
+    "add_variant", "INSERT INTO experiment_variants(experiment_id, label, version, weight) VALUES($1, $2, $3, $4)"};
+inline constexpr Statement kEndExperiment{
+    "end_experiment",
+    "UPDATE experiments SET status = 'ended', ended_by = $2, ended_us = $3, chosen_version = $4 WHERE id = $1 "
+    "AND status = 'running' RETURNING id"};
 
 }  // namespace stacklens::postgres::sql

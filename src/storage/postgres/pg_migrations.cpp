@@ -184,6 +184,51 @@ const std::vector<Migration> kMetaMigrations = {
     {
         "ALTER TABLE projects ADD COLUMN retention_days INTEGER",
     },
+    // FlowOps' approval gates and experiments (sqlite/meta_schema.h says why these indexes).
+    {
+        R"sql(CREATE TABLE environment_protection(
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  env TEXT NOT NULL,
+  is_protected INTEGER NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_us BIGINT NOT NULL,
+  PRIMARY KEY(project_id, env)))sql",
+        R"sql(CREATE TABLE promotion_requests(
+  id BIGSERIAL PRIMARY KEY,
+  prompt_id BIGINT NOT NULL REFERENCES prompts(id),
+  env TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_us BIGINT NOT NULL,
+  comment TEXT,
+  decided_by TEXT,
+  decided_us BIGINT,
+  decision_comment TEXT))sql",
+        "CREATE INDEX promotion_requests_prompt ON promotion_requests(prompt_id, id)",
+        "CREATE UNIQUE INDEX promotion_request_pending ON promotion_requests(prompt_id, env) WHERE status = 'pending'",
+        "ALTER TABLE prompt_promotions ADD COLUMN request_id BIGINT",
+        "ALTER TABLE prompt_promotions ADD COLUMN approved_by TEXT",
+        R"sql(CREATE TABLE experiments(
+  id BIGSERIAL PRIMARY KEY,
+  prompt_id BIGINT NOT NULL REFERENCES prompts(id),
+  env TEXT NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_by TEXT NOT NULL,
+  started_us BIGINT NOT NULL,
+  ended_by TEXT,
+  ended_us BIGINT,
+  chosen_version BIGINT))sql",
+        "CREATE INDEX experiments_prompt ON experiments(prompt_id, id)",
+        "CREATE UNIQUE INDEX experiment_running ON experiments(prompt_id, env) WHERE status = 'running'",
+        R"sql(CREATE TABLE experiment_variants(
+  experiment_id BIGINT NOT NULL REFERENCES experiments(id),
+  label TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  weight BIGINT NOT NULL,
+  PRIMARY KEY(experiment_id, label)))sql",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

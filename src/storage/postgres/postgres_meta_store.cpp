@@ -67,19 +67,15 @@ constexpr int64_t kBootstrapLock = 0x5354424f4f54;  // "STBOOT"
 // A sign-in failure older than this no longer counts.
 constexpr Micros kLoginMemoryUs = 86400LL * 1000000;
 
-Error prompt_missing(const std::string& name) {
-  return make_error(ErrorCode::not_found, fmt::format("prompt '{}' does not exist in this project", name));
-}
+}  // namespace
 
-// The prompt's id (kPromptId, or kLockPrompt inside a transaction); not_found when absent.
 Result<int64_t> prompt_id(PgConn& conn, const Statement& st, int64_t project_id, const std::string& name) {
   auto r = conn.run(st, project_id, name);
   if (!r) return r.error();
-  if (r->empty()) return prompt_missing(name);
+  if (r->empty())
+    return make_error(ErrorCode::not_found, fmt::format("prompt '{}' does not exist in this project", name));
   return r->i64(0, 0);
 }
-
-}  // namespace
 
 Result<std::unique_ptr<PostgresMetaStore>> PostgresMetaStore::open(const std::string& url, size_t pool_size,
                                                                    int statement_timeout_ms) {
@@ -333,7 +329,7 @@ Result<Prompt> PostgresMetaStore::create_prompt(int64_t project_id, const std::s
     return conflict_as(r.error(), fmt::format("prompt '{}' already exists; add a version instead", name));
   auto p = get_prompt_on(conn, project_id, name);
   if (!p) return p.error();
-  if (!*p) return prompt_missing(name);
+  if (!*p) return make_error(ErrorCode::not_found, fmt::format("prompt '{}' does not exist in this project", name));
   return **p;
 }
 
@@ -457,7 +453,8 @@ Result<std::vector<Promotion>> PostgresMetaStore::list_promotions(int64_t projec
   auto r = conn.run(sql::kListPromotions, *id);
   if (!r) return r.error();
   return rows_of<Promotion>(*r, [](const PgResult& row, int i) {
-    return Promotion{row.text(i, 0), row.i64(i, 1), row.text(i, 2), row.i64(i, 3), row.opt_i64(i, 4), row.text(i, 5)};
+    return Promotion{row.text(i, 0), row.i64(i, 1), row.text(i, 2),     row.i64(i, 3),
+                     row.opt_i64(i, 4), row.text(i, 5), row.opt_i64(i, 6), row.text(i, 7)};
   });
 }
 

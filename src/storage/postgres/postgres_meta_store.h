@@ -10,6 +10,9 @@ namespace stacklens::postgres {
 // The metadata of every node of a cluster in one PostgreSQL database. Nothing is cached: a
 // revoked key, a role change or a promotion made through any node is seen by the next request
 // on every node. Behaviour, error codes and messages are the SQLite store's.
+// The prompt's id (sql::kPromptId, or sql::kLockPrompt inside a transaction); not_found when absent.
+Result<int64_t> prompt_id(PgConn& conn, const Statement& st, int64_t project_id, const std::string& name);
+
 class PostgresMetaStore final : public MetaStore, public MetaRows {
  public:
   // Connects once (so a wrong URL, password or an unreachable server stops the start with
@@ -72,6 +75,28 @@ class PostgresMetaStore final : public MetaStore, public MetaRows {
                                     const std::string& actor) override;
   Result<std::vector<Promotion>> list_promotions(int64_t project_id, const std::string& name) override;
   Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) override;
+  Result<std::vector<EnvironmentProtection>> list_environment_protection(int64_t project_id) override;
+  Result<EnvironmentProtection> set_environment_protection(int64_t project_id, const std::string& env,
+                                                           bool is_protected, const std::string& actor) override;
+  Result<PromotionRequest> create_promotion_request(int64_t project_id, const std::string& name,
+                                                    const std::string& env, int64_t version,
+                                                    const std::optional<std::string>& comment,
+                                                    const std::string& actor) override;
+  Result<std::vector<PromotionRequest>> list_promotion_requests(int64_t project_id,
+                                                                const std::optional<std::string>& name,
+                                                                const std::optional<std::string>& status) override;
+  Result<std::optional<PromotionRequest>> get_promotion_request(int64_t project_id, const std::string& name,
+                                                                int64_t id) override;
+  Result<PromotionRequest> decide_promotion_request(int64_t project_id, const std::string& name, int64_t id,
+                                                    Decision decision, const std::optional<std::string>& comment,
+                                                    const std::string& actor) override;
+  Result<Experiment> create_experiment(int64_t project_id, const Experiment& experiment) override;
+  Result<std::vector<Experiment>> list_experiments(int64_t project_id, const std::string& name) override;
+  Result<std::optional<Experiment>> get_experiment(int64_t project_id, const std::string& name, int64_t id) override;
+  Result<std::optional<Experiment>> running_experiment(int64_t project_id, const std::string& name,
+                                                       const std::string& env) override;
+  Result<Experiment> end_experiment(int64_t project_id, const std::string& name, int64_t id, int64_t chosen_version,
+                                    const std::string& actor) override;
   Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) override;
   Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) override;
   Status delete_score_config(int64_t project_id, const std::string& name) override;

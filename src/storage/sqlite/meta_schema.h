@@ -176,6 +176,53 @@ ALTER TABLE projects ADD COLUMN retention_days INTEGER;
     R"sql(
 ALTER TABLE prompt_promotions RENAME COLUMN "by" TO promoted_by;
 )sql",
+    // FlowOps' approval gates and experiments (model/prompt.h). At most one pending request and
+    // one running experiment per prompt and environment (the partial unique indexes); a
+    // promotion an approval carried out names its request and approver.
+    R"sql(
+CREATE TABLE environment_protection(
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  env TEXT NOT NULL,
+  is_protected INTEGER NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_us INTEGER NOT NULL,
+  PRIMARY KEY(project_id, env));
+CREATE TABLE promotion_requests(
+  id INTEGER PRIMARY KEY,
+  prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+  env TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_us INTEGER NOT NULL,
+  comment TEXT,
+  decided_by TEXT,
+  decided_us INTEGER,
+  decision_comment TEXT);
+CREATE INDEX promotion_requests_prompt ON promotion_requests(prompt_id, id);
+CREATE UNIQUE INDEX promotion_request_pending ON promotion_requests(prompt_id, env) WHERE status = 'pending';
+ALTER TABLE prompt_promotions ADD COLUMN request_id INTEGER;
+ALTER TABLE prompt_promotions ADD COLUMN approved_by TEXT;
+CREATE TABLE experiments(
+  id INTEGER PRIMARY KEY,
+  prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+  env TEXT NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_by TEXT NOT NULL,
+  started_us INTEGER NOT NULL,
+  ended_by TEXT,
+  ended_us INTEGER,
+  chosen_version INTEGER);
+CREATE INDEX experiments_prompt ON experiments(prompt_id, id);
+CREATE UNIQUE INDEX experiment_running ON experiments(prompt_id, env) WHERE status = 'running';
+CREATE TABLE experiment_variants(
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+  label TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  weight INTEGER NOT NULL,
+  PRIMARY KEY(experiment_id, label));
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -595,11 +595,11 @@ Result<std::vector<Promotion>> SqliteMetaStore::list_promotions(int64_t project_
   auto id = prompt_id(project_id, name);
   if (!id) return id.error();
   auto s = db_->prepare(
-      "SELECT env, version, promoted_by, at_us, rolled_back_us, coalesce(rolled_back_by, '') FROM prompt_promotions "
-      "WHERE prompt_id = ?1 ORDER BY id DESC");
+      "SELECT env, version, promoted_by, at_us, rolled_back_us, coalesce(rolled_back_by, ''), request_id, "
+      "coalesce(approved_by, '') FROM prompt_promotions WHERE prompt_id = ?1 ORDER BY id DESC");
   if (!s) return s.error();
   return collect<Promotion>((*s)->bind(1, *id), [](Stmt& r) {
-    return Promotion{r.text(0), r.i64(1), r.text(2), r.i64(3), r.opt_i64(4), r.text(5)};
+    return Promotion{r.text(0), r.i64(1), r.text(2), r.i64(3), r.opt_i64(4), r.text(5), r.opt_i64(6), r.text(7)};
   });
 }
 

@@ -74,6 +74,28 @@ class SqliteMetaStore final : public MetaStore, public MetaRows {
                                     const std::string& actor) override;
   Result<std::vector<Promotion>> list_promotions(int64_t project_id, const std::string& name) override;
   Result<PromptVersion> active_version(int64_t project_id, const std::string& name, const std::string& env) override;
+  Result<std::vector<EnvironmentProtection>> list_environment_protection(int64_t project_id) override;
+  Result<EnvironmentProtection> set_environment_protection(int64_t project_id, const std::string& env,
+                                                           bool is_protected, const std::string& actor) override;
+  Result<PromotionRequest> create_promotion_request(int64_t project_id, const std::string& name,
+                                                    const std::string& env, int64_t version,
+                                                    const std::optional<std::string>& comment,
+                                                    const std::string& actor) override;
+  Result<std::vector<PromotionRequest>> list_promotion_requests(int64_t project_id,
+                                                                const std::optional<std::string>& name,
+                                                                const std::optional<std::string>& status) override;
+  Result<std::optional<PromotionRequest>> get_promotion_request(int64_t project_id, const std::string& name,
+                                                                int64_t id) override;
+  Result<PromotionRequest> decide_promotion_request(int64_t project_id, const std::string& name, int64_t id,
+                                                    Decision decision, const std::optional<std::string>& comment,
+                                                    const std::string& actor) override;
+  Result<Experiment> create_experiment(int64_t project_id, const Experiment& experiment) override;
+  Result<std::vector<Experiment>> list_experiments(int64_t project_id, const std::string& name) override;
+  Result<std::optional<Experiment>> get_experiment(int64_t project_id, const std::string& name, int64_t id) override;
+  Result<std::optional<Experiment>> running_experiment(int64_t project_id, const std::string& name,
+                                                       const std::string& env) override;
+  Result<Experiment> end_experiment(int64_t project_id, const std::string& name, int64_t id, int64_t chosen_version,
+                                    const std::string& actor) override;
   Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) override;
   Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) override;
   Status delete_score_config(int64_t project_id, const std::string& name) override;
@@ -109,6 +131,11 @@ class SqliteMetaStore final : public MetaStore, public MetaRows {
   Result<std::vector<ApiKeyInfo>> query_keys(const std::string& where, const std::vector<std::string>& args);
   Result<std::vector<Membership>> query_memberships(const std::string& where, int64_t arg);
   Result<std::optional<Prompt>> get_prompt_locked(int64_t project_id, const std::string& name);
+  Result<std::vector<ExperimentVariant>> experiment_variants(int64_t experiment_id, bool with_content);
+  // The prompt's experiments, newest first, narrowed by `where` (which may name ?3, bound to `arg`).
+  Result<std::vector<Experiment>> query_experiments(const std::string& where, int64_t project_id,
+                                                    const std::string& name, const std::optional<std::string>& arg,
+                                                    bool with_content);
 
   std::mutex mu_;
   std::unique_ptr<Db> db_;
