@@ -1,6 +1,6 @@
 """An experiment as a prompt fetch describes it, and the choice of its variant for one call.
 
-The choice is the server's (docs: the FlowOps API, "Fetch with an experiment"), made here from
+The choice is the server's (api/openapi.yaml: the prompt fetch by name), made here from
 the cached answer so that a cached prompt needs no request: with a user id, h = the first 8
 bytes (big-endian) of SHA-256(f"{experiment_id}:{user_id}"), x = h % (sum of weights), and the
 first variant in label order whose running weight sum exceeds x; a user keeps their variant in
