@@ -5,9 +5,12 @@ ending the experiment reaches the SDK after prompt_cache_ttl."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from typing import Any
+
+from stacklens_server import StackLensServer
 
 import stacklens
 
@@ -129,3 +132,26 @@ def test_spans_carry_the_variant_and_the_results_count_them(key: str, api: Api) 
         stacklens.prompts.get_prompt(name)
     (span,) = api.trace(root.trace_id)["spans"]
     assert span["attributes"] == {"stacklens.prompt.name": name, "stacklens.prompt.version": "3"}
+
+
+def test_an_async_client_chooses_and_tags_alike(
+    key: str, api: Api, server: StackLensServer
+) -> None:
+    name = three_versions(api)
+    experiment = start_experiment(api, name, {1: 1, 2: 1, 3: 1})
+
+    async def run() -> tuple[list[tuple[str, Any]], str]:
+        async with stacklens.AsyncStackLens(api_key=key, endpoint=server.url) as client:
+            chosen = [
+                (user, (await client.prompts.get_prompt(name, user_id=user)).variant)
+                for user in USERS[:30]
+            ]
+            async with client.start_trace("async answer") as root:
+                await client.prompts.get_prompt(name, user_id=USERS[0])
+            return chosen, root.trace_id
+
+    chosen, trace_id = asyncio.run(run())
+    assert chosen == [(user, served_by_server(api, name, user)["variant"]) for user in USERS[:30]]
+    (span,) = api.trace(trace_id)["spans"]
+    assert span["attributes"]["stacklens.prompt.variant"] == chosen[0][1]
+    assert span["attributes"]["stacklens.experiment"] == str(experiment["id"])
