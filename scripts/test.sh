@@ -52,7 +52,7 @@ if [ -n "${STACKLENS_TEST_POSTGRES_URL:-}" ] && churls=$(bash tests/support/clic
     python3 -m pytest -q -p no:cacheprovider --junitxml="$reports/server-cluster.xml" \
       tests/server/test_golden.py tests/server/test_contract.py tests/server/test_sessions.py \
       tests/server/test_conversations.py tests/server/test_scores.py tests/server/test_cluster_faults.py \
-      tests/server/test_migrate.py
+      tests/server/test_migrate.py tests/server/test_flowops_gates.py
     cd sdk/python && python3 -m pytest -q -p no:cacheprovider tests/e2e --junitxml="$reports/sdk-e2e-cluster.xml"
   )
 else
