@@ -7,7 +7,8 @@ with their error bodies:
                               chunk when stream_options.include_usage is set)
   POST /v1/responses          the OpenAI Responses API; stream=true streams response.created ...
                               response.completed (response.incomplete when max_output_tokens cuts
-                              the reply short, as the real API does)
+                              the reply short, as the real API does; models "failed...": a response
+                              with status "failed" and its error, response.failed when streamed)
   POST /v1/messages           Anthropic messages; stream=true streams message_start ...
                               message_stop
 
@@ -200,6 +201,10 @@ class _Handler(BaseHTTPRequestHandler):
                     "usage": used, "user": None, "metadata": {}}
 
         done = response(status, [message(status, [part(reply)])], usage)
+        if model.startswith("failed"):  # the model failed mid-answer: status "failed" and the error, no output
+            status, words = "failed", []
+            done = {**response("failed", [], None),
+                    "error": {"code": "server_error", "message": "The fake model failed to answer"}}
         if not body.get("stream"):
             self._json(200, done)
             return
@@ -213,6 +218,9 @@ class _Handler(BaseHTTPRequestHandler):
             at = {"item_id": item_id, "output_index": 0, "content_index": 0}
             yield event("response.created", response=response("in_progress", [], None))
             yield event("response.in_progress", response=response("in_progress", [], None))
+            if status == "failed":
+                yield event("response.failed", response=done)
+                return
             yield event("response.output_item.added", output_index=0, item=message("in_progress", []))
             yield event("response.content_part.added", **at, part=part(""))
             for i, w in enumerate(words):

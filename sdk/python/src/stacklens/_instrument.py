@@ -1,7 +1,8 @@
 """What the OpenAI and Anthropic integrations share: the span of one instrumented call, opened
 when the call starts, recorded from the response (or the stream, once it has been read to its
 end or closed) and sent through the client `configure()` set up; proxies that read a stream
-on the caller's behalf; and patching a client's method once.
+on the caller's behalf, for a returned stream and inside a provider's stream helper; and
+patching a client's method once.
 
 Each integration (`_instrument_openai`, `_instrument_anthropic`) only says how to read its
 provider's request, response and stream events into a `Recorded`.
@@ -38,6 +39,7 @@ class Recorded:
     finish_reason: Optional[str] = None
     is_streaming: bool = False
     usage_reported: bool = False
+    failure: Optional[Exception] = None  # the provider's answer says the call failed
 
     def record_on(self, span: Any, capture_content: bool) -> None:
         """The LLM fields on the span. Each value is already of its field's type and range
@@ -121,6 +123,7 @@ class Call:
         self.span = self.block.__enter__()
 
     def finish(self, error: Optional[BaseException] = None) -> None:
+        error = error or self.recorded.failure
         _fill(self.span, self.recorded, self.capture_content, error)
         try:
             if error is None:
@@ -148,6 +151,7 @@ class AsyncCall:
         self.span = await self.block.__aenter__()
 
     async def finish(self, error: Optional[BaseException] = None) -> None:
+        error = error or self.recorded.failure
         _fill(self.span, self.recorded, self.capture_content, error)
         try:
             if error is None:

@@ -1,8 +1,9 @@
 """How instrument_openai() reads the OpenAI Responses API (`client.responses.create`, and the
 `responses.stream()` helper, which sends its request through it): the request's `instructions`
 and `input` as the prompt, the response's `output_text` as the completion, its status (or why it
-is incomplete) as the finish reason; a stream's text from its `response.output_text.delta`
-events and its usage from the `response.completed` (or `.incomplete`, `.failed`) event."""
+is incomplete) as the finish reason, a failed response as an error span; a stream's text from
+its `response.output_text.delta` events and its usage from the `response.completed` (or
+`.incomplete`, `.failed`) event."""
 
 from __future__ import annotations
 
@@ -37,12 +38,23 @@ def _request(kwargs: dict[str, Any], capture_content: bool) -> core.Recorded:
     )
 
 
+class ResponseFailed(Exception):
+    """The API answered that the response failed (status "failed", or a stream's error event):
+    the span's error, not raised (the openai package does not raise it either)."""
+
+
+def _failed(error: Any) -> ResponseFailed:
+    return ResponseFailed(f"{getattr(error, 'code', None)}: {getattr(error, 'message', None)}")
+
+
 def _finished(r: core.Recorded, response: Any) -> None:
     """What a whole Response says: its model, usage and status."""
     r.model = getattr(response, "model", None) or r.model
     status = getattr(response, "status", None)
     reason = getattr(getattr(response, "incomplete_details", None), "reason", None)
     r.finish_reason = reason if status == "incomplete" and reason else status
+    if status == "failed":
+        r.failure = _failed(getattr(response, "error", None))
     usage = getattr(response, "usage", None)
     if usage is None:
         return
@@ -74,6 +86,8 @@ def _event(r: core.Recorded, event: Any) -> None:
         _finished(r, getattr(event, "response", None))
     elif kind == "response.created":
         r.model = getattr(getattr(event, "response", None), "model", None) or r.model
+    elif kind == "error":
+        r.failure = _failed(event)
 
 
 def sync_create(original: Any, capture_content: bool) -> Any:

@@ -276,8 +276,11 @@ def test_openai_responses_api(key: str, api: Api, openai_client: Any) -> None:
             pass  # left unread: the span ends when the block closes the stream
         with pytest.raises(openai.RateLimitError):
             client.responses.create(model="error-429", input=QUESTION)
-    spans = by_model(llm_spans(api, turn.trace_id, 6))
-    assert len(spans) == 6
+        assert client.responses.create(model="failed", input=QUESTION).status == "failed"
+        for _ in client.responses.create(model="failed-stream", input=QUESTION, stream=True):
+            pass
+    spans = by_model(llm_spans(api, turn.trace_id, 8))
+    assert len(spans) == 8
     assert all(
         s["name"] == "openai.responses" and s["parentSpanId"] == turn.span_id
         for s in spans.values()
@@ -323,6 +326,14 @@ def test_openai_responses_api(key: str, api: Api, openai_client: Any) -> None:
     assert unread["attributes"]["stacklens.usage"].startswith("not reported")
     failed = spans["error-429"]
     assert (failed["status"], failed["attributes"]["error.type"]) == ("error", "RateLimitError")
+    # A response the API reports as failed is an error span too, though nothing is raised.
+    for name in ("failed", "failed-stream"):
+        failed = spans[name]
+        assert (failed["status"], failed["llmSpan"]["finishReason"]) == ("error", "failed")
+        assert (failed["attributes"]["error.type"], failed["attributes"]["error.message"]) == (
+            "ResponseFailed",
+            "server_error: The fake model failed to answer",
+        )
 
 
 def test_openai_responses_api_async(key: str, api: Api, provider: FakeProvider) -> None:

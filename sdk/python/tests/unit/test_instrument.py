@@ -5,6 +5,7 @@ what is supported, and nothing patched. (Their recording: tests/e2e/test_instrum
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ SUPPORTED = {"openai": "2.x or 3.x", "anthropic": "1.x or 2.x"}
 
 
 def patched_methods(package: str) -> list[str]:
+    methods: list[tuple[Any, str]]
     if package == "openai":
         from openai.resources.chat.completions import AsyncCompletions, Completions
         from openai.resources.responses import AsyncResponses, Responses
