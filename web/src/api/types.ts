@@ -12,8 +12,6 @@ export type Scope = Schemas["Scope"];
 export type Environment = Schemas["Environment"];
 export const SCOPES: readonly Scope[] = scopeValues;
 export const ENVIRONMENTS: readonly Environment[] = environmentValues;
-/** Deciding promotion requests (admins; keys given the scope). */
-export const APPROVE_SCOPE = "prompts:approve" as Scope;
 
 export type Session = Schemas["SessionInfo"];
 export type ProjectRole = Answer<"/api/v1/projects", "get">["projects"][number];
@@ -35,32 +33,18 @@ export type SessionView = Answer<"/api/v1/stacktrace/v1/sessions/{sessionId}", "
 export type Prompt = Schemas["Prompt"];
 export type EnvState = Prompt["environments"][string];
 export type PromptVersion = Schemas["PromptVersion"];
-export type Promotion = Schemas["Promotion"] & { approvedBy: string | null; requestId: number | null };
+export type Promotion = Schemas["Promotion"];
 /** A prompt with its promotions and promotion requests, newest first. */
-export type PromptDetail = Prompt & { promotions: Promotion[]; requests: PromotionRequest[] };
+export type PromptDetail = Answer<"/api/v1/flowops/v1/prompts/{name}", "get">;
+export type EnvironmentProtection = Schemas["EnvironmentProtection"];
+export type PromotionRequest = Schemas["PromotionRequest"];
+export type RequestStatus = PromotionRequest["status"];
+/** A promotion's answer: `request` (202) when the environment is protected and the promotion waits for approval. */
+export type PromoteAnswer = Answer<"/api/v1/flowops/v1/prompts/{name}/promote", "post"> & { request?: PromotionRequest };
 
-/** Whether promoting into an environment needs an approval. */
-export interface EnvironmentProtection { env: Environment; protected: boolean; updatedBy: string | null; updatedAt: string | null }
-export type RequestStatus = "pending" | "approved" | "rejected" | "cancelled";
-export interface PromotionRequest {
-  id: number; prompt: string; env: Environment; version: number; status: RequestStatus;
-  requestedBy: string; requestedAt: string; comment: string | null;
-  decidedBy: string | null; decidedAt: string | null; decisionComment: string | null;
-}
-/** A promotion's answer: `request` when the environment is protected and the promotion waits for approval. */
-export interface PromoteAnswer { name: string; env: Environment; version: number; request?: PromotionRequest }
-
-export interface Variant { label: string; version: number; weight: number }
-export interface Experiment {
-  id: number; prompt: string; env: Environment; name: string; status: "running" | "ended"; variants: Variant[];
-  startedBy: string; startedAt: string; endedBy: string | null; endedAt: string | null; chosenVersion: number | null;
-}
-export interface VariantResult extends Variant {
-  traces: number; errors: number; errorRate: number; latencyP50Ms: number | null; latencyP95Ms: number | null;
-  inputTokens: number; outputTokens: number; totalTokens: number; costUsd: number; avgCostUsd: number | null;
-  scores: { name: string; count: number; average: number }[];
-}
-export interface ExperimentResults { experiment: Experiment; from: string; to: string; capped: boolean; variants: VariantResult[] }
+export type Experiment = Schemas["Experiment"];
+export type VariantResult = Schemas["VariantResult"];
+export type ExperimentResults = Answer<"/api/v1/flowops/v1/prompts/{name}/experiments/{id}/results", "get">;
 
 /** A key as listed; `key`, the secret, only in the answer that created it. */
 export type ApiKey = Schemas["ApiKey"] & { key?: string };

@@ -12,6 +12,7 @@ const SCOPE_HELP: Record<Scope, string> = {
   "traces:read": "read traces and metrics",
   "prompts:read": "fetch prompts (the SDK)",
   "prompts:write": "create, edit and promote prompts",
+  "prompts:approve": "approve or reject promotions into protected environments (not its own)",
   "keys:manage": "create and revoke keys",
   "members:manage": "add members, set their roles, create projects",
   "scores:write": "give, edit and delete scores (the SDK's score())",

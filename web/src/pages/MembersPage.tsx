@@ -10,7 +10,7 @@ import { errorText, useAsync } from "../lib/useAsync";
 const ROLES: { id: Role; help: string }[] = [
   { id: "viewer", help: "reads traces and prompts" },
   { id: "member", help: "also changes prompts" },
-  { id: "admin", help: "also manages keys and members" },
+  { id: "admin", help: "also manages keys and members, approves promotions" },
 ];
 
 export function MembersPage() {

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { requests } from "../../api/endpoints";
 import { useSession } from "../../api/session";
-import { APPROVE_SCOPE, type PromotionRequest } from "../../api/types";
+import { type PromotionRequest } from "../../api/types";
 import { actorName, userActor } from "../../lib/actor";
 import { fmtRelative, fmtTime } from "../../lib/format";
 import { ErrorBanner } from "../ErrorBanner";
@@ -23,7 +23,7 @@ export function Approvals({ pending, run }: { pending: PromotionRequest[]; run: 
 function PendingRequest({ request: r, run }: { request: PromotionRequest; run: Run }) {
   const { can, session } = useSession();
   const mine = r.requestedBy === userActor(session.user.email);
-  const approver = can(APPROVE_SCOPE) && !mine;
+  const approver = can("prompts:approve") && !mine;
   const [comment, setComment] = useState("");
   const [error, setError] = useState("");
   const reject = () => {
