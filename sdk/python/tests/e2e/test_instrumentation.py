@@ -350,13 +350,15 @@ def test_openai_responses_api_async(key: str, api: Api, provider: FakeProvider) 
             async with client.responses.stream(model="gpt-helper", input=QUESTION) as helper:
                 final = await helper.get_final_response()
                 assert final.output_text == "echo: what is two plus two"
+            async with client.responses.stream(model="gpt-unread", input=QUESTION):
+                pass
             with pytest.raises(openai.BadRequestError):
                 await client.responses.create(model="error-400", input=QUESTION)
         await client.close()
         return turn.trace_id
 
-    spans = by_model(llm_spans(api, asyncio.run(run()), 4))
-    assert len(spans) == 4
+    spans = by_model(llm_spans(api, asyncio.run(run()), 5))
+    assert len(spans) == 5
     assert all(
         s["llmSpan"]["promptContent"] is None and s["llmSpan"]["completionContent"] is None
         for s in spans.values()
@@ -365,6 +367,7 @@ def test_openai_responses_api_async(key: str, api: Api, provider: FakeProvider) 
     helper_span = spans["gpt-helper"]["llmSpan"]
     assert (helper_span["isStreaming"], helper_span["inputTokens"]) == (True, 5)
     assert spans["error-400"]["attributes"]["error.type"] == "BadRequestError"
+    assert spans["gpt-unread"]["attributes"]["stacklens.usage"].startswith("not reported")
 
 
 def test_anthropic_stream_helper(
@@ -382,6 +385,8 @@ def test_anthropic_stream_helper(
             texts = [t async for t in stream.text_stream]
             assert "".join(texts) == "echo: what is two plus two"
             assert (await stream.get_final_message()).usage.output_tokens == 6
+        async with aclient.messages.stream(model="claude-async-unread", **ask):
+            pass
         await aclient.close()
 
     with stacklens.start_trace("claude helper turn") as turn:
@@ -400,8 +405,8 @@ def test_anthropic_stream_helper(
             client.messages.stream(model="error-429", **ask),
         ):
             pass
-    spans = by_model(llm_spans(api, turn.trace_id, 6))
-    assert len(spans) == 5
+    spans = by_model(llm_spans(api, turn.trace_id, 7))
+    assert len(spans) == 6
     # The block's own spans nest under the caller's, not under the call's.
     assert inside.parent_span_id == turn.span_id
     assert all(
@@ -423,10 +428,11 @@ def test_anthropic_stream_helper(
         "role": "system",
         "content": "Be brief.",
     }
-    unread = spans["claude-unread"]
-    assert (unread["status"], unread["attributes"]["stacklens.usage"][:12]) == (
-        "ok",
-        "not reported",
-    )
+    for name in ("claude-unread", "claude-async-unread"):
+        unread = spans[name]
+        assert (unread["status"], unread["attributes"]["stacklens.usage"][:12]) == (
+            "ok",
+            "not reported",
+        )
     assert spans["error-429"]["status"] == "error"
     assert spans["error-429"]["attributes"]["error.type"] == "RateLimitError"
