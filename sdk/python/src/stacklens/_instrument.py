@@ -334,7 +334,9 @@ class StreamHelper:
     helper closes its raw stream). The helper's own methods (text_stream, get_final_message(),
     ...) work as before."""
 
-    def __init__(self, manager: Any, start: Callable[[], Call], on_item: Callable[[Any], None]):
+    def __init__(
+        self, manager: Any, start: Callable[[], Call], on_item: Callable[[Any], None]
+    ) -> None:
         self._manager = manager
         self._start = start
         self._on_item = on_item
