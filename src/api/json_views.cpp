@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "core/json.h"
+
 namespace stacklens::api {
 namespace bj = boost::json;
 namespace {
@@ -336,6 +338,37 @@ bj::object score_summary_json(const ScoreSummaryQuery& q, const std::vector<Scor
                     {"to", format_iso8601(q.to_us)},
                     {"intervalSeconds", q.interval_us / 1000000},
                     {"points", std::move(points)}};
+}
+
+bj::object dataset_json(const Dataset& d) {
+  bj::object o;
+  o["name"] = d.name;
+  o["description"] = d.description;
+  o["version"] = d.version;
+  o["itemCount"] = d.item_count;
+  o["createdBy"] = d.created_by;
+  o["createdAt"] = format_iso8601(d.created_us);
+  o["updatedAt"] = format_iso8601(d.updated_us);
+  return o;
+}
+
+bj::object dataset_item_json(const DatasetItem& i) {
+  // The JSON values were checked when written; stored text that no longer parses is our bug.
+  const auto value = [](const std::optional<std::string>& text) -> bj::value {
+    if (!text) return nullptr;
+    auto v = json::parse(*text);
+    return v ? std::move(*v) : bj::value(nullptr);
+  };
+  bj::object o;
+  o["id"] = i.id;
+  o["input"] = value(i.input);
+  o["expectedOutput"] = value(i.expected_output);
+  o["metadata"] = value(i.metadata);
+  o["sourceTraceId"] = opt(i.source_trace_id);
+  o["sourceSpanId"] = opt(i.source_span_id);
+  o["createdAt"] = format_iso8601(i.created_us);
+  o["version"] = i.version;
+  return o;
 }
 
 }  // namespace stacklens::api

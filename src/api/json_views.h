@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "model/access.h"
+#include "model/dataset.h"
 #include "model/prompt.h"
 #include "model/query.h"
 #include "model/score.h"
@@ -29,6 +30,8 @@ boost::json::object key_json(const ApiKeyInfo& k);
 boost::json::object score_json(const Score& s);
 boost::json::object score_config_json(const ScoreConfig& c);
 boost::json::object score_summary_json(const ScoreSummaryQuery& q, const std::vector<ScoreBucket>& buckets);
+boost::json::object dataset_json(const Dataset& d);
+boost::json::object dataset_item_json(const DatasetItem& i);
 
 // A page of a list: its rows under `key`, then the cursor of the next page (null on the last page).
 template <typename Row>

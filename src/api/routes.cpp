@@ -24,6 +24,7 @@ void add_routes(http::Router& router, Services& services) {
   add_key_routes(router, services);
   add_session_routes(router, services);
   add_project_routes(router, services);
+  add_dataset_routes(router, services);
   add_otlp_routes(router, services);
 }
 

@@ -24,6 +24,8 @@ void add_conversation_routes(http::Router& router, Services& services);
 void add_key_routes(http::Router& router, Services& services);
 void add_session_routes(http::Router& router, Services& services);
 void add_project_routes(http::Router& router, Services& services);
+// Datasets of evaluation items (evaluations:read / evaluations:write).
+void add_dataset_routes(http::Router& router, Services& services);
 // POST /otlp/v1/traces (OpenTelemetry); no /api/v1 alias.
 void add_otlp_routes(http::Router& router, Services& services);
 

@@ -22,6 +22,9 @@ enum class Scope : uint32_t {
   prices_manage = 1u << 8,     // the project's own model prices, and recomputing stored costs
   governai_manage = 1u << 9,   // the project's GovernAI policies (what happens to personal data found)
   prompts_approve = 1u << 10,  // approve or reject others' promotions into protected environments
+  evaluations_read = 1u << 11,     // datasets, experiments, evaluators, rules, model connections (no keys)
+  evaluations_write = 1u << 12,    // change them, run the playground, call model connections
+  connections_manage = 1u << 13,   // the project's model connections and their keys
 };
 
 struct ScopeName {
@@ -34,7 +37,8 @@ inline constexpr ScopeName kScopeNames[] = {
     {Scope::keys_manage, "keys:manage"},     {Scope::members_manage, "members:manage"},
     {Scope::scores_write, "scores:write"},   {Scope::scores_configure, "scores:configure"},
     {Scope::prices_manage, "prices:manage"}, {Scope::governai_manage, "governai:manage"},
-    {Scope::prompts_approve, "prompts:approve"},
+    {Scope::prompts_approve, "prompts:approve"},     {Scope::evaluations_read, "evaluations:read"},
+    {Scope::evaluations_write, "evaluations:write"}, {Scope::connections_manage, "connections:manage"},
 };
 
 using ScopeSet = uint32_t;
@@ -68,8 +72,8 @@ enum class Role { viewer, member, admin };
 std::optional<Role> parse_role(std::string_view s);
 std::string_view role_name(Role r);
 // viewer: read traces (with their scores) and prompts; member: also write them and give scores;
-// admin: also keys, members, score configurations, model prices, GovernAI policies and approving
-// promotions.
+// viewer: also evaluations; member: also writes them; admin: also keys, members, score
+// configurations, model prices, GovernAI policies, approving promotions and model connections.
 ScopeSet scopes_of(Role r);
 
 struct User {

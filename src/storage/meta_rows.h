@@ -24,7 +24,8 @@ inline constexpr std::string_view kMetaTables[] = {
     "prompts",         "prompt_versions",   "promotion_requests", "prompt_promotions", "environment_protection",
     "experiments",     "experiment_variants", "sessions",     "login_failures",       "score_configs",
     "model_prices",    "cost_recomputes",   "audit_log",      "audit_checkpoints",    "transparency",
-    "governai_policies"};
+    "governai_policies", "model_connections", "connection_usage",
+    "datasets",        "dataset_items"};
 
 class MetaRows {
  public:

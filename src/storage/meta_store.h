@@ -8,8 +8,10 @@
 #include "core/error.h"
 #include "model/access.h"
 #include "model/audit.h"
+#include "model/dataset.h"
 #include "model/governai_policy.h"
 #include "model/price.h"
+#include "model/connection.h"
 #include "model/prompt.h"
 #include "model/score.h"
 #include "storage/meta_rows.h"
@@ -138,6 +140,19 @@ class MetaStore {
   virtual Result<Experiment> end_experiment(int64_t project_id, const std::string& name, int64_t id,
                                             int64_t chosen_version, const std::string& actor) = 0;
 
+  // Model connections (model/connection.h), by name within a project. create: conflict when the
+  // name is taken; update (every field but name, id and creation) and delete: not_found when it
+  // is not. Deleting drops its usage too.
+  virtual Result<ModelConnection> create_connection(const ModelConnection& c) = 0;
+  virtual Result<ModelConnection> update_connection(const ModelConnection& c) = 0;
+  virtual Status delete_connection(int64_t project_id, const std::string& name) = 0;
+  virtual Result<std::vector<ModelConnection>> list_connections(int64_t project_id) = 0;
+  virtual Result<std::optional<ModelConnection>> get_connection(int64_t project_id, const std::string& name) = 0;
+  // Adds one call's cost to the connection's month, returning the month's new totals.
+  virtual Result<ConnectionUsage> add_connection_usage(int64_t connection_id, const std::string& month,
+                                                       double cost_usd) = 0;
+  virtual Result<ConnectionUsage> connection_usage(int64_t connection_id, const std::string& month) = 0;
+
   // Score configurations, by name within a project. create: conflict when the name is taken;
   // update and delete: not_found when it is not.
   virtual Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) = 0;
@@ -188,6 +203,26 @@ class MetaStore {
   virtual Status set_governai_policies(int64_t project_id, const std::vector<GovernaiPolicy>& set,
                                        const std::vector<std::string>& reset) = 0;
   virtual Result<int64_t> governai_policy_revision() = 0;
+
+  // Datasets (model/dataset.h), by name within a project. create: conflict when the name is
+  // taken; the others: not_found when it is not.
+  virtual Result<Dataset> create_dataset(int64_t project_id, const Dataset& dataset) = 0;
+  virtual Result<std::vector<Dataset>> list_datasets(int64_t project_id) = 0;
+  virtual Result<std::optional<Dataset>> get_dataset(int64_t project_id, const std::string& name) = 0;
+  virtual Result<Dataset> update_dataset(int64_t project_id, const std::string& name,
+                                         const std::string& description) = 0;
+  // Removes the dataset with every version of its items.
+  virtual Status delete_dataset(int64_t project_id, const std::string& name) = 0;
+  // Applies the edits together as the dataset's next version (all or none; an id edited twice
+  // is bad_request) and returns the dataset at that version.
+  virtual Result<Dataset> edit_dataset_items(int64_t project_id, const std::string& name,
+                                             const std::vector<DatasetItemEdit>& edits) = 0;
+  // A page of the items of a version (not_found for a version the dataset never had).
+  virtual Result<DatasetItemPage> list_dataset_items(int64_t project_id, const std::string& name,
+                                                     const DatasetItemQuery& query) = 0;
+  virtual Result<std::optional<DatasetItem>> get_dataset_item(int64_t project_id, const std::string& name,
+                                                              const std::string& id,
+                                                              std::optional<int64_t> version) = 0;
 };
 
 }  // namespace stacklens

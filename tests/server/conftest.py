@@ -19,7 +19,7 @@ import stacklens_cluster  # noqa: E402
 from openapi_contract import CONTRACT  # noqa: E402
 from stacklens_server import StackLensServer  # noqa: E402
 
-ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage,scores:write,scores:configure,prices:manage,governai:manage,prompts:approve"
+ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage,scores:write,scores:configure,prices:manage,governai:manage,prompts:approve,evaluations:read,evaluations:write,connections:manage"
 
 
 def _metadata_in_postgres() -> None:
@@ -132,6 +132,9 @@ def keys(server: StackLensServer) -> Dict[str, str]:
         "prices:manage": server.create_key("prices:manage"),
         "governai:manage": server.create_key("governai:manage"),
         "prompts:approve": server.create_key("prompts:approve"),
+        "evaluations:read": server.create_key("evaluations:read"),
+        "evaluations:write": server.create_key("evaluations:write"),
+        "connections:manage": server.create_key("connections:manage"),
     }
     revoked = server.create_key(ALL_SCOPES)
     server.cli("keys", "revoke", revoked[:11])

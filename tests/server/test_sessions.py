@@ -106,7 +106,8 @@ def test_the_session_carries_the_scopes_of_the_role_in_the_current_project(admin
     srv, password = admin
     client, info = sign_in(srv, "admin@stacklens.local", password)
     everything = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage",
-                  "scores:write", "scores:configure", "prices:manage", "governai:manage", "prompts:approve"]
+                  "scores:write", "scores:configure", "prices:manage", "governai:manage", "prompts:approve",
+                  "evaluations:read", "evaluations:write", "connections:manage"]
     assert info["scopes"] == everything
     schema = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
     assert set(info) == set(schema["SessionInfo"]["properties"])  # the spec documents every field, scopes included
@@ -120,10 +121,12 @@ def test_the_session_carries_the_scopes_of_the_role_in_the_current_project(admin
                        headers={**csrf, "X-StackLens-Project": "scoped"}).status_code == 201
 
     user, uinfo = sign_in(srv, "sv@example.com", made.json()["password"])
-    assert uinfo["currentProject"] == "default" and uinfo["scopes"] == ["traces:read", "prompts:read"]
+    assert uinfo["currentProject"] == "default" and uinfo["scopes"] == ["traces:read", "prompts:read",
+                                                                         "evaluations:read"]
     in_scoped = user.get("/api/v1/auth/me", headers={"X-StackLens-Project": "scoped"}).json()
     assert in_scoped["currentProject"] == "scoped"
-    assert in_scoped["scopes"] == ["traces:write", "traces:read", "prompts:read", "prompts:write", "scores:write"]
+    assert in_scoped["scopes"] == ["traces:write", "traces:read", "prompts:read", "prompts:write", "scores:write",
+                                   "evaluations:read", "evaluations:write"]
 
 
 def test_logout_ends_the_session(admin: Tuple[StackLensServer, str]) -> None:

@@ -314,4 +314,76 @@ inline constexpr Statement kEndExperiment{
     "UPDATE experiments SET status = 'ended', ended_by = $2, ended_us = $3, chosen_version = $4 WHERE id = $1 "
     "AND status = 'running' RETURNING id"};
 
+// Model connections.
+#define SL_CONNECTION_COLUMNS                                                                               \
+  "id, project_id, name, provider, base_url, default_model, monthly_budget_usd, max_concurrency, timeout_ms, " \
+  "key_hint, sealed_key, sealed_key_id, created_by, created_us, updated_us FROM model_connections "
+inline constexpr Statement kCreateConnection{
+    "create_connection",
+    "INSERT INTO model_connections(project_id, name, provider, base_url, default_model, monthly_budget_usd, "
+    "max_concurrency, timeout_ms, key_hint, sealed_key, sealed_key_id, created_by, created_us, updated_us) "
+    "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id"};
+inline constexpr Statement kUpdateConnection{
+    "update_connection",
+    "UPDATE model_connections SET provider = $3, base_url = $4, default_model = $5, monthly_budget_usd = $6, "
+    "max_concurrency = $7, timeout_ms = $8, key_hint = $9, sealed_key = $10, sealed_key_id = $11, updated_us = $12 "
+    "WHERE project_id = $1 AND name = $2 RETURNING id, project_id, name, provider, base_url, default_model, "
+    "monthly_budget_usd, max_concurrency, timeout_ms, key_hint, sealed_key, sealed_key_id, created_by, created_us, "
+    "updated_us"};
+inline constexpr Statement kDeleteConnectionUsage{
+    "delete_connection_usage",
+    "DELETE FROM connection_usage WHERE connection_id IN "
+    "(SELECT id FROM model_connections WHERE project_id = $1 AND name = $2)"};
+inline constexpr Statement kDeleteConnection{
+    "delete_connection", "DELETE FROM model_connections WHERE project_id = $1 AND name = $2 RETURNING id"};
+inline constexpr Statement kListConnections{
+    "list_connections", "SELECT " SL_CONNECTION_COLUMNS R"(WHERE project_id = $1 ORDER BY name COLLATE "C")"};
+inline constexpr Statement kGetConnection{"get_connection",
+                                          "SELECT " SL_CONNECTION_COLUMNS "WHERE project_id = $1 AND name = $2"};
+#undef SL_CONNECTION_COLUMNS
+inline constexpr Statement kAddConnectionUsage{
+    "add_connection_usage",
+    "INSERT INTO connection_usage(connection_id, month, cost_usd, calls) VALUES($1, $2, $3, 1) "
+    "ON CONFLICT(connection_id, month) DO UPDATE SET cost_usd = connection_usage.cost_usd + excluded.cost_usd, "
+    "calls = connection_usage.calls + 1 RETURNING cost_usd, calls"};
+inline constexpr Statement kConnectionUsage{
+    "connection_usage", "SELECT cost_usd, calls FROM connection_usage WHERE connection_id = $1 AND month = $2"};
+
+// Datasets and their versioned items (sqlite/meta_schema.h says how the rows keep each version).
+#define SL_DATASET_COLUMNS "id, next_position, name, description, version, item_count, created_by, created_us, updated_us "
+inline constexpr Statement kCreateDataset{
+    "create_dataset",
+    "INSERT INTO datasets(project_id, name, description, version, item_count, next_position, created_by, created_us, "
+    "updated_us) VALUES($1, $2, $3, 0, 0, 1, $4, $5, $5)"};
+inline constexpr Statement kListDatasets{
+    "list_datasets", "SELECT " SL_DATASET_COLUMNS R"(FROM datasets WHERE project_id = $1 ORDER BY name COLLATE "C")"};
+inline constexpr Statement kGetDataset{"get_dataset",
+                                       "SELECT " SL_DATASET_COLUMNS "FROM datasets WHERE project_id = $1 AND name = $2"};
+inline constexpr Statement kLockDataset{
+    "lock_dataset", "SELECT " SL_DATASET_COLUMNS "FROM datasets WHERE project_id = $1 AND name = $2 FOR UPDATE"};
+#undef SL_DATASET_COLUMNS
+inline constexpr Statement kDescribeDataset{"describe_dataset",
+                                            "UPDATE datasets SET description = $2, updated_us = $3 WHERE id = $1"};
+inline constexpr Statement kDeleteDatasetItems{"delete_dataset_items", "DELETE FROM dataset_items WHERE dataset_id = $1"};
+inline constexpr Statement kDeleteDataset{"delete_dataset", "DELETE FROM datasets WHERE id = $1"};
+inline constexpr Statement kSetDatasetVersion{
+    "set_dataset_version",
+    "UPDATE datasets SET version = $2, item_count = $3, next_position = $4, updated_us = $5 WHERE id = $1"};
+inline constexpr Statement kCurrentItem{
+    "current_item",
+    "SELECT position, created_us FROM dataset_items WHERE dataset_id = $1 AND item_id = $2 AND valid_to IS NULL"};
+inline constexpr Statement kCloseItem{
+    "close_item", "UPDATE dataset_items SET valid_to = $3 WHERE dataset_id = $1 AND item_id = $2 AND valid_to IS NULL"};
+inline constexpr Statement kInsertItem{
+    "insert_item",
+    "INSERT INTO dataset_items(dataset_id, item_id, valid_from, position, input, expected_output, metadata, "
+    "source_trace_id, source_span_id, created_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"};
+#define SL_ITEM_COLUMNS                                                                                         \
+  "SELECT item_id, input, expected_output, metadata, source_trace_id, source_span_id, created_us, valid_from, "  \
+  "position FROM dataset_items WHERE dataset_id = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2) "
+inline constexpr Statement kListItems{"list_items",
+                                      SL_ITEM_COLUMNS "AND position > $3 ORDER BY position LIMIT $4"};
+inline constexpr Statement kGetItem{"get_item", SL_ITEM_COLUMNS "AND item_id = $3"};
+#undef SL_ITEM_COLUMNS
+
 }  // namespace stacklens::postgres::sql

@@ -229,6 +229,61 @@ const std::vector<Migration> kMetaMigrations = {
   weight BIGINT NOT NULL,
   PRIMARY KEY(experiment_id, label)))sql",
     },
+    // Model connections (sqlite/meta_schema.h says what the columns hold).
+    {
+        R"sql(CREATE TABLE model_connections(
+  id BIGSERIAL PRIMARY KEY,
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  base_url TEXT NOT NULL,
+  default_model TEXT NOT NULL,
+  monthly_budget_usd DOUBLE PRECISION,
+  max_concurrency BIGINT NOT NULL,
+  timeout_ms BIGINT NOT NULL,
+  key_hint TEXT NOT NULL,
+  sealed_key TEXT NOT NULL,
+  sealed_key_id BIGINT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  updated_us BIGINT NOT NULL,
+  UNIQUE(project_id, name)))sql",
+        R"sql(CREATE TABLE connection_usage(
+  connection_id BIGINT NOT NULL REFERENCES model_connections(id),
+  month TEXT NOT NULL,
+  cost_usd DOUBLE PRECISION NOT NULL,
+  calls BIGINT NOT NULL,
+  PRIMARY KEY(connection_id, month)))sql",
+    },
+    // Datasets (sqlite/meta_schema.h says how item rows keep every version).
+    {
+        R"sql(CREATE TABLE datasets(
+  id BIGSERIAL PRIMARY KEY,
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  item_count BIGINT NOT NULL,
+  next_position BIGINT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  updated_us BIGINT NOT NULL,
+  UNIQUE(project_id, name)))sql",
+        R"sql(CREATE TABLE dataset_items(
+  dataset_id BIGINT NOT NULL REFERENCES datasets(id),
+  item_id TEXT NOT NULL,
+  valid_from BIGINT NOT NULL,
+  valid_to BIGINT,
+  position BIGINT NOT NULL,
+  input TEXT NOT NULL,
+  expected_output TEXT,
+  metadata TEXT,
+  source_trace_id TEXT,
+  source_span_id TEXT,
+  created_us BIGINT NOT NULL,
+  PRIMARY KEY(dataset_id, item_id, valid_from)))sql",
+        "CREATE INDEX dataset_items_position ON dataset_items(dataset_id, position)",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

@@ -97,6 +97,14 @@ class PostgresMetaStore final : public MetaStore, public MetaRows {
                                                        const std::string& env) override;
   Result<Experiment> end_experiment(int64_t project_id, const std::string& name, int64_t id, int64_t chosen_version,
                                     const std::string& actor) override;
+  Result<ModelConnection> create_connection(const ModelConnection& c) override;
+  Result<ModelConnection> update_connection(const ModelConnection& c) override;
+  Status delete_connection(int64_t project_id, const std::string& name) override;
+  Result<std::vector<ModelConnection>> list_connections(int64_t project_id) override;
+  Result<std::optional<ModelConnection>> get_connection(int64_t project_id, const std::string& name) override;
+  Result<ConnectionUsage> add_connection_usage(int64_t connection_id, const std::string& month,
+                                               double cost_usd) override;
+  Result<ConnectionUsage> connection_usage(int64_t connection_id, const std::string& month) override;
   Result<ScoreConfig> create_score_config(int64_t project_id, const ScoreConfig& config) override;
   Result<ScoreConfig> update_score_config(int64_t project_id, const ScoreConfig& config) override;
   Status delete_score_config(int64_t project_id, const std::string& name) override;
@@ -124,6 +132,17 @@ class PostgresMetaStore final : public MetaStore, public MetaRows {
   Status set_governai_policies(int64_t project_id, const std::vector<GovernaiPolicy>& set,
                                const std::vector<std::string>& reset) override;
   Result<int64_t> governai_policy_revision() override;
+  Result<Dataset> create_dataset(int64_t project_id, const Dataset& dataset) override;
+  Result<std::vector<Dataset>> list_datasets(int64_t project_id) override;
+  Result<std::optional<Dataset>> get_dataset(int64_t project_id, const std::string& name) override;
+  Result<Dataset> update_dataset(int64_t project_id, const std::string& name, const std::string& description) override;
+  Status delete_dataset(int64_t project_id, const std::string& name) override;
+  Result<Dataset> edit_dataset_items(int64_t project_id, const std::string& name,
+                                     const std::vector<DatasetItemEdit>& edits) override;
+  Result<DatasetItemPage> list_dataset_items(int64_t project_id, const std::string& name,
+                                             const DatasetItemQuery& query) override;
+  Result<std::optional<DatasetItem>> get_dataset_item(int64_t project_id, const std::string& name,
+                                                      const std::string& id, std::optional<int64_t> version) override;
 
  private:
   explicit PostgresMetaStore(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}

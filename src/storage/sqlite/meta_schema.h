@@ -223,6 +223,65 @@ CREATE TABLE experiment_variants(
   weight INTEGER NOT NULL,
   PRIMARY KEY(experiment_id, label));
 )sql",
+    // Model connections (model/connection.h): the provider key sealed (hex of the sealed bytes
+    // and the id of the key that sealed them); what each spent per calendar month.
+    R"sql(
+CREATE TABLE model_connections(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  base_url TEXT NOT NULL,
+  default_model TEXT NOT NULL,
+  monthly_budget_usd REAL,
+  max_concurrency INTEGER NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  key_hint TEXT NOT NULL,
+  sealed_key TEXT NOT NULL,
+  sealed_key_id INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL,
+  UNIQUE(project_id, name));
+CREATE TABLE connection_usage(
+  connection_id INTEGER NOT NULL REFERENCES model_connections(id),
+  month TEXT NOT NULL,
+  cost_usd REAL NOT NULL,
+  calls INTEGER NOT NULL,
+  PRIMARY KEY(connection_id, month));
+)sql",
+    // Datasets (model/dataset.h). An item's row holds it from the dataset version that wrote it
+    // (valid_from) until the version that replaced or removed it (valid_to, NULL while current),
+    // so the items of version N are the rows with valid_from <= N < valid_to. position keeps the
+    // order items were added in, across their versions.
+    R"sql(
+CREATE TABLE datasets(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  item_count INTEGER NOT NULL,
+  next_position INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL,
+  UNIQUE(project_id, name));
+CREATE TABLE dataset_items(
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+  item_id TEXT NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_to INTEGER,
+  position INTEGER NOT NULL,
+  input TEXT NOT NULL,
+  expected_output TEXT,
+  metadata TEXT,
+  source_trace_id TEXT,
+  source_span_id TEXT,
+  created_us INTEGER NOT NULL,
+  PRIMARY KEY(dataset_id, item_id, valid_from));
+CREATE INDEX dataset_items_position ON dataset_items(dataset_id, position);
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -19,6 +19,9 @@ const SCOPE_HELP: Record<Scope, string> = {
   "scores:configure": "set the score configurations that validate scores",
   "prices:manage": "set the project's own model prices and recompute stored costs",
   "governai:manage": "set what GovernAI does with personal data found in spans (allow, redact, block) and the transparency report's operator statements",
+  "evaluations:read": "read datasets, evaluation experiments, evaluators, rules and model connections (never their keys)",
+  "evaluations:write": "change datasets, experiments, evaluators and rules, run the playground and call model connections",
+  "connections:manage": "add, change and remove the project's model connections and their provider keys",
 };
 
 export function KeysPage() {

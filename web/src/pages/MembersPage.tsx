@@ -8,9 +8,9 @@ import { fmtRelative } from "../lib/format";
 import { errorText, useAsync } from "../lib/useAsync";
 
 const ROLES: { id: Role; help: string }[] = [
-  { id: "viewer", help: "reads traces and prompts" },
-  { id: "member", help: "also changes prompts" },
-  { id: "admin", help: "also manages keys and members, approves promotions" },
+  { id: "viewer", help: "reads traces, prompts and evaluations" },
+  { id: "member", help: "also changes prompts and evaluations" },
+  { id: "admin", help: "also manages keys, members and model connections, approves promotions" },
 ];
 
 export function MembersPage() {
