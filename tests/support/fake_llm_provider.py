@@ -12,7 +12,8 @@ with their error bodies:
   POST /v1/messages           Anthropic messages; stream=true streams message_start ...
                               message_stop
 
-The reply is "echo: " and the last user message's text (or the Responses API's input string), one chunk per word when streamed.
+The reply is "echo: " and the last user message's text (or the Responses API's input string), one chunk per word when streamed;
+chat completions and messages answer the text between REPLY<< and >>REPLY instead when the message holds one.
 Usage is counted in words. Models select errors: "error-400" (invalid request), "error-401",
 "error-429" (rate limited, Retry-After: 0), "error-500"."""
 
@@ -42,6 +43,15 @@ def _last_user_text(messages: List[Dict[str, Any]]) -> str:
                 return content
             return " ".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
     return ""
+
+
+def _reply_to(text: str) -> str:
+    """The reply to a user message: "echo: " and the text, unless the text scripts the answer
+    between REPLY<< and >>REPLY (as judge tests do: the answer an evaluator's judge gives)."""
+    start, end = text.find("REPLY<<"), text.find(">>REPLY")
+    if start >= 0 and end > start:
+        return text[start + len("REPLY<<"):end]
+    return "echo: " + text
 
 
 def _words(text: str) -> int:
@@ -111,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
         if model in ERRORS:
             self._openai_error(ERRORS[model], f"The fake provider answers {ERRORS[model]} for model {model}")
             return
-        reply = "echo: " + _last_user_text(body["messages"])
+        reply = _reply_to(_last_user_text(body["messages"]))
         prompt_tokens = sum(_words(json.dumps(m.get("content"))) for m in body["messages"])
         completion_tokens = _words(reply)
         usage = {
@@ -248,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
         if model in ERRORS:
             self._anthropic_error(ERRORS[model], f"The fake provider answers {ERRORS[model]} for model {model}")
             return
-        reply = "echo: " + _last_user_text(body["messages"])
+        reply = _reply_to(_last_user_text(body["messages"]))
         # Anthropic counts cached prompt tokens apart from input_tokens.
         prompt_tokens = sum(_words(json.dumps(m.get("content"))) for m in body["messages"])
         cache_read = min(CACHED_TOKENS, prompt_tokens)
