@@ -25,7 +25,7 @@ inline constexpr std::string_view kMetaTables[] = {
     "experiments",     "experiment_variants", "sessions",     "login_failures",       "score_configs",
     "model_prices",    "cost_recomputes",   "audit_log",      "audit_checkpoints",    "transparency",
     "governai_policies", "model_connections", "connection_usage",
-    "datasets",        "dataset_items"};
+    "datasets",        "dataset_items",     "evaluators",     "eval_rules",           "eval_rule_runs"};
 
 class MetaRows {
  public:

@@ -12,6 +12,7 @@
 #include "model/governai_policy.h"
 #include "model/price.h"
 #include "model/connection.h"
+#include "model/evaluator.h"
 #include "model/prompt.h"
 #include "model/score.h"
 #include "storage/meta_rows.h"
@@ -223,6 +224,27 @@ class MetaStore {
   virtual Result<std::optional<DatasetItem>> get_dataset_item(int64_t project_id, const std::string& name,
                                                               const std::string& id,
                                                               std::optional<int64_t> version) = 0;
+
+  // LLM-as-judge evaluators (model/evaluator.h), by name within a project. create: conflict when
+  // the name is taken; update and delete: not_found when it is not; delete: conflict while a rule
+  // names it.
+  virtual Result<Evaluator> create_evaluator(const Evaluator& e) = 0;
+  virtual Result<Evaluator> update_evaluator(const Evaluator& e) = 0;
+  virtual Status delete_evaluator(int64_t project_id, const std::string& name) = 0;
+  virtual Result<std::vector<Evaluator>> list_evaluators(int64_t project_id) = 0;
+  virtual Result<std::optional<Evaluator>> get_evaluator(int64_t project_id, const std::string& name) = 0;
+  // Evaluation rules, by id within a project (every project's with none). Each change raises
+  // eval_rule_revision(), which nodes poll to reload them; delete removes the rule's runs too.
+  virtual Result<EvalRule> create_eval_rule(const EvalRule& r) = 0;
+  virtual Result<EvalRule> update_eval_rule(const EvalRule& r) = 0;
+  virtual Status delete_eval_rule(int64_t project_id, int64_t id) = 0;
+  virtual Result<std::vector<EvalRule>> list_eval_rules(std::optional<int64_t> project_id) = 0;
+  virtual Result<std::optional<EvalRule>> get_eval_rule(int64_t project_id, int64_t id) = 0;
+  virtual Result<int64_t> eval_rule_revision() = 0;
+  // A rule's runs: recorded together; read newest first, `limit` with an id below `before`.
+  virtual Status add_eval_runs(const std::vector<EvalRun>& runs) = 0;
+  virtual Result<EvalRunPage> list_eval_runs(int64_t rule_id, int limit, std::optional<int64_t> before) = 0;
+  virtual Result<EvalRunTotals> eval_run_totals(int64_t rule_id) = 0;
 };
 
 }  // namespace stacklens

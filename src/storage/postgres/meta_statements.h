@@ -386,4 +386,68 @@ inline constexpr Statement kListItems{"list_items",
 inline constexpr Statement kGetItem{"get_item", SL_ITEM_COLUMNS "AND item_id = $3"};
 #undef SL_ITEM_COLUMNS
 
+// Evaluators, evaluation rules and their runs.
+#define SL_EVALUATOR_COLUMNS                                                                                  \
+  "id, project_id, name, description, template, connection, model, output_type, min_value, max_value, "       \
+  "categories, created_by, created_us, updated_us "
+inline constexpr Statement kCreateEvaluator{
+    "create_evaluator",
+    "INSERT INTO evaluators(project_id, name, description, template, connection, model, output_type, min_value, "
+    "max_value, categories, created_by, created_us, updated_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "$12, $12) RETURNING id"};
+inline constexpr Statement kUpdateEvaluator{
+    "update_evaluator",
+    "UPDATE evaluators SET description = $3, template = $4, connection = $5, model = $6, output_type = $7, "
+    "min_value = $8, max_value = $9, categories = $10, updated_us = $11 WHERE project_id = $1 AND name = $2 "
+    "RETURNING " SL_EVALUATOR_COLUMNS};
+inline constexpr Statement kRulesOfEvaluator{
+    "rules_of_evaluator",
+    R"(SELECT name FROM eval_rules WHERE project_id = $1 AND evaluator = $2 ORDER BY name COLLATE "C" FOR UPDATE)"};
+inline constexpr Statement kDeleteEvaluator{
+    "delete_evaluator", "DELETE FROM evaluators WHERE project_id = $1 AND name = $2 RETURNING id"};
+inline constexpr Statement kListEvaluators{
+    "list_evaluators",
+    "SELECT " SL_EVALUATOR_COLUMNS R"(FROM evaluators WHERE project_id = $1 ORDER BY name COLLATE "C")"};
+inline constexpr Statement kGetEvaluator{
+    "get_evaluator", "SELECT " SL_EVALUATOR_COLUMNS "FROM evaluators WHERE project_id = $1 AND name = $2"};
+#undef SL_EVALUATOR_COLUMNS
+#define SL_RULE_COLUMNS                                                                                         \
+  "id, project_id, name, evaluator, filter_name, filter_model, filter_tags, filter_attributes, sampling_rate, "  \
+  "delay_seconds, paused, created_by, created_us, updated_us "
+inline constexpr Statement kCreateEvalRule{
+    "create_eval_rule",
+    "INSERT INTO eval_rules(project_id, name, evaluator, filter_name, filter_model, filter_tags, filter_attributes, "
+    "sampling_rate, delay_seconds, paused, created_by, created_us, updated_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8, "
+    "$9, $10, $11, $12, $12) RETURNING id"};
+inline constexpr Statement kUpdateEvalRule{
+    "update_eval_rule",
+    "UPDATE eval_rules SET name = $2, evaluator = $3, filter_name = $4, filter_model = $5, filter_tags = $6, "
+    "filter_attributes = $7, sampling_rate = $8, delay_seconds = $9, paused = $10, updated_us = $11 "
+    "WHERE project_id = $1 AND id = $12 RETURNING " SL_RULE_COLUMNS};
+inline constexpr Statement kDeleteEvalRuns{
+    "delete_eval_runs",
+    "DELETE FROM eval_rule_runs WHERE rule_id IN (SELECT id FROM eval_rules WHERE project_id = $1 AND id = $2)"};
+inline constexpr Statement kDeleteEvalRule{"delete_eval_rule",
+                                           "DELETE FROM eval_rules WHERE project_id = $1 AND id = $2 RETURNING id"};
+inline constexpr Statement kListEvalRules{
+    "list_eval_rules",
+    "SELECT " SL_RULE_COLUMNS "FROM eval_rules WHERE $1::bigint IS NULL OR project_id = $1 ORDER BY project_id, id"};
+inline constexpr Statement kGetEvalRule{"get_eval_rule",
+                                        "SELECT " SL_RULE_COLUMNS "FROM eval_rules WHERE project_id = $1 AND id = $2"};
+#undef SL_RULE_COLUMNS
+inline constexpr Statement kBumpEvalRuleRevision{"bump_eval_rule_revision",
+                                                 "UPDATE eval_rule_revision SET revision = revision + 1"};
+inline constexpr Statement kEvalRuleRevision{"eval_rule_revision", "SELECT revision FROM eval_rule_revision"};
+inline constexpr Statement kAddEvalRun{
+    "add_eval_run",
+    "INSERT INTO eval_rule_runs(rule_id, status, trace_id, span_id, score_id, error, cost_usd, judge_trace_id, "
+    "created_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+inline constexpr Statement kListEvalRuns{
+    "list_eval_runs",
+    "SELECT id, rule_id, status, trace_id, span_id, score_id, error, cost_usd, judge_trace_id, created_us "
+    "FROM eval_rule_runs WHERE rule_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"};
+inline constexpr Statement kEvalRunTotals{
+    "eval_run_totals",
+    "SELECT status, count(*), coalesce(sum(cost_usd), 0) FROM eval_rule_runs WHERE rule_id = $1 GROUP BY status"};
+
 }  // namespace stacklens::postgres::sql

@@ -282,6 +282,58 @@ CREATE TABLE dataset_items(
   PRIMARY KEY(dataset_id, item_id, valid_from));
 CREATE INDEX dataset_items_position ON dataset_items(dataset_id, position);
 )sql",
+    // LLM-as-judge evaluators (model/evaluator.h): the output schema as a type with its range
+    // or categories (one per line); rules with their filter (tags one per line, attributes one
+    // "key=value" per line) and the runs they made; eval_rule_revision counts rule changes,
+    // which every node polls.
+    R"sql(
+CREATE TABLE evaluators(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  template TEXT NOT NULL,
+  connection TEXT NOT NULL,
+  model TEXT,
+  output_type TEXT NOT NULL,
+  min_value REAL NOT NULL,
+  max_value REAL NOT NULL,
+  categories TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL,
+  UNIQUE(project_id, name));
+CREATE TABLE eval_rules(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  evaluator TEXT NOT NULL,
+  filter_name TEXT,
+  filter_model TEXT,
+  filter_tags TEXT NOT NULL,
+  filter_attributes TEXT NOT NULL,
+  sampling_rate REAL NOT NULL,
+  delay_seconds INTEGER NOT NULL,
+  paused INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL,
+  UNIQUE(project_id, name));
+CREATE TABLE eval_rule_runs(
+  id INTEGER PRIMARY KEY,
+  rule_id INTEGER NOT NULL REFERENCES eval_rules(id),
+  status TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  score_id TEXT,
+  error TEXT,
+  cost_usd REAL NOT NULL,
+  judge_trace_id TEXT,
+  created_us INTEGER NOT NULL);
+CREATE INDEX eval_rule_runs_rule ON eval_rule_runs(rule_id, id);
+CREATE TABLE eval_rule_revision(revision INTEGER NOT NULL);
+INSERT INTO eval_rule_revision VALUES(0);
+)sql",
 };
 
 }  // namespace stacklens::sqlite

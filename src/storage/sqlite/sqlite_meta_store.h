@@ -143,6 +143,21 @@ class SqliteMetaStore final : public MetaStore, public MetaRows {
   Result<std::optional<DatasetItem>> get_dataset_item(int64_t project_id, const std::string& name,
                                                       const std::string& id, std::optional<int64_t> version) override;
 
+  Result<Evaluator> create_evaluator(const Evaluator& e) override;
+  Result<Evaluator> update_evaluator(const Evaluator& e) override;
+  Status delete_evaluator(int64_t project_id, const std::string& name) override;
+  Result<std::vector<Evaluator>> list_evaluators(int64_t project_id) override;
+  Result<std::optional<Evaluator>> get_evaluator(int64_t project_id, const std::string& name) override;
+  Result<EvalRule> create_eval_rule(const EvalRule& r) override;
+  Result<EvalRule> update_eval_rule(const EvalRule& r) override;
+  Status delete_eval_rule(int64_t project_id, int64_t id) override;
+  Result<std::vector<EvalRule>> list_eval_rules(std::optional<int64_t> project_id) override;
+  Result<std::optional<EvalRule>> get_eval_rule(int64_t project_id, int64_t id) override;
+  Result<int64_t> eval_rule_revision() override;
+  Status add_eval_runs(const std::vector<EvalRun>& runs) override;
+  Result<EvalRunPage> list_eval_runs(int64_t rule_id, int limit, std::optional<int64_t> before) override;
+  Result<EvalRunTotals> eval_run_totals(int64_t rule_id) override;
+
  private:
   SqliteMetaStore(std::unique_ptr<Db> db, std::unique_ptr<Db> watcher)
       : db_(std::move(db)), watcher_(std::move(watcher)) {}
