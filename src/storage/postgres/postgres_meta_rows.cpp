@@ -136,9 +136,10 @@ Status PostgresMetaStore::rows_inserted() {
           {});
       !r)
     return r.error();
-  // Every running node reloads the projects' prices and policies.
+  // Every running node reloads the projects' prices, policies and evaluation rules.
   if (auto st = conn.exec("UPDATE price_revision SET revision = revision + 1"); !st) return st;
   if (auto st = conn.exec("UPDATE governai_revision SET revision = revision + 1"); !st) return st;
+  if (auto st = conn.exec("UPDATE eval_rule_revision SET revision = revision + 1"); !st) return st;
   return tx.commit();
 }
 
