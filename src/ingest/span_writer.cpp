@@ -81,6 +81,7 @@ Status SpanWriter::submit(std::vector<Span> spans, Done done) {
     queued_spans_ += spans.size();  // reserve before sealing so concurrent submits cannot overshoot
   }
   Pending p;
+  if (watcher_) watcher_->pick(spans, p.notes);
   p.records.resize(spans.size());  // each span moves once, into its record
   const pricing::PriceSnapshot prices = prices_.snapshot();
   for (size_t i = 0; i < spans.size(); ++i) {
@@ -153,6 +154,9 @@ void SpanWriter::run() {
       status = commit_failure(outcome.error());
     }
     for (auto& p : batch) p.done(status);
+    if (watcher_ && status)
+      for (auto& p : batch)
+        if (!p.notes.empty()) watcher_->committed(std::move(p.notes));
     std::lock_guard lock(garbage_mu_);
     garbage_.push_back(std::move(batch));
     batch = {};

@@ -24,6 +24,22 @@ struct WriterHealth {
   std::string problem;  // why not ok: storage full, stuck, stopped...
 };
 
+// Something that acts on spans once they are stored (evaluation rules): pick() sees each
+// submitted batch on the request thread, before it is sealed, and notes the spans it wants;
+// committed() gets those notes on the writer thread once their batch is stored (never when its
+// commit failed). pick() must be cheap: it runs on the ingest path.
+struct SpanNote {
+  int64_t project_id = 0;
+  int64_t tag = 0;  // the watcher's own (a rule's id)
+  std::string trace_id, span_id;
+};
+class CommitWatcher {
+ public:
+  virtual ~CommitWatcher() = default;
+  virtual void pick(const std::vector<Span>& spans, std::vector<SpanNote>& notes) = 0;
+  virtual void committed(std::vector<SpanNote> notes) = 0;
+};
+
 class SpanWriter {
  public:
   using Done = std::function<void(Status)>;
@@ -37,11 +53,14 @@ class SpanWriter {
   // Stops taking spans, commits everything queued, joins the thread.
   void stop();
   WriterHealth health() const;
+  // Set before spans arrive; outlives the writer's thread (stop() first).
+  void set_watcher(CommitWatcher* watcher) { watcher_ = watcher; }
 
  private:
   struct Pending {
     std::vector<SpanRecord> records;
     Done done;
+    std::vector<SpanNote> notes;  // for the watcher
   };
   void run();
 
@@ -60,6 +79,7 @@ class SpanWriter {
   Micros last_error_us_ = 0;
   std::mutex garbage_mu_;
   std::vector<std::vector<Pending>> garbage_;  // committed requests, freed by the next submit()
+  CommitWatcher* watcher_ = nullptr;
   std::thread thread_;
 };
 
