@@ -253,6 +253,26 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     assert [v["label"] for v in call("GET", f"{experiments}/{started['id']}/results", 200)["variants"]] == ["a", "b"]
     assert call("POST", f"{experiments}/{started['id']}/end", 200, json={"version": 2})["chosenVersion"] == 2
 
+    datasets = "/api/v1/evaluations/v1/datasets"
+    call("POST", datasets, 201, json={"name": "tour", "description": "d"})
+    call("GET", datasets, 200)
+    assert call("PUT", datasets + "/tour", 200, json={"description": "e"})["description"] == "e"
+    call("POST", datasets + "/tour/items", 201, json={"id": "i1", "input": {"q": 1}, "expectedOutput": "a"})
+    call("PUT", datasets + "/tour/items/i1", 200, json={"input": {"q": 2}, "metadata": {"m": 1}})
+    assert call("GET", datasets + "/tour/items/i1?version=1", 200)["input"] == {"q": 1}
+    uploaded = call("POST", datasets + "/tour/upload", 200, content=b'{"input": "x"}\n',
+                    headers={"Content-Type": "application/x-ndjson"})
+    assert uploaded["dataset"]["version"] == 3
+    said = {**root, "traceId": "tour-said", "spanId": "said", "llmSpan": {"model": "m", "provider": "p", "promptContent": "hi",
+                                                                          "completionContent": "yo"}}
+    call("POST", traces, 200, json=said)
+    assert call("POST", datasets + "/tour/items/from-span", 201,
+                json={"traceId": "tour-said", "spanId": "said"})["sourceSpanId"] == "said"
+    assert call("GET", datasets + "/tour/items?limit=1", 200)["nextCursor"] is not None
+    call("DELETE", datasets + "/tour/items/i1", 200)
+    assert call("GET", datasets + "/tour", 200)["itemCount"] == 2
+    call("DELETE", datasets + "/tour", 200)
+
     created = call("POST", "/api/v1/keys", 201, json={"name": "tour", "scopes": ["traces:read"]})
     call("GET", "/api/v1/keys", 200)
     call("DELETE", f"/api/v1/keys/{created['id']}", 200)
