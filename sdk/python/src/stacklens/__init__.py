@@ -13,12 +13,14 @@ with stacklens.StackLens(api_key="sl-...", endpoint="http://127.0.0.1:8480") as 
 """
 
 from ._api import (
+    adatasets,
     agovernai,
     aprompts,
     ascore,
     astart_trace,
     atrace,
     configure,
+    datasets,
     flush,
     governai,
     prompts,
@@ -29,6 +31,7 @@ from ._api import (
     trace,
 )
 from ._client import AsyncStackLens, StackLens
+from ._datasets import AsyncDatasets, Dataset, DatasetItem, Datasets
 from ._exceptions import (
     ApiError,
     AuthError,
@@ -49,12 +52,16 @@ from ._version import __version__
 
 __all__ = [
     "ApiError",
+    "AsyncDatasets",
     "AsyncGovernai",
     "AsyncPrompts",
     "AsyncStackLens",
     "AuthError",
     "CheckResult",
     "ConfigurationError",
+    "Dataset",
+    "DatasetItem",
+    "Datasets",
     "Finding",
     "Governai",
     "NetworkError",
@@ -66,12 +73,14 @@ __all__ = [
     "Stats",
     "TemplateError",
     "__version__",
+    "adatasets",
     "agovernai",
     "aprompts",
     "ascore",
     "astart_trace",
     "atrace",
     "configure",
+    "datasets",
     "flush",
     "governai",
     "instrument_anthropic",

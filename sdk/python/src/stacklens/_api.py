@@ -1,5 +1,5 @@
 """The module-level API: configure(), and the default client's methods as
-functions (trace, start_trace, prompts, score, governai, their asyncio forms,
+functions (trace, start_trace, prompts, score, governai, datasets, their asyncio forms,
 flush, shutdown, stats)."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ score = _default.score
 ascore = _adefault.score
 governai = _default.governai
 agovernai = _adefault.governai
+datasets = _default.datasets
+adatasets = _adefault.datasets
 
 
 def configure(

@@ -18,6 +18,7 @@ from typing import Optional, TypeVar, Union
 import httpx
 
 from . import _config, _context, _runtime, _scores, _tracing
+from ._datasets import AsyncDatasets, Datasets
 from ._governai import AsyncGovernai, Governai
 from ._prompts import AsyncPrompts, Prompts
 from ._stats import Stats
@@ -110,11 +111,13 @@ class StackLens(_Client):
 
     prompts: Prompts
     governai: Governai
+    datasets: Datasets
 
     def _setup(self, own: Optional[_runtime.Runtime], nesting: _context.Nesting) -> None:
         super()._setup(own, nesting)
         self.prompts = Prompts(self._live, nesting)
         self.governai = Governai(self._live)
+        self.datasets = Datasets(self._live)
 
     def trace(
         self,
@@ -229,11 +232,13 @@ class AsyncStackLens(_Client):
 
     prompts: AsyncPrompts
     governai: AsyncGovernai
+    datasets: AsyncDatasets
 
     def _setup(self, own: Optional[_runtime.Runtime], nesting: _context.Nesting) -> None:
         super()._setup(own, nesting)
         self.prompts = AsyncPrompts(self._live, nesting)
         self.governai = AsyncGovernai(self._live)
+        self.datasets = AsyncDatasets(self._live)
 
     async def trace(
         self,

@@ -17,6 +17,7 @@ PROMPT_PATH = "/api/v1/flowops/v1/prompts/by-name/"
 SCORE_PATH = "/api/v1/stacktrace/v1/scores"
 SCORE_BATCH_PATH = "/api/v1/stacktrace/v1/scores/batch"
 CHECK_PATH = "/api/v1/governai/v1/check"
+DATASETS_PATH = "/api/v1/evaluations/v1/datasets"
 
 SpanBody = dict[str, Any]
 
