@@ -371,4 +371,64 @@ bj::object dataset_item_json(const DatasetItem& i) {
   return o;
 }
 
+bj::object judge_schema_json(const JudgeSchema& s) {
+  bj::object o{{"type", score_type_name(s.type)}};
+  if (s.type == ScoreType::numeric) o["min"] = s.min_value, o["max"] = s.max_value;
+  if (s.type == ScoreType::categorical) o["categories"] = strings(s.categories);
+  return o;
+}
+
+bj::object evaluator_json(const Evaluator& e) {
+  bj::object o;
+  o["name"] = e.name;
+  o["description"] = e.description;
+  o["template"] = e.template_text;
+  o["connection"] = e.connection;
+  o["model"] = opt(e.model);
+  o["output"] = judge_schema_json(e.output);
+  o["createdBy"] = e.created_by;
+  o["createdAt"] = format_iso8601(e.created_us);
+  o["updatedAt"] = format_iso8601(e.updated_us);
+  return o;
+}
+
+bj::object eval_rule_json(const EvalRule& r, const EvalRunTotals& totals) {
+  bj::object attributes;
+  for (const auto& [k, v] : r.filter.attributes) attributes[k] = v;
+  bj::object o;
+  o["id"] = r.id;
+  o["name"] = r.name;
+  o["evaluator"] = r.evaluator;
+  o["filter"] = bj::object{{"name", opt(r.filter.name)},
+                           {"model", opt(r.filter.model)},
+                           {"tags", strings(r.filter.tags)},
+                           {"attributes", std::move(attributes)}};
+  o["samplingRate"] = r.sampling_rate;
+  o["delaySeconds"] = r.delay_seconds;
+  o["paused"] = r.paused;
+  o["createdBy"] = r.created_by;
+  o["createdAt"] = format_iso8601(r.created_us);
+  o["updatedAt"] = format_iso8601(r.updated_us);
+  o["totals"] = bj::object{{"runs", totals.runs},
+                           {"ok", totals.ok},
+                           {"errors", totals.errors},
+                           {"dropped", totals.dropped},
+                           {"costUsd", totals.cost_usd}};
+  return o;
+}
+
+bj::object eval_run_json(const EvalRun& r) {
+  bj::object o;
+  o["id"] = r.id;
+  o["status"] = r.status;
+  o["traceId"] = r.trace_id;
+  o["spanId"] = r.span_id;
+  o["scoreId"] = opt(r.score_id);
+  o["error"] = opt(r.error);
+  o["costUsd"] = r.cost_usd;
+  o["judgeTraceId"] = opt(r.judge_trace_id);
+  o["createdAt"] = format_iso8601(r.created_us);
+  return o;
+}
+
 }  // namespace stacklens::api

@@ -4,6 +4,7 @@
 
 #include "model/access.h"
 #include "model/dataset.h"
+#include "model/evaluator.h"
 #include "model/prompt.h"
 #include "model/query.h"
 #include "model/score.h"
@@ -32,6 +33,10 @@ boost::json::object score_config_json(const ScoreConfig& c);
 boost::json::object score_summary_json(const ScoreSummaryQuery& q, const std::vector<ScoreBucket>& buckets);
 boost::json::object dataset_json(const Dataset& d);
 boost::json::object dataset_item_json(const DatasetItem& i);
+boost::json::object judge_schema_json(const JudgeSchema& s);
+boost::json::object evaluator_json(const Evaluator& e);
+boost::json::object eval_rule_json(const EvalRule& r, const EvalRunTotals& totals);
+boost::json::object eval_run_json(const EvalRun& r);
 
 // A page of a list: its rows under `key`, then the cursor of the next page (null on the last page).
 template <typename Row>

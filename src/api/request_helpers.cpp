@@ -86,4 +86,16 @@ void store_then_reply(Services& s, std::vector<Span> spans, http::Reply ok, http
   if (!st) (*shared)(http::error_reply(st.error()));
 }
 
+Result<Admitted> admit(Services& s, http::Context& ctx, Scope scope, bool with_body, QueryParams query) {
+  SL_TRY(who, s.auth.authenticate(ctx, scope));
+  if (auto st = check_query_params(ctx, query); !st) return st.error();
+  Admitted in{std::move(who), boost::json::object()};
+  if (with_body) {
+    SL_TRY(parsed, json_body(ctx));
+    if (!parsed.is_object()) return make_error(ErrorCode::bad_request, "request body must be a JSON object");
+    in.body = std::move(parsed);
+  }
+  return in;
+}
+
 }  // namespace stacklens::api

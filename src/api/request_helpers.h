@@ -42,24 +42,24 @@ Result<Project> project_by_id(MetaStore& meta, int64_t project_id);
 // them. `ok` is rendered by the caller, so the writer thread only hands it over.
 void store_then_reply(Services& s, std::vector<Span> spans, http::Reply ok, http::Respond respond);
 
+// A request let in: its caller and its body (an empty object without one).
+struct Admitted {
+  Principal who;
+  boost::json::value body;
+};
+// Authenticates the caller for `scope`, refuses query parameters other than `query`, and with
+// `with_body` reads the body, which must be a JSON object.
+Result<Admitted> admit(Services& s, http::Context& ctx, Scope scope, bool with_body, QueryParams query);
+
 // A handler for an authenticated caller holding `scope`, taking the query parameters `query`
 // (none unless given). With `with_body`, the request body must be a JSON object, handed to
 // `body`; without, an empty object.
 template <typename F>
 http::Handler guarded(Services& s, Scope scope, bool with_body, QueryParams query, F body) {
   return [&s, scope, with_body, query, body](http::Context& ctx, http::Respond respond) {
-    auto who = s.auth.authenticate(ctx, scope);
-    if (!who) return respond(http::error_reply(who.error()));
-    if (auto st = check_query_params(ctx, query); !st) return respond(http::error_reply(st.error()));
-    boost::json::value parsed = boost::json::object();
-    if (with_body) {
-      auto b = json_body(ctx);
-      if (!b) return respond(http::error_reply(b.error()));
-      parsed = std::move(*b);
-      if (!parsed.is_object())
-        return respond(http::error_reply(make_error(ErrorCode::bad_request, "request body must be a JSON object")));
-    }
-    Result<http::Reply> reply = body(*who, ctx, parsed.get_object());
+    auto in = admit(s, ctx, scope, with_body, query);
+    if (!in) return respond(http::error_reply(in.error()));
+    Result<http::Reply> reply = body(in->who, ctx, in->body.get_object());
     respond(reply ? std::move(*reply) : http::error_reply(reply.error()));
   };
 }
@@ -67,6 +67,17 @@ http::Handler guarded(Services& s, Scope scope, bool with_body, QueryParams quer
 template <typename F>
 http::Handler guarded(Services& s, Scope scope, bool with_body, F body) {
   return guarded(s, scope, with_body, QueryParams{}, std::move(body));
+}
+
+// The same for a handler that answers later, from another thread (a model call): `body` gets
+// `respond` and either returns an error (answered at once) or keeps `respond` and calls it once.
+template <typename F>
+http::Handler guarded_async(Services& s, Scope scope, bool with_body, F body) {
+  return [&s, scope, with_body, body](http::Context& ctx, http::Respond respond) {
+    auto in = admit(s, ctx, scope, with_body, QueryParams{});
+    if (!in) return respond(http::error_reply(in.error()));
+    if (auto st = body(in->who, ctx, in->body.get_object(), respond); !st) respond(http::error_reply(st.error()));
+  };
 }
 
 }  // namespace stacklens::api

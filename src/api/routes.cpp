@@ -14,6 +14,7 @@ void add_routes(http::Router& router, Services& services) {
   add_prompt_routes(router, services);
   add_approval_routes(router, services);
   add_experiment_routes(router, services);
+  add_connection_routes(router, services);
   add_query_routes(router, services);
   add_score_routes(router, services);
   add_price_routes(router, services);
@@ -25,6 +26,8 @@ void add_routes(http::Router& router, Services& services) {
   add_session_routes(router, services);
   add_project_routes(router, services);
   add_dataset_routes(router, services);
+  add_evaluator_routes(router, services);
+  add_eval_rule_routes(router, services);
   add_otlp_routes(router, services);
 }
 

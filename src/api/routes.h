@@ -13,6 +13,8 @@ void add_ingest_routes(http::Router& router, Services& services);
 void add_prompt_routes(http::Router& router, Services& services);
 void add_approval_routes(http::Router& router, Services& services);
 void add_experiment_routes(http::Router& router, Services& services);
+// Model connections: the project's provider keys for the server's own model calls.
+void add_connection_routes(http::Router& router, Services& services);
 void add_query_routes(http::Router& router, Services& services);
 void add_score_routes(http::Router& router, Services& services);
 void add_price_routes(http::Router& router, Services& services);
@@ -26,6 +28,9 @@ void add_session_routes(http::Router& router, Services& services);
 void add_project_routes(http::Router& router, Services& services);
 // Datasets of evaluation items (evaluations:read / evaluations:write).
 void add_dataset_routes(http::Router& router, Services& services);
+// LLM-as-judge evaluators, their ready templates, and the rules that run them on live spans.
+void add_evaluator_routes(http::Router& router, Services& services);
+void add_eval_rule_routes(http::Router& router, Services& services);
 // POST /otlp/v1/traces (OpenTelemetry); no /api/v1 alias.
 void add_otlp_routes(http::Router& router, Services& services);
 

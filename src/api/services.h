@@ -1,11 +1,13 @@
 #pragma once
 // What the API handlers may use. They never see SQL or a concrete backend.
 #include "config/settings.h"
+#include "evals/rule_runner.h"
 #include "ingest/cost_recomputes.h"
 #include "ingest/governai_guard.h"
 #include "ingest/project_prices.h"
 #include "ingest/span_writer.h"
 #include "observability/metrics.h"
+#include "providers/model_caller.h"
 #include "query/trace_service.h"
 #include "storage/meta_store.h"
 #include "storage/score_store.h"
@@ -30,6 +32,8 @@ struct Services {
   ingest::ProjectPrices& project_prices;
   ingest::CostRecomputes& recomputes;
   ingest::GovernaiGuard& governai;
+  providers::ModelCaller& models;
+  evals::RuleRunner& eval_rules;
 };
 
 }  // namespace stacklens::api

@@ -89,6 +89,10 @@ struct Runtime {
   std::unique_ptr<ingest::GovernaiPolicies> governai_policies;
   std::unique_ptr<ingest::GovernaiGuard> governai;
   std::unique_ptr<query::TraceService> traces;
+  // Destroyed before the writer it records its calls through.
+  std::unique_ptr<providers::ModelCaller> models;
+  // Watches the writer's commits (set as its watcher) and judges through the model caller.
+  std::unique_ptr<evals::RuleRunner> eval_rules;
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<api::LoginThrottle> throttle;
   std::unique_ptr<api::Services> services;
@@ -121,11 +125,17 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
   rt->governai = std::make_unique<ingest::GovernaiGuard>(*rt->scanner, *rt->governai_policies, *rt->meta, rt->metrics,
                                                          settings.governai);
   rt->traces = std::make_unique<query::TraceService>(*rt->spans, *rt->sealer);
+  rt->models = std::make_unique<providers::ModelCaller>(*rt->meta, *rt->sealer, *rt->writer, *rt->prices, *rt->governai);
+  rt->eval_rules = std::make_unique<evals::RuleRunner>(*rt->meta, *rt->scores, *rt->traces, *rt->models,
+                                                      evals::RuleRunner::Limits{});
+  if (auto st = rt->eval_rules->reload(); !st) return st.error();
+  rt->writer->set_watcher(rt->eval_rules.get());
   rt->auth = std::make_unique<api::Authenticator>(*rt->meta);
   rt->throttle = std::make_unique<api::LoginThrottle>(*rt->meta);
   rt->services.reset(new api::Services{settings, *rt->spans, *rt->meta, *rt->writer, *rt->traces, rt->metrics,
                                        *rt->auth, *rt->throttle, *rt->scores, *rt->prices,
-                                       *rt->project_prices, *rt->recomputes, *rt->governai});
+                                       *rt->project_prices, *rt->recomputes, *rt->governai, *rt->models,
+                                       *rt->eval_rules});
   api::add_routes(rt->router, *rt->services);
   rt->router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
   return rt;
@@ -160,6 +170,7 @@ int serve(const Settings& settings) {
   if (auto n = rt.spans->count_spans()) metrics.set_spans_stored(*n);
   rt.project_prices->start();
   rt.governai_policies->start();
+  rt.eval_rules->start();
   rt.retention->start(std::chrono::seconds(settings.retention_interval_seconds));
 
   http::Server server(rt.router,
@@ -194,6 +205,8 @@ int serve(const Settings& settings) {
   const int sig = stop.get_future().get();
   spdlog::info("signal {}: no longer accepting; committing queued spans", sig);
   server.stop_accepting();
+  rt.eval_rules->stop();  // evaluations waiting are left undone; one being judged finishes first
+  rt.models->stop();  // calls in flight finish (each within its connection's timeout) and are recorded
   writer.stop();
   server.stop();
   spdlog::info("stopped; {} spans stored", metrics.spans_stored());

@@ -18,6 +18,7 @@ enum class ErrorCode {
   payload_too_large,  // body over the configured limit
   unsupported_media,  // body not JSON
   unprocessable,      // well-formed but refused by a policy (GovernAI blocked a span)
+  upstream,           // a model provider the server called refused or failed (424: not our bug)
   overloaded,         // ingest queue full: retry later
   storage_full,       // disk full: retry later
   unavailable,        // shutting down, storage not ready

@@ -1,5 +1,6 @@
 #include "crypto/secrets.h"
 
+#include <fmt/format.h>
 #include <sodium.h>
 
 namespace stacklens::secrets {
@@ -13,6 +14,19 @@ std::string hex(const unsigned char* data, size_t len) {
   return out;
 }
 }  // namespace
+
+std::string random_uuid() {
+  unsigned char b[16];
+  randombytes_buf(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += fmt::format("{:02x}", b[i]);
+  }
+  return out;
+}
 
 std::string random_token(size_t bytes) {
   std::string raw(bytes, '\0');

@@ -18,6 +18,7 @@ std::string hash_api_key(std::string_view secret);
 bool looks_like_api_key(std::string_view s);
 
 std::string random_token(size_t bytes);  // hex
+std::string random_uuid();                // version 4, lowercase
 std::string generate_password();         // 20 characters, letters and digits
 std::optional<std::string> hash_password(std::string_view password);
 bool verify_password(std::string_view hash, std::string_view password);

@@ -20,6 +20,7 @@ int status_for(ErrorCode code) {
     case ErrorCode::payload_too_large: return 413;
     case ErrorCode::unsupported_media: return 415;
     case ErrorCode::unprocessable: return 422;
+    case ErrorCode::upstream: return 424;
     case ErrorCode::overloaded: return 429;
     case ErrorCode::storage_full: return 507;
     case ErrorCode::unavailable: return 503;

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Set, Tuple
 import httpx
 import pytest
 
+from fake_llm_provider import FakeProvider
 from openapi_contract import CONTRACT
 from stacklens_server import BINARY
 
@@ -272,6 +273,17 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     call("DELETE", datasets + "/tour/items/i1", 200)
     assert call("GET", datasets + "/tour", 200)["itemCount"] == 2
     call("DELETE", datasets + "/tour", 200)
+
+    connections = "/api/v1/evaluations/v1/connections"
+    with FakeProvider() as provider:
+        connection = {"provider": "openai", "baseUrl": provider.url + "/v1", "defaultModel": "gpt-4o-mini"}
+        call("POST", connections, 201, key="connections:manage",
+             json={**connection, "name": "tour", "apiKey": "sk-tour-0123456789"})
+        assert "apiKey" not in call("GET", connections, 200)["connections"][0]
+        call("PUT", connections + "/tour", 200, key="connections:manage", json={**connection, "monthlyBudgetUsd": 5})
+        assert call("POST", connections + "/tour/test", 200, json={})["text"].startswith("echo")
+        assert call("GET", connections + "/tour", 200)["callsThisMonth"] == 1
+        call("DELETE", connections + "/tour", 200, key="connections:manage")
 
     created = call("POST", "/api/v1/keys", 201, json={"name": "tour", "scopes": ["traces:read"]})
     call("GET", "/api/v1/keys", 200)

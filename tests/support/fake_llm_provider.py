@@ -15,7 +15,9 @@ with their error bodies:
 The reply is "echo: " and the last user message's text (or the Responses API's input string), one chunk per word when streamed;
 chat completions and messages answer the text between REPLY<< and >>REPLY instead when the message holds one.
 Usage is counted in words. Models select errors: "error-400" (invalid request), "error-401",
-"error-429" (rate limited, Retry-After: 0), "error-500"."""
+"error-429" (rate limited, Retry-After: 0), "error-500"; "flaky-429-N" and "flaky-500-N" answer
+that error to the model's first N requests and then succeed; "slow-MS" answers after MS
+milliseconds."""
 
 from __future__ import annotations
 
@@ -96,6 +98,15 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         with self.server.lock:
             self.server.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
+            self.server.in_flight += 1
+            self.server.most_in_flight = max(self.server.most_in_flight, self.server.in_flight)
+        try:
+            self._route(body)
+        finally:
+            with self.server.lock:
+                self.server.in_flight -= 1
+
+    def _route(self, body: Any) -> None:
         if self.path.rstrip("/").endswith("/chat/completions"):
             self._openai_chat(body)
         elif self.path.rstrip("/").endswith("/responses"):
@@ -118,8 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._openai_error(400, "'model' and 'messages' are required properties", "messages")
             return
         model = body["model"]
-        if model in ERRORS:
-            self._openai_error(ERRORS[model], f"The fake provider answers {ERRORS[model]} for model {model}")
+        status = ERRORS.get(model) or self.server.scripted_status(model)
+        if status:
+            self._openai_error(status, f"The fake provider answers {status} for model {model}")
             return
         reply = _reply_to(_last_user_text(body["messages"]))
         prompt_tokens = sum(_words(json.dumps(m.get("content"))) for m in body["messages"])
@@ -170,8 +182,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._openai_error(400, "Missing required parameter: 'input'.", "input")
             return
         model = body["model"]
-        if model in ERRORS:
-            self._openai_error(ERRORS[model], f"The fake provider answers {ERRORS[model]} for model {model}")
+        status = ERRORS.get(model) or self.server.scripted_status(model)
+        if status:
+            self._openai_error(status, f"The fake provider answers {status} for model {model}")
             return
         if isinstance(items, str):
             items = [{"role": "user", "content": items}]
@@ -255,8 +268,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._anthropic_error(400, "max_tokens: Field required")
             return
         model = body.get("model", "")
-        if model in ERRORS:
-            self._anthropic_error(ERRORS[model], f"The fake provider answers {ERRORS[model]} for model {model}")
+        status = ERRORS.get(model) or self.server.scripted_status(model)
+        if status:
+            self._anthropic_error(status, f"The fake provider answers {status} for model {model}")
             return
         reply = _reply_to(_last_user_text(body["messages"]))
         # Anthropic counts cached prompt tokens apart from input_tokens.
@@ -302,7 +316,23 @@ class FakeProvider(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.lock = threading.Lock()
         self.requests: List[Dict[str, Any]] = []
+        self._failed: Dict[str, int] = {}
+        self.in_flight = self.most_in_flight = 0  # requests being answered now, and the most at once
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    def scripted_status(self, model: str) -> int:
+        """The error a "flaky-STATUS-N" model answers now (0: none), after a "slow-MS" model's wait."""
+        parts = model.split("-")
+        if len(parts) == 2 and parts[0] == "slow" and parts[1].isdigit():
+            time.sleep(int(parts[1]) / 1000)
+        if len(parts) != 3 or parts[0] != "flaky" or not parts[1].isdigit() or not parts[2].isdigit():
+            return 0
+        with self.lock:
+            failed = self._failed.get(model, 0)
+            if failed >= int(parts[2]):
+                return 0
+            self._failed[model] = failed + 1
+        return int(parts[1])
 
     @property
     def url(self) -> str:
