@@ -27,7 +27,8 @@ pytestmark = pytest.mark.cluster_target
 TRACES = "/api/v1/stacktrace/v1/traces"
 SCORES = "/api/v1/stacktrace/v1/scores"
 PROMPTS = "/api/v1/flowops/v1/prompts"
-SCOPES = "traces:write,traces:read,prompts:read,prompts:write,scores:write"
+DATASETS = "/api/v1/evaluations/v1/datasets"
+SCOPES = "traces:write,traces:read,prompts:read,prompts:write,scores:write,evaluations:read,evaluations:write"
 EMAIL, PASSWORD = "mover@example.com", "moving-day-2026"
 BIG_TEXT = "x" * 70_000  # a request of 64 KiB of text or more keeps it in spans.text
 
@@ -79,10 +80,16 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]
     assert api.post(PROMPTS, json={"name": "greeter", "content": "Hello v1"}).status_code == 201
     assert api.post(PROMPTS + "/greeter/versions", json={"content": "Hello v2"}).status_code == 201
     assert api.post(PROMPTS + "/greeter/promote", json={"version": 2, "env": "production"}).status_code == 200
+    # A dataset with two versions: the copy serves both.
+    assert api.post(DATASETS, json={"name": "qa"}).status_code == 201
+    item = {"id": "q1", "input": {"q": 1}, "expectedOutput": "a"}
+    assert api.post(DATASETS + "/qa/items", json=item).status_code == 201
+    assert api.put(DATASETS + "/qa/items/q1", json={"input": {"q": 2}}).status_code == 200
+    datasets = {v: api.get(DATASETS + f"/qa/items?version={v}").json() for v in (1, 2)}
     details = {t: api.get(f"{TRACES}/{t}").json() for t in ("trace-000", "trace-001", "trace-039", "trace-big")}
     details["other-3"] = api2.get(f"{TRACES}/other-3").json()
     assert node.stop() == 0
-    yield {"dir": node.data_dir, "key": key, "key2": key2, "details": details,
+    yield {"dir": node.data_dir, "key": key, "key2": key2, "details": details, "datasets": datasets,
            "spans": {1: len(batch) + 1, 2: len(other)}}
 
 
@@ -130,7 +137,8 @@ def test_a_single_node_moves_into_a_cluster(source: Dict[str, Any], tmp_path: Pa
     assert lines["spans of project 1"][:2] == [str(source["spans"][1])] * 2, done.stdout
     assert lines["spans of project 2"][:2] == [str(source["spans"][2])] * 2, done.stdout
     assert lines["scores of project 1"][:2] == ["3", "3"], done.stdout
-    for table in ("projects", "users", "api_keys", "prompt_versions", "prompt_promotions", "audit_log"):
+    for table in ("projects", "users", "api_keys", "prompt_versions", "prompt_promotions", "audit_log", "datasets",
+                  "dataset_items"):
         assert int(lines[f"table {table}"][0].replace(",", "")) > 0, (table, done.stdout)
     assert "Every table, span and score" in done.stdout
 
@@ -156,6 +164,8 @@ def test_a_single_node_moves_into_a_cluster(source: Dict[str, Any], tmp_path: Pa
         assert edited["updatedAt"] != edited["createdAt"]
         served = api.get(PROMPTS + "/by-name/greeter").json()
         assert served["content"] == "Hello v2", served
+        for version, before in source["datasets"].items():
+            assert api.get(DATASETS + f"/qa/items?version={version}").json() == before
         signed_in = httpx.post(cluster.url + "/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
         assert signed_in.status_code == 200, signed_in.text
         # It goes on from the copy: a new key gets a fresh id, new findings extend the copied chain.
