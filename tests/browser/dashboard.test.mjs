@@ -3,9 +3,10 @@
 // artifacts/screenshots/. Steps share one browser page and run in order.
 import assert from "node:assert/strict";
 import { after, afterEach, before, test } from "node:test";
-import { screenshot, sdk, startBrowser, startServer, timeToVisible, watchProblems } from "./harness.mjs";
+import { screenshot, sdk, startBrowser, startFakeProvider, startServer, timeToVisible, watchProblems } from "./harness.mjs";
 
 let server;
+let fake;
 let browser;
 let page;
 let problems;
@@ -32,6 +33,7 @@ afterEach(() => {
 after(async () => {
   await browser?.stop();
   await server?.stop();
+  await fake?.stop();
 });
 
 const go = (path) => page.goto(server.url + path);
@@ -606,6 +608,244 @@ test("an experiment splits production between v1 and v2, compares the variants' 
   assert.equal(after.version, 1);
 });
 
+// Evaluations: model connections (against the fake provider) and datasets.
+const DATASET = "support-questions";
+const CONNECTION = "fake-openai";
+const KEY = "sk-browser-test-0123456789";
+
+test("an admin adds a model connection to the fake provider, tests it, sees the answer and then the spend", async () => {
+  fake = await startFakeProvider();
+  await page.click("nav >> text=Model connections");
+  await page.waitForSelector("[data-testid=no-connections]");
+  await page.click("button:has-text('Add connection')");
+  const form = "form[aria-label='Add connection']";
+  assert.equal(await page.inputValue(`${form} input[name=connection-base-url]`), "https://api.openai.com/v1");
+  await page.selectOption(`${form} select[name=connection-provider]`, "anthropic");
+  assert.equal(await page.inputValue(`${form} input[name=connection-base-url]`), "https://api.anthropic.com");
+  await page.selectOption(`${form} select[name=connection-provider]`, "openai");
+  assert.equal(await page.inputValue(`${form} input[name=connection-base-url]`), "https://api.openai.com/v1");
+  await page.fill(`${form} input[name=connection-name]`, CONNECTION);
+  await page.fill(`${form} input[name=connection-base-url]`, `${fake.url}/v1`);
+  await page.fill(`${form} input[name=connection-api-key]`, KEY);
+  await page.fill(`${form} input[name=connection-model]`, "gpt-4o-mini");
+  await page.fill(`${form} input[name=connection-budget]`, "5");
+  await page.click(`${form} button[type=submit]`);
+  const row = page.locator(`tr[data-connection="${CONNECTION}"]`);
+  await row.waitFor();
+  assert.equal(await row.locator("[data-testid=key-hint]").innerText(), "sk-…6789");
+  assert.match(await row.innerText(), /openai[\s\S]*\/v1[\s\S]*gpt-4o-mini[\s\S]*\$0 of \$5\.00/);
+  assert.equal(await row.locator("[data-testid=calls]").innerText(), "0");
+  assert.equal(await page.locator("[data-testid=connections-page]").innerText().then((t) => t.includes(KEY)), false);
+
+  await row.locator("button:has-text('Test')").click();
+  await page.waitForSelector("[data-testid=connection-answer]");
+  assert.equal(await text("[data-testid=connection-answer]"), "echo: Reply with the single word: ok");
+  assert.match(await text("[data-testid=connection-answer-usage]"), /gpt-4o-mini\s+[1-9]\d* in \/ [1-9]\d* out tokens\s+\$0\.0\d+\s+\d/);
+  const cost = await text("[data-testid=connection-answer-cost]");
+  await page.waitForSelector(`tr[data-connection="${CONNECTION}"] [data-testid=calls]:has-text('1')`);
+  assert.equal(await row.locator("[data-testid=spent]").innerText(), cost);
+  assert.equal(await row.locator("[role=progressbar]").count(), 1);
+  await screenshot(page, "30-connection-tested", true);
+
+  await page.click("[data-testid=connection-test] a:has-text('recorded trace')");
+  await page.waitForSelector(".wf-row:has-text('connection.test')");
+  assert.match(await text("[data-testid=llm-fields]"), /gpt-4o-mini[\s\S]*openai/);
+  assert.equal(await text("[data-testid=completion-content]"), "echo: Reply with the single word: ok");
+
+  // A change keeps the key unless a new one is typed.
+  await page.click("nav >> text=Model connections");
+  await row.locator("button:has-text('Edit')").click();
+  const edit = "form[aria-label='Edit connection']";
+  assert.match(await page.getAttribute(`${edit} input[name=connection-api-key]`, "placeholder"), /leave empty to keep the key \(sk-…6789\)/);
+  assert.equal(await page.inputValue(`${edit} input[name=connection-api-key]`), "");
+  await page.fill(`${edit} input[name=connection-budget]`, "10");
+  await page.click(`${edit} button[type=submit]`);
+  await page.waitForSelector(`tr[data-connection="${CONNECTION}"]:has-text('of $10.00')`);
+  assert.equal(await row.locator("[data-testid=key-hint]").innerText(), "sk-…6789");
+  await row.locator("button:has-text('Test')").click();
+  await page.waitForSelector(`tr[data-connection="${CONNECTION}"] [data-testid=calls]:has-text('2')`);
+});
+
+test("a provider's refusal shows as its own words, and a connection is deleted after a confirm", async () => {
+  await page.click("button:has-text('Add connection')");
+  const form = "form[aria-label='Add connection']";
+  await page.fill(`${form} input[name=connection-name]`, "refused");
+  await page.fill(`${form} input[name=connection-base-url]`, `${fake.url}/v1`);
+  await page.fill(`${form} input[name=connection-api-key]`, KEY);
+  await page.fill(`${form} input[name=connection-model]`, "error-401");
+  await page.click(`${form} button[type=submit]`);
+  const row = page.locator("tr[data-connection=refused]");
+  await row.waitFor();
+  assert.match(await row.innerText(), /\$0 · no cap/);
+  problems.expect(424, "POST", "/api/v1/evaluations/v1/connections/refused/test");
+  await row.locator("button:has-text('Test')").click();
+  const refusal = page.locator("[data-testid=connection-test][data-connection=refused] [role=alert]");
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /401[\s\S]*error-401/);
+  await screenshot(page, "31-connection-refused");
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); void d.accept(); });
+  await row.locator("button:has-text('Delete')").click();
+  await page.waitForFunction(() => !document.querySelector("tr[data-connection=refused]"));
+  assert.match(asked, /Delete the connection refused/);
+  await page.waitForSelector(`tr[data-connection="${CONNECTION}"]`);
+});
+
+test("a member sees model connections read-only, and may test them", async () => {
+  const p = await browser.newPage();
+  const seen = watchProblems(p);
+  await signInOn(p, member.email, member.password);
+  await p.click("nav >> text=Model connections");
+  const row = p.locator(`tr[data-connection="${CONNECTION}"]`);
+  await row.waitFor();
+  await p.waitForSelector("[data-testid=connections-read-only]");
+  assert.equal(await p.locator("button:has-text('Add connection')").count(), 0);
+  assert.equal(await row.locator("button:has-text('Edit')").count(), 0);
+  assert.equal(await row.locator("button:has-text('Delete')").count(), 0);
+  assert.equal(await row.locator("[data-testid=key-hint]").innerText(), "sk-…6789");
+  await row.locator("button:has-text('Test')").click();
+  await p.waitForSelector("[data-testid=connection-answer]");
+  await screenshot(p, "32-connections-member");
+  seen.expect(403, "POST", "/api/v1/evaluations/v1/connections");
+  const refused = await apiIn(p, "POST", "/evaluations/v1/connections",
+    { name: "mine", provider: "openai", apiKey: "k", defaultModel: "m", baseUrl: `${fake.url}/v1` });
+  assert.equal(refused.status, 403);
+  assert.deepEqual(seen.take(), [], "problems in the member's page");
+  await p.close();
+});
+
+test("a dataset is created and items are added, checked as JSON, expanded and edited by hand", async () => {
+  await page.click("nav >> text=Datasets");
+  await page.waitForSelector("[data-testid=no-datasets]");
+  await page.click("button:has-text('New dataset')");
+  await page.fill("input[name=dataset-name]", DATASET);
+  await page.fill("input[name=dataset-description]", "Questions support gets, with the answers we want");
+  await page.click("form[aria-label='New dataset'] button[type=submit]");
+  await page.waitForSelector("[data-testid=dataset-summary]:has-text('version 0 · 0 items')");
+
+  await page.click("button:has-text('Add item')");
+  const form = "form[aria-label='Add item']";
+  await page.fill(`${form} textarea[name=item-input]`, '{"question": "How do I reset my password?"');
+  assert.match(await text("[data-testid=item-input-error]"), /^Not JSON/);
+  assert.ok(await page.isDisabled(`${form} button[type=submit]`));
+  await page.fill(`${form} textarea[name=item-input]`, '{"question": "How do I reset my password?", "locale": "en"}');
+  await page.fill(`${form} textarea[name=item-expected]`, '"Open Settings, then Security, then Reset password."');
+  await page.fill(`${form} textarea[name=item-metadata]`, "[1]");
+  assert.match(await text("[data-testid=item-metadata-error]"), /JSON object/);
+  await page.fill(`${form} textarea[name=item-metadata]`, '{"topic": "account"}');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("[data-testid=notice]:has-text('the dataset is now at version 1')");
+
+  await page.click("button:has-text('Add item')");
+  await page.fill(`${form} input[name=item-id]`, "refund");
+  await page.fill(`${form} textarea[name=item-input]`, '"Can I get a refund?"');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("[data-testid=notice]:has-text('Item refund added: the dataset is now at version 2')");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=items-table] tr[data-item]").length === 2);
+  const first = page.locator("[data-testid=items-table] tr[data-item]").first();
+  assert.equal(await first.locator("[data-testid=item-input] code").innerText(), '{"question":"How do I reset my password?","locale":"en"}');
+  await first.locator("[data-testid=item-input] button:has-text('Expand')").click();
+  assert.equal(await first.locator("[data-testid=item-input] pre").innerText(),
+    '{\n  "question": "How do I reset my password?",\n  "locale": "en"\n}');
+  assert.equal(await page.locator("tr[data-item=refund] [data-testid=item-expected]").innerText(), "–");
+
+  await page.click("tr[data-item=refund] button:has-text('Edit')");
+  const edit = "form[aria-label='Edit item']";
+  assert.equal(await page.inputValue(`${edit} textarea[name=item-input]`), '"Can I get a refund?"');
+  await page.fill(`${edit} textarea[name=item-expected]`, '"Yes, within 30 days."');
+  await page.click(`${edit} button[type=submit]`);
+  await page.waitForSelector("[data-testid=notice]:has-text('Item refund changed: the dataset is now at version 3')");
+  await page.waitForSelector("tr[data-item=refund] [data-testid=item-expected]:has-text('Yes, within 30 days.')");
+  await screenshot(page, "33-dataset-items", true);
+});
+
+test("items are uploaded from JSON Lines and CSV files, a bad file is refused naming its line, and versions are switched", async () => {
+  const upload = async (name, mimeType, content) => {
+    await page.click("button:has-text('Upload JSON Lines or CSV')");
+    await page.setInputFiles("form[aria-label='Upload items'] input[name=upload-file]", { name, mimeType, buffer: Buffer.from(content) });
+    await page.click("form[aria-label='Upload items'] button[type=submit]");
+  };
+  const jsonl = [
+    { id: "ship-1", input: { question: "Where is my parcel?" }, expectedOutput: "Track it under Orders.", metadata: { topic: "shipping" } },
+    { id: "ship-2", input: { question: "Do you ship abroad?" }, expectedOutput: "To 30 countries." },
+    { input: "Is there a student discount?" },
+  ].map((l) => JSON.stringify(l)).join("\n") + "\n";
+  await upload("shipping.jsonl", "application/x-ndjson", jsonl);
+  await page.waitForSelector("[data-testid=notice]:has-text('Uploaded 3 items from shipping.jsonl: the dataset is now at version 4 with 5 items')");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=items-table] tr[data-item]").length === 5);
+
+  problems.expect(400, "POST", `/api/v1/evaluations/v1/datasets/${DATASET}/upload`);
+  await upload("bad.csv", "text/csv", "input,expected_output\nq1,a1\nq2\n");
+  const refusal = page.locator("form[aria-label='Upload items'] [role=alert]");
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /bad\.csv was refused, nothing was written: line 3: 1 cells, but the header names 2 columns/);
+  await screenshot(page, "34-upload-refused");
+  assert.match(await text("[data-testid=dataset-summary]"), /version 4 · 5 items/);
+
+  await page.setInputFiles("form[aria-label='Upload items'] input[name=upload-file]", { name: "billing.csv", mimeType: "text/csv",
+    buffer: Buffer.from('id,input,expected_output,topic\nbill-1,"{""question"": ""Why was I charged twice?""}",We refund the second charge.,billing\nrefund,Can I get a refund?,"Yes, within 14 days.",billing\n') });
+  await page.click("form[aria-label='Upload items'] button[type=submit]");
+  await page.waitForSelector("[data-testid=notice]:has-text('Uploaded 2 items from billing.csv: the dataset is now at version 5 with 6 items')");
+  await page.waitForSelector("[data-testid=items-table][data-version='5']");
+  const bill = page.locator("tr[data-item=bill-1]");
+  assert.equal(await bill.locator("[data-testid=item-input] code").innerText(), '{"question":"Why was I charged twice?"}');
+  assert.equal(await bill.locator("[data-testid=item-metadata] code").innerText(), '{"topic":"billing"}');
+  assert.equal(await page.locator("tr[data-item=refund] [data-testid=item-expected]").innerText(), '"Yes, within 14 days."');
+
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); void d.accept(); });
+  await page.click("tr[data-item=ship-2] button:has-text('Delete')");
+  await page.waitForSelector("[data-testid=notice]:has-text('Item ship-2 removed: the dataset is now at version 6')");
+  assert.match(asked, /Older versions of the dataset keep it/);
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=items-table] tr[data-item]").length === 5);
+
+  // Older versions, read-only: the refund's expected output as it was at each.
+  const expectedAt = async (version, want) => {
+    await page.selectOption("select[name=dataset-version]", String(version));
+    await page.waitForSelector(`[data-testid=items-table][data-version="${version}"]`);
+    assert.ok(page.url().endsWith(`?version=${version}`), page.url());
+    assert.equal(await page.locator("tr[data-item=refund] [data-testid=item-expected]").innerText(), want);
+  };
+  await expectedAt(2, "–");
+  assert.equal(await page.locator("[data-testid=items-table] tr[data-item]").count(), 2);
+  assert.match(await text("[data-testid=old-version]"), /version 2: read-only/);
+  assert.equal(await page.locator("button:has-text('Add item')").count(), 0);
+  assert.equal(await page.locator("[data-testid=items-table] button:has-text('Edit')").count(), 0);
+  await expectedAt(3, '"Yes, within 30 days."');
+  await expectedAt(5, '"Yes, within 14 days."');
+  assert.equal(await page.locator("tr[data-item=ship-2]").count(), 1);
+  await screenshot(page, "35-dataset-version", true);
+  await page.selectOption("select[name=dataset-version]", "6");
+  await page.waitForSelector("[data-testid=items-table][data-version='6']");
+  assert.ok(page.url().endsWith(`/evaluations/datasets/${DATASET}`), page.url());
+  assert.equal(await page.locator("tr[data-item=ship-2]").count(), 0);
+  await page.waitForSelector("button:has-text('Add item')");
+});
+
+test("a span of an ingested trace becomes a dataset item from the trace page", async () => {
+  await go(`/traces/${ids.agent}`);
+  await page.click(".wf-row:has-text('plan-step')");
+  await page.click("[data-testid=add-to-dataset] button:has-text('Add to dataset')");
+  await page.selectOption("form[aria-label='Add span to dataset'] select[name=span-dataset]", DATASET);
+  await page.click("form[aria-label='Add span to dataset'] button[type=submit]");
+  await page.waitForSelector("[data-testid=added-to-dataset]:has-text('version 7')");
+  await screenshot(page, "36-span-added-to-dataset");
+  await page.click(`[data-testid=added-to-dataset] a:has-text('${DATASET}')`);
+  await page.waitForSelector("[data-testid=dataset-summary]:has-text('version 7 · 6 items')");
+  const made = page.locator("[data-testid=items-table] tr[data-item]").last();
+  assert.equal(await made.locator("[data-testid=item-input]").innerText(), '"Plan a trip to Lisbon for the browser test."');
+  assert.equal(await made.locator("[data-testid=item-expected]").innerText(), '"Day 1: Alfama and the castle. Day 2: Belem."');
+  await made.locator("a:has-text('trace')").click();
+  await page.waitForSelector(`[data-testid=trace-detail-page] code:has-text('${ids.agent}')`);
+
+  await page.click("nav >> text=Datasets");
+  const listed = page.locator(`tr[data-dataset="${DATASET}"]`);
+  await listed.waitFor();
+  assert.equal(await listed.locator("[data-testid=dataset-version]").innerText(), "v7");
+  assert.equal(await listed.locator("[data-testid=dataset-items]").innerText(), "6");
+  await screenshot(page, "37-datasets");
+});
+
 test("Governance: the admin blocks card numbers, sees redacted and blocked fields, the findings, the audit log and its export, and prints the report", async () => {
   const run = `gov-${Date.now()}`;
   await page.click("nav >> text=Policies");
@@ -744,6 +984,23 @@ test("a viewer reads scores but finds no controls to give or edit them", async (
   await page.waitForSelector("[data-testid=trace-scores] [data-testid=score-row]:has-text('accuracy')");
   assert.equal(await page.locator("form[aria-label='Score this trace']").count(), 0);
   assert.equal(await page.locator("[data-testid=trace-scores] button:has-text('Edit')").count(), 0);
+});
+
+test("a viewer reads datasets and model connections but finds no controls to change, test or add to them", async () => {
+  await page.click("nav >> text=Datasets");
+  await page.waitForSelector(`tr[data-dataset="${DATASET}"]`);
+  assert.equal(await page.locator("button:has-text('New dataset')").count(), 0);
+  await page.click(`tr[data-dataset="${DATASET}"] a`);
+  await page.waitForSelector("[data-testid=items-table] tr[data-item=refund]");
+  for (const control of ["Add item", "Upload JSON Lines or CSV", "Edit", "Delete"])
+    assert.equal(await page.locator(`button:has-text('${control}')`).count(), 0, control);
+  await page.click("nav >> text=Model connections");
+  await page.waitForSelector(`tr[data-connection="${CONNECTION}"]`);
+  assert.match(await text("[data-testid=connections-read-only]"), /Only admins/);
+  assert.equal(await page.locator("[data-testid=connections-table] button").count(), 0);
+  await go(`/traces/${ids.agent}`);
+  await page.waitForSelector("[data-testid=span-detail]");
+  assert.equal(await page.locator("[data-testid=add-to-dataset]").count(), 0);
 });
 
 test("what the page does wrong is caught: an uncaught error, a console error, an unexpected answer", async () => {

@@ -151,3 +151,26 @@ export async function timeToVisible(page, url, selector) {
   await page.waitForSelector(selector, { state: "visible", timeout: 60000 });
   return performance.now() - t0;
 }
+
+/** Starts tests/support/fake_llm_provider.py (OpenAI's and Anthropic's APIs, faked); resolves with its base URL. */
+export async function startFakeProvider() {
+  const proc = spawn("python3", [path.join(ROOT, "tests/support/fake_llm_provider.py")], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  let exited = null;
+  proc.stdout.on("data", (d) => (out += d));
+  proc.stderr.on("data", (d) => (err += d));
+  proc.on("exit", (code) => (exited = code));
+  const url = await waitFor(() => {
+    if (exited !== null) throw new Error(`the fake provider exited ${exited}: ${err}`);
+    return out.match(/^(http:\/\/\S+)\n/)?.[1];
+  }, "the fake provider's URL");
+  return {
+    url,
+    stop: async () => {
+      if (exited !== null) return;
+      proc.kill("SIGTERM");
+      await waitFor(() => exited !== null, "the fake provider to stop", 5000).catch(() => proc.kill("SIGKILL"));
+    },
+  };
+}

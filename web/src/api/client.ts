@@ -44,11 +44,33 @@ export function queryString(query?: Query): string {
   return text ? `?${text}` : "";
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+function headersFor(method: string, contentType?: string): Record<string, string> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (contentType) headers["Content-Type"] = contentType;
   if (UNSAFE.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   if (project) headers["X-StackLens-Project"] = project;
+  return headers;
+}
+
+/** The answer's JSON, or an ApiError in plain words with the server's own reason. */
+function answer<T>(path: string, status: number, text: string): T {
+  let data: unknown = undefined;
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = undefined;
+  }
+  if (status < 200 || status >= 300) {
+    const said = data && typeof data === "object" && "error" in data ? String((data as { error: unknown }).error) : "";
+    if (status === 401 && path !== "/auth/login" && path !== "/auth/me") onSignedOut();
+    throw new ApiError(status, plainWords(status, said));
+  }
+  if (data === undefined) throw new ApiError(status, "The server answered with something that is not JSON.");
+  return data as T;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  const headers = headersFor(method, body === undefined ? undefined : "application/json");
   let response: Response;
   try {
     response = await fetch(`/api/v1${path}${queryString(query)}`, {
@@ -60,20 +82,29 @@ export async function api<T>(method: string, path: string, body?: unknown, query
   } catch {
     throw new ApiError(0, plainWords(0, ""));
   }
-  const text = await response.text();
-  let data: unknown = undefined;
-  try {
-    data = text ? JSON.parse(text) : {};
-  } catch {
-    data = undefined;
-  }
-  if (!response.ok) {
-    const said = data && typeof data === "object" && "error" in data ? String((data as { error: unknown }).error) : "";
-    if (response.status === 401 && path !== "/auth/login" && path !== "/auth/me") onSignedOut();
-    throw new ApiError(response.status, plainWords(response.status, said));
-  }
-  if (data === undefined) throw new ApiError(response.status, "The server answered with something that is not JSON.");
-  return data as T;
+  return answer<T>(path, response.status, await response.text());
+}
+
+/**
+ * A POST of a file's bytes as they are (an upload), reporting the share sent so far (0..1): fetch() cannot tell
+ * upload progress, XMLHttpRequest can. Answers and errors as api().
+ */
+export function apiUpload<T>(path: string, file: Blob, contentType: string, onProgress: (sent: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/v1${path}`);
+    for (const [name, value] of Object.entries(headersFor("POST", contentType))) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total); };
+    xhr.onerror = () => reject(new ApiError(0, plainWords(0, "")));
+    xhr.onload = () => {
+      try {
+        resolve(answer<T>(path, xhr.status, xhr.responseText));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    xhr.send(file);
+  });
 }
 
 let signedOutListener: () => void = () => {};

@@ -1,8 +1,8 @@
 // One typed function per API operation the dashboard uses.
-import { api, apiText, Query } from "./client";
+import { api, apiText, apiUpload, Query } from "./client";
 import type {
   AuditPage, Findings, GovernaiAction, GovernaiPolicies, OperatorStatements, TransparencyReport,
-  ApiKey, CostRecompute, Environment, EnvironmentProtection, Experiment, ExperimentResults, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, PromoteAnswer, Prompt, PromptDetail, PromotionRequest, PromptVersion, RequestStatus, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
+  ApiKey, ConnectionTest, CostRecompute, Dataset, DatasetItem, DatasetItemIn, DatasetItemPage, DatasetUpload, ModelConnection, ModelConnectionInput, Environment, EnvironmentProtection, Experiment, ExperimentResults, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, PromoteAnswer, Prompt, PromptDetail, PromotionRequest, PromptVersion, RequestStatus, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   Retention, ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
 } from "./types";
 
@@ -133,4 +133,30 @@ export const governai = {
   report: (from: string, to: string) => api<TransparencyReport>("GET", `${GOVERNAI}/report`, undefined, { from, to }),
   setOperator: (statements: Partial<OperatorStatements>) =>
     api<OperatorStatements>("PUT", `${GOVERNAI}/report/operator`, statements),
+};
+
+const EV = "/evaluations/v1";
+export const connections = {
+  list: () => api<{ connections: ModelConnection[] }>("GET", `${EV}/connections`),
+  create: (c: ModelConnectionInput) => api<ModelConnection>("POST", `${EV}/connections`, c),
+  update: (name: string, c: ModelConnectionInput) => api<ModelConnection>("PUT", `${EV}/connections/${enc(name)}`, c),
+  remove: (name: string) => api<object>("DELETE", `${EV}/connections/${enc(name)}`),
+  test: (name: string) => api<ConnectionTest>("POST", `${EV}/connections/${enc(name)}/test`, {}),
+};
+
+const DS = `${EV}/datasets`;
+export const datasets = {
+  list: () => api<{ datasets: Dataset[] }>("GET", DS),
+  get: (name: string) => api<Dataset>("GET", `${DS}/${enc(name)}`),
+  create: (name: string, description: string) => api<Dataset>("POST", DS, { name, description }),
+  items: (name: string, query: Query) => api<DatasetItemPage>("GET", `${DS}/${enc(name)}/items`, undefined, query),
+  addItem: (name: string, item: DatasetItemIn) => api<DatasetItem>("POST", `${DS}/${enc(name)}/items`, item),
+  updateItem: (name: string, id: string, item: DatasetItemIn) =>
+    api<DatasetItem>("PUT", `${DS}/${enc(name)}/items/${enc(id)}`, item),
+  removeItem: (name: string, id: string) => api<{ version: number }>("DELETE", `${DS}/${enc(name)}/items/${enc(id)}`),
+  /** JSON Lines or CSV, by contentType; onProgress gets the share of the file sent. */
+  upload: (name: string, file: Blob, contentType: string, onProgress: (sent: number) => void) =>
+    apiUpload<DatasetUpload>(`${DS}/${enc(name)}/upload`, file, contentType, onProgress),
+  fromSpan: (name: string, traceId: string, spanId: string) =>
+    api<DatasetItem>("POST", `${DS}/${enc(name)}/items/from-span`, { traceId, spanId }),
 };

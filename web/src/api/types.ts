@@ -83,3 +83,16 @@ export type Findings = Answer<"/api/v1/governai/v1/findings", "get">;
 export type TransparencyReport = Schemas["TransparencyReport"];
 export type OperatorStatements = Schemas["OperatorStatements"];
 export type UsageVolume = Schemas["UsageVolume"];
+
+export type ModelConnection = Schemas["ModelConnection"];
+export type ModelConnectionInput = Schemas["ModelConnectionInput"];
+export type Provider = ModelConnection["provider"];
+export type ConnectionTest = Answer<"/api/v1/evaluations/v1/connections/{name}/test", "post">;
+
+// The spec gives their times the input type Timestamp (string or nanoseconds); the server answers ISO-8601 strings.
+type AnsweredTimes<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+export type Dataset = AnsweredTimes<Schemas["Dataset"], "createdAt" | "updatedAt">;
+export type DatasetItem = AnsweredTimes<Schemas["DatasetItem"], "createdAt">;
+export type DatasetItemIn = Schemas["DatasetItemIn"];
+export type DatasetItemPage = Omit<Answer<"/api/v1/evaluations/v1/datasets/{name}/items", "get">, "items"> & { items: DatasetItem[] };
+export type DatasetUpload = Omit<Answer<"/api/v1/evaluations/v1/datasets/{name}/upload", "post">, "dataset"> & { dataset: Dataset };

@@ -2,6 +2,11 @@ import type { ReactNode } from "react";
 import { useSession } from "../api/session";
 import { Link, useLocation } from "../lib/router";
 
+const EVALUATIONS = [
+  { to: "/evaluations/datasets", label: "Datasets" },
+  { to: "/evaluations/connections", label: "Model connections" },
+];
+
 const GOVERNANCE = [
   { to: "/governance", label: "Personal data" },
   { to: "/governance/policies", label: "Policies" },
@@ -41,6 +46,10 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
           <div className="nav-group">FlowOps</div>
           <Link to="/prompts" className={active("/prompts") ? "active" : ""}>Prompts</Link>
+          <div className="nav-group">Evaluations</div>
+          {EVALUATIONS.map((n) => (
+            <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""}>{n.label}</Link>
+          ))}
           <div className="nav-group">Governance</div>
           {GOVERNANCE.map((n) => (
             <Link key={n.to} to={n.to} className={(n.to === "/governance" ? path === n.to : active(n.to)) ? "active" : ""}>{n.label}</Link>

@@ -1,7 +1,9 @@
 import { useCallback, useMemo, useState } from "react";
 import { scores, traces } from "../api/endpoints";
+import { useSession } from "../api/session";
 import { CopyButton } from "../components/CopyButton";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { AddToDataset } from "../components/evaluations/AddToDataset";
 import { ScorePanel } from "../components/ScorePanel";
 import { SpanDetail } from "../components/SpanDetail";
 import { Status, Tags } from "../components/Tags";
@@ -12,6 +14,7 @@ import { flattenTree, traceBounds } from "../lib/spanTree";
 import { useAsync } from "../lib/useAsync";
 
 export function TraceDetailPage({ traceId }: { traceId: string }) {
+  const { can } = useSession();
   const trace = useAsync(() => traces.get(traceId), [traceId]);
   const configs = useAsync(() => scores.configs(), []);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
@@ -55,6 +58,7 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
             </div>
             <div className="card">
               {current ? <SpanDetail span={current} /> : <p className="muted">Pick a span.</p>}
+              {current && can("evaluations:write") && <AddToDataset key={current.spanId} traceId={t.traceId} spanId={current.spanId} />}
               {current && <ScorePanel traceId={t.traceId} spanId={current.spanId} scores={t.scores}
                 configs={configs.data?.configs ?? []} onChanged={trace.reload} />}
             </div>
