@@ -846,6 +846,43 @@ test("a span of an ingested trace becomes a dataset item from the trace page", a
   await screenshot(page, "37-datasets");
 });
 
+test("an evaluator is made from a ready template, edited and deleted after a confirm", async () => {
+  await page.click("nav >> text=Evaluators");
+  await page.waitForSelector("[data-testid=no-evaluators]");
+  await page.click("button:has-text('New evaluator')");
+  const form = "form[aria-label='New evaluator']";
+  await page.selectOption(`${form} select[name=evaluator-template]`, "correctness");
+  assert.equal(await page.inputValue(`${form} input[name=evaluator-name]`), "correctness");
+  assert.match(await page.inputValue(`${form} textarea[name=evaluator-prompt]`), /\{\{output\}\}[\s\S]*\{\{expected\}\}/);
+  assert.equal(await page.inputValue(`${form} select[name=evaluator-connection]`), CONNECTION);
+  assert.equal(await page.inputValue(`${form} select[name=evaluator-output]`), "numeric");
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("[data-testid=notice]:has-text('Evaluator correctness created')");
+  const row = page.locator("tr[data-evaluator=correctness]");
+  assert.match(await row.innerText(), /correctness[\s\S]*a number from 1 to 5\s+fake-openai\s+default/);
+
+  await page.click("button:has-text('New evaluator')");
+  await page.fill(`${form} input[name=evaluator-name]`, "tone");
+  await page.fill(`${form} textarea[name=evaluator-prompt]`, "Is this answer polite?\n\n{{output}}");
+  await page.selectOption(`${form} select[name=evaluator-output]`, "categorical");
+  await page.fill(`${form} input[name=evaluator-categories]`, "polite, neutral");
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("tr[data-evaluator=tone] [data-testid=evaluator-output]:has-text('one of polite, neutral')");
+  await page.click("tr[data-evaluator=tone] button:has-text('Edit')");
+  const edit = "form[aria-label='Edit evaluator']";
+  assert.ok(await page.isDisabled(`${edit} input[name=evaluator-name]`));
+  await page.fill(`${edit} input[name=evaluator-categories]`, "polite, neutral, rude");
+  await page.fill(`${edit} input[name=evaluator-model]`, "gpt-4o");
+  await page.click(`${edit} button[type=submit]`);
+  await page.waitForSelector("tr[data-evaluator=tone] [data-testid=evaluator-output]:has-text('one of polite, neutral, rude')");
+  assert.match(await page.locator("tr[data-evaluator=tone]").innerText(), /fake-openai\s+gpt-4o/);
+  await screenshot(page, "38-evaluators");
+  page.once("dialog", (d) => void d.accept());
+  await page.click("tr[data-evaluator=tone] button:has-text('Delete')");
+  await page.waitForSelector("[data-testid=notice]:has-text('Evaluator tone deleted')");
+  assert.equal(await page.locator("tr[data-evaluator=tone]").count(), 0);
+});
+
 test("Governance: the admin blocks card numbers, sees redacted and blocked fields, the findings, the audit log and its export, and prints the report", async () => {
   const run = `gov-${Date.now()}`;
   await page.click("nav >> text=Policies");
@@ -986,7 +1023,7 @@ test("a viewer reads scores but finds no controls to give or edit them", async (
   assert.equal(await page.locator("[data-testid=trace-scores] button:has-text('Edit')").count(), 0);
 });
 
-test("a viewer reads datasets and model connections but finds no controls to change, test or add to them", async () => {
+test("a viewer reads datasets, evaluators and model connections but finds no controls to change, test or add to them", async () => {
   await page.click("nav >> text=Datasets");
   await page.waitForSelector(`tr[data-dataset="${DATASET}"]`);
   assert.equal(await page.locator("button:has-text('New dataset')").count(), 0);
@@ -994,6 +1031,10 @@ test("a viewer reads datasets and model connections but finds no controls to cha
   await page.waitForSelector("[data-testid=items-table] tr[data-item=refund]");
   for (const control of ["Add item", "Upload JSON Lines or CSV", "Edit", "Delete"])
     assert.equal(await page.locator(`button:has-text('${control}')`).count(), 0, control);
+  await page.click("nav >> text=Evaluators");
+  await page.waitForSelector("tr[data-evaluator=correctness]");
+  assert.equal(await page.locator("button:has-text('New evaluator')").count(), 0);
+  assert.equal(await page.locator("[data-testid=evaluators-table] button").count(), 0);
   await page.click("nav >> text=Model connections");
   await page.waitForSelector(`tr[data-connection="${CONNECTION}"]`);
   assert.match(await text("[data-testid=connections-read-only]"), /Only admins/);

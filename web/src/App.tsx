@@ -10,6 +10,7 @@ import { match, navigate, useLocation } from "./lib/router";
 import { ConnectionsPage } from "./pages/evaluations/ConnectionsPage";
 import { DatasetPage } from "./pages/evaluations/DatasetPage";
 import { DatasetsPage } from "./pages/evaluations/DatasetsPage";
+import { EvaluatorsPage } from "./pages/evaluations/EvaluatorsPage";
 import { AuditPage } from "./pages/governance/AuditPage";
 import { FindingsPage } from "./pages/governance/FindingsPage";
 import { PoliciesPage } from "./pages/governance/PoliciesPage";
@@ -122,6 +123,7 @@ function Routes() {
   if ((params = match("/prompts/:name", path))) return <PromptDetailPage name={params.name} />;
   if (path === "/evaluations/datasets" || path === "/evaluations") return <DatasetsPage />;
   if ((params = match("/evaluations/datasets/:name", path))) return <DatasetPage name={params.name} />;
+  if (path === "/evaluations/evaluators") return <EvaluatorsPage />;
   if (path === "/evaluations/connections") return <ConnectionsPage />;
   if (path === "/governance") return <FindingsPage />;
   if (path === "/governance/policies") return <PoliciesPage />;

@@ -2,7 +2,8 @@
 import { api, apiText, apiUpload, Query } from "./client";
 import type {
   AuditPage, Findings, GovernaiAction, GovernaiPolicies, OperatorStatements, TransparencyReport,
-  ApiKey, ConnectionTest, CostRecompute, Dataset, DatasetItem, DatasetItemIn, DatasetItemPage, DatasetUpload, ModelConnection, ModelConnectionInput, Environment, EnvironmentProtection, Experiment, ExperimentResults, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, PromoteAnswer, Prompt, PromptDetail, PromotionRequest, PromptVersion, RequestStatus, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
+  ApiKey, ConnectionTest, CostRecompute, Dataset, DatasetItem, DatasetItemIn, DatasetItemPage, DatasetUpload, Evaluator, EvaluatorIn,
+  EvaluatorRun, EvaluatorTemplate, JudgeValues, ModelConnection, ModelConnectionInput, Environment, EnvironmentProtection, Experiment, ExperimentResults, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, PromoteAnswer, Prompt, PromptDetail, PromotionRequest, PromptVersion, RequestStatus, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   Retention, ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
 } from "./types";
 
@@ -159,4 +160,15 @@ export const datasets = {
     apiUpload<DatasetUpload>(`${DS}/${enc(name)}/upload`, file, contentType, onProgress),
   fromSpan: (name: string, traceId: string, spanId: string) =>
     api<DatasetItem>("POST", `${DS}/${enc(name)}/items/from-span`, { traceId, spanId }),
+};
+
+const EVS = `${EV}/evaluators`;
+export const evaluators = {
+  list: () => api<{ evaluators: Evaluator[] }>("GET", EVS),
+  templates: () => api<{ templates: EvaluatorTemplate[] }>("GET", `${EV}/evaluator-templates`),
+  create: (e: EvaluatorIn) => api<Evaluator>("POST", EVS, e),
+  update: (name: string, e: EvaluatorIn) => api<Evaluator>("PUT", `${EVS}/${enc(name)}`, e),
+  remove: (name: string) => api<object>("DELETE", `${EVS}/${enc(name)}`),
+  /** A dry run: the judge's verdict on the given values; nothing is stored. */
+  tryOn: (name: string, values: JudgeValues) => api<EvaluatorRun>("POST", `${EVS}/${enc(name)}/run`, values),
 };

@@ -96,3 +96,11 @@ export type DatasetItem = AnsweredTimes<Schemas["DatasetItem"], "createdAt">;
 export type DatasetItemIn = Schemas["DatasetItemIn"];
 export type DatasetItemPage = Omit<Answer<"/api/v1/evaluations/v1/datasets/{name}/items", "get">, "items"> & { items: DatasetItem[] };
 export type DatasetUpload = Omit<Answer<"/api/v1/evaluations/v1/datasets/{name}/upload", "post">, "dataset"> & { dataset: Dataset };
+
+export type JudgeOutput = Schemas["JudgeOutput"];
+export type Evaluator = AnsweredTimes<Schemas["Evaluator"], "createdAt" | "updatedAt">;
+export type EvaluatorIn = Schemas["EvaluatorIn"];
+export type EvaluatorTemplate = Schemas["EvaluatorTemplate"];
+export type EvaluatorRun = Schemas["EvaluatorRun"];
+/** A dry run's values, filled into the template instead of a span's. */
+export type JudgeValues = { input?: string; output?: string; expected?: string; context?: string };

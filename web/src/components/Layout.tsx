@@ -4,6 +4,7 @@ import { Link, useLocation } from "../lib/router";
 
 const EVALUATIONS = [
   { to: "/evaluations/datasets", label: "Datasets" },
+  { to: "/evaluations/evaluators", label: "Evaluators" },
   { to: "/evaluations/connections", label: "Model connections" },
 ];
 
