@@ -822,6 +822,32 @@ test("items are uploaded from JSON Lines and CSV files, a bad file is refused na
   await page.waitForSelector("button:has-text('Add item')");
 });
 
+test("a dataset's items are paged, fifty at a time", async () => {
+  const made = await apiIn(page, "POST", "/evaluations/v1/datasets", { name: "paged" });
+  assert.equal(made.status, 201, JSON.stringify(made));
+  const status = await page.evaluate(async (body) => {
+    const me = await (await fetch("/api/v1/auth/me")).json();
+    const r = await fetch("/api/v1/evaluations/v1/datasets/paged/upload", { method: "POST", body,
+      headers: { "Content-Type": "application/x-ndjson", "X-CSRF-Token": me.csrfToken } });
+    return r.status;
+  }, Array.from({ length: 120 }, (_, i) => JSON.stringify({ id: `q-${String(i).padStart(3, "0")}`, input: { n: i } })).join("\n"));
+  assert.equal(status, 200);
+  await go("/evaluations/datasets/paged");
+  const ids = () => page.$$eval("[data-testid=items-table] tr[data-item]", (rows) => rows.map((r) => r.dataset.item));
+  const firstIs = (id) => page.waitForFunction((id) => document.querySelector("[data-testid=items-table] tr[data-item]")?.dataset.item === id, id);
+  await firstIs("q-000");
+  assert.equal((await ids()).length, 50);
+  await page.click(".pager button:has-text('Next')");
+  await firstIs("q-050");
+  await page.click(".pager button:has-text('Next')");
+  await firstIs("q-100");
+  assert.deepEqual((await ids()).slice(-1), ["q-119"]);
+  assert.equal((await ids()).length, 20);
+  assert.ok(await page.isDisabled(".pager button:has-text('Next')"));
+  await page.click(".pager button:has-text('Previous')");
+  await firstIs("q-050");
+});
+
 test("a span of an ingested trace becomes a dataset item from the trace page", async () => {
   await go(`/traces/${ids.agent}`);
   await page.click(".wf-row:has-text('plan-step')");
