@@ -454,6 +454,54 @@ TEST_P(MetaStoreTest, VersionsWrittenAtOnceAreNumberedOnce) {
     EXPECT_EQ((*versions)[i].version, static_cast<int64_t>(versions->size() - i));
 }
 
+// Item changes from several nodes at once: each makes exactly one dataset version, and every
+// version's items are the ones written up to it.
+TEST_P(MetaStoreTest, DatasetEditsAtOnceEachMakeOneVersion) {
+  auto p = store_->create_project("p");
+  ASSERT_TRUE(p);
+  Dataset d;
+  d.name = "shared";
+  d.created_by = "a";
+  ASSERT_TRUE(store_->create_dataset(p->id, d));
+  constexpr int kWriters = 3, kEach = 5;
+  std::vector<std::unique_ptr<MetaStore>> stores;
+  for (int i = 0; i < kWriters; ++i) stores.push_back(open_again());
+  for (const auto& s : stores) ASSERT_TRUE(s);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i)
+    writers.emplace_back([&, i] {
+      for (int n = 0; n < kEach; ++n) {
+        DatasetItem item;
+        item.id = fmt::format("{}-{}", i, n);
+        item.input = "1";
+        if (!stores[i]->edit_dataset_items(p->id, "shared", {{ItemChange::add, item}})) ++failures;
+      }
+    });
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto now = store_->get_dataset(p->id, "shared");
+  ASSERT_TRUE(now && *now);
+  EXPECT_EQ((*now)->version, kWriters * kEach);
+  EXPECT_EQ((*now)->item_count, kWriters * kEach);
+  for (int64_t v = 0; v <= kWriters * kEach; ++v) {
+    DatasetItemQuery q;
+    q.version = v;
+    q.limit = 500;
+    auto page = store_->list_dataset_items(p->id, "shared", q);
+    ASSERT_TRUE(page) << page.error().message;
+    ASSERT_EQ(page->items.size(), static_cast<size_t>(v));
+    if (v > 0) {
+      EXPECT_EQ(page->items.back().version, v);  // added in the order of the versions
+    }
+  }
+  DatasetItem gone;
+  gone.id = "0-0";
+  auto removed = store_->edit_dataset_items(p->id, "shared", {{ItemChange::remove, gone}, {ItemChange::remove, gone}});
+  expect_error(removed, ErrorCode::bad_request, "item '0-0' is changed twice in one request");
+  EXPECT_EQ((*store_->get_dataset(p->id, "shared"))->version, kWriters * kEach);
+}
+
 // Nodes starting together on one empty store: exactly one writes the first project, its
 // admin and key; the others find it set up and write nothing.
 TEST_P(MetaStoreTest, BootstrapHappensOnceWhenNodesStartTogether) {
