@@ -57,8 +57,8 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
                 onSelect={setSelected} onToggle={toggle} />
             </div>
             <div className="card">
-              {current ? <SpanDetail span={current} /> : <p className="muted">Pick a span.</p>}
               {current && can("evaluations:write") && <AddToDataset key={current.spanId} traceId={t.traceId} spanId={current.spanId} />}
+              {current ? <SpanDetail span={current} /> : <p className="muted">Pick a span.</p>}
               {current && <ScorePanel traceId={t.traceId} spanId={current.spanId} scores={t.scores}
                 configs={configs.data?.configs ?? []} onChanged={trace.reload} />}
             </div>
