@@ -381,7 +381,8 @@ test("promoting v2 to production then rolling back serves v1 again", async () =>
   assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "production").content, V2);
   await page.click("[data-testid=env-production] button:has-text('Roll back')");
   await page.waitForSelector("text=production rolled back");
-  assert.equal(await text("[data-testid=env-production-version]"), "v1");
+  // The notice shows before the prompt is read again: wait for the card to follow.
+  await page.waitForFunction(() => document.querySelector("[data-testid=env-production-version]")?.textContent === "v1");
   assert.equal(sdk(server.url, apiKey, "prompt", PROMPT, "production").content, V1);
   await page.click("nav >> text=Prompts");
   await page.waitForSelector("[data-testid=prompts-table]");
@@ -822,7 +823,7 @@ test("items are uploaded from JSON Lines and CSV files, a bad file is refused na
   await page.waitForSelector("button:has-text('Add item')");
 });
 
-test("a dataset's items are paged, fifty at a time", async () => {
+test("a dataset's items are paged, fifty at a time, and the dataset is deleted after a confirm", async () => {
   const made = await apiIn(page, "POST", "/evaluations/v1/datasets", { name: "paged" });
   assert.equal(made.status, 201, JSON.stringify(made));
   const status = await page.evaluate(async (body) => {
@@ -846,6 +847,13 @@ test("a dataset's items are paged, fifty at a time", async () => {
   assert.ok(await page.isDisabled(".pager button:has-text('Next')"));
   await page.click(".pager button:has-text('Previous')");
   await firstIs("q-050");
+
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); void d.accept(); });
+  await page.click("button:has-text('Delete dataset')");
+  await page.waitForSelector(`[data-testid=datasets-page] tr[data-dataset="${DATASET}"]`);
+  assert.match(asked, /Delete the dataset paged with every version/);
+  assert.equal(await page.locator("tr[data-dataset=paged]").count(), 0);
 });
 
 test("a span of an ingested trace becomes a dataset item from the trace page", async () => {

@@ -150,6 +150,7 @@ export const datasets = {
   list: () => api<{ datasets: Dataset[] }>("GET", DS),
   get: (name: string) => api<Dataset>("GET", `${DS}/${enc(name)}`),
   create: (name: string, description: string) => api<Dataset>("POST", DS, { name, description }),
+  remove: (name: string) => api<object>("DELETE", `${DS}/${enc(name)}`),
   items: (name: string, query: Query) => api<DatasetItemPage>("GET", `${DS}/${enc(name)}/items`, undefined, query),
   addItem: (name: string, item: DatasetItemIn) => api<DatasetItem>("POST", `${DS}/${enc(name)}/items`, item),
   updateItem: (name: string, id: string, item: DatasetItemIn) =>

@@ -44,6 +44,15 @@ export function DatasetPage({ name }: { name: string }) {
       setActionError(errorText(err));
     }
   };
+  const removeDataset = async () => {
+    if (!window.confirm(`Delete the dataset ${name} with every version of its items?`)) return;
+    try {
+      await datasets.remove(name);
+      navigate("/evaluations/datasets");
+    } catch (err) {
+      setActionError(errorText(err));
+    }
+  };
   return (
     <div className="page" data-testid="dataset-page">
       <div className="crumbs"><Link to="/evaluations/datasets">← Datasets</Link></div>
@@ -66,6 +75,7 @@ export function DatasetPage({ name }: { name: string }) {
               </>
             )}
             {!current && <span className="notice" data-testid="old-version">Items as they were at version {version}: read-only.</span>}
+            {can("evaluations:write") && <button className="danger push-right" onClick={() => void removeDataset()}>Delete dataset</button>}
           </div>
           {editable && editing === "new" && <ItemEditor dataset={name} editing={null} onDone={changed} />}
           {editable && editing === "upload" && <UploadItems dataset={name} onDone={changed} />}
