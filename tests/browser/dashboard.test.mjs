@@ -914,7 +914,8 @@ test("an evaluator is made from a ready template, edited and deleted after a con
   page.once("dialog", (d) => void d.accept());
   await page.click("tr[data-evaluator=tone] button:has-text('Delete')");
   await page.waitForSelector("[data-testid=notice]:has-text('Evaluator tone deleted')");
-  assert.equal(await page.locator("tr[data-evaluator=tone]").count(), 0);
+  await page.waitForFunction(() => !document.querySelector("tr[data-evaluator=tone]"));
+  await page.waitForSelector("tr[data-evaluator=correctness]");
 });
 
 test("Governance: the admin blocks card numbers, sees redacted and blocked fields, the findings, the audit log and its export, and prints the report", async () => {
