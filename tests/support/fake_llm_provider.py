@@ -129,9 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._openai_error(400, "'model' and 'messages' are required properties", "messages")
             return
         model = body["model"]
-        status = ERRORS.get(model) or self.server.scripted_status(model)
-        if status:
-            self._openai_error(status, f"The fake provider answers {status} for model {model}")
+        failure = ERRORS.get(model) or self.server.scripted_status(model)
+        if failure:
+            self._openai_error(failure, f"The fake provider answers {failure} for model {model}")
             return
         reply = _reply_to(_last_user_text(body["messages"]))
         prompt_tokens = sum(_words(json.dumps(m.get("content"))) for m in body["messages"])
@@ -182,9 +182,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._openai_error(400, "Missing required parameter: 'input'.", "input")
             return
         model = body["model"]
-        status = ERRORS.get(model) or self.server.scripted_status(model)
-        if status:
-            self._openai_error(status, f"The fake provider answers {status} for model {model}")
+        failure = ERRORS.get(model) or self.server.scripted_status(model)
+        if failure:
+            self._openai_error(failure, f"The fake provider answers {failure} for model {model}")
             return
         if isinstance(items, str):
             items = [{"role": "user", "content": items}]
@@ -268,9 +268,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._anthropic_error(400, "max_tokens: Field required")
             return
         model = body.get("model", "")
-        status = ERRORS.get(model) or self.server.scripted_status(model)
-        if status:
-            self._anthropic_error(status, f"The fake provider answers {status} for model {model}")
+        failure = ERRORS.get(model) or self.server.scripted_status(model)
+        if failure:
+            self._anthropic_error(failure, f"The fake provider answers {failure} for model {model}")
             return
         reply = _reply_to(_last_user_text(body["messages"]))
         # Anthropic counts cached prompt tokens apart from input_tokens.
