@@ -371,6 +371,28 @@ bj::object dataset_item_json(const DatasetItem& i) {
   return o;
 }
 
+bj::object dataset_run_json(const DatasetRun& r) {
+  const auto object = [](const std::optional<std::string>& text) -> bj::value {
+    if (!text) return nullptr;
+    auto v = json::parse(*text);
+    return v ? std::move(*v) : bj::value(nullptr);
+  };
+  bj::object o;
+  o["id"] = r.id;
+  o["dataset"] = r.dataset;
+  o["datasetVersion"] = r.dataset_version;
+  o["name"] = r.name;
+  o["description"] = r.description;
+  o["metadata"] = object(r.metadata);
+  o["status"] = r.status;
+  o["createdBy"] = r.created_by;
+  o["createdAt"] = format_iso8601(r.created_us);
+  o["finishedAt"] = r.finished_us ? bj::value(format_iso8601(*r.finished_us)) : bj::value(nullptr);
+  o["itemCount"] = r.item_count;
+  o["summary"] = object(r.summary);
+  return o;
+}
+
 bj::object judge_schema_json(const JudgeSchema& s) {
   bj::object o{{"type", score_type_name(s.type)}};
   if (s.type == ScoreType::numeric) o["min"] = s.min_value, o["max"] = s.max_value;

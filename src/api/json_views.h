@@ -4,6 +4,7 @@
 
 #include "model/access.h"
 #include "model/dataset.h"
+#include "model/dataset_run.h"
 #include "model/evaluator.h"
 #include "model/prompt.h"
 #include "model/query.h"
@@ -33,6 +34,7 @@ boost::json::object score_config_json(const ScoreConfig& c);
 boost::json::object score_summary_json(const ScoreSummaryQuery& q, const std::vector<ScoreBucket>& buckets);
 boost::json::object dataset_json(const Dataset& d);
 boost::json::object dataset_item_json(const DatasetItem& i);
+boost::json::object dataset_run_json(const DatasetRun& r);
 boost::json::object judge_schema_json(const JudgeSchema& s);
 boost::json::object evaluator_json(const Evaluator& e);
 boost::json::object eval_rule_json(const EvalRule& r, const EvalRunTotals& totals);

@@ -25,7 +25,8 @@ inline constexpr std::string_view kMetaTables[] = {
     "experiments",     "experiment_variants", "sessions",     "login_failures",       "score_configs",
     "model_prices",    "cost_recomputes",   "audit_log",      "audit_checkpoints",    "transparency",
     "governai_policies", "model_connections", "connection_usage",
-    "datasets",        "dataset_items",     "evaluators",     "eval_rules",           "eval_rule_runs"};
+    "datasets",        "dataset_items",     "dataset_runs",   "dataset_run_results",
+    "evaluators",      "eval_rules",        "eval_rule_runs"};
 
 class MetaRows {
  public:

@@ -9,6 +9,7 @@
 #include "model/access.h"
 #include "model/audit.h"
 #include "model/dataset.h"
+#include "model/dataset_run.h"
 #include "model/governai_policy.h"
 #include "model/price.h"
 #include "model/connection.h"
@@ -224,6 +225,24 @@ class MetaStore {
   virtual Result<std::optional<DatasetItem>> get_dataset_item(int64_t project_id, const std::string& name,
                                                               const std::string& id,
                                                               std::optional<int64_t> version) = 0;
+
+  // Experiment runs over a dataset (model/dataset_run.h), by id within a dataset; not_found names
+  // a missing dataset, run or version. create: records the given dataset version (nullopt: the
+  // current one) with its item count, fills id and times. put_dataset_run_results: every result
+  // replaces the item's earlier one (all or none); conflict unless the run is running,
+  // unprocessable for an item the run's version does not hold. finish: conflict unless running.
+  virtual Result<DatasetRun> create_dataset_run(int64_t project_id, const DatasetRun& run,
+                                                std::optional<int64_t> version) = 0;
+  // Newest first.
+  virtual Result<std::vector<DatasetRun>> list_dataset_runs(int64_t project_id, const std::string& dataset) = 0;
+  virtual Result<std::optional<DatasetRun>> get_dataset_run(int64_t project_id, const std::string& dataset,
+                                                            int64_t id) = 0;
+  virtual Status put_dataset_run_results(int64_t project_id, const std::string& dataset, int64_t id,
+                                         const std::vector<DatasetRunResult>& results) = 0;
+  virtual Result<DatasetRun> finish_dataset_run(int64_t project_id, const std::string& dataset, int64_t id,
+                                                const std::string& status, const std::optional<std::string>& summary) = 0;
+  virtual Result<DatasetRunResultPage> list_dataset_run_results(int64_t project_id, const std::string& dataset,
+                                                                int64_t id, const DatasetRunResultQuery& query) = 0;
 
   // LLM-as-judge evaluators (model/evaluator.h), by name within a project. create: conflict when
   // the name is taken; update and delete: not_found when it is not; delete: conflict while a rule

@@ -272,6 +272,16 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     assert call("GET", datasets + "/tour/items?limit=1", 200)["nextCursor"] is not None
     call("DELETE", datasets + "/tour/items/i1", 200)
     assert call("GET", datasets + "/tour", 200)["itemCount"] == 2
+    runs = datasets + "/tour/runs"
+    run = call("POST", runs, 201, json={"name": "tour", "metadata": {"model": "m"}})
+    call("GET", runs, 200)
+    item = call("GET", datasets + "/tour/items", 200)["items"][0]["id"]
+    call("POST", f"{runs}/{run['id']}/results", 200,
+         json={"results": [{"itemId": item, "traceId": "tour", "output": "o", "latencyMs": 5}]})
+    assert call("GET", f"{runs}/{run['id']}/results", 200)["results"][0]["totalTokens"] == 7
+    assert call("POST", f"{runs}/{run['id']}/finish", 200, json={"summary": {"s": 1}})["status"] == "finished"
+    assert call("GET", f"{runs}/{run['id']}", 200)["aggregates"]["itemsDone"] == 1
+    assert call("GET", f"{datasets}/tour/compare?runs={run['id']}", 200)["items"][0]["results"][0] is not None
     call("DELETE", datasets + "/tour", 200)
 
     connections = "/api/v1/evaluations/v1/connections"

@@ -386,6 +386,46 @@ inline constexpr Statement kListItems{"list_items",
 inline constexpr Statement kGetItem{"get_item", SL_ITEM_COLUMNS "AND item_id = $3"};
 #undef SL_ITEM_COLUMNS
 
+// Experiment runs over a dataset and their results.
+inline constexpr Statement kDatasetHead{"dataset_head",
+                                        "SELECT id, version FROM datasets WHERE project_id = $1 AND name = $2"};
+inline constexpr Statement kCountItemsAt{
+    "count_items_at",
+    "SELECT count(*) FROM dataset_items WHERE dataset_id = $1 AND valid_from <= $2 "
+    "AND (valid_to IS NULL OR valid_to > $2)"};
+inline constexpr Statement kCreateDatasetRun{
+    "create_dataset_run",
+    "INSERT INTO dataset_runs(dataset_id, dataset_version, name, description, metadata, status, created_by, "
+    "created_us, item_count) VALUES($1, $2, $3, $4, $5, 'running', $6, $7, $8) RETURNING id"};
+#define SL_RUN_COLUMNS                                                                                          \
+  "SELECT r.id, d.name, r.dataset_version, r.name, r.description, r.metadata, r.status, r.created_by, "          \
+  "r.created_us, r.finished_us, r.item_count, r.summary FROM dataset_runs r JOIN datasets d ON d.id = r.dataset_id " \
+  "WHERE d.project_id = $1 AND d.name = $2 "
+inline constexpr Statement kListDatasetRuns{"list_dataset_runs", SL_RUN_COLUMNS "ORDER BY r.id DESC"};
+inline constexpr Statement kGetDatasetRun{"get_dataset_run", SL_RUN_COLUMNS "AND r.id = $3"};
+inline constexpr Statement kLockDatasetRun{"lock_dataset_run", SL_RUN_COLUMNS "AND r.id = $3 FOR UPDATE OF r"};
+#undef SL_RUN_COLUMNS
+inline constexpr Statement kItemHeld{
+    "item_held",
+    "SELECT 1 FROM dataset_items WHERE dataset_id = $1 AND item_id = $2 AND valid_from <= $3 "
+    "AND (valid_to IS NULL OR valid_to > $3)"};
+inline constexpr Statement kPutRunResult{
+    "put_run_result",
+    "INSERT INTO dataset_run_results(run_id, item_id, trace_id, output, error, latency_ms, created_us) "
+    "VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(run_id, item_id) DO UPDATE SET trace_id = excluded.trace_id, "
+    "output = excluded.output, error = excluded.error, latency_ms = excluded.latency_ms, "
+    "created_us = excluded.created_us"};
+inline constexpr Statement kFinishDatasetRun{
+    "finish_dataset_run", "UPDATE dataset_runs SET status = $2, finished_us = $3, summary = $4 WHERE id = $1"};
+inline constexpr Statement kListRunResults{
+    "list_run_results",
+    "SELECT item_id, trace_id, output, error, latency_ms, created_us FROM dataset_run_results "
+    R"(WHERE run_id = $1 AND item_id > $2 ORDER BY item_id COLLATE "C" LIMIT $3)"};
+inline constexpr Statement kDeleteDatasetRunResults{
+    "delete_dataset_run_results",
+    "DELETE FROM dataset_run_results WHERE run_id IN (SELECT id FROM dataset_runs WHERE dataset_id = $1)"};
+inline constexpr Statement kDeleteDatasetRuns{"delete_dataset_runs", "DELETE FROM dataset_runs WHERE dataset_id = $1"};
+
 // Evaluators, evaluation rules and their runs.
 #define SL_EVALUATOR_COLUMNS                                                                                  \
   "id, project_id, name, description, template, connection, model, output_type, min_value, max_value, "       \

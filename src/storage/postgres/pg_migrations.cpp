@@ -333,6 +333,32 @@ const std::vector<Migration> kMetaMigrations = {
         "CREATE TABLE eval_rule_revision(revision BIGINT NOT NULL)",
         "INSERT INTO eval_rule_revision VALUES(0)",
     },
+    // Experiment runs over a dataset version and their results (sqlite/meta_schema.h).
+    {
+        R"sql(CREATE TABLE dataset_runs(
+  id BIGSERIAL PRIMARY KEY,
+  dataset_id BIGINT NOT NULL REFERENCES datasets(id),
+  dataset_version BIGINT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  metadata TEXT,
+  status TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  finished_us BIGINT,
+  item_count BIGINT NOT NULL,
+  summary TEXT))sql",
+        "CREATE INDEX dataset_runs_dataset ON dataset_runs(dataset_id, id)",
+        R"sql(CREATE TABLE dataset_run_results(
+  run_id BIGINT NOT NULL REFERENCES dataset_runs(id),
+  item_id TEXT NOT NULL,
+  trace_id TEXT,
+  output TEXT,
+  error TEXT,
+  latency_ms DOUBLE PRECISION NOT NULL,
+  created_us BIGINT NOT NULL,
+  PRIMARY KEY(run_id, item_id)))sql",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

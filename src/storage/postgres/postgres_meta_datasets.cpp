@@ -107,6 +107,8 @@ Status PostgresMetaStore::delete_dataset(int64_t project_id, const std::string& 
   if (!tx.begin_status()) return tx.begin_status();
   auto d = find_dataset(conn, sql::kLockDataset, project_id, name);
   if (!d) return d.error();
+  if (auto r = conn.run(sql::kDeleteDatasetRunResults, d->id); !r) return r.error();
+  if (auto r = conn.run(sql::kDeleteDatasetRuns, d->id); !r) return r.error();
   if (auto r = conn.run(sql::kDeleteDatasetItems, d->id); !r) return r.error();
   if (auto r = conn.run(sql::kDeleteDataset, d->id); !r) return r.error();
   return tx.commit();

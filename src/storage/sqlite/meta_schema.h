@@ -334,6 +334,33 @@ CREATE INDEX eval_rule_runs_rule ON eval_rule_runs(rule_id, id);
 CREATE TABLE eval_rule_revision(revision INTEGER NOT NULL);
 INSERT INTO eval_rule_revision VALUES(0);
 )sql",
+    // Experiment runs over a dataset version (model/dataset_run.h) and one result per item of a
+    // run (written again, it replaces the item's earlier result).
+    R"sql(
+CREATE TABLE dataset_runs(
+  id INTEGER PRIMARY KEY,
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+  dataset_version INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  metadata TEXT,
+  status TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  finished_us INTEGER,
+  item_count INTEGER NOT NULL,
+  summary TEXT);
+CREATE INDEX dataset_runs_dataset ON dataset_runs(dataset_id, id);
+CREATE TABLE dataset_run_results(
+  run_id INTEGER NOT NULL REFERENCES dataset_runs(id),
+  item_id TEXT NOT NULL,
+  trace_id TEXT,
+  output TEXT,
+  error TEXT,
+  latency_ms REAL NOT NULL,
+  created_us INTEGER NOT NULL,
+  PRIMARY KEY(run_id, item_id));
+)sql",
 };
 
 }  // namespace stacklens::sqlite

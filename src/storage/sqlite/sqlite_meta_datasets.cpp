@@ -120,7 +120,10 @@ Status SqliteMetaStore::delete_dataset(int64_t project_id, const std::string& na
   if (!tx.begin_status()) return tx.begin_status();
   auto d = find_dataset(*db_, project_id, name);
   if (!d) return d.error();
-  for (const char* sql : {"DELETE FROM dataset_items WHERE dataset_id = ?1", "DELETE FROM datasets WHERE id = ?1"}) {
+  for (const char* sql : {"DELETE FROM dataset_run_results WHERE run_id IN (SELECT id FROM dataset_runs WHERE "
+                          "dataset_id = ?1)",
+                          "DELETE FROM dataset_runs WHERE dataset_id = ?1", "DELETE FROM dataset_items WHERE dataset_id = ?1",
+                          "DELETE FROM datasets WHERE id = ?1"}) {
     auto s = db_->prepare(sql);
     if (!s) return s.error();
     if (auto r = (*s)->reset().bind(1, d->id).run(); !r) return r;

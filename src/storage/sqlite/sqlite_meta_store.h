@@ -142,6 +142,17 @@ class SqliteMetaStore final : public MetaStore, public MetaRows {
                                              const DatasetItemQuery& query) override;
   Result<std::optional<DatasetItem>> get_dataset_item(int64_t project_id, const std::string& name,
                                                       const std::string& id, std::optional<int64_t> version) override;
+  Result<DatasetRun> create_dataset_run(int64_t project_id, const DatasetRun& run,
+                                        std::optional<int64_t> version) override;
+  Result<std::vector<DatasetRun>> list_dataset_runs(int64_t project_id, const std::string& dataset) override;
+  Result<std::optional<DatasetRun>> get_dataset_run(int64_t project_id, const std::string& dataset,
+                                                    int64_t id) override;
+  Status put_dataset_run_results(int64_t project_id, const std::string& dataset, int64_t id,
+                                 const std::vector<DatasetRunResult>& results) override;
+  Result<DatasetRun> finish_dataset_run(int64_t project_id, const std::string& dataset, int64_t id,
+                                        const std::string& status, const std::optional<std::string>& summary) override;
+  Result<DatasetRunResultPage> list_dataset_run_results(int64_t project_id, const std::string& dataset, int64_t id,
+                                                        const DatasetRunResultQuery& query) override;
 
   Result<Evaluator> create_evaluator(const Evaluator& e) override;
   Result<Evaluator> update_evaluator(const Evaluator& e) override;
