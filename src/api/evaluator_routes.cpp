@@ -208,7 +208,8 @@ http::Handler run_handler(Services& s) {
     if (!subject) return fail(subject.error());
     const int64_t project_id = who->project_id;
     auto request = evals::judge_request(*evaluator, subject->inputs);
-    s.models.chat_async(project_id, evaluator->connection, std::move(request),
+    std::string connection = evaluator->connection;  // before the evaluator moves into the callback
+    s.models.chat_async(project_id, std::move(connection), std::move(request),
                         [&s, project_id, e = std::move(*evaluator), target = std::move(subject->target),
                          respond = std::move(respond)](Result<providers::ChatResult> reply) {
                           auto outcome = evals::conclude(e, std::move(reply), target, s.scores, project_id);
