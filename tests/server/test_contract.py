@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from pathlib import Path
-from typing import Any, Dict, List, Set, Tuple
+from typing import Any, Callable, Dict, List, Set, Tuple
 
 import httpx
 import pytest
@@ -129,6 +130,39 @@ def test_query_parameters_are_the_specs(api: httpx.Client, keys: Dict[str, str],
     assert match and match.group(1) == "sl_undeclared", resp.text
     takes = set() if match.group(2) == "none" else set(match.group(2).split(", "))
     assert takes == query_params(op), f"server takes {sorted(takes)}, spec lists {sorted(query_params(op))}"
+
+
+def evaluations_tour(call: Callable[..., Any], span: Dict[str, Any]) -> None:
+    """Evaluators and rules, judged through the model connection "tour" (a fake provider that
+    answers what a message scripts between REPLY<< and >>REPLY)."""
+    base = "/api/v1/evaluations/v1"
+    assert len(call("GET", base + "/evaluator-templates", 200)["templates"]) == 4
+    judge = {"name": "tour", "template": "Rate {{output}}", "connection": "tour",
+             "output": {"type": "numeric", "min": 1, "max": 5}}
+    call("POST", base + "/evaluators", 201, json=judge)
+    call("PUT", base + "/evaluators/tour", 200, json={**judge, "description": "the tour's judge"})
+    assert call("GET", base + "/evaluators", 200)["evaluators"][0]["name"] == "tour"
+    call("GET", base + "/evaluators/tour", 200)
+    verdict = 'REPLY<<{"score": 4, "reasoning": "fine"}>>REPLY'
+    judged = {**span, "traceId": "tour-judged", "llmSpan": {"model": "m", "provider": "p", "completionContent": verdict}}
+    call("POST", "/api/v1/stacktrace/v1/traces", 200, json=judged)
+    run = call("POST", base + "/evaluators/tour/run", 201, json={"traceId": "tour-judged", "spanId": "root"})
+    assert run["score"]["comment"] == "fine"
+    assert call("POST", base + "/evaluators/tour/run", 200, json={"output": verdict})["score"] is None
+    rules = base + "/rules"
+    rule = call("POST", rules, 201, json={"name": "tour", "evaluator": "tour", "filter": {"name": "tour-live"}})
+    call("PUT", f"{rules}/{rule['id']}", 200, json={"name": "tour", "evaluator": "tour", "filter": {"name": "tour-live"}})
+    assert call("POST", f"{rules}/{rule['id']}/pause", 200)["paused"] is True
+    assert call("POST", f"{rules}/{rule['id']}/resume", 200)["paused"] is False
+    call("POST", "/api/v1/stacktrace/v1/traces", 200, json={**judged, "traceId": "tour-live", "name": "tour-live"})
+    deadline = time.monotonic() + 30
+    while not call("GET", f"{rules}/{rule['id']}/runs", 200)["runs"]:
+        assert time.monotonic() < deadline, "the rule never judged the tour's live span"
+        time.sleep(0.05)
+    assert call("GET", f"{rules}/{rule['id']}", 200)["totals"]["ok"] == 1
+    assert call("GET", rules, 200)["rules"][0]["id"] == rule["id"]
+    call("DELETE", f"{rules}/{rule['id']}", 200)
+    call("DELETE", base + "/evaluators/tour", 200)
 
 
 def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[str, str]) -> None:
@@ -293,6 +327,7 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
         call("PUT", connections + "/tour", 200, key="connections:manage", json={**connection, "monthlyBudgetUsd": 5})
         assert call("POST", connections + "/tour/test", 200, json={})["text"].startswith("echo")
         assert call("GET", connections + "/tour", 200)["callsThisMonth"] == 1
+        evaluations_tour(call, root)
         call("DELETE", connections + "/tour", 200, key="connections:manage")
 
     created = call("POST", "/api/v1/keys", 201, json={"name": "tour", "scopes": ["traces:read"]})
