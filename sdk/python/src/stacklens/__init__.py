@@ -16,6 +16,7 @@ from ._api import (
     adatasets,
     agovernai,
     aprompts,
+    arun_experiment,
     ascore,
     astart_trace,
     atrace,
@@ -24,6 +25,7 @@ from ._api import (
     flush,
     governai,
     prompts,
+    run_experiment,
     score,
     shutdown,
     start_trace,
@@ -40,6 +42,7 @@ from ._exceptions import (
     StackLensError,
     TemplateError,
 )
+from ._experiments import EvaluationResult, ExperimentSummary
 from ._governai import AsyncGovernai, CheckResult, Finding, Governai
 from ._instrument_anthropic import instrument_anthropic
 from ._instrument_openai import instrument_openai
@@ -62,6 +65,8 @@ __all__ = [
     "Dataset",
     "DatasetItem",
     "Datasets",
+    "EvaluationResult",
+    "ExperimentSummary",
     "Finding",
     "Governai",
     "NetworkError",
@@ -76,6 +81,7 @@ __all__ = [
     "adatasets",
     "agovernai",
     "aprompts",
+    "arun_experiment",
     "ascore",
     "astart_trace",
     "atrace",
@@ -87,6 +93,7 @@ __all__ = [
     "instrument_openai",
     "observe",
     "prompts",
+    "run_experiment",
     "score",
     "shutdown",
     "start_trace",

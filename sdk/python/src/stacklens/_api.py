@@ -1,6 +1,6 @@
 """The module-level API: configure(), and the default client's methods as
-functions (trace, start_trace, prompts, score, governai, datasets, their asyncio forms,
-flush, shutdown, stats)."""
+functions (trace, start_trace, prompts, score, governai, datasets, run_experiment, their
+asyncio forms, flush, shutdown, stats)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ governai = _default.governai
 agovernai = _adefault.governai
 datasets = _default.datasets
 adatasets = _adefault.datasets
+run_experiment = _default.run_experiment
+arun_experiment = _adefault.run_experiment
 
 
 def configure(

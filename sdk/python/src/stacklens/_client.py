@@ -10,15 +10,16 @@ settings `stacklens.configure()` replaces.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Optional, TypeVar, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import httpx
 
 from . import _config, _context, _runtime, _scores, _tracing
-from ._datasets import AsyncDatasets, Datasets
+from ._datasets import AsyncDatasets, Dataset, DatasetItem, Datasets
+from ._experiments import Evaluator, ExperimentSummary, run_experiment
 from ._governai import AsyncGovernai, Governai
 from ._prompts import AsyncPrompts, Prompts
 from ._stats import Stats
@@ -191,6 +192,43 @@ class StackLens(_Client):
         self._live().send_score(body)
         return str(body["id"])
 
+    def run_experiment(
+        self,
+        dataset: Union[str, Dataset],
+        task: Callable[[DatasetItem], Any],
+        *,
+        evaluators: Iterable[Evaluator] = (),
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+        max_concurrency: int = 4,
+        progress: bool = True,
+    ) -> ExperimentSummary:
+        """Run `task(item)` over every item of a dataset (a name, or a Dataset from
+        datasets.get()) as an experiment run on the server, and return its summary.
+
+        The task may be a function or an async function; at most max_concurrency items run at
+        once. Each item runs inside a trace of its own, named "experiment <name>", which
+        records its input and output. A task that raises records the error for its item and the
+        run goes on. evaluators: functions `(item, output)` returning a number, bool, str or
+        EvaluationResult (recorded as a score on the item's trace; None records nothing), and
+        names of server-side evaluators, which judge the item's span; an evaluation that fails
+        is listed in the summary's evaluation_errors. The key needs `evaluations:write`,
+        `traces:write` and `scores:write`.
+        """
+        return run_experiment(
+            self._live,
+            self._nesting,
+            dataset,
+            task,
+            evaluators=evaluators,
+            name=name,
+            description=description,
+            metadata=metadata,
+            max_concurrency=max_concurrency,
+            progress=progress,
+        )
+
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Wait (at most `timeout` seconds) until queued spans are sent.
 
@@ -295,6 +333,34 @@ class AsyncStackLens(_Client):
         body = _scores.body(trace_id, name, value, span_id, comment)
         await self._live().asend_score(body)
         return str(body["id"])
+
+    async def run_experiment(
+        self,
+        dataset: Union[str, Dataset],
+        task: Callable[[DatasetItem], Any],
+        *,
+        evaluators: Iterable[Evaluator] = (),
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+        max_concurrency: int = 4,
+        progress: bool = True,
+    ) -> ExperimentSummary:
+        """StackLens.run_experiment() in a thread, so the event loop keeps running (an async
+        task runs on an event loop of that thread)."""
+        return await asyncio.to_thread(
+            run_experiment,
+            self._live,
+            self._nesting,
+            dataset,
+            task,
+            evaluators=evaluators,
+            name=name,
+            description=description,
+            metadata=metadata,
+            max_concurrency=max_concurrency,
+            progress=progress,
+        )
 
     async def flush(self, timeout: Optional[float] = None) -> bool:
         """StackLens.flush(), waiting in a thread so the event loop keeps running."""
