@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -991,4 +992,87 @@ TEST_P(MetaStoreTest, GovernaiPoliciesAreSetAndResetPerProject) {
   auto theirs = store_->list_governai_policies(q->id);
   ASSERT_EQ(theirs->size(), 1u);
   EXPECT_EQ((*theirs)[0].action, PolicyAction::block);
+}
+
+TEST_P(MetaStoreTest, EvaluatorsRulesAndTheirRunsRoundTrip) {
+  auto p = store_->create_project("evals");
+  ASSERT_TRUE(p);
+  Evaluator e;
+  e.project_id = p->id;
+  e.name = "grounded";
+  e.template_text = "C: {{context}} A: {{output}}";
+  e.connection = "judge";
+  e.output = JudgeSchema{ScoreType::categorical, 0, 1, {"faithful", "hallucinated"}};
+  e.created_by = "key:sl-1";
+  ASSERT_TRUE(store_->create_evaluator(e));
+  expect_error(store_->create_evaluator(e), ErrorCode::conflict, "evaluator 'grounded' already exists");
+  e.output = JudgeSchema{ScoreType::numeric, 0.5, 4.25, {}};
+  e.model = "gpt-4o";
+  auto updated = store_->update_evaluator(e);
+  ASSERT_TRUE(updated) << updated.error().message;
+  EXPECT_EQ(updated->output.type, ScoreType::numeric);
+  EXPECT_EQ(updated->output.min_value, 0.5);
+  EXPECT_EQ(updated->output.max_value, 4.25);
+  EXPECT_EQ(updated->model, std::optional<std::string>("gpt-4o"));
+
+  const int64_t r0 = *store_->eval_rule_revision();
+  EvalRule r;
+  r.project_id = p->id;
+  r.name = "live";
+  r.evaluator = "grounded";
+  r.filter = RuleFilter{"chat", std::nullopt, {"prod", "eu"}, {{"tier", "gold"}, {"region", "a=b"}}};
+  r.sampling_rate = 0.1;
+  r.delay_seconds = 30;
+  auto made = store_->create_eval_rule(r);
+  ASSERT_TRUE(made) << made.error().message;
+  auto other_node = open_again();
+  EXPECT_GT(*other_node->eval_rule_revision(), r0);
+  auto all = other_node->list_eval_rules(std::nullopt);
+  ASSERT_EQ(all->size(), 1u);
+  const EvalRule& read = (*all)[0];
+  EXPECT_EQ(read.filter.name, std::optional<std::string>("chat"));
+  EXPECT_EQ(read.filter.model, std::nullopt);
+  EXPECT_EQ(read.filter.tags, (std::vector<std::string>{"prod", "eu"}));
+  EXPECT_EQ(read.filter.attributes, (std::vector<std::pair<std::string, std::string>>{{"tier", "gold"}, {"region", "a=b"}}));
+  EXPECT_EQ(read.sampling_rate, 0.1);
+  EXPECT_EQ(read.delay_seconds, 30);
+  expect_error(store_->delete_evaluator(p->id, "grounded"), ErrorCode::conflict,
+               "evaluator 'grounded' is used by rule(s) live: delete or change them first");
+
+  const int64_t r1 = *store_->eval_rule_revision();
+  r.id = made->id;
+  r.paused = true;
+  ASSERT_TRUE(store_->update_eval_rule(r));
+  EXPECT_GT(*store_->eval_rule_revision(), r1);
+  EXPECT_TRUE((*store_->get_eval_rule(p->id, r.id))->paused);
+
+  std::vector<EvalRun> runs;
+  for (int i = 0; i < 3; ++i)
+    runs.push_back(EvalRun{0, r.id, i == 2 ? "error" : "ok", "t", "s" + std::to_string(i),
+                           i == 2 ? std::nullopt : std::optional<std::string>("score"),
+                           i == 2 ? std::optional<std::string>("off schema") : std::nullopt, 0.25, "judge", 1000 + i});
+  runs.push_back(EvalRun{0, r.id, "dropped", "t", "s3", std::nullopt, "queue full", 0, std::nullopt, 2000});
+  ASSERT_TRUE(store_->add_eval_runs(runs));
+  auto page = store_->list_eval_runs(r.id, 3, std::nullopt);
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->runs.size(), 3u);
+  EXPECT_EQ(page->runs[0].span_id, "s3");  // newest first
+  EXPECT_EQ(page->runs[1].error, std::optional<std::string>("off schema"));
+  ASSERT_TRUE(page->next_before);
+  auto rest = store_->list_eval_runs(r.id, 3, page->next_before);
+  ASSERT_EQ(rest->runs.size(), 1u);
+  EXPECT_EQ(rest->runs[0].span_id, "s0");
+  EXPECT_EQ(rest->runs[0].judge_trace_id, std::optional<std::string>("judge"));
+  EXPECT_FALSE(rest->next_before);
+  auto totals = store_->eval_run_totals(r.id);
+  EXPECT_EQ((std::array<int64_t, 4>{totals->runs, totals->ok, totals->errors, totals->dropped}),
+            (std::array<int64_t, 4>{4, 2, 1, 1}));
+  EXPECT_DOUBLE_EQ(totals->cost_usd, 0.75);
+
+  ASSERT_TRUE(store_->delete_eval_rule(p->id, r.id));
+  expect_error(store_->delete_eval_rule(p->id, r.id), ErrorCode::not_found,
+               fmt::format("evaluation rule {} does not exist in this project", r.id));
+  EXPECT_EQ(store_->eval_run_totals(r.id)->runs, 0);
+  ASSERT_TRUE(store_->delete_evaluator(p->id, "grounded"));
+  EXPECT_FALSE(*store_->get_evaluator(p->id, "grounded"));
 }
