@@ -15,6 +15,7 @@ void add_routes(http::Router& router, Services& services) {
   add_approval_routes(router, services);
   add_experiment_routes(router, services);
   add_connection_routes(router, services);
+  add_playground_routes(router, services);
   add_query_routes(router, services);
   add_score_routes(router, services);
   add_price_routes(router, services);

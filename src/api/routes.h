@@ -15,6 +15,8 @@ void add_approval_routes(http::Router& router, Services& services);
 void add_experiment_routes(http::Router& router, Services& services);
 // Model connections: the project's provider keys for the server's own model calls.
 void add_connection_routes(http::Router& router, Services& services);
+// The playground: one model call of a prompt version or of messages.
+void add_playground_routes(http::Router& router, Services& services);
 void add_query_routes(http::Router& router, Services& services);
 void add_score_routes(http::Router& router, Services& services);
 void add_price_routes(http::Router& router, Services& services);

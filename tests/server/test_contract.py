@@ -328,6 +328,9 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
         assert call("POST", connections + "/tour/test", 200, json={})["text"].startswith("echo")
         assert call("GET", connections + "/tour", 200)["callsThisMonth"] == 1
         evaluations_tour(call, root)
+        played = call("POST", "/api/v1/evaluations/v1/playground/run", 200,
+                      json={"connection": "tour", "prompt": {"name": "tour", "version": 1}, "temperature": 0.2})
+        assert played["messages"] == [{"role": "user", "content": "v1"}]
         call("DELETE", connections + "/tour", 200, key="connections:manage")
 
     created = call("POST", "/api/v1/keys", 201, json={"name": "tour", "scopes": ["traces:read"]})
