@@ -918,6 +918,28 @@ test("an evaluator is made from a ready template, edited and deleted after a con
   await page.waitForSelector("tr[data-evaluator=correctness]");
 });
 
+test("an evaluator is tried on typed values: the judge's verdict, and an answer off its schema shown as an error", async () => {
+  await page.click("tr[data-evaluator=correctness] button:has-text('Try')");
+  const form = "form[aria-label='Try evaluator']";
+  await page.fill(`${form} textarea[name=try-input]`, "How do I reset my password?");
+  await page.fill(`${form} textarea[name=try-output]`, 'Open Settings. REPLY<<{"score": 4, "reasoning": "Names the right menu."}>>REPLY');
+  await page.fill(`${form} textarea[name=try-expected]`, "Open Settings, then Security.");
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("[data-testid=verdict]");
+  assert.equal(await text("[data-testid=verdict-value]"), "4");
+  assert.equal(await text("[data-testid=verdict-reasoning]"), "Names the right menu.");
+  await screenshot(page, "39-evaluator-verdict");
+
+  problems.expect(422, "POST", "/api/v1/evaluations/v1/evaluators/correctness/run");
+  await page.fill(`${form} textarea[name=try-output]`, 'REPLY<<{"score": 9, "reasoning": "Too generous."}>>REPLY');
+  await page.click(`${form} button[type=submit]`);
+  const refusal = page.locator(`${form} [role=alert]`);
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /does not fit the schema: score 9 is outside 1 to 5/);
+  await screenshot(page, "40-evaluator-off-schema");
+  assert.equal(await page.locator("[data-testid=verdict]").count(), 0);
+});
+
 test("Governance: the admin blocks card numbers, sees redacted and blocked fields, the findings, the audit log and its export, and prints the report", async () => {
   const run = `gov-${Date.now()}`;
   await page.click("nav >> text=Policies");
