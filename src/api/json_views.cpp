@@ -450,6 +450,7 @@ bj::object eval_run_json(const EvalRun& r) {
   o["costUsd"] = r.cost_usd;
   o["judgeTraceId"] = opt(r.judge_trace_id);
   o["createdAt"] = format_iso8601(r.created_us);
+  o["spans"] = r.spans;
   return o;
 }
 

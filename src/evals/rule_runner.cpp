@@ -13,10 +13,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Drops waiting to be recorded at most; more are only counted in the log (a full queue means
-// the store is busy enough already).
-constexpr size_t kMaxDroppedRecords = 1000;
-
 bool has_attribute(const Attributes& attrs, std::string_view key) {
   return std::any_of(attrs.begin(), attrs.end(), [&](const auto& kv) { return kv.first == key; });
 }
@@ -151,18 +147,19 @@ void RuleRunner::committed(std::vector<ingest::SpanNote> notes) {
     const auto rule = running_rule(n.project_id, n.tag);
     if (!rule) continue;
     if (queue_.size() >= limits_.max_queued) {
-      if (dropped_.size() >= kMaxDroppedRecords) {
-        ++dropped_unrecorded_;
-        continue;
+      // Counted per rule and recorded once a second, one row each: under load that fills the
+      // queue, a row per span would load the metadata store too.
+      auto [it, first] = dropped_.try_emplace(rule->id);
+      EvalRun& run = it->second;
+      if (first) {
+        run.rule_id = rule->id;
+        run.status = "dropped";
+        run.trace_id = std::move(n.trace_id);
+        run.span_id = std::move(n.span_id);
+        run.created_us = now_micros();
+        run.spans = 0;
       }
-      EvalRun run;
-      run.rule_id = rule->id;
-      run.status = "dropped";
-      run.trace_id = std::move(n.trace_id);
-      run.span_id = std::move(n.span_id);
-      run.error = fmt::format("the evaluation queue was full ({} spans waiting)", queue_.size());
-      run.created_us = now_micros();
-      dropped_.push_back(std::move(run));
+      ++run.spans;
       continue;
     }
     queue_.emplace(now + std::chrono::seconds(rule->delay_seconds),
@@ -236,15 +233,17 @@ void RuleRunner::record(std::vector<EvalRun> runs) {
 }
 
 void RuleRunner::flush_dropped() {
-  std::vector<EvalRun> runs;
-  int64_t unrecorded = 0;
+  std::unordered_map<int64_t, EvalRun> dropped;
   {
     std::lock_guard lock(queue_mu_);
-    runs.swap(dropped_);
-    std::swap(unrecorded, dropped_unrecorded_);
+    dropped.swap(dropped_);
   }
-  if (unrecorded > 0)
-    spdlog::warn("evaluation rules: {} more spans dropped (queue full) than could be recorded", unrecorded);
+  std::vector<EvalRun> runs;
+  for (auto& [rule, run] : dropped) {
+    run.error = fmt::format("the evaluation queue was full ({} spans waiting at most): {} span(s) not judged",
+                            limits_.max_queued, run.spans);
+    runs.push_back(std::move(run));
+  }
   if (!runs.empty()) record(std::move(runs));
 }
 

@@ -4,7 +4,7 @@
 // rule revision moved (another node's change), polled every second. As ingest submits spans,
 // pick() notes the LLM spans a rule's filter matches and its sampling keeps (nothing at all when
 // no rule runs); once they are stored they wait in a bounded queue (full: dropped, and the drop
-// recorded) until the rule's delay has passed, and a few workers judge them through the model
+// counted and recorded) until the rule's delay has passed, and a few workers judge them through the model
 // connection. Every run (ok, error, dropped) is recorded with its cost, as the rule's history.
 #include <atomic>
 #include <chrono>
@@ -82,8 +82,7 @@ class RuleRunner final : public ingest::CommitWatcher {
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::multimap<std::chrono::steady_clock::time_point, Job> queue_;  // by when each is due
-  std::vector<EvalRun> dropped_;  // recorded by the poller
-  int64_t dropped_unrecorded_ = 0;
+  std::unordered_map<int64_t, EvalRun> dropped_;  // per rule, since the poller last recorded them
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

@@ -70,6 +70,7 @@ struct EvalRun {
   double cost_usd = 0;                  // what the judge's call cost
   std::optional<std::string> judge_trace_id;  // the trace recording the judge's call
   Micros created_us = 0;
+  int64_t spans = 1;  // how many spans the row stands for: a rule's drops are recorded together
 };
 
 struct EvalRunPage {

@@ -1051,12 +1051,14 @@ TEST_P(MetaStoreTest, EvaluatorsRulesAndTheirRunsRoundTrip) {
     runs.push_back(EvalRun{0, r.id, i == 2 ? "error" : "ok", "t", "s" + std::to_string(i),
                            i == 2 ? std::nullopt : std::optional<std::string>("score"),
                            i == 2 ? std::optional<std::string>("off schema") : std::nullopt, 0.25, "judge", 1000 + i});
-  runs.push_back(EvalRun{0, r.id, "dropped", "t", "s3", std::nullopt, "queue full", 0, std::nullopt, 2000});
+  runs.push_back(EvalRun{0, r.id, "dropped", "t", "s3", std::nullopt, "queue full", 0, std::nullopt, 2000, 5});
   ASSERT_TRUE(store_->add_eval_runs(runs));
   auto page = store_->list_eval_runs(r.id, 3, std::nullopt);
   ASSERT_TRUE(page) << page.error().message;
   ASSERT_EQ(page->runs.size(), 3u);
   EXPECT_EQ(page->runs[0].span_id, "s3");  // newest first
+  EXPECT_EQ(page->runs[0].spans, 5);
+  EXPECT_EQ(page->runs[1].spans, 1);
   EXPECT_EQ(page->runs[1].error, std::optional<std::string>("off schema"));
   ASSERT_TRUE(page->next_before);
   auto rest = store_->list_eval_runs(r.id, 3, page->next_before);
@@ -1066,7 +1068,7 @@ TEST_P(MetaStoreTest, EvaluatorsRulesAndTheirRunsRoundTrip) {
   EXPECT_FALSE(rest->next_before);
   auto totals = store_->eval_run_totals(r.id);
   EXPECT_EQ((std::array<int64_t, 4>{totals->runs, totals->ok, totals->errors, totals->dropped}),
-            (std::array<int64_t, 4>{4, 2, 1, 1}));
+            (std::array<int64_t, 4>{8, 2, 1, 5}));
   EXPECT_DOUBLE_EQ(totals->cost_usd, 0.75);
 
   ASSERT_TRUE(store_->delete_eval_rule(p->id, r.id));

@@ -481,13 +481,13 @@ inline constexpr Statement kEvalRuleRevision{"eval_rule_revision", "SELECT revis
 inline constexpr Statement kAddEvalRun{
     "add_eval_run",
     "INSERT INTO eval_rule_runs(rule_id, status, trace_id, span_id, score_id, error, cost_usd, judge_trace_id, "
-    "created_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+    "created_us, spans) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"};
 inline constexpr Statement kListEvalRuns{
     "list_eval_runs",
-    "SELECT id, rule_id, status, trace_id, span_id, score_id, error, cost_usd, judge_trace_id, created_us "
+    "SELECT id, rule_id, status, trace_id, span_id, score_id, error, cost_usd, judge_trace_id, created_us, spans "
     "FROM eval_rule_runs WHERE rule_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"};
 inline constexpr Statement kEvalRunTotals{
     "eval_run_totals",
-    "SELECT status, count(*), coalesce(sum(cost_usd), 0) FROM eval_rule_runs WHERE rule_id = $1 GROUP BY status"};
+    "SELECT status, sum(spans), coalesce(sum(cost_usd), 0) FROM eval_rule_runs WHERE rule_id = $1 GROUP BY status"};
 
 }  // namespace stacklens::postgres::sql

@@ -359,6 +359,10 @@ const std::vector<Migration> kMetaMigrations = {
   created_us BIGINT NOT NULL,
   PRIMARY KEY(run_id, item_id)))sql",
     },
+    // A run row may stand for several spans (sqlite/meta_schema.h).
+    {
+        "ALTER TABLE eval_rule_runs ADD COLUMN spans BIGINT NOT NULL DEFAULT 1",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

@@ -64,6 +64,7 @@ EvalRun read_run(const PgResult& r, int i) {
   run.cost_usd = real(r, i, 7);
   run.judge_trace_id = opt_text(r, i, 8);
   run.created_us = r.i64(i, 9);
+  run.spans = r.i64(i, 10);
   return run;
 }
 
@@ -239,7 +240,7 @@ Status PostgresMetaStore::add_eval_runs(const std::vector<EvalRun>& runs) {
   if (!tx.begin_status()) return tx.begin_status();
   for (const EvalRun& run : runs)
     if (auto r = conn.run(sql::kAddEvalRun, run.rule_id, run.status, run.trace_id, run.span_id, run.score_id,
-                          run.error, real_param(run.cost_usd), run.judge_trace_id, run.created_us);
+                          run.error, real_param(run.cost_usd), run.judge_trace_id, run.created_us, run.spans);
         !r)
       return r.error();
   return tx.commit();

@@ -361,6 +361,11 @@ CREATE TABLE dataset_run_results(
   created_us INTEGER NOT NULL,
   PRIMARY KEY(run_id, item_id));
 )sql",
+    // A run row may stand for several spans: the drops of a rule while its queue was full are
+    // recorded together.
+    R"sql(
+ALTER TABLE eval_rule_runs ADD COLUMN spans INTEGER NOT NULL DEFAULT 1;
+)sql",
 };
 
 }  // namespace stacklens::sqlite

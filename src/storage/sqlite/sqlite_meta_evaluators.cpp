@@ -61,6 +61,7 @@ EvalRun run_row(Stmt& r) {
   run.cost_usd = r.f64(7);
   run.judge_trace_id = r.opt_text(8);
   run.created_us = r.i64(9);
+  run.spans = r.i64(10);
   return run;
 }
 
@@ -233,12 +234,12 @@ Status SqliteMetaStore::add_eval_runs(const std::vector<EvalRun>& runs) {
   if (!tx.begin_status()) return tx.begin_status();
   auto s = db_->prepare(
       "INSERT INTO eval_rule_runs(rule_id, status, trace_id, span_id, score_id, error, cost_usd, judge_trace_id, "
-      "created_us) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      "created_us, spans) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   if (!s) return s.error();
   for (const EvalRun& run : runs)
     if (auto r = (*s)->reset().bind(1, run.rule_id).bind(2, run.status).bind(3, run.trace_id).bind(4, run.span_id)
                      .bind(5, run.score_id).bind(6, run.error).bind(7, run.cost_usd).bind(8, run.judge_trace_id)
-                     .bind(9, run.created_us).run();
+                     .bind(9, run.created_us).bind(10, run.spans).run();
         !r)
       return r;
   return tx.commit();
@@ -247,7 +248,7 @@ Status SqliteMetaStore::add_eval_runs(const std::vector<EvalRun>& runs) {
 Result<EvalRunPage> SqliteMetaStore::list_eval_runs(int64_t rule_id, int limit, std::optional<int64_t> before) {
   std::lock_guard lock(mu_);
   auto s = db_->prepare(
-      "SELECT id, rule_id, status, trace_id, span_id, score_id, error, cost_usd, judge_trace_id, created_us "
+      "SELECT id, rule_id, status, trace_id, span_id, score_id, error, cost_usd, judge_trace_id, created_us, spans "
       "FROM eval_rule_runs WHERE rule_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3");
   if (!s) return s.error();
   auto rows = collect<EvalRun>((*s)->reset().bind(1, rule_id).bind(2, before).bind(3, int64_t{limit} + 1), run_row);
@@ -258,11 +259,11 @@ Result<EvalRunPage> SqliteMetaStore::list_eval_runs(int64_t rule_id, int limit, 
 Result<EvalRunTotals> SqliteMetaStore::eval_run_totals(int64_t rule_id) {
   std::lock_guard lock(mu_);
   auto s = db_->prepare(
-      "SELECT status, count(*), total(cost_usd) FROM eval_rule_runs WHERE rule_id = ?1 GROUP BY status");
+      "SELECT status, total(spans), total(cost_usd) FROM eval_rule_runs WHERE rule_id = ?1 GROUP BY status");
   if (!s) return s.error();
   EvalRunTotals t;
   auto rows = collect<int>((*s)->reset().bind(1, rule_id), [&t](Stmt& r) {
-    add_eval_run_totals(t, r.text(0), r.i64(1), r.f64(2));
+    add_eval_run_totals(t, r.text(0), static_cast<int64_t>(r.f64(1)), r.f64(2));
     return 0;
   });
   if (!rows) return rows.error();
