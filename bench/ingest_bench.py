@@ -7,6 +7,8 @@
     python3 bench/ingest_bench.py batch --batch 500 --connections 8      # other request sizes
     python3 bench/ingest_bench.py batch --baseline /tmp/base/build/stacklens --pairs 2
         # this build and the build before a change in turn (A B A B), with the ratio pair by pair
+    python3 bench/ingest_bench.py batch --eval-rule 0.1 --pairs 2
+        # with an evaluation rule judging 10 % of the LLM spans (a fake provider answering) and without, in turn
 
 Each run starts `build/stacklens` (or $STACKLENS_BINARY) on a new data directory (deleted afterwards unless --keep),
 runs `build/loadgen`, prints what it measured next to the target.
@@ -31,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
 import httpx  # noqa: E402
+from fake_llm_provider import FakeProvider  # noqa: E402
 from stacklens_server import BINARY, StackLensServer  # noqa: E402
 
 LOADGEN = REPO / "build" / "loadgen"
@@ -69,11 +72,30 @@ def thread_cpu(pid: int) -> dict:
     return out
 
 
-def measure(binary: Path, w: dict, args: argparse.Namespace, label: str = "") -> dict:
-    """One run of the load generator against a fresh server started from `binary`; prints and returns its figures."""
+def add_eval_rule(srv: StackLensServer, provider: FakeProvider, rate: float) -> str:
+    """An evaluation rule judging `rate` of every LLM span through the fake provider, whose judge
+    answers a valid verdict (scripted in the template); returns the key that reads the rule."""
+    key = srv.create_key("connections:manage,evaluations:read,evaluations:write")
+    base, headers = srv.url + "/api/v1/evaluations/v1", {"X-Api-Key": key}
+    for path, body in [
+        ("/connections", {"name": "bench", "provider": "openai", "baseUrl": provider.url + "/v1",
+                          "apiKey": "sk-bench-0000", "defaultModel": "gpt-4o-mini"}),
+        ("/evaluators", {"name": "bench", "connection": "bench", "output": {"type": "numeric", "min": 0, "max": 1},
+                         "template": 'REPLY<<{"score": 1, "reasoning": "bench"}>>REPLY {{output}}'}),
+        ("/rules", {"name": "bench", "evaluator": "bench", "samplingRate": rate}),
+    ]:
+        httpx.post(base + path, json=body, headers=headers, timeout=10).raise_for_status()
+    return key
+
+
+def measure(binary: Path, w: dict, args: argparse.Namespace, label: str = "", eval_rule: float = 0) -> dict:
+    """One run of the load generator against a fresh server started from `binary` (with an evaluation
+    rule sampling `eval_rule` of the LLM spans when above 0); prints and returns its figures."""
     work = Path(tempfile.mkdtemp(prefix="stacklens-ingest-", dir="/var/tmp"))
     srv = StackLensServer(work / "data", extra_args=args.server_arg, binary=binary).start()
     key = srv.create_key("traces:write,traces:read")
+    provider = FakeProvider().__enter__() if eval_rule > 0 else None
+    rule_key = add_eval_rule(srv, provider, eval_rule) if provider else ""
     pid = srv.proc.pid
     peak = [0.0]
     done = threading.Event()
@@ -99,6 +121,12 @@ def measure(binary: Path, w: dict, args: argparse.Namespace, label: str = "") ->
     loadgen_cpu = child1.ru_utime + child1.ru_stime - child0.ru_utime - child0.ru_stime
     scrape = httpx.get(srv.url + "/metrics", timeout=10).text
     commit = {m.group(1): float(m.group(2)) for m in re.finditer(r"^stacklens_commit_seconds_(sum|count) (\S+)$", scrape, re.M)}
+    if provider:
+        rules = httpx.get(srv.url + "/api/v1/evaluations/v1/rules", headers={"X-Api-Key": rule_key}, timeout=10).json()
+        totals = rules["rules"][0]["totals"]
+        print(f"evaluation rule ({eval_rule:.0%} of LLM spans): {totals['ok']} judged, {totals['errors']} errors, "
+              f"{totals['dropped']} dropped (queue full) by the end of the load")
+        provider.__exit__(None, None, None)
     if perf:
         perf.send_signal(signal.SIGINT)
         perf.wait()
@@ -142,14 +170,15 @@ def measure(binary: Path, w: dict, args: argparse.Namespace, label: str = "") ->
     return figures
 
 
-def compare(runs: list, key: str, unit: str) -> None:
-    """Figures of the build and the baseline, run in turn, and their ratio pair by pair."""
+def compare(runs: list, key: str, unit: str, names: tuple = ("this build", "baseline")) -> None:
+    """Figures of the build and the baseline (or of the other pairing), run in turn, and their ratio pair by pair."""
     ratios = sorted(a[key] / b[key] for a, b in runs if b[key])
     this = ", ".join(f"{a[key]:,.1f}" for a, _ in runs)
     base = ", ".join(f"{b[key]:,.1f}" for _, b in runs)
-    print(f"{key} ({unit}): this build {this}; baseline {base}")
+    print(f"{key} ({unit}): {names[0]} {this}; {names[1]} {base}")
     if ratios:
-        print(f"  ratio this/baseline: median {statistics.median(ratios):.3f} (min {ratios[0]:.3f}, max {ratios[-1]:.3f})")
+        print(f"  ratio {names[0]}/{names[1]}: median {statistics.median(ratios):.3f} (min {ratios[0]:.3f}, "
+              f"max {ratios[-1]:.3f})")
 
 
 def main() -> int:
@@ -168,7 +197,9 @@ def main() -> int:
                              "(every trace with a session and a user id)")
     parser.add_argument("--baseline", type=Path,
                         help="a second stacklens binary (the build before a change), run in turn with this one")
-    parser.add_argument("--pairs", type=int, default=2, help="with --baseline: how many A/B pairs to run")
+    parser.add_argument("--pairs", type=int, default=2, help="with --baseline or --eval-rule: how many A/B pairs to run")
+    parser.add_argument("--eval-rule", type=float, default=0,
+                        help="run with an evaluation rule sampling this share of the LLM spans and without, in turn")
     args = parser.parse_args()
     w = dict(MODES[args.workload])
     if args.duration:
@@ -178,6 +209,18 @@ def main() -> int:
     if args.batch and w["mode"] == "batch":
         w["batch"] = args.batch
 
+    if args.eval_rule > 0:
+        names = (f"rule at {args.eval_rule:.0%}", "no rule")
+        runs = []
+        for i in range(args.pairs):
+            a = measure(BINARY, w, args, label=f"[pair {i + 1}/{args.pairs}, {names[0]}] ", eval_rule=args.eval_rule)
+            b = measure(BINARY, w, args, label=f"[pair {i + 1}/{args.pairs}, {names[1]}] ")
+            runs.append((a, b))
+        print(f"\n== {args.workload}: {names[0]} against {names[1]} ({BINARY}), {args.pairs} pairs")
+        compare(runs, "spans_per_s", "spans/s", names)
+        compare(runs, "server_us_per_span", "server CPU µs per span", names)
+        compare(runs, "peak_rss_mb", "MB", names)
+        return 0
     if not args.baseline:
         measure(BINARY, w, args)
         return 0
