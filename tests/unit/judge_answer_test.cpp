@@ -125,6 +125,29 @@ TEST(JudgeAnswer, NotJsonEmptyOrTheWrongShape) {
             std::string::npos);
 }
 
+TEST(JudgeAnswer, EveryCutOrChangedByteIsReadWithoutHarm) {
+  const std::string whole = "```json\n{\"score\": 3.5, \"reasoning\": \"ok \\u00e9\"}\n```";
+  const auto schema = numeric(1, 5);
+  ASSERT_TRUE(parse_judge_answer(whole, schema).ok());
+  for (size_t n = 0; n < whole.size(); ++n) {
+    auto r = parse_judge_answer(whole.substr(0, n), schema);
+    ASSERT_FALSE(r.ok()) << "a cut answer was accepted: " << whole.substr(0, n);
+    EXPECT_EQ(r.error().code, ErrorCode::unprocessable);
+  }
+  for (size_t i = 0; i < whole.size(); ++i)
+    for (unsigned char c : {'\0', '"', '{', '}', '`', '\n', 'x', '9', '\xff'}) {
+      std::string changed = whole;
+      changed[i] = static_cast<char>(c);
+      auto r = parse_judge_answer(changed, schema);
+      if (r.ok()) {
+        EXPECT_GE(r->number, 1);
+        EXPECT_LE(r->number, 5);
+      } else {
+        EXPECT_EQ(r.error().code, ErrorCode::unprocessable);
+      }
+    }
+}
+
 TEST(JudgeAnswer, SchemaInWords) {
   EXPECT_EQ(describe_schema(numeric(1, 5)), "a number from 1 to 5");
   EXPECT_EQ(describe_schema(categorical({"a", "b \"c\""})), R"(exactly one of these strings: "a", "b \"c\"")");
