@@ -98,15 +98,6 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         with self.server.lock:
             self.server.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
-            self.server.in_flight += 1
-            self.server.most_in_flight = max(self.server.most_in_flight, self.server.in_flight)
-        try:
-            self._route(body)
-        finally:
-            with self.server.lock:
-                self.server.in_flight -= 1
-
-    def _route(self, body: Any) -> None:
         if self.path.rstrip("/").endswith("/chat/completions"):
             self._openai_chat(body)
         elif self.path.rstrip("/").endswith("/responses"):
@@ -317,14 +308,17 @@ class FakeProvider(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.requests: List[Dict[str, Any]] = []
         self._failed: Dict[str, int] = {}
-        self.in_flight = self.most_in_flight = 0  # requests being answered now, and the most at once
+        self.slow_answers: List[Tuple[str, float, float]] = []  # "slow-MS" models: (model, began, waited until)
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def scripted_status(self, model: str) -> int:
         """The error a "flaky-STATUS-N" model answers now (0: none), after a "slow-MS" model's wait."""
         parts = model.split("-")
         if len(parts) == 2 and parts[0] == "slow" and parts[1].isdigit():
+            began = time.monotonic()
             time.sleep(int(parts[1]) / 1000)
+            with self.lock:
+                self.slow_answers.append((model, began, time.monotonic()))
         if len(parts) != 3 or parts[0] != "flaky" or not parts[1].isdigit() or not parts[2].isdigit():
             return 0
         with self.lock:
