@@ -59,8 +59,7 @@ Result<int64_t> bounded_int(const bj::object& o, std::string_view key, int64_t d
 // keep it) describes. `old`: the stored one a PUT changes.
 Result<ModelConnection> connection_of(Services& s, const Principal& who, const bj::object& o, const std::string& name,
                                       const ModelConnection* old) {
-  if (auto st = check_prompt_name(name); !st)
-    return make_error(ErrorCode::bad_request, "connection " + st.error().message.substr(std::string("prompt ").size()));
+  if (auto st = check_name("connection", name); !st) return st.error();
   ModelConnection c = old ? *old : ModelConnection{};
   c.project_id = who.project_id;
   c.name = name;

@@ -1,12 +1,12 @@
 #include "api/dataset_items.h"
 
 #include <fmt/format.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <set>
 
 #include "core/json.h"
+#include "crypto/secrets.h"
 
 namespace stacklens::api {
 namespace bj = boost::json;
@@ -118,18 +118,6 @@ Result<bj::value> cell_value(const std::string& cell, std::string_view where, st
 
 }  // namespace
 
-std::string random_uuid() {
-  unsigned char b[16];
-  randombytes_buf(b, sizeof b);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += fmt::format("{:02x}", b[i]);
-  }
-  return out;
-}
 
 Result<DatasetItem> item_from_json(const bj::object& o, std::string_view where) {
   static constexpr std::string_view known[] = {"input", "expectedOutput", "metadata", "id"};
@@ -158,7 +146,7 @@ Result<DatasetItem> item_from_json(const bj::object& o, std::string_view where) 
       return bad(where, fmt::format("id must be 1 to {} characters", kMaxItemId));
     item.id = std::string(s);
   } else {
-    item.id = random_uuid();
+    item.id = secrets::random_uuid();
   }
   return item;
 }

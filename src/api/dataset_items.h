@@ -24,7 +24,4 @@ Result<DatasetItem> item_from_json(const boost::json::object& o, std::string_vie
 Result<std::vector<DatasetItem>> items_from_json_lines(std::string_view body);
 Result<std::vector<DatasetItem>> items_from_csv(std::string_view body);
 
-// A random UUID (version 4), the id of an item sent without one.
-std::string random_uuid();
-
 }  // namespace stacklens::api

@@ -16,28 +16,11 @@ using boost::beast::http::verb;
 
 namespace {
 
-constexpr size_t kMaxName = 128, kMaxDescription = 1000;
+constexpr size_t kMaxDescription = 1000;
 constexpr std::string_view kVersionParams[] = {"version"};
 constexpr std::string_view kItemListParams[] = {"version", "limit", "cursor"};
 
 Error bad(std::string message) { return make_error(ErrorCode::bad_request, std::move(message)); }
-
-Status check_dataset_name(const std::string& name) {
-  if (name.empty() || name.size() > kMaxName) return bad(fmt::format("dataset name must be 1 to {} characters", kMaxName));
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || (i > 0 && (c == '-' || c == '_' || c == '.'))))
-      return bad("dataset name may hold letters, digits, '-', '_' and '.', and must start with a letter or digit");
-  }
-  return ok_status();
-}
-
-Status only_fields(const bj::object& o, std::initializer_list<std::string_view> known) {
-  for (const auto& kv : o)
-    if (std::find(known.begin(), known.end(), kv.key()) == known.end())
-      return bad(fmt::format("unknown field '{}'", std::string_view(kv.key()).substr(0, 64)));
-  return ok_status();
-}
 
 Result<std::string> description_of(const bj::object& o) {
   SL_TRY(description, json::opt_string(o, "description", "description"));
@@ -100,7 +83,7 @@ http::Handler dataset_route(Services& s, Scope scope, bool with_body, QueryParam
   return guarded(s, scope, with_body, query,
                  [body](const Principal& who, http::Context& ctx, const bj::object& o) -> Result<http::Reply> {
                    if (ctx.params.count("name"))
-                     if (auto st = check_dataset_name(ctx.params["name"]); !st) return st.error();
+                     if (auto st = check_name("dataset", ctx.params["name"]); !st) return st.error();
                    if (ctx.params.count("id") && ctx.params["id"].size() > kMaxItemId)
                      return bad(fmt::format("item id must be 1 to {} characters", kMaxItemId));
                    return body(who, ctx, o);
@@ -130,7 +113,7 @@ void add_dataset_routes(http::Router& router, Services& s) {
                     [&s](const Principal& who, http::Context&, const bj::object& o) -> Result<http::Reply> {
                       if (auto st = only_fields(o, {"name", "description"}); !st) return st.error();
                       SL_TRY(name, json::req_string(o, "name", "name"));
-                      if (auto st = check_dataset_name(name); !st) return st.error();
+                      if (auto st = check_name("dataset", name); !st) return st.error();
                       SL_TRY(description, description_of(o));
                       Dataset d;
                       d.name = name;

@@ -19,31 +19,13 @@ using boost::beast::http::verb;
 
 namespace {
 
-constexpr size_t kMaxName = 128, kMaxDescription = 1000, kMaxTemplate = 20000, kMaxCategory = 200,
+constexpr size_t kMaxDescription = 1000, kMaxTemplate = 20000, kMaxCategory = 200,
                  kMaxCategories = 100, kMaxModel = 200, kMaxInput = 200000;
 constexpr std::string_view kBase = "/evaluations/v1";
 
 Error bad(std::string message) { return make_error(ErrorCode::bad_request, std::move(message)); }
 
 std::string path(std::string_view tail) { return std::string(kBase) + std::string(tail); }
-
-Status only_fields(const bj::object& o, std::initializer_list<std::string_view> known) {
-  for (const auto& kv : o)
-    if (std::find(known.begin(), known.end(), kv.key()) == known.end())
-      return bad(fmt::format("unknown field '{}'", std::string_view(kv.key()).substr(0, 64)));
-  return ok_status();
-}
-
-Status check_name(const std::string& name, std::string_view what) {
-  if (name.empty() || name.size() > kMaxName) return bad(fmt::format("{} name must be 1 to {} characters", what, kMaxName));
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || (i > 0 && (c == '-' || c == '_' || c == '.'))))
-      return bad(fmt::format("{} name may hold letters, digits, '-', '_' and '.', and must start with a letter or digit",
-                             what));
-  }
-  return ok_status();
-}
 
 Result<JudgeSchema> parse_schema(const bj::object& body) {
   const auto it = body.find("output");
@@ -102,7 +84,7 @@ Result<Evaluator> parse_evaluator(Services& s, const Principal& who, const bj::o
     name = name_from_path;
   }
   if (!name) return bad("name is required");
-  if (auto st = check_name(*name, "evaluator"); !st) return st.error();
+  if (auto st = check_name("evaluator", *name); !st) return st.error();
   e.name = *name;
   SL_TRY(description, json::opt_string(o, "description", "description"));
   if (description && description->size() > kMaxDescription)

@@ -15,17 +15,8 @@ namespace bj = boost::json;
 inline constexpr size_t kMaxPromptBytes = 1024 * 1024;
 
 inline Status check_prompt_name(const std::string& name) {
-  if (name.empty() || name.size() > 128)
-    return make_error(ErrorCode::bad_request, "prompt name must be 1 to 128 characters");
   if (name == "by-name") return make_error(ErrorCode::bad_request, "prompt name 'by-name' is reserved");
-  for (size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || (i > 0 && (c == '-' || c == '_' || c == '.'));
-    if (!ok)
-      return make_error(ErrorCode::bad_request,
-                        "prompt name may hold letters, digits, '-', '_' and '.', and must start with a letter or digit");
-  }
-  return ok_status();
+  return check_name("prompt", name);
 }
 
 inline Result<std::string> env_of(const std::optional<std::string>& env) {

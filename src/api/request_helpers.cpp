@@ -98,4 +98,27 @@ Result<Admitted> admit(Services& s, http::Context& ctx, Scope scope, bool with_b
   return in;
 }
 
+Status check_name(std::string_view kind, const std::string& name) {
+  constexpr size_t kMaxName = 128;
+  if (name.empty() || name.size() > kMaxName)
+    return make_error(ErrorCode::bad_request, fmt::format("{} name must be 1 to {} characters", kind, kMaxName));
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || (i > 0 && (c == '-' || c == '_' || c == '.'))))
+      return make_error(ErrorCode::bad_request,
+                        fmt::format("{} name may hold letters, digits, '-', '_' and '.', and must start with a letter "
+                                    "or digit",
+                                    kind));
+  }
+  return ok_status();
+}
+
+Status only_fields(const boost::json::object& o, std::initializer_list<std::string_view> known) {
+  for (const auto& kv : o)
+    if (std::find(known.begin(), known.end(), kv.key()) == known.end())
+      return make_error(ErrorCode::bad_request,
+                        fmt::format("unknown field '{}'", std::string_view(kv.key()).substr(0, 64)));
+  return ok_status();
+}
+
 }  // namespace stacklens::api

@@ -35,6 +35,12 @@ struct Period {
 };
 Result<Period> period_params(const http::Context& ctx);
 
+// A name of a prompt, dataset, evaluator or connection (`kind`): 1 to 128 letters, digits, '-',
+// '_' and '.', starting with a letter or digit; bad_request naming the kind otherwise.
+Status check_name(std::string_view kind, const std::string& name);
+// bad_request naming the first key of `o` that is not one of `known`.
+Status only_fields(const boost::json::object& o, std::initializer_list<std::string_view> known);
+
 // The caller's project (a Principal's project_id), as the metadata store has it.
 Result<Project> project_by_id(MetaStore& meta, int64_t project_id);
 

@@ -203,27 +203,24 @@ Result<std::vector<Experiment>> PostgresMetaStore::list_experiments(int64_t proj
 
 Result<std::optional<Experiment>> PostgresMetaStore::get_experiment(int64_t project_id, const std::string& name,
                                                                     int64_t id) {
-  auto lease = pool_->acquire();
-  if (!lease) return lease.error();
-  auto pid = prompt_id(**lease, sql::kPromptId, project_id, name);
-  if (!pid) return pid.error();
-  auto r = (*lease)->run(sql::kGetExperiment, *pid, id);
-  if (!r) return r.error();
-  auto all = with_variants(**lease, *r, false);
-  if (!all) return all.error();
-  if (all->empty()) return std::optional<Experiment>();
-  return std::optional<Experiment>(all->front());
+  return first_experiment(project_id, name, sql::kGetExperiment, Param(std::to_string(id)), false);
 }
 
 Result<std::optional<Experiment>> PostgresMetaStore::running_experiment(int64_t project_id, const std::string& name,
                                                                         const std::string& env) {
+  return first_experiment(project_id, name, sql::kRunningExperiment, Param(env), true);
+}
+
+Result<std::optional<Experiment>> PostgresMetaStore::first_experiment(int64_t project_id, const std::string& name,
+                                                                      const Statement& st, const Param& arg,
+                                                                      bool with_content) {
   auto lease = pool_->acquire();
   if (!lease) return lease.error();
   auto pid = prompt_id(**lease, sql::kPromptId, project_id, name);
   if (!pid) return pid.error();
-  auto r = (*lease)->run(sql::kRunningExperiment, *pid, env);
+  auto r = (*lease)->run(st, *pid, arg);
   if (!r) return r.error();
-  auto all = with_variants(**lease, *r, true);
+  auto all = with_variants(**lease, *r, with_content);
   if (!all) return all.error();
   if (all->empty()) return std::optional<Experiment>();
   return std::optional<Experiment>(all->front());

@@ -171,6 +171,9 @@ class PostgresMetaStore final : public MetaStore, public MetaRows {
   Result<EvalRunTotals> eval_run_totals(int64_t rule_id) override;
 
  private:
+  // The prompt's experiment `st` finds with the prompt's id and `arg` (its id, or an environment).
+  Result<std::optional<Experiment>> first_experiment(int64_t project_id, const std::string& name, const Statement& st,
+                                                     const Param& arg, bool with_content);
   explicit PostgresMetaStore(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}
   Result<std::optional<Prompt>> get_prompt_on(PgConn& conn, int64_t project_id, const std::string& name);
 

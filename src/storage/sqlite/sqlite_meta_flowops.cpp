@@ -89,12 +89,7 @@ Result<PromotionRequest> SqliteMetaStore::create_promotion_request(int64_t proje
   if (!tx.begin_status()) return tx.begin_status().error();
   auto id = prompt_id(project_id, name);
   if (!id) return id.error();
-  auto exists = db_->prepare("SELECT 1 FROM prompt_versions WHERE prompt_id = ?1 AND version = ?2");
-  if (!exists) return exists.error();
-  auto row = (*exists)->reset().bind(1, *id).bind(2, version).step();
-  if (!row) return row.error();
-  (*exists)->reset();
-  if (!*row) return make_error(ErrorCode::not_found, fmt::format("prompt '{}' has no version {}", name, version));
+  if (auto st = version_exists(*id, name, version); !st) return st.error();
   auto s = db_->prepare(
       "INSERT INTO promotion_requests(prompt_id, env, version, status, requested_by, requested_us, comment) "
       "VALUES(?1, ?2, ?3, 'pending', ?4, ?5, ?6)");
@@ -216,16 +211,8 @@ Result<Experiment> SqliteMetaStore::create_experiment(int64_t project_id, const 
   if (!tx.begin_status()) return tx.begin_status().error();
   auto pid = prompt_id(project_id, experiment.prompt);
   if (!pid) return pid.error();
-  auto exists = db_->prepare("SELECT 1 FROM prompt_versions WHERE prompt_id = ?1 AND version = ?2");
-  if (!exists) return exists.error();
-  for (const auto& v : experiment.variants) {
-    auto row = (*exists)->reset().bind(1, *pid).bind(2, v.version).step();
-    if (!row) return row.error();
-    (*exists)->reset();
-    if (!*row)
-      return make_error(ErrorCode::not_found,
-                        fmt::format("prompt '{}' has no version {}", experiment.prompt, v.version));
-  }
+  for (const auto& v : experiment.variants)
+    if (auto st = version_exists(*pid, experiment.prompt, v.version); !st) return st.error();
   Experiment out = experiment;
   out.status = "running";
   out.started_us = now_micros();

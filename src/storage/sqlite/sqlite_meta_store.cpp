@@ -406,6 +406,16 @@ Result<int64_t> SqliteMetaStore::prompt_id(int64_t project_id, const std::string
   return id;
 }
 
+Status SqliteMetaStore::version_exists(int64_t prompt_id, const std::string& name, int64_t version) {
+  auto exists = db_->prepare("SELECT 1 FROM prompt_versions WHERE prompt_id = ?1 AND version = ?2");
+  if (!exists) return exists.error();
+  auto row = (*exists)->reset().bind(1, prompt_id).bind(2, version).step();
+  if (!row) return row.error();
+  (*exists)->reset();
+  if (!*row) return make_error(ErrorCode::not_found, fmt::format("prompt '{}' has no version {}", name, version));
+  return ok_status();
+}
+
 Result<Prompt> SqliteMetaStore::create_prompt(int64_t project_id, const std::string& name,
                                               const std::string& description, const std::string& content,
                                               const std::string& actor) {
@@ -547,13 +557,7 @@ Result<EnvironmentState> SqliteMetaStore::promote(int64_t project_id, const std:
   if (!tx.begin_status()) return tx.begin_status().error();
   auto id = prompt_id(project_id, name);
   if (!id) return id.error();
-  auto exists = db_->prepare("SELECT 1 FROM prompt_versions WHERE prompt_id = ?1 AND version = ?2");
-  if (!exists) return exists.error();
-  auto row = (*exists)->bind(1, *id).bind(2, version).step();
-  if (!row) return row.error();
-  (*exists)->reset();
-  if (!*row)
-    return make_error(ErrorCode::not_found, fmt::format("prompt '{}' has no version {}", name, version));
+  if (auto st = version_exists(*id, name, version); !st) return st.error();
   auto s = db_->prepare("INSERT INTO prompt_promotions(prompt_id, env, version, promoted_by, at_us) VALUES(?1, ?2, ?3, ?4, ?5)");
   if (!s) return s.error();
   const Micros now = now_micros();

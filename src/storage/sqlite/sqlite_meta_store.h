@@ -173,6 +173,8 @@ class SqliteMetaStore final : public MetaStore, public MetaRows {
   SqliteMetaStore(std::unique_ptr<Db> db, std::unique_ptr<Db> watcher)
       : db_(std::move(db)), watcher_(std::move(watcher)) {}
   Result<int64_t> prompt_id(int64_t project_id, const std::string& name);  // not_found when absent
+  // not_found naming the prompt (`name`) unless it has the version.
+  Status version_exists(int64_t prompt_id, const std::string& name, int64_t version);
   Result<std::vector<ApiKeyInfo>> query_keys(const std::string& where, const std::vector<std::string>& args);
   Result<std::vector<Membership>> query_memberships(const std::string& where, int64_t arg);
   Result<std::optional<Prompt>> get_prompt_locked(int64_t project_id, const std::string& name);
