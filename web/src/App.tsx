@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { ApiError, onSignedOutCall, setCsrfToken, setProject } from "./api/client";
 import { auth } from "./api/endpoints";
 import { SessionContext, type SessionContextValue } from "./api/session";
@@ -7,10 +7,6 @@ import { ErrorBanner } from "./components/ErrorBanner";
 import { Layout } from "./components/Layout";
 import { errorText } from "./lib/useAsync";
 import { match, navigate, useLocation } from "./lib/router";
-import { ConnectionsPage } from "./pages/evaluations/ConnectionsPage";
-import { DatasetPage } from "./pages/evaluations/DatasetPage";
-import { DatasetsPage } from "./pages/evaluations/DatasetsPage";
-import { EvaluatorsPage } from "./pages/evaluations/EvaluatorsPage";
 import { AuditPage } from "./pages/governance/AuditPage";
 import { FindingsPage } from "./pages/governance/FindingsPage";
 import { PoliciesPage } from "./pages/governance/PoliciesPage";
@@ -30,6 +26,16 @@ import { TracesPage } from "./pages/TracesPage";
 import { UsersPage } from "./pages/UsersPage";
 
 const PROJECT_KEY = "stacklens.project";
+
+// The Evaluations pages are a chunk of their own, loaded when one is first opened: the main bundle stays small.
+const evaluations = () => import("./pages/evaluations");
+const ComparePage = lazy(() => evaluations().then((m) => ({ default: m.ComparePage })));
+const ConnectionsPage = lazy(() => evaluations().then((m) => ({ default: m.ConnectionsPage })));
+const DatasetPage = lazy(() => evaluations().then((m) => ({ default: m.DatasetPage })));
+const DatasetsPage = lazy(() => evaluations().then((m) => ({ default: m.DatasetsPage })));
+const EvaluatorsPage = lazy(() => evaluations().then((m) => ({ default: m.EvaluatorsPage })));
+const PlaygroundPage = lazy(() => evaluations().then((m) => ({ default: m.PlaygroundPage })));
+const RulesPage = lazy(() => evaluations().then((m) => ({ default: m.RulesPage })));
 
 function pickProject(s: Session): string {
   const stored = localStorage.getItem(PROJECT_KEY);
@@ -104,7 +110,9 @@ export function App() {
   return (
     <SessionContext.Provider value={value}>
       <Layout>
-        <Routes key={project} />
+        <Suspense fallback={<div className="loading-page">Loading…</div>}>
+          <Routes key={project} />
+        </Suspense>
       </Layout>
     </SessionContext.Provider>
   );
@@ -123,6 +131,10 @@ function Routes() {
   if ((params = match("/prompts/:name", path))) return <PromptDetailPage name={params.name} />;
   if (path === "/evaluations/datasets" || path === "/evaluations") return <DatasetsPage />;
   if ((params = match("/evaluations/datasets/:name", path))) return <DatasetPage name={params.name} />;
+  if ((params = match("/evaluations/datasets/:name/compare", path)))
+    return <ComparePage key={location.search} name={params.name} />;
+  if (path === "/evaluations/rules") return <RulesPage />;
+  if (path === "/evaluations/playground") return <PlaygroundPage />;
   if (path === "/evaluations/evaluators") return <EvaluatorsPage />;
   if (path === "/evaluations/connections") return <ConnectionsPage />;
   if (path === "/governance") return <FindingsPage />;

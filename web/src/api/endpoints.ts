@@ -3,6 +3,7 @@ import { api, apiText, apiUpload, Query } from "./client";
 import type {
   AuditPage, Findings, GovernaiAction, GovernaiPolicies, OperatorStatements, TransparencyReport,
   ApiKey, ConnectionTest, CostRecompute, Dataset, DatasetItem, DatasetItemIn, DatasetItemPage, DatasetUpload, Evaluator, EvaluatorIn,
+  DatasetRun, DatasetRunWithAggregates, EvalRule, EvalRuleIn, EvalRunPage, PlaygroundAnswer, PlaygroundIn, PromptRunIn, RunComparison,
   EvaluatorRun, EvaluatorTemplate, JudgeValues, ModelConnection, ModelConnectionInput, Environment, EnvironmentProtection, Experiment, ExperimentResults, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, PromoteAnswer, Prompt, PromptDetail, PromotionRequest, PromptVersion, RequestStatus, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   Retention, ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
 } from "./types";
@@ -172,4 +173,31 @@ export const evaluators = {
   remove: (name: string) => api<object>("DELETE", `${EVS}/${enc(name)}`),
   /** A dry run: the judge's verdict on the given values; nothing is stored. */
   tryOn: (name: string, values: JudgeValues) => api<EvaluatorRun>("POST", `${EVS}/${enc(name)}/run`, values),
+};
+
+export const runs = {
+  list: (dataset: string) => api<{ runs: DatasetRun[] }>("GET", `${DS}/${enc(dataset)}/runs`),
+  get: (dataset: string, id: number) => api<DatasetRunWithAggregates>("GET", `${DS}/${enc(dataset)}/runs/${id}`),
+  /** Runs side by side, a page of items at a time. */
+  compare: (dataset: string, ids: number[], cursor: string | undefined, limit: number) =>
+    api<RunComparison>("GET", `${DS}/${enc(dataset)}/compare`, undefined, { runs: ids.join(","), cursor, limit }),
+  /** The server runs a prompt over the dataset's items in the background: the run answers at once (202), running. */
+  startPrompt: (dataset: string, run: PromptRunIn) =>
+    api<DatasetRunWithAggregates>("POST", `${DS}/${enc(dataset)}/runs/prompt`, run),
+};
+
+const RULES = `${EV}/rules`;
+export const rules = {
+  list: () => api<{ rules: EvalRule[] }>("GET", RULES),
+  get: (id: number) => api<EvalRule>("GET", `${RULES}/${id}`),
+  create: (rule: EvalRuleIn) => api<EvalRule>("POST", RULES, rule),
+  update: (id: number, rule: EvalRuleIn) => api<EvalRule>("PUT", `${RULES}/${id}`, rule),
+  remove: (id: number) => api<object>("DELETE", `${RULES}/${id}`),
+  pause: (id: number) => api<EvalRule>("POST", `${RULES}/${id}/pause`),
+  resume: (id: number) => api<EvalRule>("POST", `${RULES}/${id}/resume`),
+  runs: (id: number, query: Query) => api<EvalRunPage>("GET", `${RULES}/${id}/runs`, undefined, query),
+};
+
+export const playground = {
+  run: (body: PlaygroundIn) => api<PlaygroundAnswer>("POST", `${EV}/playground/run`, body),
 };

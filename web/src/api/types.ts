@@ -104,3 +104,36 @@ export type EvaluatorTemplate = Schemas["EvaluatorTemplate"];
 export type EvaluatorRun = Schemas["EvaluatorRun"];
 /** A dry run's values, filled into the template instead of a span's. */
 export type JudgeValues = { input?: string; output?: string; expected?: string; context?: string };
+
+export type DatasetRun = AnsweredTimes<Schemas["DatasetRun"], "createdAt">;
+export type DatasetRunAggregates = Schemas["DatasetRunAggregates"];
+export type DatasetRunWithAggregates = DatasetRun & { aggregates: DatasetRunAggregates };
+export type DatasetRunResult = AnsweredTimes<Schemas["DatasetRunResult"], "createdAt">;
+type CompareAnswer = Answer<"/api/v1/evaluations/v1/datasets/{name}/compare", "get">;
+export type RunComparisonRow = Omit<CompareAnswer["items"][number], "results"> & { results: (DatasetRunResult | null)[] };
+/** Runs side by side: each row an item of `version`, its `results` in the order of `runs`. */
+export type RunComparison = Omit<CompareAnswer, "runs" | "items"> & { runs: DatasetRunWithAggregates[]; items: RunComparisonRow[] };
+/** A prompt run over a dataset: the server calls the model for each item, the item's input as the prompt's variables. */
+export interface PromptRunIn {
+  name: string;
+  description?: string;
+  prompt: string;
+  version?: number;
+  environment?: Environment;
+  connection: string;
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+  evaluators?: string[];
+  concurrency?: number;
+}
+
+export type EvalRule = AnsweredTimes<Schemas["EvalRule"], "createdAt" | "updatedAt">;
+export type EvalRuleIn = Schemas["EvalRuleIn"];
+export type RuleFilter = Schemas["RuleFilter"];
+export type EvalRun = AnsweredTimes<Schemas["EvalRun"], "createdAt">;
+export type EvalRunPage = Omit<Answer<"/api/v1/evaluations/v1/rules/{id}/runs", "get">, "runs"> & { runs: EvalRun[] };
+
+type PlaygroundPath = paths["/api/v1/evaluations/v1/playground/run"]["post"];
+export type PlaygroundIn = PlaygroundPath["requestBody"]["content"]["application/json"];
+export type PlaygroundAnswer = Answer<"/api/v1/evaluations/v1/playground/run", "post">;

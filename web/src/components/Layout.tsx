@@ -5,6 +5,8 @@ import { Link, useLocation } from "../lib/router";
 const EVALUATIONS = [
   { to: "/evaluations/datasets", label: "Datasets" },
   { to: "/evaluations/evaluators", label: "Evaluators" },
+  { to: "/evaluations/rules", label: "Evaluation rules" },
+  { to: "/evaluations/playground", label: "Playground" },
   { to: "/evaluations/connections", label: "Model connections" },
 ];
 

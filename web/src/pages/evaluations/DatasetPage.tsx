@@ -6,6 +6,8 @@ import { CursorPager } from "../../components/CursorPager";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { ItemEditor } from "../../components/evaluations/ItemEditor";
 import { JsonValue } from "../../components/evaluations/Json";
+import { PromptRunForm } from "../../components/evaluations/PromptRunForm";
+import { RunList } from "../../components/evaluations/RunList";
 import { UploadItems } from "../../components/evaluations/UploadItems";
 import { fmtInt, fmtRelative, fmtTime } from "../../lib/format";
 import { Link, navigate, useLocation } from "../../lib/router";
@@ -22,7 +24,8 @@ export function DatasetPage({ name }: { name: string }) {
   const dataset = useAsync(() => datasets.get(name), [name]);
   const [notice, setNotice] = useState("");
   const [actionError, setActionError] = useState("");
-  const [editing, setEditing] = useState<DatasetItem | "new" | "upload" | null>(null);
+  const [editing, setEditing] = useState<DatasetItem | "new" | "upload" | "run" | null>(null);
+  const [runsChanged, setRunsChanged] = useState(0);
   const d = dataset.data;
   const version = asked !== null ? Number(asked) : d?.version;
   const current = d !== undefined && version === d.version;
@@ -72,6 +75,7 @@ export function DatasetPage({ name }: { name: string }) {
               <>
                 <button onClick={() => { setNotice(""); setEditing("new"); }}>Add item</button>
                 <button onClick={() => { setNotice(""); setEditing("upload"); }}>Upload JSON Lines or CSV</button>
+                <button onClick={() => { setNotice(""); setEditing("run"); }}>Run a prompt over this dataset</button>
               </>
             )}
             {!current && <span className="notice" data-testid="old-version">Items as they were at version {version}: read-only.</span>}
@@ -79,8 +83,17 @@ export function DatasetPage({ name }: { name: string }) {
           </div>
           {editable && editing === "new" && <ItemEditor dataset={name} editing={null} onDone={changed} />}
           {editable && editing === "upload" && <UploadItems dataset={name} onDone={changed} />}
+          {editable && editing === "run" && (
+            <PromptRunForm dataset={name} onDone={(run) => {
+              setEditing(null);
+              if (!run) return;
+              setNotice(`Run ${run.name} started over the ${run.itemCount} items of version ${run.datasetVersion}.`);
+              setRunsChanged((n) => n + 1);
+            }} />
+          )}
           {editable && editing !== null && typeof editing === "object" &&
             <ItemEditor key={editing.id} dataset={name} editing={editing} onDone={changed} />}
+          <RunList dataset={name} changed={runsChanged} />
           {version !== undefined && (
             <Items key={`${d.version}:${version}`} dataset={d} version={version} editable={editable}
               onEdit={(item) => { setNotice(""); setEditing(item); }} onRemove={(item) => void remove(item)} />
