@@ -940,6 +940,228 @@ test("an evaluator is tried on typed values: the judge's verdict, and an answer 
   assert.equal(await page.locator("[data-testid=verdict]").count(), 0);
 });
 
+// Evaluations: experiment runs compared, evaluation rules on live spans, the playground.
+const ok = (answer, what) => assert.ok(answer.status < 300, `${what}: ${JSON.stringify(answer)}`);
+const ingest = (spans) => fetch(`${server.url}/api/v1/stacktrace/v1/traces/batch`, {
+  method: "POST", headers: { "Content-Type": "application/json", "X-Api-Key": server.bootstrapKey }, body: JSON.stringify({ spans }) });
+const llmSpan = (traceId, name, completion, extra = {}) => ({
+  traceId, spanId: "s1", name, startTime: new Date().toISOString(),
+  llmSpan: { model: "gpt-4o-mini", provider: "openai", promptContent: "How do I reset my password?", completionContent: completion, ...extra },
+});
+
+test("two experiment runs over a dataset are compared item by item: figures, bars, progress and the differences marked", async () => {
+  const ds = "compare-set";
+  const base = `/evaluations/v1/datasets/${ds}`;
+  ok(await apiIn(page, "POST", "/evaluations/v1/datasets", { name: ds }), "dataset");
+  for (const item of [{ id: "q1", input: { question: "How do I reset my password?" }, expectedOutput: "Open Settings." },
+    { id: "q2", input: { question: "Can I get a refund?" }, expectedOutput: "Within 30 days." }])
+    ok(await apiIn(page, "POST", `${base}/items`, item), "item");
+  const sent = await ingest([
+    ["cmp-a-q1", 100, 20, 0.002], ["cmp-a-q2", 150, 30, 0.003], ["cmp-b-q1", 80, 10, 0.001],
+  ].map(([trace, input, output, cost]) => llmSpan(trace, "answer", "…", { inputTokens: input, outputTokens: output, estimatedCostUsd: cost })));
+  assert.equal(sent.status, 200, await sent.text());
+  ok(await apiIn(page, "POST", "/stacktrace/v1/scores", { traceId: "cmp-a-q1", name: "accuracy", value: 0.5 }), "score a");
+  ok(await apiIn(page, "POST", "/stacktrace/v1/scores", { traceId: "cmp-b-q1", name: "accuracy", value: 0.9 }), "score b");
+  const a = (await apiIn(page, "POST", `${base}/runs`, { name: "baseline" })).body;
+  const b = (await apiIn(page, "POST", `${base}/runs`, { name: "candidate", description: "cites the docs" })).body;
+  ok(await apiIn(page, "POST", `${base}/runs/${a.id}/results`, { results: [
+    { itemId: "q1", traceId: "cmp-a-q1", output: "Open Settings.", latencyMs: 120 },
+    { itemId: "q2", traceId: "cmp-a-q2", output: "Within 30 days.", latencyMs: 200 }] }), "results a");
+  ok(await apiIn(page, "POST", `${base}/runs/${a.id}/finish`, {}), "finish a");
+  ok(await apiIn(page, "POST", `${base}/runs/${b.id}/results`, { results: [
+    { itemId: "q1", traceId: "cmp-b-q1", output: "Open Settings, then Security.", latencyMs: 80 }] }), "results b");
+
+  await go(`/evaluations/datasets/${ds}`);
+  const runRow = (id) => page.locator(`[data-testid=runs-table] tr[data-run="${id}"]`);
+  await runRow(b.id).waitFor();
+  assert.equal(await runRow(b.id).locator("[data-testid=run-status]").innerText(), "running");
+  assert.equal(await runRow(b.id).locator("[data-testid=run-items-done]").innerText(), "1 of 2 items");
+  assert.equal(await runRow(a.id).locator("[data-testid=run-status]").innerText(), "finished");
+  assert.ok(await page.isDisabled("[data-testid=runs] button:has-text('Compare')"));
+  await runRow(b.id).locator("input[type=checkbox]").check();
+  await runRow(a.id).locator("input[type=checkbox]").check();
+  await page.click("[data-testid=runs] button:has-text('Compare')");
+  await page.waitForSelector("[data-testid=compare-table]");
+  assert.ok(page.url().endsWith(`/evaluations/datasets/${ds}/compare?runs=${a.id},${b.id}`), page.url());
+  await page.waitForSelector("[data-testid=compare-live]");
+  const agg = (id, metric) => `[data-testid=compare-runs] tr[data-run="${id}"] [data-metric="${metric}"]`;
+  assert.equal(await text(`[data-testid=compare-runs] tr[data-run="${b.id}"] [data-testid=run-items-done]`), "1 of 2 items");
+  assert.equal(await text(`[data-testid=compare-table] tr[data-item=q2] td[data-run="${b.id}"]`), "not yet");
+
+  // The candidate ends while the page is open: it follows without a reload.
+  ok(await apiIn(page, "POST", `${base}/runs/${b.id}/results`, { results: [{ itemId: "q2", error: "timeout after 5 s", latencyMs: 5000 }] }), "error b");
+  ok(await apiIn(page, "POST", `${base}/runs/${b.id}/finish`, {}), "finish b");
+  await page.waitForSelector(`[data-testid=compare-runs] tr[data-run="${b.id}"] [data-testid=run-status]:has-text('finished')`, { timeout: 15000 });
+  await page.waitForFunction(() => !document.querySelector("[data-testid=compare-live]"));
+  assert.equal(await text(`[data-testid=compare-runs] tr[data-run="${b.id}"] [data-testid=run-items-done]`), "2 of 2 items");
+
+  assert.equal(await text(agg(a.id, "items")), "2");
+  assert.equal(await text(agg(b.id, "errors")), "1");
+  assert.equal(await text(agg(a.id, "latency")), "160 ms");
+  assert.equal(await text(agg(b.id, "latency")), "2.54 s");
+  assert.match(await text(agg(a.id, "tokens")), /^300\s+250 in \/ 50 out$/);
+  assert.equal(await text(agg(a.id, "cost")), "$0.005");
+  assert.equal(await text(agg(b.id, "cost")), "$0.001");
+  assert.equal(await text(agg(a.id, "score-accuracy")), "0.500 (1)");
+  assert.equal(await text(agg(b.id, "score-accuracy")), "0.900 (1)");
+  const best = (sel) => page.locator(sel).first().getAttribute("data-best");
+  for (const [id, metric, want] of [[a.id, "errors", "true"], [b.id, "errors", null], [a.id, "latency", "true"], [b.id, "cost", "true"],
+    [a.id, "cost", null], [b.id, "score-accuracy", "true"], [a.id, "items", null]])
+    assert.equal(await best(agg(id, metric)), want, `${metric} of run ${id}`);
+  const bars = (figure) => page.$$eval(`[data-testid=compare-charts] [data-figure="${figure}"] .bar-row`,
+    (rows) => rows.map((r) => r.innerText.replace(/\s+/g, " ")));
+  assert.deepEqual(await bars("Cost"), [`baseline #${a.id} $0.005`, `candidate #${b.id} $0.001`]);
+  assert.deepEqual(await bars("Score accuracy (average)"), [`baseline #${a.id} 0.500`, `candidate #${b.id} 0.900`]);
+
+  const cell = (item, id) => `[data-testid=compare-table] tr[data-item=${item}] td[data-run="${id}"]`;
+  assert.equal(await text(`[data-testid=compare-table] tr[data-item=q1] [data-testid=compare-input]`), '{"question":"How do I reset my password?"}Expand');
+  assert.equal(await text(`[data-testid=compare-table] tr[data-item=q1] [data-testid=compare-expected]`), '"Open Settings."');
+  assert.equal(await text(`${cell("q1", a.id)} [data-testid=result-output]`), '"Open Settings."');
+  assert.equal(await text(`${cell("q1", b.id)} [data-testid=result-output]`), '"Open Settings, then Security."');
+  assert.equal(await text(`${cell("q1", b.id)} [data-testid=differs]`), `differs from baseline #${a.id}`);
+  assert.equal(await page.locator(`${cell("q2", a.id)} [data-testid=differs]`).count(), 0);
+  assert.match(await text(`${cell("q1", b.id)} [data-metric=cost]`), /^\$0\.001\s*cheapest$/);
+  assert.match(await text(`${cell("q1", b.id)} [data-metric=latency]`), /^80 ms\s*fastest$/);
+  assert.match(await text(`${cell("q1", b.id)} [data-score=accuracy]`), /^accuracy 0\.900\s*best$/);
+  assert.equal(await best(`${cell("q1", a.id)} [data-metric=cost]`), null);
+  assert.equal(await best(`${cell("q1", a.id)} [data-score=accuracy]`), null);
+  assert.equal(await text(`${cell("q1", a.id)} [data-metric=tokens]`), "100 in / 20 out");
+  assert.equal(await text(`${cell("q2", b.id)} [data-testid=result-error]`), "timeout after 5 s");
+  assert.equal(await best(`${cell("q2", a.id)} [data-metric=cost]`), null);
+  await screenshot(page, "41-runs-compared", true);
+  await page.click(`${cell("q1", b.id)} a:has-text('trace')`);
+  await page.waitForSelector("[data-testid=trace-detail-page] code:has-text('cmp-b-q1')");
+});
+
+test("a rule judges new LLM spans in the background: its history shows the score and the judge's error, and the score is on the span", async () => {
+  await page.click("nav >> text=Evaluation rules");
+  await page.waitForSelector("[data-testid=no-rules]");
+  await page.click("button:has-text('New rule')");
+  const form = "form[aria-label='New rule']";
+  assert.equal(await page.inputValue(`${form} select[name=rule-evaluator]`), "correctness");
+  await page.fill(`${form} input[name=rule-name]`, "judge answers");
+  await page.fill(`${form} input[name=rule-filter-name]`, "rule-answer");
+  await page.fill(`${form} input[name=rule-filter-attributes]`, "tier");
+  await page.click(`${form} button[type=submit]`);
+  assert.match(await text(`${form} [role=alert]`), /Attributes: "tier" is not key=value/);
+  await page.fill(`${form} input[name=rule-filter-attributes]`, "");
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("[data-testid=notice]:has-text('Rule judge answers created')");
+  const row = page.locator("tr[data-rule='judge answers']");
+  assert.match(await row.innerText(), /judge answers\s+correctness\s+operation rule-answer\s+100%\s+0 s\s+running\s+0\s+0\s+\$0/);
+
+  const run = `rule-${Date.now()}`;
+  const sent = await ingest([
+    llmSpan(`${run}-judged`, "rule-answer", 'Open Settings. REPLY<<{"score": 5, "reasoning": "Names the right menu."}>>REPLY'),
+    llmSpan(`${run}-refused`, "rule-answer", "I do not know."),
+    llmSpan(`${run}-other`, "another-operation", "Not for this rule."),
+  ]);
+  assert.equal(sent.status, 200, await sent.text());
+  await row.locator("button:has-text('History')").click();
+  const history = "[data-testid=rule-history]";
+  await page.waitForSelector(`${history} tr[data-status=ok][data-trace="${run}-judged"]`, { timeout: 20000 });
+  await page.waitForSelector(`${history} tr[data-status=error][data-trace="${run}-refused"]`, { timeout: 20000 });
+  assert.equal(await page.locator(`${history} tr[data-trace="${run}-other"]`).count(), 0);
+  assert.match(await text(`${history} tr[data-trace="${run}-refused"] [data-testid=rule-run-error]`), /schema|JSON/);
+  await page.waitForSelector(`${history} [data-testid=totals-runs]:has-text('2')`);
+  assert.equal(await text(`${history} [data-testid=totals-ok]`), "1");
+  assert.equal(await text(`${history} [data-testid=totals-errors]`), "1");
+  assert.match(await text(`${history} [data-testid=totals-cost]`), /^\$0\.0\d+$/);
+  await screenshot(page, "42-rule-history", true);
+
+  await page.click(`${history} tr[data-trace="${run}-judged"] a:has-text('${run}-judged')`);
+  const score = page.locator("[data-testid=span-scores] [data-testid=score-row]:has-text('correctness')");
+  await score.waitFor();
+  assert.match(await score.innerText(), /correctness[\s\S]*5[\s\S]*Names the right menu\.[\s\S]*eval/);
+  await screenshot(page, "43-rule-score-on-span");
+
+  await page.click("nav >> text=Evaluation rules");
+  await row.waitFor();
+  assert.match(await row.innerText(), /running\s+2\s+1\s+\$0\.0\d+/);
+  await row.locator("button:has-text('Pause')").click();
+  await page.waitForSelector("[data-testid=notice]:has-text('Rule judge answers paused')");
+  assert.equal(await row.locator("[data-testid=rule-state]").innerText(), "paused");
+  await row.locator("button:has-text('Edit')").click();
+  const edit = "form[aria-label='Edit rule']";
+  assert.equal(await page.inputValue(`${edit} input[name=rule-filter-name]`), "rule-answer");
+  assert.ok(await page.isChecked(`${edit} input[name=rule-paused]`));
+  await page.fill(`${edit} input[name=rule-sampling]`, "25");
+  await page.fill(`${edit} input[name=rule-filter-tags]`, "support, prod");
+  await page.click(`${edit} button[type=submit]`);
+  await page.waitForSelector("tr[data-rule='judge answers'] [data-testid=rule-sampling]:has-text('25%')");
+  assert.equal(await row.locator("[data-testid=rule-filter]").innerText(), "operation rule-answer · tags support, prod");
+  await row.locator("button:has-text('Resume')").click();
+  await page.waitForSelector("tr[data-rule='judge answers'] [data-testid=rule-state]:has-text('running')");
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); void d.accept(); });
+  await row.locator("button:has-text('Delete')").click();
+  await page.waitForSelector("[data-testid=notice]:has-text('Rule judge answers deleted')");
+  assert.match(asked, /The scores it gave stay/);
+  await page.waitForSelector("[data-testid=no-rules]");
+});
+
+test("the playground fills a prompt's variables, runs it on a connection and saves the result as a prompt version and a dataset item", async () => {
+  await page.click("nav >> text=Playground");
+  const form = "form[aria-label=Playground]";
+  await page.fill(`${form} textarea[name=playground-text]`, "Answer {{ customer }} briefly: {{question}}");
+  await page.fill(`${form} textarea[name=var-customer]`, "Ana");
+  await page.fill(`${form} textarea[name=var-question]`, "How do I reset my password?");
+  assert.equal(await page.inputValue(`${form} select[name=playground-connection]`), CONNECTION);
+  await page.fill(`${form} input[name=playground-temperature]`, "0.2");
+  await page.fill(`${form} input[name=playground-max-tokens]`, "64");
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("[data-testid=playground-answer]");
+  assert.equal(await text("[data-testid=playground-completion]"), "echo: Answer Ana briefly: How do I reset my password?");
+  assert.equal(await text("[data-testid=playground-model]"), "gpt-4o-mini");
+  assert.match(await text("[data-testid=playground-tokens]"), /^[1-9]\d* in \/ [1-9]\d* out tokens$/);
+  assert.match(await text("[data-testid=playground-cost]"), /^\$0\.0\d+$/);
+  assert.match(await text("[data-testid=playground-latency]"), /^\d+(\.\d+)? (ms|s)$/);
+
+  // A stored version runs as stored (the server compiles it); its text saved again is the prompt's next version.
+  const latest = (await apiIn(page, "GET", `/flowops/v1/prompts/${PROMPT}`)).body.latestVersion;
+  await page.selectOption(`${form} select[name=playground-prompt]`, PROMPT);
+  await page.selectOption(`${form} select[name=playground-version]`, "2");
+  assert.equal(await page.inputValue(`${form} textarea[name=playground-text]`), V2);
+  assert.equal(await text("[data-testid=playground-source]"), `Runs ${PROMPT} v2 as stored.`);
+  assert.equal(await page.locator("[data-testid=playground-variables]").count(), 0);
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector(`[data-testid=playground-completion]:has-text("${V2.split("\n").pop()}")`);
+  assert.equal(await text("[data-testid=playground-completion]"), `echo: ${V2}`);
+  await page.fill(`${form} textarea[name=playground-text]`, `${V2}\nThe customer asks: {{question}}`);
+  assert.equal(await text("[data-testid=playground-source]"), `Edited from ${PROMPT} v2: runs the text below.`);
+  await page.fill(`${form} textarea[name=var-question]`, "Where is my parcel?");
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("[data-testid=playground-completion]:has-text('Where is my parcel?')");
+  assert.equal(await page.inputValue("input[name=save-prompt-name]"), PROMPT);
+  await page.fill("input[name=save-prompt-message]", "asks for the question");
+  await page.click("form[aria-label='Save as prompt version'] button[type=submit]");
+  await page.waitForSelector(`[data-testid=saved-version]:has-text('Saved as v${latest + 1} of ${PROMPT}')`);
+  const versions = (await apiIn(page, "GET", `/flowops/v1/prompts/${PROMPT}/versions`)).body.versions;
+  assert.equal(versions.find((v) => v.version === latest + 1)?.content, `${V2}\nThe customer asks: {{question}}`);
+
+  await page.selectOption("form[aria-label='Save as dataset item'] select[name=save-dataset]", DATASET);
+  await page.click("form[aria-label='Save as dataset item'] button[type=submit]");
+  const saved = await text("[data-testid=saved-item]");
+  const [, id] = saved.match(/^Item (\S+) added to support-questions: now at version \d+\.$/) ?? [];
+  assert.ok(id, saved);
+  const item = (await apiIn(page, "GET", `/evaluations/v1/datasets/${DATASET}/items/${id}`)).body;
+  assert.deepEqual({ input: item.input, expectedOutput: item.expectedOutput },
+    { input: { question: "Where is my parcel?" }, expectedOutput: `echo: ${V2}\nThe customer asks: Where is my parcel?` });
+  await screenshot(page, "44-playground", true);
+});
+
+test("the playground shows a provider's refusal in its own words", async () => {
+  problems.expect(424, "POST", "/api/v1/evaluations/v1/playground/run");
+  const form = "form[aria-label=Playground]";
+  await page.fill(`${form} input[name=playground-model]`, "error-401");
+  await page.click(`${form} button[type=submit]`);
+  const refusal = page.locator("[data-testid=playground-error] [role=alert]");
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /401[\s\S]*error-401/);
+  assert.equal(await page.locator("[data-testid=playground-answer]").count(), 0);
+  await screenshot(page, "45-playground-refused");
+});
+
 test("Governance: the admin blocks card numbers, sees redacted and blocked fields, the findings, the audit log and its export, and prints the report", async () => {
   const run = `gov-${Date.now()}`;
   await page.click("nav >> text=Policies");
