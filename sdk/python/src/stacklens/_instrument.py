@@ -468,17 +468,7 @@ def sync_stream(
     capture_content: bool,
 ) -> Callable[..., Any]:
     """A provider's stream helper recording a span (see StreamHelper)."""
-
-    def stream(*args: Any, **kwargs: Any) -> Any:
-        recorded = request(kwargs, capture_content)
-        recorded.is_streaming = True
-        return StreamHelper(
-            original(*args, **kwargs),
-            lambda: Call(name, recorded, capture_content),
-            lambda one: item(recorded, one),
-        )
-
-    return stream
+    return _stream(StreamHelper, Call, original, name, request, item, capture_content)
 
 
 def async_stream(
@@ -489,13 +479,24 @@ def async_stream(
     capture_content: bool,
 ) -> Callable[..., Any]:
     """The asyncio form of sync_stream (the helper itself is not a coroutine function)."""
+    return _stream(AsyncStreamHelper, AsyncCall, original, name, request, item, capture_content)
 
+
+def _stream(
+    helper: Callable[..., Any],
+    call: Callable[[str, Recorded, bool], Any],
+    original: Callable[..., Any],
+    name: str,
+    request: ReadRequest,
+    item: ReadInto,
+    capture_content: bool,
+) -> Callable[..., Any]:
     def stream(*args: Any, **kwargs: Any) -> Any:
         recorded = request(kwargs, capture_content)
         recorded.is_streaming = True
-        return AsyncStreamHelper(
+        return helper(
             original(*args, **kwargs),
-            lambda: AsyncCall(name, recorded, capture_content),
+            lambda: call(name, recorded, capture_content),
             lambda one: item(recorded, one),
         )
 
