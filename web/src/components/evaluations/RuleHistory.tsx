@@ -1,6 +1,6 @@
 // A rule's history: every span it picked, judged (with the score), failed (with why) or dropped, and the spend;
 // read again every few seconds while shown, since rules run in the background.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { rules } from "../../api/endpoints";
 import type { EvalRule } from "../../api/types";
 import { fmtCost, fmtInt, fmtRelative, fmtTime } from "../../lib/format";
@@ -13,7 +13,8 @@ import { ErrorBanner } from "../ErrorBanner";
 const PAGE = 50;
 const traceLink = (id: string) => `/traces/${encodeURIComponent(id)}`;
 
-export function RuleHistory({ rule, onClose }: { rule: EvalRule; onClose: () => void }) {
+/** `onRead` gets the rule as read with each page, so the rules table shows the same totals. */
+export function RuleHistory({ rule, onRead, onClose }: { rule: EvalRule; onRead: (now: EvalRule) => void; onClose: () => void }) {
   const [cursors, setCursors] = useState<string[]>([]);
   const [cursor, setCursor] = useState<string | undefined>();
   const data = useAsync(async () => {
@@ -22,6 +23,7 @@ export function RuleHistory({ rule, onClose }: { rule: EvalRule; onClose: () => 
   }, [rule.id, cursor]);
   usePolling(cursor === undefined, data.data, data.reload, 2000);
   const d = data.data;
+  useEffect(() => { if (d) onRead(d.rule); }, [d, onRead]);
   const t = (d?.rule ?? rule).totals;
   return (
     <div className="card table-card" data-testid="rule-history" data-rule={rule.id}>

@@ -21,6 +21,7 @@ export function RulesPage() {
   }, []);
   const [editing, setEditing] = useState<EvalRule | "new" | null>(null);
   const [history, setHistory] = useState<EvalRule | null>(null);
+  const [read, setRead] = useState<EvalRule | null>(null);
   const [notice, setNotice] = useState("");
   const [error, setError] = useState("");
   const done = (what: string) => {
@@ -80,7 +81,7 @@ export function RulesPage() {
             <thead><tr><th>Rule</th><th>Evaluator</th><th>Spans</th><th className="num">Sampling</th><th className="num">Delay</th>
               <th>State</th><th className="num">Runs</th><th className="num">Errors</th><th className="num">Spend</th><th /></tr></thead>
             <tbody>
-              {d.rules.map((r) => (
+              {d.rules.map((listed) => (read?.id === listed.id && read.totals.runs > listed.totals.runs ? { ...listed, totals: read.totals } : listed)).map((r) => (
                 <tr key={r.id} data-rule={r.name} data-rule-id={r.id}>
                   <td><strong>{r.name}</strong></td>
                   <td>{r.evaluator}</td>
@@ -111,7 +112,7 @@ export function RulesPage() {
           </table>
         </div>
       )}
-      {history && <RuleHistory key={history.id} rule={history} onClose={() => setHistory(null)} />}
+      {history && <RuleHistory key={history.id} rule={history} onRead={setRead} onClose={() => setHistory(null)} />}
     </div>
   );
 }
