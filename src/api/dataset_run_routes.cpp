@@ -9,6 +9,7 @@
 #include <set>
 
 #include "api/dataset_items.h"
+#include "api/dataset_run_reply.h"
 #include "api/json_views.h"
 #include "api/request_helpers.h"
 #include "api/routes.h"
@@ -251,6 +252,10 @@ http::Handler run_route(Services& s, Scope scope, bool with_body, QueryParams qu
 }
 
 }  // namespace
+
+Result<bj::object> dataset_run_reply(Services& s, int64_t project_id, const DatasetRun& run) {
+  return run_reply(s, project_id, run);
+}
 
 void add_dataset_run_routes(http::Router& router, Services& s) {
   const std::string base = "/evaluations/v1/datasets/{name}";

@@ -28,6 +28,7 @@ void add_routes(http::Router& router, Services& services) {
   add_project_routes(router, services);
   add_dataset_routes(router, services);
   add_dataset_run_routes(router, services);
+  add_prompt_run_routes(router, services);
   add_evaluator_routes(router, services);
   add_eval_rule_routes(router, services);
   add_otlp_routes(router, services);

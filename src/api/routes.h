@@ -32,6 +32,8 @@ void add_project_routes(http::Router& router, Services& services);
 void add_dataset_routes(http::Router& router, Services& services);
 // Experiment runs over a dataset, their item results and comparisons of runs.
 void add_dataset_run_routes(http::Router& router, Services& services);
+// Experiment runs of a prompt version the server runs itself.
+void add_prompt_run_routes(http::Router& router, Services& services);
 // LLM-as-judge evaluators, their ready templates, and the rules that run them on live spans.
 void add_evaluator_routes(http::Router& router, Services& services);
 void add_eval_rule_routes(http::Router& router, Services& services);

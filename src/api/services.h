@@ -1,6 +1,7 @@
 #pragma once
 // What the API handlers may use. They never see SQL or a concrete backend.
 #include "config/settings.h"
+#include "evals/prompt_run.h"
 #include "evals/rule_runner.h"
 #include "ingest/cost_recomputes.h"
 #include "ingest/governai_guard.h"
@@ -34,6 +35,7 @@ struct Services {
   ingest::GovernaiGuard& governai;
   providers::ModelCaller& models;
   evals::RuleRunner& eval_rules;
+  evals::PromptRuns& prompt_runs;
 };
 
 }  // namespace stacklens::api

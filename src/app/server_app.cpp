@@ -93,6 +93,8 @@ struct Runtime {
   std::unique_ptr<providers::ModelCaller> models;
   // Watches the writer's commits (set as its watcher) and judges through the model caller.
   std::unique_ptr<evals::RuleRunner> eval_rules;
+  // Prompt runs on worker threads of their own, calling through the model caller.
+  std::unique_ptr<evals::PromptRuns> prompt_runs;
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<api::LoginThrottle> throttle;
   std::unique_ptr<api::Services> services;
@@ -130,12 +132,15 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
                                                       evals::RuleRunner::Limits{});
   if (auto st = rt->eval_rules->reload(); !st) return st.error();
   rt->writer->set_watcher(rt->eval_rules.get());
+  SL_TRY(node, evals::PromptRuns::node_identity(settings.data_dir));
+  rt->prompt_runs = std::make_unique<evals::PromptRuns>(*rt->meta, *rt->scores, *rt->models, std::move(node),
+                                                        evals::PromptRuns::Limits{});
   rt->auth = std::make_unique<api::Authenticator>(*rt->meta);
   rt->throttle = std::make_unique<api::LoginThrottle>(*rt->meta);
   rt->services.reset(new api::Services{settings, *rt->spans, *rt->meta, *rt->writer, *rt->traces, rt->metrics,
                                        *rt->auth, *rt->throttle, *rt->scores, *rt->prices,
                                        *rt->project_prices, *rt->recomputes, *rt->governai, *rt->models,
-                                       *rt->eval_rules});
+                                       *rt->eval_rules, *rt->prompt_runs});
   api::add_routes(rt->router, *rt->services);
   rt->router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
   return rt;
@@ -171,6 +176,8 @@ int serve(const Settings& settings) {
   rt.project_prices->start();
   rt.governai_policies->start();
   rt.eval_rules->start();
+  if (auto st = rt.prompt_runs->resume(); !st) spdlog::warn("prompt runs: not resumed: {}", st.error().message);
+  rt.prompt_runs->start();
   rt.retention->start(std::chrono::seconds(settings.retention_interval_seconds));
 
   http::Server server(rt.router,
@@ -206,6 +213,7 @@ int serve(const Settings& settings) {
   spdlog::info("signal {}: no longer accepting; committing queued spans", sig);
   server.stop_accepting();
   rt.eval_rules->stop();  // evaluations waiting are left undone; one being judged finishes first
+  rt.prompt_runs->stop();  // items in flight finish; the rest wait for the next start
   rt.models->stop();  // calls in flight finish (each within its connection's timeout) and are recorded
   writer.stop();
   server.stop();

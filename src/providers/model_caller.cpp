@@ -221,6 +221,7 @@ Result<ChatResult> ModelCaller::chat(int64_t project_id, const std::string& conn
     result->latency_us = ended - started;
     result->cost_usd = priced.llm->cost_usd;
     result->trace_id = span.trace_id;
+    result->span_id = span.span_id;
     if (auto usage = meta_.add_connection_usage(c.id, month, result->cost_usd); !usage)
       spdlog::warn("model connection '{}': its spend was not recorded: {}", c.name, usage.error().message);
   }

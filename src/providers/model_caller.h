@@ -48,6 +48,7 @@ struct ChatResult {
   double cost_usd = 0;
   Micros latency_us = 0;
   std::string trace_id;  // the trace recording this call in the project
+  std::string span_id;   // its one span
 };
 
 class ModelCaller {

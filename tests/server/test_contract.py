@@ -335,6 +335,15 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
         played = call("POST", "/api/v1/evaluations/v1/playground/run", 200,
                       json={"connection": "tour", "prompt": {"name": "tour", "version": 1}, "temperature": 0.2})
         assert played["messages"] == [{"role": "user", "content": "v1"}]
+        prompted = "/api/v1/evaluations/v1/datasets/tour-prompt"
+        call("POST", "/api/v1/evaluations/v1/datasets", 201, json={"name": "tour-prompt"})
+        call("POST", prompted + "/items", 201, json={"input": "x"})
+        started = call("POST", prompted + "/runs/prompt", 202, json={"name": "tour", "prompt": "tour", "connection": "tour"})
+        deadline = time.monotonic() + 30
+        while call("GET", f"{prompted}/runs/{started['id']}", 200)["status"] == "running":
+            assert time.monotonic() < deadline, "the tour's prompt run never finished"
+            time.sleep(0.05)
+        call("DELETE", prompted, 200)
         call("DELETE", connections + "/tour", 200, key="connections:manage")
 
     created = call("POST", "/api/v1/keys", 201, json={"name": "tour", "scopes": ["traces:read"]})

@@ -51,8 +51,9 @@ class HandlerTest : public ::testing::Test {
     governai_.emplace(scanner(), *governai_policies_, *meta_, metrics_, settings_.governai);
     models_.emplace(*meta_, *sealer_, *writer_, prices_, *governai_, 2);
     eval_rules_.emplace(*meta_, scores_, *traces_, *models_, evals::RuleRunner::Limits{});
+    prompt_runs_.emplace(*meta_, scores_, *models_, "test-node", evals::PromptRuns::Limits{});
     services_.emplace(api::Services{settings_, spans_, *meta_, *writer_, *traces_, metrics_, *auth_, *throttle_, scores_,
-                                  prices_, *project_prices_, *recomputes_, *governai_, *models_, *eval_rules_});
+                                  prices_, *project_prices_, *recomputes_, *governai_, *models_, *eval_rules_, *prompt_runs_});
     api::add_routes(router_, *services_);
   }
 
@@ -109,6 +110,7 @@ class HandlerTest : public ::testing::Test {
   std::optional<api::LoginThrottle> throttle_;
   std::optional<providers::ModelCaller> models_;
   std::optional<evals::RuleRunner> eval_rules_;
+  std::optional<evals::PromptRuns> prompt_runs_;
   std::optional<api::Services> services_;
   http::Router router_;
   int64_t project_ = 0;
