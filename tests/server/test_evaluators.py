@@ -343,3 +343,28 @@ def test_paused_rules_and_rules_sampling_nothing_judge_nothing(api: httpx.Client
     trace_id, _ = send_span(api, answer(4), name="quiet-chat", tags=["quiet"])
     poll(lambda: sorted(s["name"] for s in scores_of(api, trace_id)) == ["quiet-fence", "quiet-paused"],
          "the resumed rule judged the new span")
+
+
+def test_a_rule_judges_a_span_only_once_its_delay_has_passed(api: httpx.Client) -> None:
+    delay = 2
+    make_evaluator(api, "delayed")
+    made = api.post(RULES, json=rule("delayed", "delayed", filter={"name": "delayed-chat"}, delaySeconds=delay))
+    assert made.status_code == 201, made.text
+    sent: Dict[str, float] = {}  # trace id -> when it was sent
+
+    def judged() -> Optional[Tuple[str, float]]:
+        for trace_id, at in sent.items():
+            if scores_of(api, trace_id):
+                return trace_id, time.monotonic() - at
+        # On a cluster the node taking a span may not have loaded the rule yet: another span then.
+        if not sent or time.monotonic() - max(sent.values()) > 1:
+            at = time.monotonic()
+            trace_id, _ = send_span(api, answer(3), name="delayed-chat")
+            assert scores_of(api, trace_id) == []  # stored, and waiting
+            sent[trace_id] = at
+        return None
+
+    trace_id, waited = poll(judged, "a delayed span judged")
+    assert waited >= delay
+    [score] = scores_of(api, trace_id)
+    assert (score["name"], score["value"], score["source"]) == ("delayed", 3, "eval")
