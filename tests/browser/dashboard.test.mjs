@@ -1067,6 +1067,7 @@ test("a rule judges new LLM spans in the background: its history shows the score
   assert.equal(await text(`${history} [data-testid=totals-ok]`), "1");
   assert.equal(await text(`${history} [data-testid=totals-errors]`), "1");
   assert.match(await text(`${history} [data-testid=totals-cost]`), /^\$0\.0\d+$/);
+  await page.waitForSelector("tr[data-rule='judge answers'] [data-testid=rule-runs]:text-is('2')");
   await screenshot(page, "42-rule-history", true);
 
   await page.click(`${history} tr[data-trace="${run}-judged"] a:has-text('${run}-judged')`);
@@ -1160,6 +1161,49 @@ test("the playground shows a provider's refusal in its own words", async () => {
   assert.match(await refusal.innerText(), /401[\s\S]*error-401/);
   assert.equal(await page.locator("[data-testid=playground-answer]").count(), 0);
   await screenshot(page, "45-playground-refused");
+});
+
+test("a prompt is run over a dataset by the server: the run shows its progress, then its outputs, the judge's scores and the item that failed", async () => {
+  const ds = "prompt-run-set";
+  ok(await apiIn(page, "POST", "/flowops/v1/prompts", { name: "answer-question", content: "Answer briefly: {{question}}" }), "prompt");
+  ok(await apiIn(page, "POST", "/evaluations/v1/datasets", { name: ds }), "dataset");
+  const judged = (score) => `REPLY<<{"score": ${score}, "reasoning": "Judged ${score}."}>>REPLY`;
+  for (const item of [{ id: "p1", input: { question: "How do I reset my password?" }, expectedOutput: judged(4) },
+    { id: "p2", input: { question: "Where is my parcel?" }, expectedOutput: judged(2) },
+    { id: "p3", input: { topic: "no question here" } }])
+    ok(await apiIn(page, "POST", `/evaluations/v1/datasets/${ds}/items`, item), "item");
+
+  await go(`/evaluations/datasets/${ds}`);
+  await page.waitForSelector("[data-testid=no-runs]");
+  await page.click("button:has-text('Run a prompt over this dataset')");
+  const form = "form[aria-label='Run a prompt']";
+  await page.fill(`${form} input[name=run-name]`, "answer v1");
+  await page.selectOption(`${form} select[name=run-prompt]`, "answer-question");
+  await page.selectOption(`${form} select[name=run-version]`, "v:1");
+  assert.equal(await text("[data-testid=run-variables]"), "v1 fills {{question}} from each item's input.");
+  assert.equal(await page.inputValue(`${form} select[name=run-connection]`), CONNECTION);
+  await page.check(`${form} input[name=run-evaluator-correctness]`);
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector("[data-testid=notice]:has-text('Run answer v1 started over the 3 items of version 3.')");
+  const row = page.locator("[data-testid=runs-table] tr[data-run-name='answer v1']");
+  await row.waitFor();
+  assert.equal(await row.locator("[role=progressbar]").getAttribute("aria-valuemax"), "3");
+  await page.waitForSelector("[data-testid=runs-table] tr[data-run-name='answer v1'] [data-testid=run-status]:text-is('finished')", { timeout: 30000 });
+  assert.equal(await row.locator("[data-testid=run-items-done]").innerText(), "3 of 3 items");
+  assert.equal(await row.locator("[data-testid=run-errors]").innerText(), "1");
+  assert.match(await row.locator("[data-testid=run-cost]").innerText(), /^\$0\.0\d+$/);
+  await screenshot(page, "46-prompt-run", true);
+
+  const id = await row.getAttribute("data-run");
+  await row.locator("input[type=checkbox]").check();
+  await page.click("[data-testid=runs] button:has-text('Compare')");
+  const cell = (item) => `[data-testid=compare-table] tr[data-item=${item}] td[data-run="${id}"]`;
+  await page.waitForSelector(cell("p1"));
+  assert.equal(await text(`${cell("p1")} [data-testid=result-output]`), '"echo: Answer briefly: How do I reset my password?"');
+  assert.match(await text(`${cell("p1")} [data-score=correctness]`), /^correctness 4$/);
+  assert.match(await text(`${cell("p2")} [data-score=correctness]`), /^correctness 2$/);
+  assert.match(await text(`${cell("p3")} [data-testid=result-error]`), /question/);
+  assert.equal(await text(`[data-testid=compare-runs] tr[data-run="${id}"] [data-metric=score-correctness]`), "3 (2)");
 });
 
 test("Governance: the admin blocks card numbers, sees redacted and blocked fields, the findings, the audit log and its export, and prints the report", async () => {
@@ -1321,6 +1365,22 @@ test("a viewer reads datasets, evaluators and model connections but finds no con
   await go(`/traces/${ids.agent}`);
   await page.waitForSelector("[data-testid=span-detail]");
   assert.equal(await page.locator("[data-testid=add-to-dataset]").count(), 0);
+});
+
+test("a viewer compares runs and reads rules, but finds no controls to start a run, change rules or run the playground", async () => {
+  await go("/evaluations/datasets/compare-set");
+  const baseline = page.locator("[data-testid=runs-table] tr[data-run-name=baseline]");
+  await baseline.waitFor();
+  assert.equal(await page.locator("button:has-text('Run a prompt over this dataset')").count(), 0);
+  await baseline.locator("input[type=checkbox]").check();
+  await page.click("[data-testid=runs] button:has-text('Compare')");
+  await page.waitForSelector("[data-testid=compare-table] tr[data-item=q1] [data-testid=result-output]");
+  await page.click("nav >> text=Evaluation rules");
+  await page.waitForSelector("[data-testid=no-rules]");
+  assert.equal(await page.locator("button:has-text('New rule')").count(), 0);
+  await page.click("nav >> text=Playground");
+  await page.waitForSelector("form[aria-label=Playground] select[name=playground-connection]");
+  assert.ok(await page.isDisabled("form[aria-label=Playground] button[type=submit]"));
 });
 
 test("what the page does wrong is caught: an uncaught error, a console error, an unexpected answer", async () => {

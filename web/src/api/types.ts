@@ -113,20 +113,8 @@ type CompareAnswer = Answer<"/api/v1/evaluations/v1/datasets/{name}/compare", "g
 export type RunComparisonRow = Omit<CompareAnswer["items"][number], "results"> & { results: (DatasetRunResult | null)[] };
 /** Runs side by side: each row an item of `version`, its `results` in the order of `runs`. */
 export type RunComparison = Omit<CompareAnswer, "runs" | "items"> & { runs: DatasetRunWithAggregates[]; items: RunComparisonRow[] };
-/** A prompt run over a dataset: the server calls the model for each item, the item's input as the prompt's variables. */
-export interface PromptRunIn {
-  name: string;
-  description?: string;
-  prompt: string;
-  version?: number;
-  environment?: Environment;
-  connection: string;
-  model?: string;
-  temperature?: number;
-  maxTokens?: number;
-  evaluators?: string[];
-  concurrency?: number;
-}
+/** A prompt run over a dataset: the server fills a prompt version with each item's input and calls the model. */
+export type PromptRunIn = Schemas["PromptRunIn"];
 
 export type EvalRule = AnsweredTimes<Schemas["EvalRule"], "createdAt" | "updatedAt">;
 export type EvalRuleIn = Schemas["EvalRuleIn"];

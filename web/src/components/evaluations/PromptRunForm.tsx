@@ -38,7 +38,7 @@ export function PromptRunForm({ dataset, onDone }: { dataset: string; onDone: (s
     if (!name.trim()) return setError("Name the run, e.g. the prompt version and model it tries.");
     if (!chosenPrompt) return setError("Pick the prompt to run.");
     if (!chosenConnection) return setError("Pick the model connection to call.");
-    const body: PromptRunIn = { name: name.trim(), prompt: chosenPrompt, connection: chosenConnection };
+    const body: PromptRunIn = { name: name.trim(), prompt: chosenPrompt, connection: chosenConnection, concurrency: Number(concurrency) };
     if (description.trim()) body.description = description.trim();
     if (pick.startsWith("v:")) body.version = Number(pick.slice(2));
     else body.environment = pick.slice(4) as PromptRunIn["environment"];
@@ -52,7 +52,6 @@ export function PromptRunForm({ dataset, onDone }: { dataset: string; onDone: (s
       if (!Number.isInteger(body.maxTokens) || body.maxTokens < 1) return setError("Max tokens is a whole number above 0.");
     }
     if (judges.length) body.evaluators = judges;
-    body.concurrency = Number(concurrency);
     setBusy(true);
     setError("");
     try {
