@@ -1192,6 +1192,7 @@ test("a prompt is run over a dataset by the server: the run shows its progress, 
   assert.equal(await row.locator("[data-testid=run-items-done]").innerText(), "3 of 3 items");
   assert.equal(await row.locator("[data-testid=run-errors]").innerText(), "1");
   assert.match(await row.locator("[data-testid=run-cost]").innerText(), /^\$0\.0\d+$/);
+  assert.equal(await row.locator("[data-testid=run-used]").innerText(), "answer-question v1 · fake-openai · gpt-4o-mini");
   await screenshot(page, "46-prompt-run", true);
 
   const id = await row.getAttribute("data-run");

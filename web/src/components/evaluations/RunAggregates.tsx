@@ -3,7 +3,7 @@ import type { DatasetRunWithAggregates } from "../../api/types";
 import { BarList } from "../../charts/BarList";
 import { bestIndexes } from "../../lib/bestOf";
 import { fmtCompact, fmtCost, fmtInt, fmtMs } from "../../lib/format";
-import { RunProgress, RunStatus } from "./RunProgress";
+import { RunFailure, RunProgress, RunStatus, runUsed } from "./RunProgress";
 
 export const fmtAverage = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(3));
 export const runLabel = (r: DatasetRunWithAggregates) => `${r.name} #${r.id}`;
@@ -51,8 +51,9 @@ export function RunAggregates({ runs }: { runs: DatasetRunWithAggregates[] }) {
             {runs.map((r, i) => (
               <tr key={r.id} data-run={r.id}>
                 <td><strong>{r.name}</strong> <span className="muted small-text">#{r.id} · v{r.datasetVersion}</span>
-                  {r.description && <div className="muted small-text">{r.description}</div>}</td>
-                <td className="run-state"><RunStatus run={r} /><RunProgress run={r} /></td>
+                  {r.description && <div className="muted small-text">{r.description}</div>}
+                  {runUsed(r) && <div className="muted small-text" data-testid="run-used">{runUsed(r)}</div>}</td>
+                <td className="run-state"><RunStatus run={r} /><RunProgress run={r} /><RunFailure run={r} /></td>
                 {all.map((f) => cell(f, r, i))}
               </tr>
             ))}

@@ -6,7 +6,7 @@ import { navigate } from "../../lib/router";
 import { useAsync } from "../../lib/useAsync";
 import { usePolling } from "../../lib/usePolling";
 import { ErrorBanner } from "../ErrorBanner";
-import { RunProgress, RunStatus } from "./RunProgress";
+import { RunFailure, RunProgress, RunStatus, runUsed } from "./RunProgress";
 
 const SHOWN = 50;
 export const MAX_COMPARED = 10;
@@ -52,8 +52,9 @@ export function RunList({ dataset, changed }: { dataset: string; changed: number
               <tr key={r.id} data-run={r.id} data-run-name={r.name}>
                 <td><input type="checkbox" aria-label={`Compare ${r.name}`} checked={picked.includes(r.id)} onChange={() => toggle(r.id)} /></td>
                 <td><strong>{r.name}</strong> <span className="muted small-text">#{r.id}</span>
-                  {r.description && <div className="muted small-text">{r.description}</div>}</td>
-                <td className="run-state"><RunStatus run={r} /><RunProgress run={r} /></td>
+                  {r.description && <div className="muted small-text">{r.description}</div>}
+                  {runUsed(r) && <div className="muted small-text" data-testid="run-used">{runUsed(r)}</div>}</td>
+                <td className="run-state"><RunStatus run={r} /><RunProgress run={r} /><RunFailure run={r} /></td>
                 <td className="num">v{r.datasetVersion}</td>
                 <td className="num" data-testid="run-errors">{fmtInt(r.aggregates.errors)}</td>
                 <td className="num">{fmtMs(r.aggregates.averageLatencyMs)}</td>

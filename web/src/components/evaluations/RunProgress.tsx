@@ -20,3 +20,17 @@ export function RunProgress({ run }: { run: DatasetRunWithAggregates }) {
 export function RunStatus({ run }: { run: DatasetRunWithAggregates }) {
   return <span className={`status-pill ${run.status}`} data-testid="run-status">{run.status}</span>;
 }
+
+/** What a run ran, from its metadata: a prompt run's prompt version, connection and model (an SDK run's model, if it said). */
+export function runUsed(run: DatasetRunWithAggregates): string {
+  const m = run.metadata ?? {};
+  const text = (key: string) => (typeof m[key] === "string" || typeof m[key] === "number" ? String(m[key]) : "");
+  const prompt = text("prompt") && `${text("prompt")}${text("promptVersion") ? ` v${text("promptVersion")}` : ""}`;
+  return [prompt, text("connection"), text("model")].filter(Boolean).join(" · ");
+}
+
+/** Why a run ended as failed, when the server or the client said so in its summary. */
+export function RunFailure({ run }: { run: DatasetRunWithAggregates }) {
+  const why = run.status === "failed" ? run.summary?.error : undefined;
+  return typeof why === "string" ? <div className="danger-text small-text" data-testid="run-failure">{why}</div> : null;
+}
