@@ -1205,6 +1205,16 @@ test("a prompt is run over a dataset by the server: the run shows its progress, 
   assert.match(await text(`${cell("p2")} [data-score=correctness]`), /^correctness 2$/);
   assert.match(await text(`${cell("p3")} [data-testid=result-error]`), /question/);
   assert.equal(await text(`[data-testid=compare-runs] tr[data-run="${id}"] [data-metric=score-correctness]`), "3 (2)");
+
+  // A connection at its spend cap ends a run as failed, and the runs list says why.
+  ok(await apiIn(page, "POST", "/evaluations/v1/connections", { name: "capped", provider: "openai", baseUrl: `${fake.url}/v1`,
+    apiKey: KEY, defaultModel: "gpt-4o-mini", monthlyBudgetUsd: 0 }), "capped connection");
+  const capped = await apiIn(page, "POST", `/evaluations/v1/datasets/${ds}/runs/prompt`,
+    { name: "over the cap", prompt: "answer-question", version: 1, connection: "capped", concurrency: 1 });
+  assert.equal(capped.status, 202, JSON.stringify(capped));
+  await go(`/evaluations/datasets/${ds}`);
+  await page.waitForSelector(`[data-testid=runs-table] tr[data-run="${capped.body.id}"] [data-testid=run-status]:text-is('failed')`, { timeout: 30000 });
+  assert.match(await text(`[data-testid=runs-table] tr[data-run="${capped.body.id}"] [data-testid=run-failure]`), /cap/);
 });
 
 test("Governance: the admin blocks card numbers, sees redacted and blocked fields, the findings, the audit log and its export, and prints the report", async () => {
