@@ -1,6 +1,7 @@
 // A dataset's experiment runs, newest first, with their progress and figures; runs ticked are compared.
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { runs } from "../../api/endpoints";
+import type { DatasetRunWithAggregates } from "../../api/types";
 import { fmtCost, fmtInt, fmtMs, fmtRelative, fmtTime } from "../../lib/format";
 import { navigate } from "../../lib/router";
 import { useAsync } from "../../lib/useAsync";
@@ -16,9 +17,12 @@ export const comparePath = (dataset: string, ids: number[]) =>
 
 /** `changed` moves when a run was started here, so the list is read again. */
 export function RunList({ dataset, changed }: { dataset: string; changed: number }) {
+  // An ended run's figures no longer change: while others run, only those are read again.
+  const ended = useRef(new Map<number, DatasetRunWithAggregates>());
   const list = useAsync(async () => {
     const { runs: all } = await runs.list(dataset);
-    const shown = await Promise.all(all.slice(0, SHOWN).map((r) => runs.get(dataset, r.id)));
+    const shown = await Promise.all(all.slice(0, SHOWN).map((r) => ended.current.get(r.id) ?? runs.get(dataset, r.id)));
+    for (const r of shown) if (r.status !== "running") ended.current.set(r.id, r);
     return { shown, total: all.length };
   }, [dataset, changed]);
   const [picked, setPicked] = useState<number[]>([]);
