@@ -118,7 +118,6 @@ export type PromptRunIn = Schemas["PromptRunIn"];
 
 export type EvalRule = AnsweredTimes<Schemas["EvalRule"], "createdAt" | "updatedAt">;
 export type EvalRuleIn = Schemas["EvalRuleIn"];
-export type RuleFilter = Schemas["RuleFilter"];
 export type EvalRun = AnsweredTimes<Schemas["EvalRun"], "createdAt">;
 export type EvalRunPage = Omit<Answer<"/api/v1/evaluations/v1/rules/{id}/runs", "get">, "runs"> & { runs: EvalRun[] };
 
