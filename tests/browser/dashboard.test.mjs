@@ -598,7 +598,7 @@ test("an experiment splits production between v1 and v2, compares the variants' 
   await running.locator("button:has-text('End experiment')").click();
   await page.waitForSelector("[data-testid=notice]:has-text('production now serves v1')");
   assert.match(asked, /promote v1 to production/);
-  assert.equal(await page.locator("[data-testid=running-experiment]").count(), 0);
+  await page.locator("[data-testid=running-experiment]").waitFor({ state: "detached" });  // the notice comes before the reload
   assert.match(await page.locator(`[data-testid=ended-experiments] tr[data-experiment="${id}"]`).innerText(), /short or cited\s+production[\s\S]*v1/);
   assert.equal(await text(`[data-testid=ended-experiments] tr[data-experiment="${id}"] [data-testid=chosen-version]`), "v1");
   assert.equal(await text("[data-testid=env-production-version]"), "v1");
