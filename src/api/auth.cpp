@@ -71,7 +71,9 @@ Result<SessionContext> Authenticator::session(const http::Context& ctx, bool sta
   sc.session = std::move(*found);
   SL_TRY(memberships, meta_.memberships_of(sc.session.user.id));
   sc.memberships = std::move(memberships);
-  const std::string_view wanted = ctx.header("X-StackLens-Project");
+  std::string wanted(ctx.header("X-StackLens-Project"));
+  // A download link cannot send a header: on a GET the project may come as a query parameter.
+  if (wanted.empty() && !is_state_changing(ctx)) wanted = ctx.query_param("project").value_or("");
   for (size_t i = 0; i < sc.memberships.size() && !sc.current_index; ++i)
     if (wanted.empty() || sc.memberships[i].project_name == wanted) sc.current_index = i;
   if (!wanted.empty() && !sc.current_index)

@@ -3,10 +3,11 @@
 //
 // Two ways in: an API key ("X-Api-Key: sl-..." or "Authorization: Bearer sl-...")
 // bound to one project with scopes, or a dashboard session cookie, whose user's
-// role in the chosen project (header X-StackLens-Project, else the user's first
-// project) gives the scopes. Sessions must send X-CSRF-Token on state-changing
-// requests. 401 when nobody is signed in or the key is missing, unknown or
-// revoked; 403 when the scope, the membership or the CSRF token is missing.
+// role in the chosen project (header X-StackLens-Project, or on a GET its `project`
+// query parameter, else the user's first project) gives the scopes. Sessions must
+// send X-CSRF-Token on state-changing requests. 401 when nobody is signed in or the
+// key is missing, unknown or revoked; 403 when the scope, the membership or the CSRF
+// token is missing.
 // Keys, sessions and roles are looked up in the MetaStore on every request
 // (nothing here caches them), so a revocation, role change or sign-out made by
 // another process (the admin subcommand, another node) holds on the next request.

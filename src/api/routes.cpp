@@ -17,6 +17,7 @@ void add_routes(http::Router& router, Services& services) {
   add_connection_routes(router, services);
   add_playground_routes(router, services);
   add_query_routes(router, services);
+  add_export_routes(router, services);
   add_score_routes(router, services);
   add_price_routes(router, services);
   add_audit_routes(router, services);

@@ -18,6 +18,8 @@ void add_connection_routes(http::Router& router, Services& services);
 // The playground: one model call of a prompt version or of messages.
 void add_playground_routes(http::Router& router, Services& services);
 void add_query_routes(http::Router& router, Services& services);
+// The spans of a trace-list filter as JSON Lines or CSV, streamed.
+void add_export_routes(http::Router& router, Services& services);
 void add_score_routes(http::Router& router, Services& services);
 void add_price_routes(http::Router& router, Services& services);
 // GovernAI's audit log (read-only) and its Article 13 report.

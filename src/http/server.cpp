@@ -30,17 +30,22 @@ constexpr auto kRefusalLogEvery = std::chrono::seconds(10);
 // After a failed accept (out of file descriptors), wait before the next rather than spin.
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 
+template <typename Body>
+void set_header(bhttp::response<Body>& response, const Reply& reply, bool keep_alive) {
+  response.version(11);
+  response.result(static_cast<unsigned>(reply.status));
+  response.set(bhttp::field::server, "stacklens");
+  if (!reply.content_type.empty()) response.set(bhttp::field::content_type, reply.content_type);  // 304: none
+  // No answer of ours is to be read as another type than the one it names.
+  response.set("X-Content-Type-Options", "nosniff");
+  for (const auto& [k, v] : reply.headers) response.set(k, v);
+  response.keep_alive(keep_alive);
+}
+
 std::shared_ptr<bhttp::response<bhttp::string_body>> to_response(Reply reply, bool keep_alive) {
   auto response = std::make_shared<bhttp::response<bhttp::string_body>>();
-  response->version(11);
-  response->result(static_cast<unsigned>(reply.status));
-  response->set(bhttp::field::server, "stacklens");
-  if (!reply.content_type.empty()) response->set(bhttp::field::content_type, reply.content_type);  // 304: none
-  // No answer of ours is to be read as another type than the one it names.
-  response->set("X-Content-Type-Options", "nosniff");
-  for (const auto& [k, v] : reply.headers) response->set(k, v);
+  set_header(*response, reply, keep_alive);
   response->body() = std::move(reply.body);
-  response->keep_alive(keep_alive);
   response->prepare_payload();
   return response;
 }
@@ -189,12 +194,65 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write(Reply reply) {
     if (observer_) observer_(route_, reply.status);
+    if (reply.stream) return write_stream(std::move(reply));
     response_ = to_response(std::move(reply), keep_alive_);
     stream_.expires_after(timeout_);
     bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec || !self->keep_alive_) return self->close();
       self->read();
     });
+  }
+
+  // A streamed body: the header with chunked transfer encoding, then a chunk per piece, asking the
+  // stream for the next piece only once the last is written. A failed write (the client went
+  // away) or a failed piece drops the stream and closes the connection.
+  void write_stream(Reply reply) {
+    body_stream_ = std::move(reply.stream);
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    set_header(*head, reply, keep_alive_);
+    head->chunked(true);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+    stream_.expires_after(timeout_);
+    bhttp::async_write_header(stream_, *serializer,
+                              [self = shared_from_this(), head, serializer](beast::error_code ec, size_t) {
+                                if (ec) return self->end_stream();
+                                self->next_piece();
+                              });
+  }
+
+  void next_piece() {
+    // `ready` runs on the producer's thread: it moves its reference to the session into the
+    // posted handler, so the session is never destroyed there.
+    body_stream_->next([self = shared_from_this(), executor = stream_.get_executor()](std::string piece,
+                                                                                     bool failed) mutable {
+      net::post(executor, [self = std::move(self), piece = std::move(piece), failed]() mutable {
+        self->write_piece(std::move(piece), failed);
+      });
+    });
+  }
+
+  void write_piece(std::string piece, bool failed) {
+    if (failed) return end_stream();
+    piece_ = std::move(piece);
+    stream_.expires_after(timeout_);
+    if (piece_.empty()) {
+      body_stream_.reset();
+      return net::async_write(stream_, bhttp::make_chunk_last(),
+                              [self = shared_from_this()](beast::error_code ec, size_t) {
+                                if (ec || !self->keep_alive_) return self->close();
+                                self->read();
+                              });
+    }
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(piece_)),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->end_stream();
+                       self->next_piece();
+                     });
+  }
+
+  void end_stream() {
+    body_stream_.reset();
+    close();
   }
 
   void close() {
@@ -217,6 +275,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string body_;
   Request request_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::shared_ptr<BodyStream> body_stream_;
+  std::string piece_;
   std::string route_;
   bool keep_alive_ = true;
 };

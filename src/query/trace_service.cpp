@@ -4,7 +4,7 @@
 
 namespace stacklens::query {
 
-Result<TraceView> TraceService::get(int64_t project_id, const std::string& trace_id) {
+Result<TraceView> TraceService::get(int64_t project_id, const std::string& trace_id, bool open_text) {
   auto detail = store_.get_trace(project_id, trace_id);
   if (!detail) return detail.error();
   if (!*detail) return make_error(ErrorCode::not_found, fmt::format("trace '{}' not found in this project", trace_id));
@@ -20,7 +20,7 @@ Result<TraceView> TraceService::get(int64_t project_id, const std::string& trace
       into = std::move(*plain);
       return ok_status();
     };
-    if (s.llm) {
+    if (s.llm && open_text) {
       if (auto st = open(r.prompt, "prompt", s.llm->prompt); !st) return st.error();
       if (auto st = open(r.completion, "completion", s.llm->completion); !st) return st.error();
     }

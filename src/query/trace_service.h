@@ -24,7 +24,9 @@ class TraceService {
  public:
   TraceService(SpanStore& store, const Sealer& sealer) : store_(store), sealer_(sealer) {}
   Result<TracePage> list(int64_t project_id, const TraceFilter& filter) { return store_.list_traces(project_id, filter); }
-  Result<TraceView> get(int64_t project_id, const std::string& trace_id);
+  // The trace's spans with their text opened; without `open_text` their prompt and completion
+  // stay empty.
+  Result<TraceView> get(int64_t project_id, const std::string& trace_id, bool open_text = true);
   Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) {
     return store_.metrics(project_id, q);
   }

@@ -199,6 +199,7 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     assert [r["status"] for r in batch["results"]] == ["accepted", "rejected"]
     assert call("GET", traces + "?limit=1", 200)["nextCursor"] is not None
     detail = call("GET", traces + "/tour", 200)
+    assert call("GET", "/api/v1/stacktrace/v1/exports/spans?format=csv&name=tour", 200).count("\r\ntour,") == 2
     assert detail["tree"][0]["children"][0]["llmSpan"]["maxTokens"] is None
     call("GET", "/api/v1/stacktrace/v1/metrics?from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z&group_by=model",
          200)
