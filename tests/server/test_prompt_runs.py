@@ -186,6 +186,19 @@ def test_the_spend_cap_ends_the_run_as_failed(setup: Tuple[httpx.Client, FakePro
     assert (done["summary"]["itemsDone"], done["aggregates"]["itemsDone"]) == (1, 1)
 
 
+@pytest.mark.one_target  # the runner's own behaviour: the same on every metadata and span store
+def test_a_run_keeps_at_most_its_concurrency_in_flight(setup: Tuple[httpx.Client, FakeProvider]) -> None:
+    api, provider = setup
+    make_dataset(api, "parallel", [{"input": str(i)} for i in range(6)])
+    done = ended(api, "parallel", start(api, "parallel", prompt="say", connection="lab", model="slow-250",
+                                        concurrency=2)["id"])
+    assert (done["status"], done["aggregates"]["itemsDone"]) == ("finished", 6)
+    calls = [(began, until) for model, began, until in provider.slow_answers if model == "slow-250"]
+    assert len(calls) == 6
+    most = max(sum(1 for b, u in calls if b <= at < u) for at, _ in calls)
+    assert most <= 2
+
+
 @pytest.mark.parametrize("body,status,words", [
     ({"prompt": "nope"}, 404, "prompt 'nope'"),
     ({"version": 9}, 404, "no version 9"),
