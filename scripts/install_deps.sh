@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsodium-dev libfmt-dev libspdlog-dev libcli11-dev zlib1g-dev libzstd-dev liblz4-dev libmimalloc-dev libpq-dev libssl-dev
-  libhyperscan-dev libphonenumber-dev
+  libhyperscan-dev libphonenumber-dev libgrpc++-dev
   python3 python3-pip python3-venv nodejs npm)
 if [ "$mode" = test ]; then
   # clang and its libFuzzer runtime: scripts/fuzz.sh; chromium and a font: the browser tests;
