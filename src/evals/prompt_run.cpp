@@ -364,6 +364,7 @@ void PromptRuns::run_item(Run& run, const DatasetItem& item) {
     req.temperature = run.spec.temperature;
     req.max_tokens = run.spec.max_tokens;
     req.operation = "experiment.prompt";
+    req.trace_id = secrets::random_uuid();  // a failed call is recorded too: its result links it
     req.attributes = {{"stacklens.prompt.name", run.spec.prompt},
                       {"stacklens.prompt.version", std::to_string(run.spec.prompt_version)},
                       {"stacklens.dataset", r.dataset},
@@ -378,6 +379,7 @@ void PromptRuns::run_item(Run& run, const DatasetItem& item) {
         return fail(run, reply.error().message);
       }
       result.error = reply.error().message;
+      result.trace_id = req.trace_id;
       result.latency_ms = static_cast<double>(now_micros() - began) / 1000.0;
     } else {
       result.trace_id = reply->trace_id;

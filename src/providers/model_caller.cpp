@@ -188,7 +188,7 @@ Result<ChatResult> ModelCaller::chat(int64_t project_id, const std::string& conn
 
   Span span;
   span.project_id = project_id;
-  span.trace_id = secrets::random_uuid();
+  span.trace_id = req.trace_id.empty() ? secrets::random_uuid() : req.trace_id;
   span.span_id = secrets::random_uuid();
   span.name = req.operation;
   span.kind = "llm";

@@ -40,6 +40,7 @@ struct ChatRequest {
   std::optional<int64_t> max_tokens;
   std::string operation = "model.call";  // the recorded span's name, e.g. "evaluation.judge"
   Attributes attributes;                 // added to the recorded span
+  std::string trace_id;                  // the recorded trace's id; empty: a new one
 };
 
 struct ChatResult {

@@ -169,6 +169,9 @@ def test_provider_errors_are_item_errors_and_retried_ones_succeed(setup: Tuple[h
     assert failed["status"] == "finished" and failed["aggregates"]["errors"] == 2
     for r in results_of(api, "failing", failed["id"]).values():
         assert "500" in r["error"] and r["output"] is None
+        # The failed call is recorded too, as the item's trace.
+        span = ok(api.get(f"{TRACES}/{r['traceId']}"))["tree"][0]
+        assert (span["name"], span["status"]) == ("experiment.prompt", "error")
     # A 429 answered once (Retry-After: 0) is retried: every item answered.
     retried = ended(api, "failing", start(api, "failing", prompt="say", connection="lab", model="flaky-429-1",
                                           concurrency=1)["id"])
