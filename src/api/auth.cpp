@@ -60,6 +60,13 @@ Result<Principal> Authenticator::authenticate(const http::Context& ctx, Scope ne
   return Principal{m->project_id, scopes, "user:" + sc.session.user.email};
 }
 
+Result<Principal> Authenticator::api_key(const http::Context& ctx) {
+  const auto key = api_key_of(ctx);
+  if (key.empty())
+    return make_error(ErrorCode::unauthorized, "API key missing: send it as X-Api-Key: sl-... or Authorization: Bearer sl-...");
+  return by_key(key, std::nullopt);
+}
+
 Result<SessionContext> Authenticator::session(const http::Context& ctx, bool state_changing) {
   auto token = cookie_value(ctx, kSessionCookie);
   if (!token || token->empty()) return make_error(ErrorCode::unauthorized, "not signed in");
@@ -81,7 +88,7 @@ Result<SessionContext> Authenticator::session(const http::Context& ctx, bool sta
   return sc;
 }
 
-Result<Principal> Authenticator::by_key(std::string_view key, Scope needed) {
+Result<Principal> Authenticator::by_key(std::string_view key, std::optional<Scope> needed) {
   if (!secrets::looks_like_api_key(key))
     return make_error(ErrorCode::unauthorized, "API key is malformed: StackLens keys start with sl-");
   auto found = meta_.find_key_by_hash(secrets::hash_api_key(key));
@@ -89,9 +96,9 @@ Result<Principal> Authenticator::by_key(std::string_view key, Scope needed) {
   if (!*found) return make_error(ErrorCode::unauthorized, "API key is invalid");
   const KeyLookup& k = **found;
   if (k.revoked) return make_error(ErrorCode::unauthorized, fmt::format("API key {} has been revoked", k.key.prefix));
-  if (!has_scope(k.key.scopes, needed))
+  if (needed && !has_scope(k.key.scopes, *needed))
     return make_error(ErrorCode::forbidden, fmt::format("API key {} lacks the {} scope (it has: {})", k.key.prefix,
-                                                        scope_name(needed), format_scopes(k.key.scopes)));
+                                                        scope_name(*needed), format_scopes(k.key.scopes)));
   const Micros now = now_micros();
   bool touch = false;
   {

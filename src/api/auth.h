@@ -34,11 +34,14 @@ class Authenticator {
  public:
   explicit Authenticator(MetaStore& meta) : meta_(meta) {}
   Result<Principal> authenticate(const http::Context& ctx, Scope needed);
+  // The caller's API key whatever its scopes, for a route that checks each action's scope itself
+  // (MCP's tools); sessions are no way in.
+  Result<Principal> api_key(const http::Context& ctx);
   // The signed-in dashboard user (no API keys here). With `state_changing`, the CSRF token is checked.
   Result<SessionContext> session(const http::Context& ctx, bool state_changing);
 
  private:
-  Result<Principal> by_key(std::string_view key, Scope needed);
+  Result<Principal> by_key(std::string_view key, std::optional<Scope> needed);
   MetaStore& meta_;
   std::mutex mu_;
   std::unordered_map<int64_t, Micros> last_touch_;  // key id -> when last_used was last written

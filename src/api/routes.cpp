@@ -33,6 +33,7 @@ void add_routes(http::Router& router, Services& services) {
   add_evaluator_routes(router, services);
   add_eval_rule_routes(router, services);
   add_otlp_routes(router, services);
+  add_mcp_routes(router, services);
 }
 
 }  // namespace stacklens::api

@@ -4,6 +4,9 @@
 
 namespace stacklens::api {
 
+// The server's version, as GET /api/v1/server and MCP's serverInfo tell it.
+inline constexpr std::string_view kServerVersion = "0.1.0";
+
 // Registers every route. Product routes are served under /api/v1 and, like the
 // hosted gateway, without that prefix too.
 void add_routes(http::Router& router, Services& services);
@@ -39,6 +42,8 @@ void add_prompt_run_routes(http::Router& router, Services& services);
 // LLM-as-judge evaluators, their ready templates, and the rules that run them on live spans.
 void add_evaluator_routes(http::Router& router, Services& services);
 void add_eval_rule_routes(http::Router& router, Services& services);
+// The Model Context Protocol at /mcp (no /api/v1 alias): its tools call the routes above.
+void add_mcp_routes(http::Router& router, Services& services);
 // POST /otlp/v1/traces (OpenTelemetry); no /api/v1 alias.
 void add_otlp_routes(http::Router& router, Services& services);
 

@@ -6,7 +6,6 @@ namespace stacklens::api {
 namespace verb = boost::beast::http;
 
 namespace {
-constexpr std::string_view kVersion = "0.1.0";
 
 Status check_ready(Services& s) {
   const auto health = s.writer.health();
@@ -33,7 +32,7 @@ void add_system_routes(http::Router& router, Services& s) {
       const std::string_view host = ctx.header("Host");
       endpoint = host.empty() ? s.settings.url() : fmt::format("http://{}", host);
     }
-    respond(http::json_reply(200, boost::json::object{{"version", kVersion}, {"endpoint", endpoint}}));
+    respond(http::json_reply(200, boost::json::object{{"version", kServerVersion}, {"endpoint", endpoint}}));
   });
   router.add(verb::verb::get, "/metrics", [&s](http::Context&, http::Respond respond) {
     respond(http::Reply{200, s.metrics.render(), "text/plain; version=0.0.4", {}});

@@ -46,7 +46,7 @@ def test_server_routes_match_the_spec(tmp_path: Path) -> None:
 
 def test_every_operation_declares_its_scope() -> None:
     for method, path, op in spec_operations():
-        assert op.get("x-scope") in {"none", "session", *SCOPES}, f"{method} {path}"
+        assert op.get("x-scope") in {"none", "session", "key", *SCOPES}, f"{method} {path}"
 
 
 def concrete(path: str) -> str:
@@ -75,6 +75,11 @@ def test_auth_matrix(api: httpx.Client, keys: Dict[str, str], method: str, path:
     if scope == "session":
         # API keys are no way in: only a signed-in user.
         assert call({"X-Api-Key": keys["full"]}).status_code == 401
+        return
+    if scope == "key":
+        # Any key gets in (the operation checks each action's scope itself).
+        for any_scope in SCOPES:
+            assert call({"X-Api-Key": keys[any_scope]}).status_code not in (401, 403), any_scope
         return
     for other_scope in SCOPES:
         if other_scope == scope:
@@ -188,6 +193,11 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     call("GET", "/ready", 200, key="")
     assert "stacklens_http_requests_total" in call("GET", "/metrics", 200, key="")
     call("GET", "/api/v1/server", 200, key="")
+    mcp_init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    assert call("POST", "/mcp", 200, json=mcp_init)["result"]["protocolVersion"] == "2025-11-25"
+    call("GET", "/mcp", 405)
+    call("DELETE", "/mcp", 200, headers={"Mcp-Session-Id": "0" * 32 + ".2025-11-25"})  # test_mcp.py: the rest
 
     traces = "/api/v1/stacktrace/v1/traces"
     root = {"traceId": "tour", "spanId": "root", "name": "tour", "startTime": "2024-05-01T00:00:00Z",
