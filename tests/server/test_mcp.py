@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Dict, Optional
 
 import anyio
 import httpx
 import pytest
-from contextlib import asynccontextmanager
-from mcp import ClientSession
+from mcp import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
@@ -131,6 +131,18 @@ def test_every_tool_through_the_official_client(server: Any, api: httpx.Client, 
             with pytest.raises(MCPError) as unknown:
                 await session.call_tool("delete_everything", {})
             assert unknown.value.error.code == -32602 and "unknown tool 'delete_everything'" in unknown.value.error.message
+
+    anyio.run(tour)
+
+
+def test_the_high_level_client_falls_back_to_the_handshake(server: Any, keys: Dict[str, str]) -> None:
+    """mcp.Client first asks server/discover (the stateless protocol this server does not speak), then
+    initializes."""
+    async def tour() -> None:
+        async with create_mcp_http_client(headers={"X-Api-Key": keys["prompts:read"]}) as http:
+            async with Client(streamable_http_client(server.url + "/mcp", http_client=http)) as client:
+                assert {t.name for t in (await client.list_tools()).tools} == TOOLS
+                assert "prompts" in structured(await client.call_tool("list_prompts", {}))
 
     anyio.run(tour)
 
