@@ -14,13 +14,6 @@ using boost::beast::http::verb;
 
 namespace {
 
-std::string month_now() {
-  const std::time_t secs = static_cast<std::time_t>(now_micros() / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1);
-}
-
 std::string key_hint(const std::string& key) {
   if (key.size() < 12) return "…";
   return key.substr(0, 3) + "…" + key.substr(key.size() - 4);
@@ -44,7 +37,7 @@ bj::object connection_json(const ModelConnection& c, const ConnectionUsage& usag
 }
 
 Result<bj::object> with_usage(Services& s, const ModelConnection& c) {
-  SL_TRY(usage, s.meta.connection_usage(c.id, month_now()));
+  SL_TRY(usage, s.meta.connection_usage(c.id, providers::usage_month(now_micros())));
   return connection_json(c, usage);
 }
 

@@ -19,13 +19,6 @@ namespace {
 constexpr size_t kQueuedPerThread = 16;
 constexpr int kMaxAttempts = 5;
 
-std::string month_of(Micros t) {
-  const std::time_t secs = static_cast<std::time_t>(t / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1);
-}
-
 // The messages as the dashboard shows a chat: a JSON list of {role, content}.
 std::string messages_json(const std::vector<ChatMessage>& messages) {
   boost::json::array out;
@@ -49,6 +42,13 @@ std::string key_seal_context(int64_t project_id, const std::string& connection) 
 }
 
 }  // namespace
+
+std::string usage_month(Micros t) {
+  const std::time_t secs = static_cast<std::time_t>(t / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1);
+}
 
 SealedText ModelCaller::seal_key(int64_t project_id, const std::string& connection, const std::string& key) const {
   return sealer_.seal(key, key_seal_context(project_id, connection));
@@ -143,7 +143,7 @@ Result<ChatResult> ModelCaller::chat(int64_t project_id, const std::string& conn
                                                         connection));
   const ModelConnection& c = *found;
   const Micros started = now_micros();
-  const std::string month = month_of(started);
+  const std::string month = usage_month(started);
   if (c.monthly_budget_usd) {
     SL_TRY(usage, meta_.connection_usage(c.id, month));
     if (usage.cost_usd >= *c.monthly_budget_usd)

@@ -52,6 +52,9 @@ struct ChatResult {
   std::string span_id;   // its one span
 };
 
+// The UTC month "YYYY-MM" that a call made at `t` counts its spend in (the monthly cap).
+std::string usage_month(Micros t);
+
 class ModelCaller {
  public:
   ModelCaller(MetaStore& meta, const Sealer& sealer, ingest::SpanWriter& writer, const pricing::PriceBook& prices,
