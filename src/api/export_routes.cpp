@@ -44,35 +44,23 @@ constexpr size_t kPieceBytes = 256 * 1024;
 class SpanExportStream : public http::BodyStream {
  public:
   SpanExportStream(query::SpanExport walk, ExportFormat format, bool with_text, std::shared_ptr<std::atomic<int>> running)
-      : walk_(std::move(walk)), format_(format), with_text_(with_text), running_(std::move(running)) {
-    thread_ = std::thread([this] {
+      : state_(std::make_shared<State>(std::move(walk), format, with_text)), running_(std::move(running)) {
+    thread_ = std::thread([state = state_] {
       pthread_setname_np(pthread_self(), "sl-export");
-      run();
+      state->run();
     });
   }
 
   ~SpanExportStream() override {
-    {
-      std::lock_guard lock(mu_);
-      stopped_ = true;
-    }
-    taken_.notify_all();
-    thread_.join();
+    state_->stop();
+    // The connection's last reference may go on the export's own thread (a piece handed to a
+    // server shutting down drops it there): the thread then ends by itself, holding the state.
+    if (thread_.get_id() == std::this_thread::get_id()) thread_.detach();
+    else thread_.join();
     --*running_;
   }
 
-  void next(Ready ready) override {
-    std::unique_lock lock(mu_);
-    if (!ready_piece_) {
-      waiting_ = std::move(ready);
-      return;
-    }
-    Piece piece = std::move(*ready_piece_);
-    ready_piece_.reset();
-    lock.unlock();
-    taken_.notify_all();
-    ready(std::move(piece.bytes), piece.failed);
-  }
+  void next(Ready ready) override { state_->next(std::move(ready)); }
 
  private:
   struct Piece {
@@ -80,54 +68,93 @@ class SpanExportStream : public http::BodyStream {
     bool failed = false;
   };
 
-  void run() {
-    std::string bytes;
-    append_export_header(bytes, format_, with_text_);
-    for (;;) {
-      auto trace = walk_.next_trace();
-      if (!trace) {
-        spdlog::error("export stopped: {}", trace.error().message);
-        hand({std::move(bytes), true});
+  // What the export's thread and the connection share.
+  class State {
+   public:
+    State(query::SpanExport walk, ExportFormat format, bool with_text)
+        : walk_(std::move(walk)), format_(format), with_text_(with_text) {}
+
+    void next(Ready ready) {
+      std::unique_lock lock(mu_);
+      if (!ready_piece_) {
+        waiting_ = std::move(ready);
         return;
       }
-      if (!*trace) break;
-      for (const Span& s : **trace) append_export_row(bytes, s, format_, with_text_);
-      if (bytes.size() >= kPieceBytes) {
-        if (!hand({std::move(bytes), false})) return;
-        bytes = {};
-        bytes.reserve(kPieceBytes + kPieceBytes / 4);
+      Piece piece = std::move(*ready_piece_);
+      ready_piece_.reset();
+      lock.unlock();
+      taken_.notify_all();
+      ready(std::move(piece.bytes), piece.failed);
+    }
+
+    void stop() {
+      Ready dropped;  // let go outside the lock
+      {
+        std::lock_guard lock(mu_);
+        stopped_ = true;
+        dropped = std::move(waiting_);
+        waiting_ = nullptr;
       }
+      taken_.notify_all();
     }
-    if (!bytes.empty() && !hand({std::move(bytes), false})) return;
-    hand({});  // the end
-  }
 
-  // Hands a piece to the connection once it has taken the one before; false once it is gone.
-  bool hand(Piece piece) {
-    std::unique_lock lock(mu_);
-    taken_.wait(lock, [&] { return stopped_ || !ready_piece_; });
-    if (stopped_) return false;
-    if (!waiting_) {
-      ready_piece_ = std::move(piece);
-      return true;
+    void run() {
+      std::string bytes;
+      append_export_header(bytes, format_, with_text_);
+      for (;;) {
+        auto trace = walk_.next_trace();
+        if (!trace) {
+          if (!stopped()) spdlog::error("export stopped: {}", trace.error().message);
+          hand({std::move(bytes), true});
+          return;
+        }
+        if (!*trace) break;
+        for (const Span& s : **trace) append_export_row(bytes, s, format_, with_text_);
+        if (bytes.size() >= kPieceBytes) {
+          if (!hand({std::move(bytes), false})) return;
+          bytes = {};
+          bytes.reserve(kPieceBytes + kPieceBytes / 4);
+        }
+      }
+      if (!bytes.empty() && !hand({std::move(bytes), false})) return;
+      hand({});  // the end
     }
-    Ready ready = std::move(waiting_);
-    waiting_ = nullptr;
-    lock.unlock();
-    ready(std::move(piece.bytes), piece.failed);
-    return true;
-  }
 
-  query::SpanExport walk_;
-  const ExportFormat format_;
-  const bool with_text_;
+   private:
+    bool stopped() {
+      std::lock_guard lock(mu_);
+      return stopped_;
+    }
+
+    // Hands a piece to the connection once it has taken the one before; false once it is gone.
+    bool hand(Piece piece) {
+      std::unique_lock lock(mu_);
+      taken_.wait(lock, [&] { return stopped_ || !ready_piece_; });
+      if (stopped_) return false;
+      if (!waiting_) {
+        ready_piece_ = std::move(piece);
+        return true;
+      }
+      Ready ready = std::move(waiting_);
+      waiting_ = nullptr;
+      lock.unlock();
+      ready(std::move(piece.bytes), piece.failed);
+      return !stopped();
+    }
+
+    query::SpanExport walk_;
+    const ExportFormat format_;
+    const bool with_text_;
+    std::mutex mu_;
+    std::condition_variable taken_;
+    std::optional<Piece> ready_piece_;  // produced, not yet asked for
+    Ready waiting_;                     // asked for, not yet produced
+    bool stopped_ = false;
+  };
+
+  std::shared_ptr<State> state_;
   std::shared_ptr<std::atomic<int>> running_;
-  std::mutex mu_;
-  std::condition_variable taken_;
-  std::optional<Piece> ready_piece_;  // produced, not yet asked for
-  Ready waiting_;                     // asked for, not yet produced
-  bool stopped_ = false;
-  std::thread thread_;  // last: started once the rest is built
+  std::thread thread_;
 };
 
 // "stacklens-spans-20260101T120000Z.csv"

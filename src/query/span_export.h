@@ -1,8 +1,8 @@
 #pragma once
 // The spans of the traces a trace-list filter matches, one trace at a time, in the list's order
-// (a trace's spans by start time). Nothing is read ahead: the trace list is walked a page of
-// summaries at a time and each trace read when it is asked for, so an export of any size holds
-// one page of summaries and one trace.
+// (a trace's spans by start time). The store is read a page of traces at a time, each page sized
+// from the last one's spans per trace so that a page holds about kSpansPerPage spans: an export
+// of any size holds one page in memory.
 #include <optional>
 #include <vector>
 
@@ -14,11 +14,10 @@ class SpanExport {
  public:
   // `filter`'s limit and cursor are its own: the walk pages through the whole list.
   SpanExport(TraceService& traces, int64_t project_id, TraceFilter filter, bool open_text);
-  // Reads the first page of the list, so that a filter the store refuses is an answer's error
-  // rather than a body cut short.
+  // Reads the first page, so that a filter the store refuses is an answer's error rather than a
+  // body cut short.
   Status start();
-  // The next trace's spans; none once every trace has been read. A trace removed since its page
-  // was read (retention) is passed over.
+  // The next trace's spans; none once every trace has been read.
   Result<std::optional<std::vector<Span>>> next_trace();
 
  private:
@@ -28,7 +27,7 @@ class SpanExport {
   int64_t project_id_;
   TraceFilter filter_;
   bool open_text_;
-  std::vector<TraceSummary> page_;
+  std::vector<std::vector<Span>> page_;
   size_t at_ = 0;
   bool last_page_ = false;
 };

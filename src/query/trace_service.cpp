@@ -4,29 +4,53 @@
 
 namespace stacklens::query {
 
-Result<TraceView> TraceService::get(int64_t project_id, const std::string& trace_id, bool open_text) {
+Result<Span> TraceService::opened(SpanRecord& r) const {
+  Span s = std::move(r.span);
+  const auto open = [&](const std::optional<SealedText>& sealed, std::string_view field,
+                        std::optional<std::string>& into) -> Status {
+    if (!sealed) return ok_status();
+    auto plain = sealer_.open(*sealed, seal_context(s, field));
+    if (!plain) return plain.error();
+    into = std::move(*plain);
+    return ok_status();
+  };
+  if (s.llm) {
+    if (auto st = open(r.prompt, "prompt", s.llm->prompt); !st) return st.error();
+    if (auto st = open(r.completion, "completion", s.llm->completion); !st) return st.error();
+  }
+  return s;
+}
+
+Result<TraceView> TraceService::get(int64_t project_id, const std::string& trace_id) {
   auto detail = store_.get_trace(project_id, trace_id);
   if (!detail) return detail.error();
   if (!*detail) return make_error(ErrorCode::not_found, fmt::format("trace '{}' not found in this project", trace_id));
   TraceView view;
   view.summary = std::move((*detail)->summary);
   for (auto& r : (*detail)->spans) {
-    Span s = std::move(r.span);
-    const auto open = [&](const std::optional<SealedText>& sealed, std::string_view field,
-                          std::optional<std::string>& into) -> Status {
-      if (!sealed) return ok_status();
-      auto plain = sealer_.open(*sealed, seal_context(s, field));
-      if (!plain) return plain.error();
-      into = std::move(*plain);
-      return ok_status();
-    };
-    if (s.llm && open_text) {
-      if (auto st = open(r.prompt, "prompt", s.llm->prompt); !st) return st.error();
-      if (auto st = open(r.completion, "completion", s.llm->completion); !st) return st.error();
-    }
-    view.spans.push_back(std::move(s));
+    auto s = opened(r);
+    if (!s) return s.error();
+    view.spans.push_back(std::move(*s));
   }
   return view;
+}
+
+Result<TraceService::SpansPage> TraceService::list_spans(int64_t project_id, const TraceFilter& filter, bool open_text) {
+  auto page = store_.list_trace_spans(project_id, filter, open_text);
+  if (!page) return page.error();
+  SpansPage out{{}, std::move(page->next_cursor)};
+  out.traces.reserve(page->traces.size());
+  for (auto& records : page->traces) {
+    auto& spans = out.traces.emplace_back();
+    spans.reserve(records.size());
+    for (auto& r : records) {
+      if (!open_text) r.prompt.reset(), r.completion.reset();
+      auto s = opened(r);
+      if (!s) return s.error();
+      spans.push_back(std::move(*s));
+    }
+  }
+  return out;
 }
 
 Result<SessionView> TraceService::session(int64_t project_id, const std::string& session_id, int limit,

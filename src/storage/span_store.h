@@ -22,6 +22,13 @@ struct SpanDump {
   std::string cursor;
 };
 
+// The spans of a page of the trace list (SpanStore::list_trace_spans): each trace's spans together,
+// by start time, in the list's order; `next_cursor` as the list's.
+struct TraceSpansPage {
+  std::vector<std::vector<SpanRecord>> traces;
+  std::optional<std::string> next_cursor;
+};
+
 struct RecomputeProgress {
   int64_t spans_total = 0;    // spans of the traces in the period, counted first
   int64_t spans_done = 0;     // looked at so far
@@ -51,6 +58,23 @@ class SpanStore {
   // Readers: safe from any thread, concurrently with write().
   virtual Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) = 0;
   virtual Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) = 0;
+  // The spans of the traces list_traces(filter) would answer, sealed text as stored (none without
+  // `with_text`): an export's walk. By default the list, then each trace; a backend may read them
+  // in fewer steps.
+  virtual Result<TraceSpansPage> list_trace_spans(int64_t project_id, const TraceFilter& filter, bool with_text) {
+    auto page = list_traces(project_id, filter);
+    if (!page) return page.error();
+    TraceSpansPage out{{}, std::move(page->next_cursor)};
+    for (const auto& t : page->traces) {
+      auto detail = get_trace(project_id, t.trace_id);
+      if (!detail) return detail.error();
+      if (!*detail) continue;  // removed since (retention)
+      auto& spans = out.traces.emplace_back(std::move((*detail)->spans));
+      if (!with_text)
+        for (auto& r : spans) r.prompt.reset(), r.completion.reset();
+    }
+    return out;
+  }
   virtual Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) = 0;
   virtual Result<PeriodPage<SessionSummary>> list_sessions(int64_t project_id, const PeriodListQuery& q) = 0;
   virtual Result<PeriodPage<UserSummary>> list_users(int64_t project_id, const PeriodListQuery& q) = 0;

@@ -23,6 +23,17 @@ namespace stacklens::sqlite {
 // trace_list_reader.cpp: a page of traces, newest first, with their models, providers and tags
 // (a session's or a user's traces found through id_traces).
 Result<TracePage> read_trace_page(Db& db, const IdTraces& ids, int64_t project_id, const TraceFilter& filter);
+// The same page without models, providers and tags, and the traces' rows.
+struct TraceRows {
+  TracePage page;
+  std::vector<int64_t> ids;  // each trace's row
+};
+Result<TraceRows> read_trace_rows(Db& db, const IdTraces& ids, int64_t project_id, const TraceFilter& filter);
+
+// trace_detail_reader.cpp: the spans of a page of the trace list, each trace's by start time
+// (SpanStore::list_trace_spans).
+Result<TraceSpansPage> read_trace_spans(Db& db, const IdTraces& ids, const TextLog& texts, int64_t project_id,
+                                        const TraceFilter& filter, bool with_text);
 
 // trace_detail_reader.cpp: a trace's spans with their attributes and text (nullopt: no such trace).
 Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentities& identities, const TextLog& texts,

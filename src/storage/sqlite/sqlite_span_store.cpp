@@ -77,6 +77,13 @@ Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id
   return read_trace_detail(**db, identities_, *text_log_, project_id, trace_id);
 }
 
+Result<TraceSpansPage> SqliteSpanStore::list_trace_spans(int64_t project_id, const TraceFilter& filter,
+                                                        bool with_text) {
+  auto db = readers_.lease();
+  if (!db) return db.error();
+  return read_trace_spans(**db, id_traces_, *text_log_, project_id, filter, with_text);
+}
+
 Result<std::vector<MetricsSeries>> SqliteSpanStore::metrics(int64_t project_id, const MetricsQuery& q) {
   auto db = readers_.lease();
   if (!db) return db.error();

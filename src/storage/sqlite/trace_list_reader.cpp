@@ -23,7 +23,7 @@ Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
 
 }  // namespace
 
-Result<TracePage> read_trace_page(Db& db, const IdTraces& id_traces, int64_t project_id, const TraceFilter& f) {
+Result<TraceRows> read_trace_rows(Db& db, const IdTraces& id_traces, int64_t project_id, const TraceFilter& f) {
   std::string sql =
       "SELECT t.id, t.trace_id, t.name, t.start_us, t.end_us, t.errors, t.span_count, t.input_tokens, "
       "t.output_tokens, t.total_tokens, t.cost_usd, t.session_id, t.user_id, t.unpriced_spans FROM traces t";
@@ -110,8 +110,9 @@ Result<TracePage> read_trace_page(Db& db, const IdTraces& id_traces, int64_t pro
   for (size_t i = 0; i < binds.size(); ++i)
     std::visit([&](const auto& v) { s.bind(static_cast<int>(i + 2), v); }, binds[i]);
 
-  TracePage page;
-  std::vector<int64_t> ids;
+  TraceRows rows;
+  TracePage& page = rows.page;
+  std::vector<int64_t>& ids = rows.ids;
   for (;;) {
     auto row = s.step();
     if (!row) return row.error();
@@ -139,6 +140,14 @@ Result<TracePage> read_trace_page(Db& db, const IdTraces& id_traces, int64_t pro
     t.unpriced_spans = s.i64(13);
     page.traces.push_back(std::move(t));
   }
+  return rows;
+}
+
+Result<TracePage> read_trace_page(Db& db, const IdTraces& id_traces, int64_t project_id, const TraceFilter& f) {
+  auto rows = read_trace_rows(db, id_traces, project_id, f);
+  if (!rows) return rows.error();
+  TracePage& page = rows->page;
+  const std::vector<int64_t>& ids = rows->ids;
   // Models, providers and tags of the page's traces.
   auto facets = db.prepare("SELECT model, provider, tags FROM spans INDEXED BY span_in_trace WHERE trace_row = ?1");
   if (!facets) return facets.error();
