@@ -234,13 +234,17 @@ const ToolDef& def_of(const mcp::Tool& tool) {
 }
 
 // A page on another site must not reach a server on this machine through its visitor's browser
-// (DNS rebinding): a browser's request names its page in Origin, which must be this server.
+// (DNS rebinding): a browser's request names its page in Origin, which must be this server or a
+// page served by this machine itself (a browser-based MCP client such as the MCP Inspector).
 Status check_origin(const http::Context& ctx) {
   const std::string_view origin = ctx.header("Origin");
   if (origin.empty()) return ok_status();
   boost::urls::url_view url;
   if (auto parsed = boost::urls::parse_absolute_uri(origin)) url = *parsed;
-  if (url.encoded_host_and_port() == ctx.header("Host")) return ok_status();
+  const std::string_view host = url.encoded_host();
+  if (url.encoded_host_and_port() == ctx.header("Host") || host == "localhost" || host == "127.0.0.1" ||
+      host == "[::1]")
+    return ok_status();
   return make_error(ErrorCode::forbidden, fmt::format("Origin {} is not this server", origin.substr(0, 128)));
 }
 

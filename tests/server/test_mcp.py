@@ -270,6 +270,8 @@ def test_json_rpc_errors_and_the_transport(api: httpx.Client, keys: Dict[str, st
     assert resp.status_code == 415 and resp.json()["error"]
     resp = raw.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, session, Origin="http://evil.example")
     assert resp.status_code == 403 and "is not this server" in resp.json()["error"]
+    for origin in ("http://localhost:6274", api.base_url.scheme + "://" + api.base_url.netloc.decode()):
+        assert raw.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, session, Origin=origin).status_code == 200
     assert api.delete("/mcp", headers=raw.headers).status_code == 400
     assert api.delete("/mcp", headers={**raw.headers, "Mcp-Session-Id": "nonsense"}).status_code == 404
 
