@@ -19,6 +19,7 @@
 #include "ingest/cost_recomputes.h"
 #include "ingest/project_prices.h"
 #include "ingest/retention.h"
+#include "otlp_grpc/receiver.h"
 #include "pricing/price_book.h"
 
 namespace stacklens::app {
@@ -179,6 +180,13 @@ int serve(const Settings& settings) {
   if (auto st = rt.prompt_runs->resume(); !st) spdlog::warn("prompt runs: not resumed: {}", st.error().message);
   rt.prompt_runs->start();
   rt.retention->start(std::chrono::seconds(settings.retention_interval_seconds));
+  std::unique_ptr<otlp_grpc::Receiver> grpc_receiver;
+  if (settings.otlp_grpc) {
+    auto started = otlp_grpc::Receiver::start(*rt.services);
+    if (!started) return fail(started.error());
+    grpc_receiver = std::move(*started);
+    spdlog::info("OTLP/gRPC listening on {}:{}", settings.listen, grpc_receiver->port());
+  }
 
   http::Server server(rt.router,
                       http::ServerOptions{settings.listen, settings.port, settings.limits.max_body_bytes,
@@ -212,6 +220,7 @@ int serve(const Settings& settings) {
   const int sig = stop.get_future().get();
   spdlog::info("signal {}: no longer accepting; committing queued spans", sig);
   server.stop_accepting();
+  if (grpc_receiver) grpc_receiver->stop();  // its calls in flight are answered once their spans are committed
   rt.eval_rules->stop();  // evaluations waiting are left undone; one being judged finishes first
   rt.prompt_runs->stop();  // items in flight finish; the rest wait for the next start
   rt.models->stop();  // calls in flight finish (each within its connection's timeout) and are recorded

@@ -61,10 +61,12 @@ Status set_log_level(Settings& s, const std::string&, const std::string& v) {
   return make_error(ErrorCode::bad_request, fmt::format("setting log-level: unknown level '{}'", v));
 }
 
-Status set_governai(Settings& s, const std::string& name, const std::string& v) {
-  if (v != "on" && v != "off") return make_error(ErrorCode::bad_request, fmt::format("setting {} must be on or off", name));
-  s.governai = v == "on";
-  return ok_status();
+Setter on_off_setter(bool Settings::*field) {
+  return [=](Settings& s, const std::string& name, const std::string& v) -> Status {
+    if (v != "on" && v != "off") return make_error(ErrorCode::bad_request, fmt::format("setting {} must be on or off", name));
+    s.*field = v == "on";
+    return ok_status();
+  };
 }
 
 // The value is not echoed: it may hold a password.
@@ -106,6 +108,12 @@ const std::vector<SettingDef>& table() {
        "the data directory",
        set_span_store_url},
       {"port-file", "", "write the bound port to this file once listening", text_setter(&Settings::port_file)},
+      {"otlp-grpc", "off",
+       "on: also accept OpenTelemetry's OTLP/gRPC trace exports (TraceService/Export) on otlp-grpc-port, at the "
+       "listen address (docs/otlp.md)",
+       on_off_setter(&Settings::otlp_grpc)},
+      {"otlp-grpc-port", "4317", "TCP port for OTLP/gRPC when otlp-grpc is on; 0 picks a free one (logged)",
+       int_setter(&Settings::otlp_grpc_port, 0, 65535)},
       {"public-url", "", "URL users reach this server at, printed and shown in the dashboard; unset: derived from listen and port",
        text_setter(&Settings::public_url)},
       {"web-dir", "", "directory of the built dashboard; unset: web/dist of the source tree the binary was built in",
@@ -140,7 +148,7 @@ const std::vector<SettingDef>& table() {
       {"governai", "on",
        "on: GovernAI scans every ingested span for personal data and applies the project's policies (allow, "
        "redact, block); off: spans are stored as sent and nothing is counted or audited",
-       set_governai},
+       on_off_setter(&Settings::governai)},
       {"retention-interval-seconds", "3600",
        "time between two retention passes, each removing the spans (and their text, scores and metrics) of "
        "traces older than their project's retention period; the first pass runs a few seconds after start",

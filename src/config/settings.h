@@ -41,6 +41,8 @@ struct Settings {
   int metadata_statement_timeout_ms;  // longest PostgreSQL statement, and longest wait for a connection
   std::string span_store_url;  // ClickHouse for the spans (clickhouse://...); empty: spans.db in data_dir
   std::filesystem::path port_file;  // when set, the bound port is written here (useful with --port 0)
+  bool otlp_grpc;                   // OTLP/gRPC's TraceService/Export served beside HTTP
+  int otlp_grpc_port;
   std::string public_url;           // how users reach this server; derived from listen/port when empty
   std::filesystem::path web_dir;    // the built dashboard; empty: web/dist beside the binary's build/ folder
   std::filesystem::path prices_file;  // the model price table; empty: data/prices/prices.json of the source tree
