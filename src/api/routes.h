@@ -42,6 +42,9 @@ void add_prompt_run_routes(http::Router& router, Services& services);
 // LLM-as-judge evaluators, their ready templates, and the rules that run them on live spans.
 void add_evaluator_routes(http::Router& router, Services& services);
 void add_eval_rule_routes(http::Router& router, Services& services);
+// Budgets with the status applications ask, and the notification channels that hear of them.
+void add_budget_routes(http::Router& router, Services& services);
+void add_notification_routes(http::Router& router, Services& services);
 // The Model Context Protocol at /mcp (no /api/v1 alias): its tools call the routes above.
 void add_mcp_routes(http::Router& router, Services& services);
 // POST /otlp/v1/traces (OpenTelemetry); no /api/v1 alias.

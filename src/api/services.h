@@ -1,5 +1,7 @@
 #pragma once
 // What the API handlers may use. They never see SQL or a concrete backend.
+#include "alerts/budget_spend.h"
+#include "alerts/notifier.h"
 #include "config/settings.h"
 #include "evals/prompt_run.h"
 #include "evals/rule_runner.h"
@@ -36,6 +38,9 @@ struct Services {
   providers::ModelCaller& models;
   evals::RuleRunner& eval_rules;
   evals::PromptRuns& prompt_runs;
+  // Budgets' spend and the notification sender (null in handler tests that do not use them).
+  alerts::BudgetSpend* budgets = nullptr;
+  alerts::Notifier* notifier = nullptr;
 };
 
 }  // namespace stacklens::api

@@ -16,6 +16,7 @@
 #include "api/login_throttle.h"
 #include "http/server.h"
 #include "http/static_files.h"
+#include "alerts/budget_watch.h"
 #include "ingest/cost_recomputes.h"
 #include "ingest/project_prices.h"
 #include "ingest/retention.h"
@@ -96,6 +97,10 @@ struct Runtime {
   std::unique_ptr<evals::RuleRunner> eval_rules;
   // Prompt runs on worker threads of their own, calling through the model caller.
   std::unique_ptr<evals::PromptRuns> prompt_runs;
+  // Budgets' spend (read through the span store), the notification sender and the budget check.
+  std::unique_ptr<alerts::BudgetSpend> budgets;
+  std::unique_ptr<alerts::Notifier> notifier;
+  std::unique_ptr<alerts::BudgetWatch> budget_watch;
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<api::LoginThrottle> throttle;
   std::unique_ptr<api::Services> services;
@@ -142,6 +147,11 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
                                        *rt->auth, *rt->throttle, *rt->scores, *rt->prices,
                                        *rt->project_prices, *rt->recomputes, *rt->governai, *rt->models,
                                        *rt->eval_rules, *rt->prompt_runs});
+  rt->budgets = std::make_unique<alerts::BudgetSpend>(*rt->spans);
+  rt->notifier = std::make_unique<alerts::Notifier>(*rt->meta, *rt->sealer, alerts::Notifier::Limits{});
+  rt->budget_watch = std::make_unique<alerts::BudgetWatch>(*rt->meta, *rt->budgets, *rt->notifier);
+  rt->services->budgets = rt->budgets.get();
+  rt->services->notifier = rt->notifier.get();
   api::add_routes(rt->router, *rt->services);
   rt->router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
   return rt;
@@ -180,6 +190,8 @@ int serve(const Settings& settings) {
   if (auto st = rt.prompt_runs->resume(); !st) spdlog::warn("prompt runs: not resumed: {}", st.error().message);
   rt.prompt_runs->start();
   rt.retention->start(std::chrono::seconds(settings.retention_interval_seconds));
+  rt.notifier->start();
+  rt.budget_watch->start(std::chrono::seconds(5));
   std::unique_ptr<otlp_grpc::Receiver> grpc_receiver;
   if (settings.otlp_grpc) {
     auto started = otlp_grpc::Receiver::start(*rt.services);
@@ -221,6 +233,8 @@ int serve(const Settings& settings) {
   spdlog::info("signal {}: no longer accepting; committing queued spans", sig);
   server.stop_accepting();
   if (grpc_receiver) grpc_receiver->stop();  // its calls in flight are answered once their spans are committed
+  rt.budget_watch->stop();
+  rt.notifier->stop();  // deliveries still waiting for a retry are dropped
   rt.eval_rules->stop();  // evaluations waiting are left undone; one being judged finishes first
   rt.prompt_runs->stop();  // items in flight finish; the rest wait for the next start
   rt.models->stop();  // calls in flight finish (each within its connection's timeout) and are recorded

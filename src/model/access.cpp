@@ -66,13 +66,14 @@ std::string_view role_name(Role r) {
 
 ScopeSet scopes_of(Role r) {
   const auto bit = [](Scope s) { return static_cast<ScopeSet>(s); };
-  ScopeSet set = bit(Scope::traces_read) | bit(Scope::prompts_read) | bit(Scope::evaluations_read);
+  ScopeSet set = bit(Scope::traces_read) | bit(Scope::prompts_read) | bit(Scope::evaluations_read) |
+                 bit(Scope::alerts_read);
   if (r == Role::member || r == Role::admin)
     set |= bit(Scope::traces_write) | bit(Scope::prompts_write) | bit(Scope::scores_write) |
            bit(Scope::evaluations_write);
   if (r == Role::admin) set |= bit(Scope::keys_manage) | bit(Scope::members_manage) | bit(Scope::scores_configure) |
                             bit(Scope::prices_manage) | bit(Scope::governai_manage) | bit(Scope::prompts_approve) |
-                            bit(Scope::connections_manage);
+                            bit(Scope::connections_manage) | bit(Scope::alerts_manage);
   return set;
 }
 

@@ -25,6 +25,8 @@ enum class Scope : uint32_t {
   evaluations_read = 1u << 11,     // datasets, experiments, evaluators, rules, model connections (no keys)
   evaluations_write = 1u << 12,    // change them, run the playground, call model connections
   connections_manage = 1u << 13,   // the project's model connections and their keys
+  alerts_read = 1u << 14,          // budgets (and the status the application asks), notification channels
+  alerts_manage = 1u << 15,        // change them, send a channel a test
 };
 
 struct ScopeName {
@@ -39,6 +41,7 @@ inline constexpr ScopeName kScopeNames[] = {
     {Scope::prices_manage, "prices:manage"}, {Scope::governai_manage, "governai:manage"},
     {Scope::prompts_approve, "prompts:approve"},     {Scope::evaluations_read, "evaluations:read"},
     {Scope::evaluations_write, "evaluations:write"}, {Scope::connections_manage, "connections:manage"},
+    {Scope::alerts_read, "alerts:read"},             {Scope::alerts_manage, "alerts:manage"},
 };
 
 using ScopeSet = uint32_t;
@@ -73,7 +76,8 @@ std::optional<Role> parse_role(std::string_view s);
 std::string_view role_name(Role r);
 // viewer: read traces (with their scores) and prompts; member: also write them and give scores;
 // viewer: also evaluations; member: also writes them; admin: also keys, members, score
-// configurations, model prices, GovernAI policies, approving promotions and model connections.
+// configurations, model prices, GovernAI policies, approving promotions, model connections, budgets and
+// notification channels (viewer: reads them).
 ScopeSet scopes_of(Role r);
 
 struct User {

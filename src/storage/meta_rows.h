@@ -26,7 +26,8 @@ inline constexpr std::string_view kMetaTables[] = {
     "model_prices",    "cost_recomputes",   "audit_log",      "audit_checkpoints",    "transparency",
     "governai_policies", "model_connections", "connection_usage",
     "datasets",        "dataset_items",     "dataset_runs",   "dataset_run_results",
-    "evaluators",      "eval_rules",        "eval_rule_runs"};
+    "evaluators",      "eval_rules",        "eval_rule_runs",
+    "budgets",         "budget_alerts",     "notification_channels", "notification_deliveries"};
 
 class MetaRows {
  public:

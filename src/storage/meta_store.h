@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "model/access.h"
+#include "model/alert.h"
 #include "model/audit.h"
 #include "model/dataset.h"
 #include "model/dataset_run.h"
@@ -264,6 +265,29 @@ class MetaStore {
   virtual Status add_eval_runs(const std::vector<EvalRun>& runs) = 0;
   virtual Result<EvalRunPage> list_eval_runs(int64_t rule_id, int limit, std::optional<int64_t> before) = 0;
   virtual Result<EvalRunTotals> eval_run_totals(int64_t rule_id) = 0;
+
+  // Budgets (model/alert.h), by name within a project (every project's with none). create:
+  // conflict when the name is taken; update and delete: not_found when it is not; delete removes
+  // the budget's alerts too.
+  virtual Result<Budget> create_budget(const Budget& b) = 0;
+  virtual Result<Budget> update_budget(const Budget& b) = 0;
+  virtual Status delete_budget(int64_t project_id, const std::string& name) = 0;
+  virtual Result<std::vector<Budget>> list_budgets(std::optional<int64_t> project_id) = 0;
+  virtual Result<std::optional<Budget>> get_budget(int64_t project_id, const std::string& name) = 0;
+  // Records that the budget reached `level` (soft, hard) in the period starting at
+  // `period_start_us`: true for the one caller, of any node, that recorded it first.
+  virtual Result<bool> claim_budget_alert(int64_t budget_id, Micros period_start_us, const std::string& level,
+                                          double spent_usd) = 0;
+
+  // Notification channels, by name within a project. create: conflict when the name is taken;
+  // delete: not_found when it is not, and removes the channel's deliveries too.
+  virtual Result<NotificationChannel> create_channel(const NotificationChannel& c) = 0;
+  virtual Status delete_channel(int64_t project_id, const std::string& name) = 0;
+  virtual Result<std::vector<NotificationChannel>> list_channels(int64_t project_id) = 0;
+  virtual Result<std::optional<NotificationChannel>> get_channel(int64_t project_id, const std::string& name) = 0;
+  // A channel's delivery attempts: added one at a time, read newest first (`limit` of them).
+  virtual Status add_delivery(const NotificationDelivery& d) = 0;
+  virtual Result<std::vector<NotificationDelivery>> list_deliveries(int64_t channel_id, int limit) = 0;
 };
 
 }  // namespace stacklens

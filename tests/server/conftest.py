@@ -19,7 +19,7 @@ import stacklens_cluster  # noqa: E402
 from openapi_contract import CONTRACT  # noqa: E402
 from stacklens_server import StackLensServer  # noqa: E402
 
-ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage,scores:write,scores:configure,prices:manage,governai:manage,prompts:approve,evaluations:read,evaluations:write,connections:manage"
+ALL_SCOPES = "traces:write,traces:read,prompts:read,prompts:write,keys:manage,members:manage,scores:write,scores:configure,prices:manage,governai:manage,prompts:approve,evaluations:read,evaluations:write,connections:manage,alerts:read,alerts:manage"
 
 
 def _metadata_in_postgres() -> None:
@@ -135,6 +135,8 @@ def keys(server: StackLensServer) -> Dict[str, str]:
         "evaluations:read": server.create_key("evaluations:read"),
         "evaluations:write": server.create_key("evaluations:write"),
         "connections:manage": server.create_key("connections:manage"),
+        "alerts:read": server.create_key("alerts:read"),
+        "alerts:manage": server.create_key("alerts:manage"),
     }
     revoked = server.create_key(ALL_SCOPES)
     server.cli("keys", "revoke", revoked[:11])

@@ -357,6 +357,21 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
         call("DELETE", prompted, 200)
         call("DELETE", connections + "/tour", 200, key="connections:manage")
 
+    budgets = "/api/v1/budgets"
+    assert call("POST", budgets, 201, json={"name": "tour", "hardLimitUsd": 5})["state"] == "ok"
+    call("GET", budgets, 200)
+    call("PUT", budgets + "/tour", 200, json={"softLimitUsd": 1, "hardLimitUsd": 5})
+    assert call("GET", budgets + "/tour", 200)["softLimitUsd"] == 1
+    assert call("GET", budgets + "/status?userId=tour-u", 200)["overBudget"] is False
+    call("DELETE", budgets + "/tour", 200)
+    channels = "/api/v1/notifications/channels"
+    assert call("POST", channels, 201, json={"name": "tour", "url": "http://127.0.0.1:9/hook"})["secret"]
+    call("GET", channels, 200)
+    call("GET", channels + "/tour", 200)
+    call("POST", channels + "/tour/test", 202)
+    call("GET", channels + "/tour/deliveries", 200)
+    call("DELETE", channels + "/tour", 200)
+
     created = call("POST", "/api/v1/keys", 201, json={"name": "tour", "scopes": ["traces:read"]})
     call("GET", "/api/v1/keys", 200)
     call("DELETE", f"/api/v1/keys/{created['id']}", 200)

@@ -107,7 +107,7 @@ def test_the_session_carries_the_scopes_of_the_role_in_the_current_project(admin
     client, info = sign_in(srv, "admin@stacklens.local", password)
     everything = ["traces:write", "traces:read", "prompts:read", "prompts:write", "keys:manage", "members:manage",
                   "scores:write", "scores:configure", "prices:manage", "governai:manage", "prompts:approve",
-                  "evaluations:read", "evaluations:write", "connections:manage"]
+                  "evaluations:read", "evaluations:write", "connections:manage", "alerts:read", "alerts:manage"]
     assert info["scopes"] == everything
     schema = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
     assert set(info) == set(schema["SessionInfo"]["properties"])  # the spec documents every field, scopes included
@@ -122,11 +122,11 @@ def test_the_session_carries_the_scopes_of_the_role_in_the_current_project(admin
 
     user, uinfo = sign_in(srv, "sv@example.com", made.json()["password"])
     assert uinfo["currentProject"] == "default" and uinfo["scopes"] == ["traces:read", "prompts:read",
-                                                                         "evaluations:read"]
+                                                                         "evaluations:read", "alerts:read"]
     in_scoped = user.get("/api/v1/auth/me", headers={"X-StackLens-Project": "scoped"}).json()
     assert in_scoped["currentProject"] == "scoped"
     assert in_scoped["scopes"] == ["traces:write", "traces:read", "prompts:read", "prompts:write", "scores:write",
-                                   "evaluations:read", "evaluations:write"]
+                                   "evaluations:read", "evaluations:write", "alerts:read"]
 
 
 def test_logout_ends_the_session(admin: Tuple[StackLensServer, str]) -> None:

@@ -490,4 +490,55 @@ inline constexpr Statement kEvalRunTotals{
     "eval_run_totals",
     "SELECT status, sum(spans), coalesce(sum(cost_usd), 0) FROM eval_rule_runs WHERE rule_id = $1 GROUP BY status"};
 
+// Budgets, their alerts, notification channels and deliveries.
+#define SL_BUDGET_FIELDS \
+  "id, project_id, name, period, scope, scope_value, soft_limit_usd, hard_limit_usd, created_by, created_us, updated_us "
+#define SL_BUDGET_COLUMNS SL_BUDGET_FIELDS "FROM budgets "
+inline constexpr Statement kCreateBudget{
+    "create_budget",
+    "INSERT INTO budgets(project_id, name, period, scope, scope_value, soft_limit_usd, hard_limit_usd, created_by, "
+    "created_us, updated_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id"};
+inline constexpr Statement kUpdateBudget{
+    "update_budget",
+    "UPDATE budgets SET period = $3, scope = $4, scope_value = $5, soft_limit_usd = $6, hard_limit_usd = $7, "
+    "updated_us = $8 WHERE project_id = $1 AND name = $2 RETURNING " SL_BUDGET_FIELDS};
+inline constexpr Statement kDeleteBudgetAlerts{
+    "delete_budget_alerts",
+    "DELETE FROM budget_alerts WHERE budget_id IN (SELECT id FROM budgets WHERE project_id = $1 AND name = $2)"};
+inline constexpr Statement kDeleteBudget{"delete_budget",
+                                         "DELETE FROM budgets WHERE project_id = $1 AND name = $2 RETURNING id"};
+inline constexpr Statement kListBudgets{
+    "list_budgets",
+    "SELECT " SL_BUDGET_COLUMNS R"(WHERE $1::bigint IS NULL OR project_id = $1 ORDER BY project_id, name COLLATE "C")"};
+inline constexpr Statement kGetBudget{"get_budget",
+                                      "SELECT " SL_BUDGET_COLUMNS "WHERE project_id = $1 AND name = $2"};
+inline constexpr Statement kClaimBudgetAlert{
+    "claim_budget_alert",
+    "INSERT INTO budget_alerts(budget_id, period_start_us, level, spent_usd, created_us) VALUES($1, $2, $3, $4, $5) "
+    "ON CONFLICT DO NOTHING RETURNING budget_id"};
+#define SL_CHANNEL_COLUMNS \
+  "id, project_id, name, kind, url, sealed_secret, sealed_secret_id, created_by, created_us FROM notification_channels "
+inline constexpr Statement kCreateChannel{
+    "create_channel",
+    "INSERT INTO notification_channels(project_id, name, kind, url, sealed_secret, sealed_secret_id, created_by, "
+    "created_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"};
+inline constexpr Statement kDeleteChannelDeliveries{
+    "delete_channel_deliveries",
+    "DELETE FROM notification_deliveries WHERE channel_id IN "
+    "(SELECT id FROM notification_channels WHERE project_id = $1 AND name = $2)"};
+inline constexpr Statement kDeleteChannel{
+    "delete_channel", "DELETE FROM notification_channels WHERE project_id = $1 AND name = $2 RETURNING id"};
+inline constexpr Statement kListChannels{
+    "list_channels", "SELECT " SL_CHANNEL_COLUMNS R"(WHERE project_id = $1 ORDER BY name COLLATE "C")"};
+inline constexpr Statement kGetChannel{"get_channel",
+                                       "SELECT " SL_CHANNEL_COLUMNS "WHERE project_id = $1 AND name = $2"};
+inline constexpr Statement kAddDelivery{
+    "add_delivery",
+    "INSERT INTO notification_deliveries(channel_id, event, status, attempt, status_code, error, created_us) "
+    "VALUES($1, $2, $3, $4, $5, $6, $7)"};
+inline constexpr Statement kListDeliveries{
+    "list_deliveries",
+    "SELECT id, channel_id, event, status, attempt, status_code, error, created_us FROM notification_deliveries "
+    "WHERE channel_id = $1 ORDER BY id DESC LIMIT $2"};
+
 }  // namespace stacklens::postgres::sql

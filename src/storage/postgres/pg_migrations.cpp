@@ -363,6 +363,50 @@ const std::vector<Migration> kMetaMigrations = {
     {
         "ALTER TABLE eval_rule_runs ADD COLUMN spans BIGINT NOT NULL DEFAULT 1",
     },
+    // Budgets, their alerts, notification channels and deliveries (sqlite/meta_schema.h).
+    {
+        R"sql(CREATE TABLE budgets(
+  id BIGSERIAL PRIMARY KEY,
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  period TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  scope_value TEXT NOT NULL,
+  soft_limit_usd DOUBLE PRECISION,
+  hard_limit_usd DOUBLE PRECISION NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  updated_us BIGINT NOT NULL,
+  UNIQUE(project_id, name)))sql",
+        R"sql(CREATE TABLE budget_alerts(
+  budget_id BIGINT NOT NULL REFERENCES budgets(id),
+  period_start_us BIGINT NOT NULL,
+  level TEXT NOT NULL,
+  spent_usd DOUBLE PRECISION NOT NULL,
+  created_us BIGINT NOT NULL,
+  PRIMARY KEY(budget_id, period_start_us, level)))sql",
+        R"sql(CREATE TABLE notification_channels(
+  id BIGSERIAL PRIMARY KEY,
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  url TEXT NOT NULL,
+  sealed_secret TEXT NOT NULL,
+  sealed_secret_id BIGINT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  UNIQUE(project_id, name)))sql",
+        R"sql(CREATE TABLE notification_deliveries(
+  id BIGSERIAL PRIMARY KEY,
+  channel_id BIGINT NOT NULL REFERENCES notification_channels(id),
+  event TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempt BIGINT NOT NULL,
+  status_code BIGINT,
+  error TEXT,
+  created_us BIGINT NOT NULL))sql",
+        "CREATE INDEX notification_deliveries_channel ON notification_deliveries(channel_id, id)",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

@@ -170,6 +170,20 @@ class PostgresMetaStore final : public MetaStore, public MetaRows {
   Result<EvalRunPage> list_eval_runs(int64_t rule_id, int limit, std::optional<int64_t> before) override;
   Result<EvalRunTotals> eval_run_totals(int64_t rule_id) override;
 
+  Result<Budget> create_budget(const Budget& b) override;
+  Result<Budget> update_budget(const Budget& b) override;
+  Status delete_budget(int64_t project_id, const std::string& name) override;
+  Result<std::vector<Budget>> list_budgets(std::optional<int64_t> project_id) override;
+  Result<std::optional<Budget>> get_budget(int64_t project_id, const std::string& name) override;
+  Result<bool> claim_budget_alert(int64_t budget_id, Micros period_start_us, const std::string& level,
+                                  double spent_usd) override;
+  Result<NotificationChannel> create_channel(const NotificationChannel& c) override;
+  Status delete_channel(int64_t project_id, const std::string& name) override;
+  Result<std::vector<NotificationChannel>> list_channels(int64_t project_id) override;
+  Result<std::optional<NotificationChannel>> get_channel(int64_t project_id, const std::string& name) override;
+  Status add_delivery(const NotificationDelivery& d) override;
+  Result<std::vector<NotificationDelivery>> list_deliveries(int64_t channel_id, int limit) override;
+
  private:
   // The prompt's experiment `st` finds with the prompt's id and `arg` (its id, or an environment).
   Result<std::optional<Experiment>> first_experiment(int64_t project_id, const std::string& name, const Statement& st,

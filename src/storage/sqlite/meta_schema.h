@@ -366,6 +366,51 @@ CREATE TABLE dataset_run_results(
     R"sql(
 ALTER TABLE eval_rule_runs ADD COLUMN spans INTEGER NOT NULL DEFAULT 1;
 )sql",
+    // Budgets, the alerts they raised (one per budget, period and level: the first node to insert
+    // one sends it), notification channels and their delivery attempts (model/alert.h).
+    R"sql(
+CREATE TABLE budgets(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  period TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  scope_value TEXT NOT NULL,
+  soft_limit_usd REAL,
+  hard_limit_usd REAL NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL,
+  UNIQUE(project_id, name));
+CREATE TABLE budget_alerts(
+  budget_id INTEGER NOT NULL REFERENCES budgets(id),
+  period_start_us INTEGER NOT NULL,
+  level TEXT NOT NULL,
+  spent_usd REAL NOT NULL,
+  created_us INTEGER NOT NULL,
+  PRIMARY KEY(budget_id, period_start_us, level));
+CREATE TABLE notification_channels(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  url TEXT NOT NULL,
+  sealed_secret TEXT NOT NULL,
+  sealed_secret_id INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  UNIQUE(project_id, name));
+CREATE TABLE notification_deliveries(
+  id INTEGER PRIMARY KEY,
+  channel_id INTEGER NOT NULL REFERENCES notification_channels(id),
+  event TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  created_us INTEGER NOT NULL);
+CREATE INDEX notification_deliveries_channel ON notification_deliveries(channel_id, id);
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -22,6 +22,8 @@ const SCOPE_HELP: Record<Scope, string> = {
   "evaluations:read": "read datasets, evaluation experiments, evaluators, rules and model connections (never their keys)",
   "evaluations:write": "change datasets, experiments, evaluators and rules, run the playground and call model connections",
   "connections:manage": "add, change and remove the project's model connections and their provider keys",
+  "alerts:read": "read budgets, their status (the SDK's budget_status()) and notification channels with their deliveries",
+  "alerts:manage": "add, change and remove budgets and notification channels, and send a channel a test",
 };
 
 export function KeysPage() {
