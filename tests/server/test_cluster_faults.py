@@ -30,6 +30,7 @@ from stacklens_cluster import LocalCluster, fresh_span_store_urls
 # Collected here too, so they run on this cluster's two nodes (the `two_nodes` fixture below).
 from test_cluster_metadata import (  # noqa: F401
     test_a_promotion_through_one_node_is_served_by_the_other,
+    test_a_rule_made_through_one_node_judges_spans_the_other_takes,
     test_a_role_change_through_one_node_applies_on_the_other,
     test_revoking_a_key_through_one_node_refuses_it_on_the_other,
     test_signing_out_through_one_node_ends_the_session_on_the_other,

@@ -7,17 +7,20 @@ one is started here with tests/support/postgres.sh, and the tests are skipped wh
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import httpx
 import pytest
 
 import postgres_db
+from fake_llm_provider import FakeProvider
 from stacklens_server import BINARY, REPO, StackLensServer
 
 PROPAGATION_BOUND_S = 2.0
@@ -106,6 +109,10 @@ def two_nodes(tmp_path_factory: pytest.TempPathFactory, admin_url: str) -> Itera
     url = postgres_db.fresh_database("two-nodes", admin_url)
     base = tmp_path_factory.mktemp("cluster")
     a = node(base, "a", url).start()
+    # The nodes share one key ring, as a cluster's must (docs/cluster.md): text and provider keys
+    # sealed by one are opened by the other.
+    (base / "b").mkdir()
+    shutil.copy2(base / "a" / "encryption.keys", base / "b" / "encryption.keys")
     b = node(base, "b", url).start()
     login = re.search(r"Admin login: \S+ / (\S+)", a.log())
     key = re.search(r"API key:\s+(sl-[0-9a-f]+)", a.log())
@@ -186,6 +193,48 @@ def test_signing_out_through_one_node_ends_the_session_on_the_other(
     assert elsewhere.get("/api/v1/auth/me").status_code == 200
     assert admin.post("/api/v1/auth/logout", headers=csrf).status_code == 200
     within_bound("sign-out", lambda: elsewhere.get("/api/v1/auth/me").status_code == 401, record_testsuite_property)
+
+
+def test_a_rule_made_through_one_node_judges_spans_the_other_takes(two_nodes: Nodes) -> None:
+    a, b, creds = two_nodes
+    admin, csrf = sign_in(a, "admin@stacklens.local", creds["password"])
+    base = "/api/v1/evaluations/v1"
+    headers = {"X-Api-Key": creds["key"]}
+
+    def span_to(node: Any, n: int) -> str:
+        trace_id = f"rule-{uuid.uuid4().hex}"
+        span = {"traceId": trace_id, "spanId": f"s{n}", "name": "cluster-chat",
+                "startTime": "2026-12-01T00:00:00Z", "endTime": "2026-12-01T00:00:01Z",
+                "llmSpan": {"model": "gpt-4o", "provider": "openai", "inputTokens": 5, "outputTokens": 5,
+                            "promptContent": "2+2?", "completionContent": 'REPLY<<{"score": 4, "reasoning": "ok"}>>REPLY'}}
+        sent = httpx.post(node.url + "/api/v1/stacktrace/v1/traces", json=span, headers=headers)
+        assert sent.status_code == 200, sent.text
+        return trace_id
+
+    def judged(node: Any, trace_id: str) -> bool:
+        got = on(node, admin).get("/api/v1/stacktrace/v1/scores", params={"trace_id": trace_id})
+        assert got.status_code == 200, got.text
+        return [s["name"] for s in got.json()["scores"]] == ["cluster-judge"]
+
+    with FakeProvider() as provider:
+        made = [admin.post(base + "/connections", headers=csrf, json={
+                    "name": "cluster-judge", "provider": "openai", "baseUrl": provider.url + "/v1",
+                    "apiKey": "sk-cluster-judge-0000", "defaultModel": "gpt-4o-mini"}),
+                admin.post(base + "/evaluators", headers=csrf, json={
+                    "name": "cluster-judge", "template": "Judge: {{output}}", "connection": "cluster-judge",
+                    "output": {"type": "numeric", "min": 1, "max": 5}}),
+                admin.post(base + "/rules", headers=csrf, json={
+                    "name": "cluster-rule", "evaluator": "cluster-judge", "filter": {"name": "cluster-chat"}})]
+        assert [m.status_code for m in made] == [201, 201, 201], [m.text for m in made]
+        changed = time.monotonic()
+        on_a = span_to(a, 0)  # the node that made the rule has it at once
+        # The other node holds the change within the bound: a span it takes then is judged.
+        time.sleep(max(0.0, PROPAGATION_BOUND_S - (time.monotonic() - changed)))
+        on_b = span_to(b, 1)
+        deadline = time.monotonic() + 30
+        while not (judged(a, on_a) and judged(b, on_b)):
+            assert time.monotonic() < deadline, admin.get(f"{base}/rules/{made[2].json()['id']}/runs").text
+            time.sleep(0.05)
 
 
 def test_a_sign_in_lock_made_through_one_node_holds_on_the_other(two_nodes: Nodes) -> None:
