@@ -13,6 +13,7 @@ with stacklens.StackLens(api_key="sl-...", endpoint="http://127.0.0.1:8480") as 
 """
 
 from ._api import (
+    abudget_status,
     adatasets,
     agovernai,
     aprompts,
@@ -20,6 +21,7 @@ from ._api import (
     ascore,
     astart_trace,
     atrace,
+    budget_status,
     configure,
     datasets,
     flush,
@@ -32,6 +34,7 @@ from ._api import (
     stats,
     trace,
 )
+from ._budgets import Budget, BudgetStatus
 from ._client import AsyncStackLens, StackLens
 from ._datasets import AsyncDatasets, Dataset, DatasetItem, Datasets
 from ._exceptions import (
@@ -60,6 +63,8 @@ __all__ = [
     "AsyncPrompts",
     "AsyncStackLens",
     "AuthError",
+    "Budget",
+    "BudgetStatus",
     "CheckResult",
     "ConfigurationError",
     "Dataset",
@@ -78,6 +83,7 @@ __all__ = [
     "Stats",
     "TemplateError",
     "__version__",
+    "abudget_status",
     "adatasets",
     "agovernai",
     "aprompts",
@@ -85,6 +91,7 @@ __all__ = [
     "ascore",
     "astart_trace",
     "atrace",
+    "budget_status",
     "configure",
     "datasets",
     "flush",

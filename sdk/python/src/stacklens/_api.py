@@ -1,6 +1,6 @@
 """The module-level API: configure(), and the default client's methods as
-functions (trace, start_trace, prompts, score, governai, datasets, run_experiment, their
-asyncio forms, flush, shutdown, stats)."""
+functions (trace, start_trace, prompts, score, governai, datasets, run_experiment,
+budget_status, their asyncio forms, flush, shutdown, stats)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ datasets = _default.datasets
 adatasets = _adefault.datasets
 run_experiment = _default.run_experiment
 arun_experiment = _adefault.run_experiment
+budget_status = _default.budget_status
+abudget_status = _adefault.budget_status
 
 
 def configure(

@@ -17,7 +17,8 @@ from typing import Any, Callable, Optional, TypeVar, Union
 
 import httpx
 
-from . import _config, _context, _runtime, _scores, _tracing
+from . import _budgets, _config, _context, _runtime, _scores, _tracing
+from ._budgets import BudgetStatus
 from ._datasets import AsyncDatasets, Dataset, DatasetItem, Datasets
 from ._experiments import Evaluator, ExperimentSummary, run_experiment
 from ._governai import AsyncGovernai, Governai
@@ -161,6 +162,13 @@ class StackLens(_Client):
         )
         runtime.send_span(span)
         return str(span["traceId"])
+
+    def budget_status(self, user_id: Optional[str] = None) -> BudgetStatus:
+        """Whether the project's budgets that apply allow another model call: the project's
+        own, and with `user_id` that user's. `over_budget` is True once one reached its hard
+        limit. Needs the `alerts:read` scope. Answers are kept a few seconds (see _budgets.py);
+        raises AuthError (401/403), ApiError or NetworkError when there is no answer to serve."""
+        return _budgets.budget_status(self._live, user_id)
 
     def start_trace(self, name: str) -> SpanBlock:
         """Trace a multi-step operation: `with client.start_trace(name) as span:`.
@@ -315,6 +323,10 @@ class AsyncStackLens(_Client):
         )
         await runtime.asend_span(span)
         return str(span["traceId"])
+
+    async def budget_status(self, user_id: Optional[str] = None) -> BudgetStatus:
+        """The asyncio form of StackLens.budget_status()."""
+        return await _budgets.abudget_status(self._live, user_id)
 
     def start_trace(self, name: str) -> AsyncSpanBlock:
         """The asyncio form of StackLens.start_trace(): `async with client.start_trace(name)`."""

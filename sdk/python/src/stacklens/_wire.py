@@ -18,6 +18,7 @@ SCORE_PATH = "/api/v1/stacktrace/v1/scores"
 SCORE_BATCH_PATH = "/api/v1/stacktrace/v1/scores/batch"
 CHECK_PATH = "/api/v1/governai/v1/check"
 DATASETS_PATH = "/api/v1/evaluations/v1/datasets"
+BUDGET_STATUS_PATH = "/api/v1/budgets/status"
 
 SpanBody = dict[str, Any]
 
