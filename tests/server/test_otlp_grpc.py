@@ -246,7 +246,7 @@ def test_sigterm_answers_calls_in_flight_and_loses_no_accepted_span(tmp_path: Pa
     for t in threads:
         t.start()
     for _ in range(8):
-        sent.acquire()  # exports under way
+        assert sent.acquire(timeout=60)  # exports under way
     assert srv.stop(signal.SIGTERM) == 0
     for t in threads:
         t.join(timeout=60)
