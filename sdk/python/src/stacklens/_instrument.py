@@ -460,37 +460,19 @@ def async_create(
     return create
 
 
-def sync_stream(
+def stream_helper(
+    asynchronous: bool,
     original: Callable[..., Any],
     name: str,
     request: ReadRequest,
     item: ReadInto,
     capture_content: bool,
 ) -> Callable[..., Any]:
-    """A provider's stream helper recording a span (see StreamHelper)."""
-    return _stream(StreamHelper, Call, original, name, request, item, capture_content)
+    """A provider's stream helper recording a span (see StreamHelper; asynchronous: its asyncio
+    form, whose helper itself is not a coroutine function)."""
+    helper: Callable[..., Any] = AsyncStreamHelper if asynchronous else StreamHelper
+    call: Callable[[str, Recorded, bool], Any] = AsyncCall if asynchronous else Call
 
-
-def async_stream(
-    original: Callable[..., Any],
-    name: str,
-    request: ReadRequest,
-    item: ReadInto,
-    capture_content: bool,
-) -> Callable[..., Any]:
-    """The asyncio form of sync_stream (the helper itself is not a coroutine function)."""
-    return _stream(AsyncStreamHelper, AsyncCall, original, name, request, item, capture_content)
-
-
-def _stream(
-    helper: Callable[..., Any],
-    call: Callable[[str, Recorded, bool], Any],
-    original: Callable[..., Any],
-    name: str,
-    request: ReadRequest,
-    item: ReadInto,
-    capture_content: bool,
-) -> Callable[..., Any]:
     def stream(*args: Any, **kwargs: Any) -> Any:
         recorded = request(kwargs, capture_content)
         recorded.is_streaming = True

@@ -85,22 +85,17 @@ def _async_create(original: Any, capture_content: bool) -> Any:
     return core.async_create(original, SPAN_NAME, _request, _response, _event, capture_content)
 
 
-def _sync_stream(original: Any, capture_content: bool) -> Any:
-    return core.sync_stream(original, SPAN_NAME, _request, _event, capture_content)
-
-
-def _async_stream(original: Any, capture_content: bool) -> Any:
-    return core.async_stream(original, SPAN_NAME, _request, _event, capture_content)
-
-
 def _patch(messages: Any, asynchronous: bool, capture_content: bool) -> None:
     """`messages` a Messages or AsyncMessages class, or one client's `client.messages`."""
     if asynchronous:
         core.patch(messages, "create", lambda o: _async_create(o, capture_content))
-        core.patch(messages, "stream", lambda o: _async_stream(o, capture_content))
     else:
         core.patch(messages, "create", lambda o: _sync_create(o, capture_content))
-        core.patch(messages, "stream", lambda o: _sync_stream(o, capture_content))
+    core.patch(
+        messages,
+        "stream",
+        lambda o: core.stream_helper(asynchronous, o, SPAN_NAME, _request, _event, capture_content),
+    )
 
 
 def instrument_anthropic(client: Optional[Any] = None, *, capture_content: bool = True) -> None:
