@@ -1405,3 +1405,59 @@ test("what the page does wrong is caught: an uncaught error, a console error, an
   for (const want of [/^page error: thrown on purpose/, /^console error: logged on purpose/, /^404 from GET .*\/api\/v1\/no-such-route$/])
     assert.ok(seen.some((p) => want.test(p)), `${want} in ${JSON.stringify(seen)}`);
 });
+
+test("Alerts: a user's budget draws its spend against the soft and hard marks, and a webhook channel's test shows as delivered", async () => {
+  await page.click("nav >> text=Budgets"); // still the viewer: reads budgets, adds none
+  await page.waitForSelector("[data-testid=budgets-read-only]");
+  assert.equal(await page.locator("button:has-text('Add budget')").count(), 0);
+  await page.click("text=Sign out");
+  await page.waitForSelector("input[name=password]");
+  await signIn(server.admin.email, server.admin.password);
+  await page.click("nav >> text=Budgets");
+  await page.waitForSelector("[data-testid=no-budgets]");
+  await page.click("button:has-text('Add budget')");
+  await page.fill("input[aria-label='Budget name']", "u42-daily");
+  await page.selectOption("select[aria-label=Period]", "daily");
+  await page.selectOption("select[aria-label='Applies to']", "user");
+  await page.fill("input[aria-label='Scope value']", "u-42"); // the SDK's document-summary trace: $0.0012
+  await page.fill("input[aria-label='Soft limit']", "0.0005");
+  await page.fill("input[aria-label='Hard limit']", "0.001");
+  await page.click("button:has-text('Save budget')");
+  const row = page.locator("tr[data-budget='u42-daily']");
+  await row.waitFor();
+  assert.equal(await row.locator("[data-testid=budget-state]").innerText(), "hard");
+  assert.match(await row.innerText(), /user u-42[\s\S]*daily[\s\S]*\$0\.0012[\s\S]*soft \$0\.0005[\s\S]*hard \$0\.001(?!\d)/);
+  assert.equal(await row.locator("[data-testid=soft-mark]").count(), 1);
+  assert.equal(await row.locator("[data-testid=hard-mark]").count(), 1);
+  await screenshot(page, "60-budgets");
+
+  const received = [];
+  const http = await import("node:http");
+  const receiver = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => { body += c; });
+    req.on("end", () => { received.push({ headers: req.headers, body }); res.end("ok"); });
+  });
+  await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  try {
+    await page.click("nav >> text=Notification channels");
+    await page.waitForSelector("[data-testid=no-channels]");
+    await page.fill("input[aria-label='Channel name']", "ops");
+    await page.fill("input[aria-label=URL]", `http://127.0.0.1:${receiver.address().port}/hook`);
+    await page.click("button:has-text('Add channel')");
+    assert.match(await text("[data-testid=channel-secret]"), /whsec_[0-9a-f]{48}/);
+    const channel = page.locator("tr[data-channel=ops]");
+    await channel.locator("button:has-text('Send test')").click();
+    for (let i = 0; received.length === 0 && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(received[0].headers["x-stacklens-signature"], /^t=\d+,v1=[0-9a-f]{64}$/);
+    const delivered = page.locator("[data-testid=deliveries] tr[data-delivery=delivered]");
+    for (let i = 0; (await delivered.count()) === 0 && i < 100; i++) {
+      await page.click("[data-testid=deliveries] button:has-text('Refresh')");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(await delivered.innerText(), /test[\s\S]*1[\s\S]*delivered[\s\S]*200/);
+    await screenshot(page, "61-notification-channels");
+  } finally {
+    receiver.close();
+  }
+});

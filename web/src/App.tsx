@@ -36,6 +36,9 @@ const DatasetsPage = lazy(() => evaluations().then((m) => ({ default: m.Datasets
 const EvaluatorsPage = lazy(() => evaluations().then((m) => ({ default: m.EvaluatorsPage })));
 const PlaygroundPage = lazy(() => evaluations().then((m) => ({ default: m.PlaygroundPage })));
 const RulesPage = lazy(() => evaluations().then((m) => ({ default: m.RulesPage })));
+const alerts = () => import("./pages/alerts");
+const BudgetsPage = lazy(() => alerts().then((m) => ({ default: m.BudgetsPage })));
+const ChannelsPage = lazy(() => alerts().then((m) => ({ default: m.ChannelsPage })));
 
 function pickProject(s: Session): string {
   const stored = localStorage.getItem(PROJECT_KEY);
@@ -137,6 +140,8 @@ function Routes() {
   if (path === "/evaluations/playground") return <PlaygroundPage />;
   if (path === "/evaluations/evaluators") return <EvaluatorsPage />;
   if (path === "/evaluations/connections") return <ConnectionsPage />;
+  if (path === "/alerts/budgets" || path === "/alerts") return <BudgetsPage />;
+  if (path === "/alerts/channels") return <ChannelsPage />;
   if (path === "/governance") return <FindingsPage />;
   if (path === "/governance/policies") return <PoliciesPage />;
   if (path === "/governance/audit") return <AuditPage />;

@@ -6,6 +6,7 @@ import type {
   DatasetRun, DatasetRunWithAggregates, EvalRule, EvalRuleIn, EvalRunPage, PlaygroundAnswer, PlaygroundIn, PromptRunIn, RunComparison,
   EvaluatorRun, EvaluatorTemplate, JudgeValues, ModelConnection, ModelConnectionInput, Environment, EnvironmentProtection, Experiment, ExperimentResults, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, PromoteAnswer, Prompt, PromptDetail, PromotionRequest, PromptVersion, RequestStatus, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   Retention, ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
+  Budget, BudgetInput, NotificationChannel, NotificationChannelInput, NotificationDelivery,
 } from "./types";
 
 const enc = encodeURIComponent;
@@ -200,4 +201,21 @@ export const rules = {
 
 export const playground = {
   run: (body: PlaygroundIn) => api<PlaygroundAnswer>("POST", `${EV}/playground/run`, body),
+};
+
+export const budgets = {
+  list: () => api<{ budgets: Budget[] }>("GET", "/budgets"),
+  create: (b: BudgetInput) => api<Budget>("POST", "/budgets", b),
+  update: (name: string, b: BudgetInput) => api<Budget>("PUT", `/budgets/${enc(name)}`, b),
+  remove: (name: string) => api<object>("DELETE", `/budgets/${enc(name)}`),
+};
+
+const CHANNELS = "/notifications/channels";
+export const channels = {
+  list: () => api<{ channels: NotificationChannel[] }>("GET", CHANNELS),
+  create: (c: NotificationChannelInput) => api<NotificationChannel>("POST", CHANNELS, c),
+  remove: (name: string) => api<object>("DELETE", `${CHANNELS}/${enc(name)}`),
+  test: (name: string) => api<{ queued: boolean }>("POST", `${CHANNELS}/${enc(name)}/test`, {}),
+  deliveries: (name: string) =>
+    api<{ deliveries: NotificationDelivery[] }>("GET", `${CHANNELS}/${enc(name)}/deliveries`, undefined, { limit: "50" }),
 };

@@ -124,3 +124,10 @@ export type EvalRunPage = Omit<Answer<"/api/v1/evaluations/v1/rules/{id}/runs", 
 type PlaygroundPath = paths["/api/v1/evaluations/v1/playground/run"]["post"];
 export type PlaygroundIn = PlaygroundPath["requestBody"]["content"]["application/json"];
 export type PlaygroundAnswer = Answer<"/api/v1/evaluations/v1/playground/run", "post">;
+
+export type Budget = Schemas["Budget"];
+export type BudgetInput = Schemas["BudgetInput"];
+export type BudgetStatusAnswer = Schemas["BudgetStatusAnswer"];
+export type NotificationChannel = Schemas["NotificationChannel"];
+export type NotificationChannelInput = Schemas["NotificationChannelInput"];
+export type NotificationDelivery = Schemas["NotificationDelivery"];

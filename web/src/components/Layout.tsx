@@ -10,6 +10,11 @@ const EVALUATIONS = [
   { to: "/evaluations/connections", label: "Model connections" },
 ];
 
+const ALERTS = [
+  { to: "/alerts/budgets", label: "Budgets" },
+  { to: "/alerts/channels", label: "Notification channels" },
+];
+
 const GOVERNANCE = [
   { to: "/governance", label: "Personal data" },
   { to: "/governance/policies", label: "Policies" },
@@ -51,6 +56,10 @@ export function Layout({ children }: { children: ReactNode }) {
           <Link to="/prompts" className={active("/prompts") ? "active" : ""}>Prompts</Link>
           <div className="nav-group">Evaluations</div>
           {EVALUATIONS.map((n) => (
+            <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""}>{n.label}</Link>
+          ))}
+          <div className="nav-group">Alerts</div>
+          {ALERTS.map((n) => (
             <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""}>{n.label}</Link>
           ))}
           <div className="nav-group">Governance</div>

@@ -1,0 +1,2 @@
+export { BudgetsPage } from "./BudgetsPage";
+export { ChannelsPage } from "./ChannelsPage";
