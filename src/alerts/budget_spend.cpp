@@ -1,5 +1,7 @@
 #include "alerts/budget_spend.h"
 
+#include <algorithm>
+
 #include "alerts/budget_period.h"
 
 namespace stacklens::alerts {
@@ -49,14 +51,15 @@ Result<BudgetStatus> BudgetSpend::status(const Budget& b, Micros now_us) {
     std::lock_guard lock(mu_);
     auto it = kept_.find(b.id);
     if (it != kept_.end() && it->second.period_start_us == period.start_us && it->second.updated_us == b.updated_us &&
-        now - it->second.read_at < keep_)
+        now < it->second.fresh_until)
       spent = it->second.spent_usd;
   }
   if (!spent) {
     SL_TRY(read, read_spend(b, period.start_us, period.end_us));
     spent = read;
+    const auto took = Clock::now() - now;
     std::lock_guard lock(mu_);
-    kept_[b.id] = Kept{period.start_us, b.updated_us, read, now};
+    kept_[b.id] = Kept{period.start_us, b.updated_us, read, now + std::max(keep_, took * 10)};
   }
   out.spent_usd = *spent;
   if (out.spent_usd >= b.hard_limit_usd) out.state = BudgetState::hard;

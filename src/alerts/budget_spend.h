@@ -5,6 +5,8 @@
 //   project: the metrics (the rollups on SQLite), one bucket over the period;
 //   tag, user: the cost of the period's traces carrying the tag or of the user id, a page of
 //   the trace list at a time.
+// A spend is kept `keep` (5 s), or ten times as long as reading it took when that is longer, so a
+// budget over a busy month costs the readers at most a tenth of a core.
 #include <chrono>
 #include <mutex>
 #include <string_view>
@@ -32,7 +34,7 @@ class BudgetSpend {
   explicit BudgetSpend(SpanStore& spans, Clock::duration keep = std::chrono::seconds(5))
       : spans_(spans), keep_(keep) {}
 
-  // The budget's status at `now_us`, its spend read again when older than `keep`.
+  // The budget's status at `now_us`, its spend read again once it has been kept long enough.
   Result<BudgetStatus> status(const Budget& b, Micros now_us);
 
  private:
@@ -42,7 +44,7 @@ class BudgetSpend {
     Micros period_start_us = 0;
     Micros updated_us = 0;  // the budget's, so an edited budget is read again
     double spent_usd = 0;
-    Clock::time_point read_at;
+    Clock::time_point fresh_until;
   };
   SpanStore& spans_;
   const Clock::duration keep_;
