@@ -59,7 +59,7 @@ Result<BudgetStatus> BudgetSpend::status(const Budget& b, Micros now_us) {
     spent = read;
     const auto took = Clock::now() - now;
     std::lock_guard lock(mu_);
-    kept_[b.id] = Kept{period.start_us, b.updated_us, read, now + std::max(keep_, took * 10)};
+    kept_[b.id] = Kept{period.start_us, b.updated_us, read, now + std::max(keep_, took * 50)};
   }
   out.spent_usd = *spent;
   if (out.spent_usd >= b.hard_limit_usd) out.state = BudgetState::hard;

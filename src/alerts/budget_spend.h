@@ -5,8 +5,8 @@
 //   project: the metrics (the rollups on SQLite), one bucket over the period;
 //   tag, user: the cost of the period's traces carrying the tag or of the user id, a page of
 //   the trace list at a time.
-// A spend is kept `keep` (5 s), or ten times as long as reading it took when that is longer, so a
-// budget over a busy month costs the readers at most a tenth of a core.
+// A spend is kept `keep` (5 s), or fifty times as long as reading it took when that is longer, so
+// a budget over a busy month costs the readers at most a fiftieth of a core.
 #include <chrono>
 #include <mutex>
 #include <string_view>
