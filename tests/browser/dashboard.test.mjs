@@ -116,6 +116,35 @@ test("filtering by tag and by attribute narrows the table and lives in the URL",
   await screenshot(page, "05-traces-filtered-empty");
 });
 
+test("Export downloads the spans of the filtered traces, as JSON Lines or CSV, with text only when asked", async () => {
+  const { readFileSync } = await import("node:fs");
+  const exported = async () => {
+    const download = page.waitForEvent("download");
+    await page.click("[data-testid=export-button]");
+    const file = await download;
+    return { name: file.suggestedFilename(), body: readFileSync(await file.path(), "utf8") };
+  };
+  await go("/traces?tag=agent");
+  await page.waitForSelector(`tr[data-trace-id="${ids.agent}"]`);
+  const jsonl = await exported();
+  assert.match(jsonl.name, /^stacklens-spans-\d{8}T\d{6}Z\.jsonl$/);
+  const rows = jsonl.body.trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(rows.map((r) => r.traceId), [ids.agent, ids.agent, ids.agent]);
+  assert.deepEqual(rows.map((r) => r.name).sort(), ["agent-run", "plan-step", "search-tool"]);
+  assert.ok(rows.every((r) => !("promptContent" in r)), "no text unless asked");
+
+  await page.selectOption("[data-testid=export-format]", "csv");
+  await page.check("[data-testid=export-text]");
+  const csv = await exported();
+  assert.match(csv.name, /\.csv$/);
+  const lines = csv.body.split("\r\n").filter(Boolean);
+  assert.ok(lines[0].startsWith("traceId,spanId,") && lines[0].endsWith(",promptContent,completionContent"), lines[0]);
+  assert.equal(lines.length, 4);
+  assert.ok(lines.slice(1).every((l) => l.startsWith(`${ids.agent},`)), csv.body);
+  assert.ok(csv.body.includes("Plan a trip to Lisbon for the browser test."));
+  await screenshot(page, "05b-traces-export");
+});
+
 test("the trace detail shows the span tree and the LLM call's prompt and completion", async () => {
   await go("/traces");
   await page.click(`tr[data-trace-id="${ids.agent}"] a`);

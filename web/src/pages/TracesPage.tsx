@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { currentProject, queryString } from "../api/client";
 import { traces } from "../api/endpoints";
 import type { TracePage, TraceSummary } from "../api/types";
 import { ErrorBanner } from "../components/ErrorBanner";
@@ -82,6 +83,7 @@ export function TracesPage() {
             <input type="checkbox" checked={live} onChange={(e) => withChange({ live: e.target.checked ? "1" : null })} />
             Show new traces as they arrive
           </label>
+          <ExportButton search={search} />
           <TimeRangePicker range={range}
             onPreset={(id) => withChange({ range: id, from: null, to: null })}
             onCustom={(f, t) => withChange({ range: null, from: f.toISOString(), to: t.toISOString() })} />
@@ -162,5 +164,41 @@ function NothingMatches({ anyFilter }: { anyFilter: boolean }) {
       No traces match {anyFilter ? "these filters in this time range" : "this time range"}.
       {anyFilter ? " Loosen a filter or pick a longer range." : " Pick a longer range."}
     </p>
+  );
+}
+
+/**
+ * Downloads every span of the traces the current filters match (not only this page) as the server streams
+ * them: a link the browser saves as a file, showing its own progress. A link sends no header, so the
+ * project goes in the query.
+ */
+function ExportButton({ search }: { search: string }) {
+  const [format, setFormat] = useState<"jsonl" | "csv">("jsonl");
+  const [withText, setWithText] = useState(false);
+  const download = () => {
+    const query = {
+      ...apiQuery(new URLSearchParams(search)), limit: undefined, cursor: undefined,
+      format, include: withText ? "text" : undefined, project: currentProject() || undefined,
+    };
+    const a = document.createElement("a");
+    a.href = `/api/v1/stacktrace/v1/exports/spans${queryString(query)}`;
+    a.download = "";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  };
+  return (
+    <span className="toolbar" data-testid="traces-export">
+      <select aria-label="Export format" data-testid="export-format" value={format}
+        onChange={(e) => setFormat(e.target.value === "csv" ? "csv" : "jsonl")}>
+        <option value="jsonl">JSON Lines</option>
+        <option value="csv">CSV</option>
+      </select>
+      <label className="toggle">
+        <input type="checkbox" data-testid="export-text" checked={withText} onChange={(e) => setWithText(e.target.checked)} />
+        With prompts and completions
+      </label>
+      <button onClick={download} data-testid="export-button">Export</button>
+    </span>
   );
 }
