@@ -9,11 +9,6 @@ namespace bj = boost::json;
 
 namespace {
 
-template <typename T>
-bj::value opt(const std::optional<T>& v) {
-  return v ? bj::value(*v) : bj::value(nullptr);
-}
-
 // An LLM field, null on spans without LLM data.
 template <typename F>
 bj::value llm(const Span& s, F field) {
@@ -36,7 +31,7 @@ struct Column {
 constexpr Column kColumns[] = {
     {"traceId", false, [](const Span& s) { return bj::value(s.trace_id); }},
     {"spanId", false, [](const Span& s) { return bj::value(s.span_id); }},
-    {"parentSpanId", false, [](const Span& s) { return opt(s.parent_span_id); }},
+    {"parentSpanId", false, [](const Span& s) { return json::or_null(s.parent_span_id); }},
     {"name", false, [](const Span& s) { return bj::value(s.name); }},
     {"kind", false, [](const Span& s) { return bj::value(s.kind); }},
     {"status", false, [](const Span& s) { return bj::value(s.status); }},
@@ -58,10 +53,10 @@ constexpr Column kColumns[] = {
      [](const Span& s) { return llm(s, [](const LlmData& l) { return l.cost_usd; }); }},
     {"costSource", false,
      [](const Span& s) { return llm(s, [](const LlmData& l) { return cost_source_name(l.cost_source); }); }},
-    {"temperature", false, [](const Span& s) { return s.llm ? opt(s.llm->temperature) : bj::value(nullptr); }},
-    {"maxTokens", false, [](const Span& s) { return s.llm ? opt(s.llm->max_tokens) : bj::value(nullptr); }},
+    {"temperature", false, [](const Span& s) { return s.llm ? json::or_null(s.llm->temperature) : bj::value(nullptr); }},
+    {"maxTokens", false, [](const Span& s) { return s.llm ? json::or_null(s.llm->max_tokens) : bj::value(nullptr); }},
     {"isStreaming", false, [](const Span& s) { return llm(s, [](const LlmData& l) { return l.is_streaming; }); }},
-    {"finishReason", false, [](const Span& s) { return s.llm ? opt(s.llm->finish_reason) : bj::value(nullptr); }},
+    {"finishReason", false, [](const Span& s) { return s.llm ? json::or_null(s.llm->finish_reason) : bj::value(nullptr); }},
     {"tags", false,
      [](const Span& s) {
        bj::array a;
@@ -77,8 +72,8 @@ constexpr Column kColumns[] = {
              {"name", e.name}, {"time", format_iso8601(e.time_us)}, {"attributes", attributes(e.attributes)}});
        return bj::value(std::move(a));
      }},
-    {"promptContent", true, [](const Span& s) { return s.llm ? opt(s.llm->prompt) : bj::value(nullptr); }},
-    {"completionContent", true, [](const Span& s) { return s.llm ? opt(s.llm->completion) : bj::value(nullptr); }},
+    {"promptContent", true, [](const Span& s) { return s.llm ? json::or_null(s.llm->prompt) : bj::value(nullptr); }},
+    {"completionContent", true, [](const Span& s) { return s.llm ? json::or_null(s.llm->completion) : bj::value(nullptr); }},
 };
 
 void append_csv_field(std::string& out, std::string_view v) {

@@ -8,11 +8,6 @@ namespace stacklens::api {
 namespace bj = boost::json;
 namespace {
 
-template <typename T>
-bj::value opt(const std::optional<T>& v) {
-  return v ? bj::value(*v) : bj::value(nullptr);
-}
-
 bj::array strings(const std::vector<std::string>& v) {
   bj::array a;
   for (const auto& s : v) a.emplace_back(s);
@@ -27,7 +22,7 @@ bj::object span_json(const Span& s) {
   bj::object o;
   o["traceId"] = s.trace_id;
   o["spanId"] = s.span_id;
-  o["parentSpanId"] = opt(s.parent_span_id);
+  o["parentSpanId"] = json::or_null(s.parent_span_id);
   o["name"] = s.name;
   o["kind"] = s.kind;
   o["status"] = s.status;
@@ -57,12 +52,12 @@ bj::object span_json(const Span& s) {
                               {"cacheReadTokens", l.cache_read_tokens},
                               {"cacheWriteTokens", l.cache_write_tokens},
                               {"reasoningTokens", l.reasoning_tokens},
-                              {"temperature", opt(l.temperature)},
-                              {"maxTokens", opt(l.max_tokens)},
-                              {"promptContent", opt(l.prompt)},
-                              {"completionContent", opt(l.completion)},
+                              {"temperature", json::or_null(l.temperature)},
+                              {"maxTokens", json::or_null(l.max_tokens)},
+                              {"promptContent", json::or_null(l.prompt)},
+                              {"completionContent", json::or_null(l.completion)},
                               {"isStreaming", l.is_streaming},
-                              {"finishReason", opt(l.finish_reason)}};
+                              {"finishReason", json::or_null(l.finish_reason)}};
   } else {
     o["llmSpan"] = nullptr;
   }
@@ -85,13 +80,13 @@ bj::object trace_summary_json(const TraceSummary& t) {
                     {"costUsd", t.cost_usd},
                     {"unpricedSpans", t.unpriced_spans},
                     {"tags", strings(t.tags)},
-                    {"sessionId", opt(t.session_id)},
-                    {"userId", opt(t.user_id)}};
+                    {"sessionId", json::or_null(t.session_id)},
+                    {"userId", json::or_null(t.user_id)}};
 }
 
 bj::object session_summary_json(const SessionSummary& s) {
   return bj::object{{"sessionId", s.session_id},
-                    {"userId", opt(s.user_id)},
+                    {"userId", json::or_null(s.user_id)},
                     {"firstTime", format_iso8601(s.first_us)},
                     {"lastTime", format_iso8601(s.last_us)},
                     {"traceCount", s.traces},
@@ -116,7 +111,7 @@ bj::object session_view_json(const query::SessionView& v) {
   for (const auto& t : v.traces) traces.push_back(trace_detail_json(t));
   return bj::object{{"sessionId", v.session_id},
                     {"traces", std::move(traces)},
-                    {"nextCursor", opt(v.next_cursor)}};
+                    {"nextCursor", json::or_null(v.next_cursor)}};
 }
 
 bj::object trace_detail_json(const query::TraceView& v) {
@@ -292,7 +287,7 @@ bj::object score_json(const Score& s) {
   bj::object o;
   o["id"] = s.id;
   o["traceId"] = s.trace_id;
-  o["spanId"] = opt(s.span_id);
+  o["spanId"] = json::or_null(s.span_id);
   o["name"] = s.name;
   o["dataType"] = score_type_name(s.type);
   switch (s.type) {
@@ -300,9 +295,9 @@ bj::object score_json(const Score& s) {
     case ScoreType::boolean: o["value"] = s.number != 0; break;
     case ScoreType::categorical: o["value"] = s.category; break;
   }
-  o["comment"] = opt(s.comment);
+  o["comment"] = json::or_null(s.comment);
   o["source"] = s.source;
-  o["author"] = opt(s.author);
+  o["author"] = json::or_null(s.author);
   o["createdAt"] = format_iso8601(s.created_us);
   o["updatedAt"] = format_iso8601(s.updated_us);
   return o;
@@ -312,8 +307,8 @@ bj::object score_config_json(const ScoreConfig& c) {
   bj::object o;
   o["name"] = c.name;
   o["dataType"] = score_type_name(c.type);
-  o["min"] = opt(c.min_value);
-  o["max"] = opt(c.max_value);
+  o["min"] = json::or_null(c.min_value);
+  o["max"] = json::or_null(c.max_value);
   o["categories"] = strings(c.categories);
   o["description"] = c.description;
   o["createdAt"] = format_iso8601(c.created_us);
@@ -364,8 +359,8 @@ bj::object dataset_item_json(const DatasetItem& i) {
   o["input"] = value(i.input);
   o["expectedOutput"] = value(i.expected_output);
   o["metadata"] = value(i.metadata);
-  o["sourceTraceId"] = opt(i.source_trace_id);
-  o["sourceSpanId"] = opt(i.source_span_id);
+  o["sourceTraceId"] = json::or_null(i.source_trace_id);
+  o["sourceSpanId"] = json::or_null(i.source_span_id);
   o["createdAt"] = format_iso8601(i.created_us);
   o["version"] = i.version;
   return o;
@@ -406,7 +401,7 @@ bj::object evaluator_json(const Evaluator& e) {
   o["description"] = e.description;
   o["template"] = e.template_text;
   o["connection"] = e.connection;
-  o["model"] = opt(e.model);
+  o["model"] = json::or_null(e.model);
   o["output"] = judge_schema_json(e.output);
   o["createdBy"] = e.created_by;
   o["createdAt"] = format_iso8601(e.created_us);
@@ -421,8 +416,8 @@ bj::object eval_rule_json(const EvalRule& r, const EvalRunTotals& totals) {
   o["id"] = r.id;
   o["name"] = r.name;
   o["evaluator"] = r.evaluator;
-  o["filter"] = bj::object{{"name", opt(r.filter.name)},
-                           {"model", opt(r.filter.model)},
+  o["filter"] = bj::object{{"name", json::or_null(r.filter.name)},
+                           {"model", json::or_null(r.filter.model)},
                            {"tags", strings(r.filter.tags)},
                            {"attributes", std::move(attributes)}};
   o["samplingRate"] = r.sampling_rate;
@@ -445,10 +440,10 @@ bj::object eval_run_json(const EvalRun& r) {
   o["status"] = r.status;
   o["traceId"] = r.trace_id;
   o["spanId"] = r.span_id;
-  o["scoreId"] = opt(r.score_id);
-  o["error"] = opt(r.error);
+  o["scoreId"] = json::or_null(r.score_id);
+  o["error"] = json::or_null(r.error);
   o["costUsd"] = r.cost_usd;
-  o["judgeTraceId"] = opt(r.judge_trace_id);
+  o["judgeTraceId"] = json::or_null(r.judge_trace_id);
   o["createdAt"] = format_iso8601(r.created_us);
   o["spans"] = r.spans;
   return o;

@@ -25,6 +25,12 @@ std::string serialize(const bj::value& v);
 // (for text built without a bj::value, e.g. the store's columns on the ingest path).
 void append_quoted(std::string& out, std::string_view s);
 
+// An optional as a JSON value: null when it is empty.
+template <typename T>
+bj::value or_null(const std::optional<T>& v) {
+  return v ? bj::value(*v) : bj::value(nullptr);
+}
+
 // Field readers. `where` is the field's path for messages, e.g. "llmSpan.inputTokens".
 // absent and null both yield std::nullopt for the optional readers.
 Result<std::optional<std::string>> opt_string(const bj::object& o, std::string_view key, std::string_view where);

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { connections, evaluators, prompts, runs } from "../../api/endpoints";
 import { ENVIRONMENTS, type DatasetRunWithAggregates, type PromptRunIn } from "../../api/types";
+import { modelParameters } from "../../lib/modelParameters";
 import { templateVariables } from "../../lib/promptTemplate";
 import { errorText, useAsync } from "../../lib/useAsync";
 import { ErrorBanner } from "../ErrorBanner";
@@ -42,15 +43,9 @@ export function PromptRunForm({ dataset, onDone }: { dataset: string; onDone: (s
     if (description.trim()) body.description = description.trim();
     if (pick.startsWith("v:")) body.version = Number(pick.slice(2));
     else body.environment = pick.slice(4) as PromptRunIn["environment"];
-    if (model.trim()) body.model = model.trim();
-    if (temperature.trim()) {
-      body.temperature = Number(temperature);
-      if (!(body.temperature >= 0 && body.temperature <= 2)) return setError("The temperature is a number from 0 to 2.");
-    }
-    if (maxTokens.trim()) {
-      body.maxTokens = Number(maxTokens);
-      if (!Number.isInteger(body.maxTokens) || body.maxTokens < 1) return setError("Max tokens is a whole number above 0.");
-    }
+    const parameters = modelParameters(model, temperature, maxTokens);
+    if (typeof parameters === "string") return setError(parameters);
+    Object.assign(body, parameters);
     if (judges.length) body.evaluators = judges;
     setBusy(true);
     setError("");

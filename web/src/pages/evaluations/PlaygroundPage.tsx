@@ -8,6 +8,7 @@ import { ErrorBanner } from "../../components/ErrorBanner";
 import { SaveAsItem, SaveAsVersion } from "../../components/evaluations/PlaygroundSave";
 import { fmtCost, fmtInt, fmtMs } from "../../lib/format";
 import { Link } from "../../lib/router";
+import { modelParameters } from "../../lib/modelParameters";
 import { compileTemplate, templateVariables } from "../../lib/promptTemplate";
 import { errorText, useAsync } from "../../lib/useAsync";
 
@@ -55,15 +56,9 @@ export function PlaygroundPage() {
     } else {
       body.messages = [{ role: "user", content: compileTemplate(text, filled) }];
     }
-    if (model.trim()) body.model = model.trim();
-    if (temperature.trim()) {
-      body.temperature = Number(temperature);
-      if (!(body.temperature >= 0 && body.temperature <= 2)) return setError("The temperature is a number from 0 to 2.");
-    }
-    if (maxTokens.trim()) {
-      body.maxTokens = Number(maxTokens);
-      if (!Number.isInteger(body.maxTokens) || body.maxTokens < 1) return setError("Max tokens is a whole number above 0.");
-    }
+    const parameters = modelParameters(model, temperature, maxTokens);
+    if (typeof parameters === "string") return setError(parameters);
+    Object.assign(body, parameters);
     setBusy(true);
     setError("");
     setAnswer(null);
