@@ -35,20 +35,12 @@ sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from stacklens_server import BINARY, StackLensServer  # noqa: E402
 
+from ingest_bench import rss_mb  # noqa: E402  (bench/, this script's own folder)
+
 LOADGEN = Path(os.environ.get("STACKLENS_LOADGEN", BINARY.parent / "loadgen"))
 RSS_BOUND_MB = 256
 TARGET = 100_000
 EXPORT = "/api/v1/stacktrace/v1/exports/spans"
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 class PeakRss:

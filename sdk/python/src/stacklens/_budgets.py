@@ -143,14 +143,22 @@ def _params(user_id: Optional[str]) -> Optional[dict[str, str]]:
     return None if user_id is None else {"userId": check.name("user_id", user_id)}
 
 
-def budget_status(
-    runtime: Callable[[], _runtime.Runtime], user_id: Optional[str] = None
-) -> BudgetStatus:
+def _lookup(
+    runtime: Callable[[], _runtime.Runtime], user_id: Optional[str]
+) -> tuple[_runtime.Runtime, _Cache, Optional[dict[str, str]], Optional[BudgetStatus]]:
+    """The live runtime, its cache, the request's parameters and a fresh cached answer (or
+    None): what both forms of budget_status() look up before they ask the server."""
     live = runtime()
     live.check_open()
     params = _params(user_id)
     cache = _cache(live)
-    cached = cache.fresh(user_id)
+    return live, cache, params, cache.fresh(user_id)
+
+
+def budget_status(
+    runtime: Callable[[], _runtime.Runtime], user_id: Optional[str] = None
+) -> BudgetStatus:
+    live, cache, params, cached = _lookup(runtime, user_id)
     if cached is not None:
         return cached
     try:
@@ -163,11 +171,7 @@ def budget_status(
 async def abudget_status(
     runtime: Callable[[], _runtime.Runtime], user_id: Optional[str] = None
 ) -> BudgetStatus:
-    live = runtime()
-    live.check_open()
-    params = _params(user_id)
-    cache = _cache(live)
-    cached = cache.fresh(user_id)
+    live, cache, params, cached = _lookup(runtime, user_id)
     if cached is not None:
         return cached
     try:
