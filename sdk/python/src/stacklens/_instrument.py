@@ -15,18 +15,21 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional
 
-from . import _llm, _wire
+from . import _api, _llm, _wire
 from ._exceptions import ConfigurationError, StackLensError
 
 logger = logging.getLogger("stacklens")
 
 
 @dataclass
-class Recorded:
-    """What a call's span gets, filled from the request, then the response or stream."""
+class Recorded(_wire.Later):
+    """What a call's span gets, filled from the request, then the response or stream. Its LLM
+    fields are made from it when the span is encoded (see _wire.Later), not on the caller's
+    thread; nothing changes it once the call's span is finished."""
 
     model: str
     provider: str
+    capture_content: bool
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: Optional[int] = None
@@ -41,13 +44,19 @@ class Recorded:
     usage_reported: bool = False
     failure: Optional[Exception] = None  # the provider's answer says the call failed
 
-    def record_on(self, span: Any, capture_content: bool) -> None:
-        """The LLM fields on the span. Each value is already of its field's type and range
+    def record_on(self, span: Any) -> None:
+        span._llm = self
+        if not self.usage_reported:
+            span.set_attribute("stacklens.usage", "not reported by the provider for this call")
+
+    def wire_form(self) -> dict[str, Any]:
+        """The LLM fields (`llmSpan`). Each value is already of its field's type and range
         (read through count() and number(), parts held within their wholes, the model name
-        checked here), so the span takes them without record_llm()'s checks of a caller's
-        arguments: they cost more than the rest of an instrumented call's own work."""
+        checked here), so they skip record_llm()'s checks of a caller's arguments: those cost
+        more than the rest of an instrumented call's own work."""
         cached = _within(self.cached_tokens, self.input_tokens)
-        span._llm = _llm.checked_elsewhere(
+        capture = self.capture_content
+        return _llm.checked_elsewhere(
             {
                 "model": self.model if isinstance(self.model, str) and self.model else "unknown",
                 "provider": self.provider,
@@ -57,8 +66,8 @@ class Recorded:
                 "cost_usd": 0.0,
                 "temperature": self.temperature,
                 "max_tokens": self.max_tokens,
-                "prompt": self.prompt if capture_content else None,
-                "completion": "".join(self.completion_parts) if capture_content else None,
+                "prompt": self.prompt if capture else None,
+                "completion": "".join(self.completion_parts) if capture else None,
                 "is_streaming": self.is_streaming,
                 "finish_reason": self.finish_reason
                 if isinstance(self.finish_reason, str)
@@ -70,8 +79,6 @@ class Recorded:
                 "reasoning_tokens": _within(self.reasoning_tokens, self.output_tokens),
             }
         )
-        if not self.usage_reported:
-            span.set_attribute("stacklens.usage", "not reported by the provider for this call")
 
 
 def _within(part: Optional[int], whole: int) -> Optional[int]:
@@ -97,13 +104,11 @@ def later_json(messages: Any) -> _wire.LaterJson:
     return _wire.LaterJson(messages)
 
 
-def _fill(
-    span: Any, recorded: Recorded, capture_content: bool, error: Optional[BaseException]
-) -> None:
+def _fill(span: Any, recorded: Recorded, error: Optional[BaseException]) -> None:
     """The call's usage, text and error on its span; a response too odd to record is logged,
     never raised into the user's code."""
     try:
-        recorded.record_on(span, capture_content)
+        recorded.record_on(span)
         if error is not None:
             span.set_attribute("error.type", type(error).__name__)
             span.set_attribute("error.message", str(error)[:2000])
@@ -114,17 +119,14 @@ def _fill(
 class Call:
     """One instrumented call's span (sync: a start_trace block of the default client)."""
 
-    def __init__(self, name: str, recorded: Recorded, capture_content: bool) -> None:
-        from ._api import start_trace
-
+    def __init__(self, name: str, recorded: Recorded) -> None:
         self.recorded = recorded
-        self.capture_content = capture_content
-        self.block = start_trace(name)
+        self.block = _api.start_trace(name)
         self.span = self.block.__enter__()
 
     def finish(self, error: Optional[BaseException] = None) -> None:
         error = error or self.recorded.failure
-        _fill(self.span, self.recorded, self.capture_content, error)
+        _fill(self.span, self.recorded, error)
         try:
             if error is None:
                 self.block.__exit__(None, None, None)
@@ -139,12 +141,9 @@ class Call:
 class AsyncCall:
     """The asyncio form of Call (an async start_trace block)."""
 
-    def __init__(self, name: str, recorded: Recorded, capture_content: bool) -> None:
-        from ._api import astart_trace
-
+    def __init__(self, name: str, recorded: Recorded) -> None:
         self.recorded = recorded
-        self.capture_content = capture_content
-        self.block = astart_trace(name)
+        self.block = _api.astart_trace(name)
         self.span: Any = None
 
     async def open(self) -> None:
@@ -152,7 +151,7 @@ class AsyncCall:
 
     async def finish(self, error: Optional[BaseException] = None) -> None:
         error = error or self.recorded.failure
-        _fill(self.span, self.recorded, self.capture_content, error)
+        _fill(self.span, self.recorded, error)
         try:
             if error is None:
                 await self.block.__aexit__(None, None, None)
@@ -417,7 +416,7 @@ def sync_create(
 
     def create(*args: Any, **kwargs: Any) -> Any:
         recorded = request(kwargs, capture_content)
-        call = Call(name, recorded, capture_content)
+        call = Call(name, recorded)
         try:
             result = original(*args, **kwargs)
         except BaseException as exc:
@@ -444,7 +443,7 @@ def async_create(
 
     async def create(*args: Any, **kwargs: Any) -> Any:
         recorded = request(kwargs, capture_content)
-        call = AsyncCall(name, recorded, capture_content)
+        call = AsyncCall(name, recorded)
         await call.open()
         try:
             result = await original(*args, **kwargs)
@@ -471,14 +470,14 @@ def stream_helper(
     """A provider's stream helper recording a span (see StreamHelper; asynchronous: its asyncio
     form, whose helper itself is not a coroutine function)."""
     helper: Callable[..., Any] = AsyncStreamHelper if asynchronous else StreamHelper
-    call: Callable[[str, Recorded, bool], Any] = AsyncCall if asynchronous else Call
+    call: Callable[[str, Recorded], Any] = AsyncCall if asynchronous else Call
 
     def stream(*args: Any, **kwargs: Any) -> Any:
         recorded = request(kwargs, capture_content)
         recorded.is_streaming = True
         return helper(
             original(*args, **kwargs),
-            lambda: call(name, recorded, capture_content),
+            lambda: call(name, recorded),
             lambda one: item(recorded, one),
         )
 

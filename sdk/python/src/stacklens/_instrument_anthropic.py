@@ -27,6 +27,7 @@ def _request(kwargs: dict[str, Any], capture_content: bool) -> core.Recorded:
     return core.Recorded(
         model=str(kwargs.get("model") or ""),
         provider="anthropic",
+        capture_content=capture_content,
         temperature=core.number(kwargs.get("temperature")),
         max_tokens=core.count(kwargs.get("max_tokens")),
         prompt=prompt,

@@ -19,6 +19,7 @@ def _request(kwargs: dict[str, Any], capture_content: bool) -> core.Recorded:
     return core.Recorded(
         model=str(kwargs.get("model") or ""),
         provider="openai",
+        capture_content=capture_content,
         temperature=core.number(kwargs.get("temperature")),
         max_tokens=core.count(max_tokens),
         prompt=core.later_json(kwargs.get("messages")) if capture_content else None,

@@ -31,6 +31,7 @@ def _request(kwargs: dict[str, Any], capture_content: bool) -> core.Recorded:
     return core.Recorded(
         model=str(kwargs.get("model") or ""),
         provider="openai",
+        capture_content=capture_content,
         temperature=core.number(kwargs.get("temperature")),
         max_tokens=core.count(kwargs.get("max_output_tokens")),
         prompt=prompt,

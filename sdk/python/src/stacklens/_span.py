@@ -67,7 +67,9 @@ class Span:
         self._status = "ok"
         self._attributes: dict[str, str] = {}
         self._tags: list[str] = []
-        self._llm: Optional[dict[str, Any]] = None
+        self._llm: Optional[Union[dict[str, Any], _wire.Later]] = (
+            None  # Later: an integration's call
+        )
         self._prompt: Optional[Prompt] = None  # given to record_llm(prompt=...)
         self._trace_prompt = TracePrompt()  # a child's is its parent's (start_trace)
         self._start_time = _wire.utc_now()

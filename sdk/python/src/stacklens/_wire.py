@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 INGEST_PATH = "/api/v1/stacktrace/v1/traces"
 BATCH_PATH = "/api/v1/stacktrace/v1/traces/batch"
@@ -36,19 +36,27 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat()
 
 
-class LaterJson:
-    """A value sent as its JSON text, made when its span is encoded: on the background worker
-    in the non-blocking mode, not on the caller's thread (the integrations' captured prompts).
-    Objects JSON cannot hold are written through their model_dump() (the providers' pydantic
-    types), else repr()."""
+class Later:
+    """A part of a span body made when the span is encoded: on the background worker in the
+    non-blocking mode, not on the caller's thread."""
+
+    __slots__ = ()
+
+    def wire_form(self) -> Any:
+        raise NotImplementedError
+
+
+class LaterJson(Later):
+    """A value sent as its JSON text (the integrations' captured prompts). Objects JSON cannot
+    hold are written through their model_dump() (the providers' pydantic types), else repr()."""
 
     __slots__ = ("value",)
 
     def __init__(self, value: Any) -> None:
         self.value = value
 
-    def text(self) -> str:
-        return json.dumps(self.value, default=_dumped, ensure_ascii=False)
+    def wire_form(self) -> str:
+        return _text_encoder.encode(self.value)
 
 
 def _dumped(value: Any) -> Any:
@@ -56,13 +64,17 @@ def _dumped(value: Any) -> Any:
     return dump() if callable(dump) else repr(value)
 
 
-def _encode_default(value: object) -> str:
-    # Span bodies carry datetimes (and LaterJson) until they are encoded, so the
+# json.dumps(value, default=_dumped, ensure_ascii=False), made once rather than per value.
+_text_encoder = json.JSONEncoder(ensure_ascii=False, default=_dumped)
+
+
+def _encode_default(value: object) -> Any:
+    # Span bodies carry datetimes (and Later parts) until they are encoded, so the
     # formatting happens on the background worker rather than on the caller's thread.
     if isinstance(value, datetime):
         return timestamp(value)
-    if isinstance(value, LaterJson):
-        return value.text()
+    if isinstance(value, Later):
+        return value.wire_form()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
@@ -86,7 +98,7 @@ def span(
     end_time: datetime,
     attributes: dict[str, str],
     tags: list[str],
-    llm: Optional[dict[str, Any]],
+    llm: Optional[Union[dict[str, Any], Later]],
 ) -> SpanBody:
     return {
         "traceId": trace_id,

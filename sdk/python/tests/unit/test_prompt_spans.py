@@ -156,7 +156,7 @@ def test_observed_functions_and_instrumented_calls_carry_it(experiment: Recorder
     @stacklens.observe
     def answer(question: str) -> str:
         prompt = stacklens.prompts.get_prompt("support", user_id="u-1")
-        call = _instrument.Call("openai.chat", _instrument.Recorded("gpt-4o", "openai"), False)
+        call = _instrument.Call("openai.chat", _instrument.Recorded("gpt-4o", "openai", False))
         call.finish()
         return prompt.compile() + question
 
