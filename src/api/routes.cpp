@@ -34,6 +34,7 @@ void add_routes(http::Router& router, Services& services) {
   add_eval_rule_routes(router, services);
   add_budget_routes(router, services);
   add_notification_routes(router, services);
+  add_monitor_routes(router, services);
   add_otlp_routes(router, services);
   add_mcp_routes(router, services);
 }

@@ -45,6 +45,8 @@ void add_eval_rule_routes(http::Router& router, Services& services);
 // Budgets with the status applications ask, and the notification channels that hear of them.
 void add_budget_routes(http::Router& router, Services& services);
 void add_notification_routes(http::Router& router, Services& services);
+// Monitors of a metric over a window against a threshold, with their history of state changes.
+void add_monitor_routes(http::Router& router, Services& services);
 // The Model Context Protocol at /mcp (no /api/v1 alias): its tools call the routes above.
 void add_mcp_routes(http::Router& router, Services& services);
 // POST /otlp/v1/traces (OpenTelemetry); no /api/v1 alias.

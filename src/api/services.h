@@ -1,6 +1,7 @@
 #pragma once
 // What the API handlers may use. They never see SQL or a concrete backend.
 #include "alerts/budget_spend.h"
+#include "alerts/monitor_watch.h"
 #include "alerts/notifier.h"
 #include "config/settings.h"
 #include "evals/prompt_run.h"
@@ -41,6 +42,7 @@ struct Services {
   // Budgets' spend and the notification sender (null in handler tests that do not use them).
   alerts::BudgetSpend* budgets = nullptr;
   alerts::Notifier* notifier = nullptr;
+  alerts::MonitorWatch* monitors = nullptr;  // evaluates monitors (null in handler tests)
 };
 
 }  // namespace stacklens::api

@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "http/static_files.h"
 #include "alerts/budget_watch.h"
+#include "alerts/monitor_watch.h"
 #include "ingest/cost_recomputes.h"
 #include "ingest/project_prices.h"
 #include "ingest/retention.h"
@@ -101,6 +102,7 @@ struct Runtime {
   std::unique_ptr<alerts::BudgetSpend> budgets;
   std::unique_ptr<alerts::Notifier> notifier;
   std::unique_ptr<alerts::BudgetWatch> budget_watch;
+  std::unique_ptr<alerts::MonitorWatch> monitor_watch;
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<api::LoginThrottle> throttle;
   std::unique_ptr<api::Services> services;
@@ -152,6 +154,9 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Settings& settings) {
   rt->budget_watch = std::make_unique<alerts::BudgetWatch>(*rt->meta, *rt->budgets, *rt->notifier);
   rt->services->budgets = rt->budgets.get();
   rt->services->notifier = rt->notifier.get();
+  rt->monitor_watch = std::make_unique<alerts::MonitorWatch>(*rt->meta, *rt->spans, *rt->notifier,
+                                                             std::chrono::seconds(settings.monitor_interval_seconds));
+  rt->services->monitors = rt->monitor_watch.get();
   api::add_routes(rt->router, *rt->services);
   rt->router.set_fallback(http::static_files(web_dir(settings), {"/api/", "/stacktrace/", "/flowops/", "/otlp/"}));
   return rt;
@@ -192,6 +197,7 @@ int serve(const Settings& settings) {
   rt.retention->start(std::chrono::seconds(settings.retention_interval_seconds));
   rt.notifier->start();
   rt.budget_watch->start(std::chrono::seconds(5));
+  rt.monitor_watch->start();
   std::unique_ptr<otlp_grpc::Receiver> grpc_receiver;
   if (settings.otlp_grpc) {
     auto started = otlp_grpc::Receiver::start(*rt.services);
@@ -234,6 +240,7 @@ int serve(const Settings& settings) {
   server.stop_accepting();
   if (grpc_receiver) grpc_receiver->stop();  // its calls in flight are answered once their spans are committed
   rt.budget_watch->stop();
+  rt.monitor_watch->stop();
   rt.notifier->stop();  // deliveries still waiting for a retry are dropped
   rt.eval_rules->stop();  // evaluations waiting are left undone; one being judged finishes first
   rt.prompt_runs->stop();  // items in flight finish; the rest wait for the next start

@@ -153,6 +153,9 @@ const std::vector<SettingDef>& table() {
        "time between two retention passes, each removing the spans (and their text, scores and metrics) of "
        "traces older than their project's retention period; the first pass runs a few seconds after start",
        int_setter(&Settings::retention_interval_seconds, 1, 86400)},
+      {"monitor-interval-seconds", "30",
+       "time between two evaluations of each monitor (its metric over its window, against its threshold)",
+       int_setter(&Settings::monitor_interval_seconds, 1, 3600)},
       {"max-body-bytes", "8388608", "largest request body accepted, else 413",
        int_setter(&Limits::max_body_bytes, 1024, 1LL << 30)},
       {"max-batch-spans", "1000", "most spans in one batch request", int_setter(&Limits::max_batch_spans, 1, 100000)},

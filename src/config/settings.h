@@ -57,6 +57,7 @@ struct Settings {
   std::string log_level;
   bool governai;  // scan spans for personal data and apply the projects' policies at ingest
   int retention_interval_seconds;  // between two passes removing what projects' retention periods expired
+  int monitor_interval_seconds;    // between two evaluations of each monitor
   Limits limits;
 
   std::filesystem::path spans_db() const { return data_dir / "spans.db"; }

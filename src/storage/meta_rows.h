@@ -27,7 +27,8 @@ inline constexpr std::string_view kMetaTables[] = {
     "governai_policies", "model_connections", "connection_usage",
     "datasets",        "dataset_items",     "dataset_runs",   "dataset_run_results",
     "evaluators",      "eval_rules",        "eval_rule_runs",
-    "budgets",         "budget_alerts",     "notification_channels", "notification_deliveries"};
+    "budgets",         "budget_alerts",     "notification_channels", "notification_deliveries",
+    "monitors",        "monitor_transitions"};
 
 class MetaRows {
  public:

@@ -12,6 +12,7 @@
 #include "model/dataset.h"
 #include "model/dataset_run.h"
 #include "model/governai_policy.h"
+#include "model/monitor.h"
 #include "model/price.h"
 #include "model/connection.h"
 #include "model/evaluator.h"
@@ -278,6 +279,23 @@ class MetaStore {
   // `period_start_us`: true for the one caller, of any node, that recorded it first.
   virtual Result<bool> claim_budget_alert(int64_t budget_id, Micros period_start_us, const std::string& level,
                                           double spent_usd) = 0;
+
+  // Monitors (model/monitor.h), by id within a project (every project's with none). create:
+  // conflict when the name is taken; update writes the definition (name, metric, filter, window,
+  // comparison, threshold, channels, paused), never the state: not_found when it is not stored,
+  // conflict when the new name is taken; delete removes its transitions too.
+  virtual Result<Monitor> create_monitor(const Monitor& m) = 0;
+  virtual Result<Monitor> update_monitor(const Monitor& m) = 0;
+  virtual Status delete_monitor(int64_t project_id, int64_t id) = 0;
+  virtual Result<std::vector<Monitor>> list_monitors(std::optional<int64_t> project_id) = 0;
+  virtual Result<std::optional<Monitor>> get_monitor(int64_t project_id, int64_t id) = 0;
+  // The value of an evaluation at `at_us`.
+  virtual Status record_monitor_value(int64_t id, double value, Micros at_us) = 0;
+  // Moves the monitor from state `from` to `t.state` and adds `t` to its history, together: true
+  // for the one caller, of any node, that made the change (false: its state is not `from` now).
+  virtual Result<bool> transition_monitor(int64_t id, const std::string& from, const MonitorTransition& t) = 0;
+  // Its transitions, newest first (`limit` of them).
+  virtual Result<std::vector<MonitorTransition>> list_monitor_transitions(int64_t monitor_id, int limit) = 0;
 
   // Notification channels, by name within a project. create: conflict when the name is taken;
   // delete: not_found when it is not, and removes the channel's deliveries too.

@@ -1490,3 +1490,38 @@ test("Alerts: a user's budget draws its spend against the soft and hard marks, a
     receiver.close();
   }
 });
+
+test("Alerts: a monitor of a user's spend fires when evaluated, resolves once its threshold is raised, and draws its history", async () => {
+  await page.click("nav >> text=Monitors");
+  await page.waitForSelector("[data-testid=no-monitors]");
+  await page.click("button:has-text('Add monitor')");
+  await page.fill("input[aria-label='Monitor name']", "u42-spend");
+  await page.selectOption("select[aria-label=Metric]", "cost");
+  await page.selectOption("select[aria-label=Window]", "86400");
+  await page.fill("input[aria-label=Threshold]", "0.001");
+  await page.fill("input[aria-label='User id']", "u-42"); // the SDK's document-summary trace: $0.0012
+  await page.click("button:has-text('Save monitor')");
+  const row = page.locator("tr[data-monitor='u42-spend']");
+  await row.waitFor();
+  assert.equal(await row.locator("[data-testid=monitor-state]").innerText(), "ok");
+  assert.match(await row.innerText(), /user u-42[\s\S]*cost over 1 day above \$0\.001(?!\d)/);
+
+  await row.locator("button:has-text('Evaluate now')").click();
+  await page.waitForSelector("tr[data-monitor='u42-spend'] [data-testid=monitor-state]:has-text('firing')");
+  assert.match(await row.locator("[data-testid=monitor-value]").innerText(), /\$0\.0012/);
+
+  await row.locator("button:has-text('Edit')").click();
+  await page.fill("input[aria-label=Threshold]", "1");
+  await page.click("button:has-text('Save monitor')");
+  await page.waitForSelector("tr[data-monitor='u42-spend'] [data-testid=monitor-condition]:has-text('above $1')");
+  await row.locator("button:has-text('Evaluate now')").click();
+  await page.waitForSelector("tr[data-monitor='u42-spend'] [data-testid=monitor-state]:has-text('resolved')");
+
+  await row.locator("button:has-text('u42-spend')").click();
+  await page.waitForSelector("[data-testid=monitor-chart] svg path");
+  const steps = await page.locator("[data-testid=monitor-transitions] li").allInnerTexts();
+  assert.equal(steps.length, 2);
+  assert.match(steps[0], /resolved[\s\S]*\$0\.0012 against \$1/);
+  assert.match(steps[1], /firing[\s\S]*\$0\.0012 against \$0\.001/);
+  await screenshot(page, "62-monitors");
+});

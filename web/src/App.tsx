@@ -39,6 +39,7 @@ const RulesPage = lazy(() => evaluations().then((m) => ({ default: m.RulesPage }
 const alerts = () => import("./pages/alerts");
 const BudgetsPage = lazy(() => alerts().then((m) => ({ default: m.BudgetsPage })));
 const ChannelsPage = lazy(() => alerts().then((m) => ({ default: m.ChannelsPage })));
+const MonitorsPage = lazy(() => alerts().then((m) => ({ default: m.MonitorsPage })));
 
 function pickProject(s: Session): string {
   const stored = localStorage.getItem(PROJECT_KEY);
@@ -142,6 +143,7 @@ function Routes() {
   if (path === "/evaluations/connections") return <ConnectionsPage />;
   if (path === "/alerts/budgets" || path === "/alerts") return <BudgetsPage />;
   if (path === "/alerts/channels") return <ChannelsPage />;
+  if (path === "/alerts/monitors") return <MonitorsPage />;
   if (path === "/governance") return <FindingsPage />;
   if (path === "/governance/policies") return <PoliciesPage />;
   if (path === "/governance/audit") return <AuditPage />;

@@ -407,6 +407,50 @@ const std::vector<Migration> kMetaMigrations = {
   created_us BIGINT NOT NULL))sql",
         "CREATE INDEX notification_deliveries_channel ON notification_deliveries(channel_id, id)",
     },
+    // The notification queue (sqlite/meta_schema.h).
+    {
+        R"sql(CREATE TABLE notification_queue(
+  id BIGSERIAL PRIMARY KEY,
+  channel_id BIGINT NOT NULL REFERENCES notification_channels(id),
+  event TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts BIGINT NOT NULL,
+  next_attempt_us BIGINT NOT NULL,
+  claimed_until_us BIGINT NOT NULL,
+  created_us BIGINT NOT NULL))sql",
+        "CREATE INDEX notification_queue_due ON notification_queue(next_attempt_us) WHERE state = 'pending'",
+        "CREATE INDEX notification_queue_channel ON notification_queue(channel_id)",
+    },
+    // Monitors and their transitions (sqlite/meta_schema.h).
+    {
+        R"sql(CREATE TABLE monitors(
+  id BIGSERIAL PRIMARY KEY,
+  project_id BIGINT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  window_s BIGINT NOT NULL,
+  comparison TEXT NOT NULL,
+  threshold DOUBLE PRECISION NOT NULL,
+  channel_ids TEXT NOT NULL,
+  paused BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  last_value DOUBLE PRECISION,
+  last_evaluated_us BIGINT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us BIGINT NOT NULL,
+  updated_us BIGINT NOT NULL,
+  UNIQUE(project_id, name)))sql",
+        R"sql(CREATE TABLE monitor_transitions(
+  id BIGSERIAL PRIMARY KEY,
+  monitor_id BIGINT NOT NULL REFERENCES monitors(id),
+  state TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  threshold DOUBLE PRECISION NOT NULL,
+  created_us BIGINT NOT NULL))sql",
+        "CREATE INDEX monitor_transitions_monitor ON monitor_transitions(monitor_id, id)",
+    },
 };
 
 Status migrate(PgConn& conn, const std::vector<Migration>& migrations) {

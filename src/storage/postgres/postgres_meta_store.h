@@ -177,6 +177,14 @@ class PostgresMetaStore final : public MetaStore, public MetaRows {
   Result<std::optional<Budget>> get_budget(int64_t project_id, const std::string& name) override;
   Result<bool> claim_budget_alert(int64_t budget_id, Micros period_start_us, const std::string& level,
                                   double spent_usd) override;
+  Result<Monitor> create_monitor(const Monitor& m) override;
+  Result<Monitor> update_monitor(const Monitor& m) override;
+  Status delete_monitor(int64_t project_id, int64_t id) override;
+  Result<std::vector<Monitor>> list_monitors(std::optional<int64_t> project_id) override;
+  Result<std::optional<Monitor>> get_monitor(int64_t project_id, int64_t id) override;
+  Status record_monitor_value(int64_t id, double value, Micros at_us) override;
+  Result<bool> transition_monitor(int64_t id, const std::string& from, const MonitorTransition& t) override;
+  Result<std::vector<MonitorTransition>> list_monitor_transitions(int64_t monitor_id, int limit) override;
   Result<NotificationChannel> create_channel(const NotificationChannel& c) override;
   Status delete_channel(int64_t project_id, const std::string& name) override;
   Result<std::vector<NotificationChannel>> list_channels(int64_t project_id) override;

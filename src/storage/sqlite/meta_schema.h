@@ -411,6 +411,52 @@ CREATE TABLE notification_deliveries(
   created_us INTEGER NOT NULL);
 CREATE INDEX notification_deliveries_channel ON notification_deliveries(channel_id, id);
 )sql",
+    // The notification queue (model/alert.h QueuedNotification): pending notifications survive
+    // a restart, and a claim lets one node at a time attempt each.
+    R"sql(
+CREATE TABLE notification_queue(
+  id INTEGER PRIMARY KEY,
+  channel_id INTEGER NOT NULL REFERENCES notification_channels(id),
+  event TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_us INTEGER NOT NULL,
+  claimed_until_us INTEGER NOT NULL,
+  created_us INTEGER NOT NULL);
+CREATE INDEX notification_queue_due ON notification_queue(next_attempt_us) WHERE state = 'pending';
+CREATE INDEX notification_queue_channel ON notification_queue(channel_id);
+)sql",
+    // Monitors (model/monitor.h): the definition, the state with the last evaluation, and the
+    // history of state changes. filter and channel_ids are JSON (an object, an array of ids).
+    R"sql(
+CREATE TABLE monitors(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  filter TEXT NOT NULL,
+  window_s INTEGER NOT NULL,
+  comparison TEXT NOT NULL,
+  threshold REAL NOT NULL,
+  channel_ids TEXT NOT NULL,
+  paused INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  last_value REAL,
+  last_evaluated_us INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL,
+  UNIQUE(project_id, name));
+CREATE TABLE monitor_transitions(
+  id INTEGER PRIMARY KEY,
+  monitor_id INTEGER NOT NULL REFERENCES monitors(id),
+  state TEXT NOT NULL,
+  value REAL NOT NULL,
+  threshold REAL NOT NULL,
+  created_us INTEGER NOT NULL);
+CREATE INDEX monitor_transitions_monitor ON monitor_transitions(monitor_id, id);
+)sql",
 };
 
 }  // namespace stacklens::sqlite

@@ -6,7 +6,7 @@ import type {
   DatasetRun, DatasetRunWithAggregates, EvalRule, EvalRuleIn, EvalRunPage, PlaygroundAnswer, PlaygroundIn, PromptRunIn, RunComparison,
   EvaluatorRun, EvaluatorTemplate, JudgeValues, ModelConnection, ModelConnectionInput, Environment, EnvironmentProtection, Experiment, ExperimentResults, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, PromoteAnswer, Prompt, PromptDetail, PromotionRequest, PromptVersion, RequestStatus, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   Retention, ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
-  Budget, BudgetInput, NotificationChannel, NotificationChannelInput, NotificationDelivery,
+  Budget, BudgetInput, Monitor, MonitorInput, MonitorTransition, NotificationChannel, NotificationChannelInput, NotificationDelivery,
 } from "./types";
 
 const enc = encodeURIComponent;
@@ -201,6 +201,15 @@ export const rules = {
 
 export const playground = {
   run: (body: PlaygroundIn) => api<PlaygroundAnswer>("POST", `${EV}/playground/run`, body),
+};
+
+export const monitors = {
+  list: () => api<{ monitors: Monitor[] }>("GET", "/monitors"),
+  create: (m: MonitorInput) => api<Monitor>("POST", "/monitors", m),
+  update: (id: number, m: MonitorInput) => api<Monitor>("PATCH", `/monitors/${id}`, m),
+  remove: (id: number) => api<object>("DELETE", `/monitors/${id}`),
+  evaluate: (id: number) => api<{ value: number; changed: boolean; monitor: Monitor }>("POST", `/monitors/${id}/evaluate`),
+  history: (id: number) => api<{ transitions: MonitorTransition[] }>("GET", `/monitors/${id}/history`),
 };
 
 export const budgets = {

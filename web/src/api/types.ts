@@ -131,3 +131,7 @@ export type BudgetStatusAnswer = Schemas["BudgetStatusAnswer"];
 export type NotificationChannel = Schemas["NotificationChannel"];
 export type NotificationChannelInput = Schemas["NotificationChannelInput"];
 export type NotificationDelivery = Schemas["NotificationDelivery"];
+export type Monitor = Schemas["Monitor"];
+export type MonitorInput = Schemas["MonitorInput"];
+export type MonitorFilter = Schemas["MonitorFilter"];
+export type MonitorTransition = Schemas["MonitorTransition"];

@@ -11,6 +11,7 @@ const EVALUATIONS = [
 ];
 
 const ALERTS = [
+  { to: "/alerts/monitors", label: "Monitors" },
   { to: "/alerts/budgets", label: "Budgets" },
   { to: "/alerts/channels", label: "Notification channels" },
 ];

@@ -1,2 +1,3 @@
 export { BudgetsPage } from "./BudgetsPage";
 export { ChannelsPage } from "./ChannelsPage";
+export { MonitorsPage } from "./MonitorsPage";
