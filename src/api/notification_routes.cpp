@@ -1,6 +1,6 @@
 // Notification channels (model/alert.h): where a project hears that a budget was crossed. A
-// webhook channel's signing secret is answered once, at creation, and sealed at rest; a channel's
-// URL is answered only as its origin (a Slack webhook's path is its credential).
+// webhook channel's signing secret is answered once, at creation or rotation, and sealed at rest;
+// a channel's URL is answered only as its origin (a Slack webhook's path is its credential).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -48,6 +48,13 @@ Result<NotificationChannel> stored(Services& s, const Principal& who, const std:
   return *c;
 }
 
+Result<std::string> checked_url(const bj::object& o) {
+  SL_TRY(url, json::req_string(o, "url", "url"));
+  if (url.size() > 2048) return make_error(ErrorCode::bad_request, "url must be at most 2048 characters");
+  if (auto st = providers::check_url(url); !st) return make_error(ErrorCode::bad_request, "url: " + st.error().message);
+  return url;
+}
+
 constexpr std::string_view kDeliveryParams[] = {"limit"};
 
 }  // namespace
@@ -77,10 +84,7 @@ void add_notification_routes(http::Router& router, Services& s) {
                 if (std::find(kChannelKinds.begin(), kChannelKinds.end(), c.kind) == kChannelKinds.end())
                   return make_error(ErrorCode::bad_request,
                                     fmt::format("unknown kind '{}': use webhook or slack", c.kind.substr(0, 32)));
-                SL_TRY(url, json::req_string(o, "url", "url"));
-                if (url.size() > 2048) return make_error(ErrorCode::bad_request, "url must be at most 2048 characters");
-                if (auto st = providers::check_url(url); !st)
-                  return make_error(ErrorCode::bad_request, "url: " + st.error().message);
+                SL_TRY(url, checked_url(o));
                 c.url = url;
                 const std::string secret = alerts::new_channel_secret();
                 c.sealed_secret = s.notifier->seal_secret(who.project_id, name, secret);
@@ -97,6 +101,46 @@ void add_notification_routes(http::Router& router, Services& s) {
                               SL_TRY(c, stored(s, who, ctx.params["name"]));
                               return http::json_reply(200, channel_json(c));
                             }));
+  // Changes a channel's name, URL or both, or gives a webhook a new signing secret (answered this
+  // once); its kind stays. What is queued for it goes to the channel as changed.
+  add_product_route(
+      router, verb::patch, base + "/{name}",
+      guarded(s, Scope::alerts_manage, true,
+              [&s](const Principal& who, http::Context& ctx, const bj::object& o) -> Result<http::Reply> {
+                if (o.contains("kind"))
+                  return make_error(ErrorCode::bad_request,
+                                    "a channel's kind cannot change: add a channel of the other kind instead");
+                if (auto st = only_fields(o, {"name", "url", "rotateSecret"}); !st) return st.error();
+                if (o.empty()) return make_error(ErrorCode::bad_request, "give name, url or rotateSecret to change");
+                SL_TRY(before, stored(s, who, ctx.params["name"]));
+                NotificationChannel c = before;
+                SL_TRY(name, json::opt_string(o, "name", "name"));
+                if (name) {
+                  if (auto st = check_name("notification channel", *name); !st) return st.error();
+                  c.name = *name;
+                }
+                if (o.contains("url")) {
+                  SL_TRY(url, checked_url(o));
+                  c.url = url;
+                }
+                SL_TRY(rotate, json::opt_bool(o, "rotateSecret", "rotateSecret"));
+                if (rotate.value_or(false) && c.kind != "webhook")
+                  return make_error(ErrorCode::bad_request,
+                                    fmt::format("a {} channel has no signing secret to rotate", c.kind));
+                // The secret is sealed to the channel's name: a new name seals it again.
+                std::optional<std::string> secret;
+                if (rotate.value_or(false)) {
+                  secret = alerts::new_channel_secret();
+                } else if (c.name != before.name) {
+                  SL_TRY(kept, s.notifier->open_secret(before));
+                  secret = kept;
+                }
+                if (secret) c.sealed_secret = s.notifier->seal_secret(who.project_id, c.name, *secret);
+                SL_TRY(updated, s.meta.update_channel(before.name, c));
+                bj::object out = channel_json(updated);
+                out["secret"] = rotate.value_or(false) ? bj::value(*secret) : bj::value(nullptr);
+                return http::json_reply(200, out);
+              }));
   add_product_route(router, verb::delete_, base + "/{name}",
                     guarded(s, Scope::alerts_manage, false,
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
@@ -113,7 +157,7 @@ void add_notification_routes(http::Router& router, Services& s) {
                               n.event = "test";
                               n.text = fmt::format("StackLens test notification for channel '{}'", c.name);
                               n.data = bj::object{{"channel", c.name}};
-                              s.notifier->send(c, n);
+                              if (auto st = s.notifier->send(c, n); !st) return st.error();
                               return http::json_reply(202, bj::object{{"queued", true}});
                             }));
   add_product_route(

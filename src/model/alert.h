@@ -44,6 +44,20 @@ struct NotificationChannel {
   Micros created_us = 0;
 };
 
+// A notification for one channel, kept in the metadata store until it is sent or given up, so
+// that its retries outlive a restart and each attempt is made by one node (a claim, lapsing at
+// `claimed_until_us`, while it is sent).
+struct QueuedNotification {
+  int64_t id = 0;
+  NotificationChannel channel;  // as stored when the notification was claimed
+  std::string event;
+  std::string body;                // the same bytes on every attempt
+  std::string state = "pending";   // pending, sent, failed (given up)
+  int64_t attempts = 0;            // made so far
+  Micros next_attempt_us = 0;
+  Micros created_us = 0;
+};
+
 // One attempt to deliver one notification to one channel.
 struct NotificationDelivery {
   int64_t id = 0;

@@ -28,7 +28,8 @@ inline constexpr std::string_view kMetaTables[] = {
     "datasets",        "dataset_items",     "dataset_runs",   "dataset_run_results",
     "evaluators",      "eval_rules",        "eval_rule_runs",
     "budgets",         "budget_alerts",     "notification_channels", "notification_deliveries",
-    "monitors",        "monitor_transitions"};
+    "monitors",        "monitor_transitions",
+    "notification_queue"};
 
 class MetaRows {
  public:

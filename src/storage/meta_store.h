@@ -298,14 +298,25 @@ class MetaStore {
   virtual Result<std::vector<MonitorTransition>> list_monitor_transitions(int64_t monitor_id, int limit) = 0;
 
   // Notification channels, by name within a project. create: conflict when the name is taken;
-  // delete: not_found when it is not, and removes the channel's deliveries too.
+  // update (`name` is the stored name; the new name, url and secret come from `c`): not_found
+  // when it is not stored, conflict when the new name is taken; delete: not_found when it is not
+  // stored, and removes the channel's queued notifications and deliveries too.
   virtual Result<NotificationChannel> create_channel(const NotificationChannel& c) = 0;
+  virtual Result<NotificationChannel> update_channel(const std::string& name, const NotificationChannel& c) = 0;
   virtual Status delete_channel(int64_t project_id, const std::string& name) = 0;
   virtual Result<std::vector<NotificationChannel>> list_channels(int64_t project_id) = 0;
   virtual Result<std::optional<NotificationChannel>> get_channel(int64_t project_id, const std::string& name) = 0;
   // A channel's delivery attempts: added one at a time, read newest first (`limit` of them).
   virtual Status add_delivery(const NotificationDelivery& d) = 0;
   virtual Result<std::vector<NotificationDelivery>> list_deliveries(int64_t channel_id, int limit) = 0;
+  // The notification queue (QueuedNotification). queue: a pending notification, due at once.
+  // claim: up to `limit` pending notifications due by `now_us` and held by no claim, soonest due
+  // first, each now held until `until_us`; one caller of any node gets each. record: attempt `d`
+  // of `q` and `q`'s new state, attempts and next attempt, its claim released, together;
+  // not_found when `q` is gone (its channel was deleted), recording nothing.
+  virtual Result<int64_t> queue_notification(int64_t channel_id, const std::string& event, const std::string& body) = 0;
+  virtual Result<std::vector<QueuedNotification>> claim_notifications(Micros now_us, Micros until_us, int limit) = 0;
+  virtual Status record_notification_attempt(const QueuedNotification& q, const NotificationDelivery& d) = 0;
 };
 
 }  // namespace stacklens

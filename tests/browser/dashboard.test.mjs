@@ -1486,6 +1486,17 @@ test("Alerts: a user's budget draws its spend against the soft and hard marks, a
     }
     assert.match(await delivered.innerText(), /test[\s\S]*1[\s\S]*delivered[\s\S]*200/);
     await screenshot(page, "61-notification-channels");
+    // Edit: a new name and a rotated secret, answered once.
+    const first = await text("[data-testid=channel-secret]");
+    await channel.locator("button:has-text('Edit')").click();
+    await page.fill("input[aria-label='New channel name']", "ops-renamed");
+    await page.check("input[aria-label='Rotate signing secret']");
+    await page.click("[data-testid=channel-edit-form] button:has-text('Save')");
+    await page.waitForSelector("tr[data-channel=ops-renamed]");
+    const rotated = await text("[data-testid=channel-secret]");
+    assert.match(rotated, /ops-renamed[\s\S]*whsec_[0-9a-f]{48}/);
+    assert.notEqual(rotated.match(/whsec_\w+/)[0], first.match(/whsec_\w+/)[0]);
+    assert.equal(await page.locator("tr[data-channel=ops]").count(), 0);
   } finally {
     receiver.close();
   }

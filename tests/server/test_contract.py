@@ -368,6 +368,7 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     assert call("POST", channels, 201, json={"name": "tour", "url": "http://127.0.0.1:9/hook"})["secret"]
     call("GET", channels, 200)
     call("GET", channels + "/tour", 200)
+    assert call("PATCH", channels + "/tour", 200, json={"rotateSecret": True})["secret"]
     call("POST", channels + "/tour/test", 202)
     call("GET", channels + "/tour/deliveries", 200)
     call("DELETE", channels + "/tour", 200)

@@ -1,11 +1,13 @@
 """Notification channels: a signed JSON webhook and Slack's incoming-webhook shape, sent to a real
-receiver started here, retried with backoff, every attempt recorded and listed."""
+receiver started here, retried with backoff (across a restart), every attempt recorded and listed;
+channels changed and removed while notifications wait for them."""
 
 from __future__ import annotations
 
 import json
 import socket
 import time
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import httpx
@@ -140,3 +142,116 @@ def test_names_scopes_and_removal(setup: Tuple[StackLensServer, httpx.Client, Di
     assert api.get(CHANNELS + "/dup/deliveries", params={"limit": 0}).status_code == 400
     assert api.delete(CHANNELS + "/dup").status_code == 200
     assert api.get(CHANNELS + "/dup").status_code == 404
+
+
+def delivered(api: httpx.Client, name: str) -> List[Dict[str, Any]]:
+    return [d for d in deliveries(api, name) if d["status"] == "delivered"]
+
+
+def test_a_retry_waiting_at_a_restart_is_sent_after_it(tmp_path: Path) -> None:
+    srv = StackLensServer(tmp_path / "data").start()
+    key = srv.create_key("alerts:read,alerts:manage")
+    with WebhookReceiver(statuses=[500] * 1000) as receiver:
+        with httpx.Client(base_url=srv.url, timeout=30, headers={"X-Api-Key": key}) as api:
+            assert api.post(CHANNELS, json={"name": "durable", "url": receiver.url}).status_code == 201
+            assert api.post(CHANNELS + "/durable/test").status_code == 202
+            assert until(lambda: deliveries(api, "durable"))[-1]["status"] == "failed"
+        assert srv.stop() == 0, srv.log()
+        with receiver.lock:
+            receiver.statuses.clear()  # answers 200 from now on: only the restarted server is left to send
+        srv.start()
+        try:
+            with httpx.Client(base_url=srv.url, timeout=30, headers={"X-Api-Key": key}) as api:
+                (sent,) = until(lambda: delivered(api, "durable"))
+                assert sent["attempt"] >= 2 and sent["statusCode"] == 200
+            got = receiver.received()
+            assert [r["status"] for r in got] == [500] * (len(got) - 1) + [200]
+            assert len({json.loads(r["body"])["id"] for r in got}) == 1  # the same notification, queued before
+        finally:
+            assert srv.stop() == 0, srv.log()
+    assert "not recorded" not in srv.log()
+
+
+def test_deleting_a_channel_with_a_retry_waiting_ends_it(
+        setup: Tuple[StackLensServer, httpx.Client, Dict[str, str]]) -> None:
+    srv, api, _ = setup
+    with WebhookReceiver(statuses=[500] * 1000) as receiver:
+        assert api.post(CHANNELS, json={"name": "doomed", "url": receiver.url}).status_code == 201
+        assert api.post(CHANNELS + "/doomed/test").status_code == 202
+        assert until(lambda: deliveries(api, "doomed"))[-1]["status"] == "failed"
+        assert api.delete(CHANNELS + "/doomed").status_code == 200
+        with receiver.lock:
+            receiver.statuses.clear()
+        # The same name again: a new channel, with none of the old one's notifications or attempts.
+        assert api.post(CHANNELS, json={"name": "doomed", "url": receiver.url}).status_code == 201
+        assert api.post(CHANNELS + "/doomed/test").status_code == 202
+        (d,) = until(lambda: delivered(api, "doomed"))
+        assert [x["attempt"] for x in deliveries(api, "doomed")] == [1]
+    assert "not recorded" not in srv.log() and "FOREIGN KEY" not in srv.log()
+
+
+def test_a_channel_is_renamed_moved_and_its_secret_rotated(
+        setup: Tuple[StackLensServer, httpx.Client, Dict[str, str]]) -> None:
+    _, api, keys = setup
+    with WebhookReceiver() as old, WebhookReceiver() as new:
+        made = api.post(CHANNELS, json={"name": "mover", "url": old.url + "/a"})
+        assert made.status_code == 201, made.text
+        secret = made.json()["secret"]
+        # A new name and URL keep the secret: it still signs.
+        moved = api.patch(CHANNELS + "/mover", json={"name": "moved", "url": new.url + "/b"})
+        assert moved.status_code == 200, moved.text
+        assert (moved.json()["name"], moved.json()["urlHint"], moved.json()["secret"]) == ("moved", new.url + "/…", None)
+        assert moved.json()["id"] == made.json()["id"]
+        assert api.get(CHANNELS + "/mover").status_code == 404
+        assert api.get(CHANNELS + "/moved").json()["name"] == "moved"
+        assert api.post(CHANNELS + "/moved/test").status_code == 202
+        (request,) = until(new.received)
+        new.secret = secret
+        assert request["path"] == "/b" and new.verified() == [True] and old.received() == []
+        # A rotated secret is answered once and signs from then on; the old one no longer does.
+        rotated = api.patch(CHANNELS + "/moved", json={"rotateSecret": True})
+        assert rotated.status_code == 200, rotated.text
+        fresh = rotated.json()["secret"]
+        assert fresh.startswith("whsec_") and fresh != secret
+        assert fresh not in api.get(CHANNELS + "/moved").text
+        assert api.post(CHANNELS + "/moved/test").status_code == 202
+        until(lambda: len(new.received()) == 2)
+        assert new.verified() == [True, False]
+        new.secret = fresh
+        assert new.verified() == [False, True]
+    reader = {"X-Api-Key": keys["reader"]}
+    refused = api.patch(CHANNELS + "/moved", json={"url": "http://127.0.0.1:9/x"}, headers=reader)
+    assert refused.status_code == 403 and "alerts:manage" in refused.json()["error"]
+
+
+@pytest.mark.parametrize("body, status, words", [
+    ({}, 400, "give name, url or rotateSecret"),
+    ({"kind": "slack"}, 400, "kind cannot change"),
+    ({"secret": "mine"}, 400, "unknown field 'secret'"),
+    ({"url": "ftp://example.com/x"}, 400, "url:"),
+    ({"url": 3}, 400, "url"),
+    ({"name": "bad name"}, 400, "notification channel name"),
+    ({"rotateSecret": "yes"}, 400, "rotateSecret"),
+    ({"name": "patch-other"}, 409, "already exists"),
+])
+def test_bad_channel_changes_are_refused_naming_the_problem(
+        setup: Tuple[StackLensServer, httpx.Client, Dict[str, str]], body: Dict[str, Any], status: int,
+        words: str) -> None:
+    _, api, _ = setup
+    for name in ("patch-me", "patch-other"):
+        if api.get(f"{CHANNELS}/{name}").status_code == 404:
+            assert api.post(CHANNELS, json={"name": name, "url": "http://127.0.0.1:9/x"}).status_code == 201
+    resp = api.patch(CHANNELS + "/patch-me", json=body)
+    assert resp.status_code == status and words in resp.json()["error"], resp.text
+    assert api.get(CHANNELS + "/patch-me").status_code == 200  # unchanged
+
+
+def test_changing_a_missing_channel_or_a_slack_secret_is_refused(
+        setup: Tuple[StackLensServer, httpx.Client, Dict[str, str]]) -> None:
+    _, api, _ = setup
+    assert api.patch(CHANNELS + "/nowhere", json={"url": "http://127.0.0.1:9/x"}).status_code == 404
+    assert api.post(CHANNELS, json={"name": "slack2", "kind": "slack", "url": "http://127.0.0.1:9/s"}).status_code == 201
+    resp = api.patch(CHANNELS + "/slack2", json={"rotateSecret": True})
+    assert resp.status_code == 400 and "slack channel has no signing secret" in resp.json()["error"], resp.text
+    renamed = api.patch(CHANNELS + "/slack2", json={"name": "slack3"})
+    assert renamed.status_code == 200 and renamed.json()["secret"] is None, renamed.text

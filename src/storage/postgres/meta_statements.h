@@ -522,6 +522,16 @@ inline constexpr Statement kCreateChannel{
     "create_channel",
     "INSERT INTO notification_channels(project_id, name, kind, url, sealed_secret, sealed_secret_id, created_by, "
     "created_us) VALUES($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"};
+inline constexpr Statement kUpdateChannel{
+    "update_channel",
+    "UPDATE notification_channels SET name = $3, url = $4, sealed_secret = $5, sealed_secret_id = $6 "
+    "WHERE project_id = $1 AND name = $2 "
+    "RETURNING id, project_id, name, kind, url, sealed_secret, sealed_secret_id, created_by, created_us"};
+// First: it waits for an attempt being recorded, whose delivery row the next statement then sees.
+inline constexpr Statement kDeleteChannelQueue{
+    "delete_channel_queue",
+    "DELETE FROM notification_queue WHERE channel_id IN "
+    "(SELECT id FROM notification_channels WHERE project_id = $1 AND name = $2)"};
 inline constexpr Statement kDeleteChannelDeliveries{
     "delete_channel_deliveries",
     "DELETE FROM notification_deliveries WHERE channel_id IN "
@@ -540,5 +550,22 @@ inline constexpr Statement kListDeliveries{
     "list_deliveries",
     "SELECT id, channel_id, event, status, attempt, status_code, error, created_us FROM notification_deliveries "
     "WHERE channel_id = $1 ORDER BY id DESC LIMIT $2"};
+inline constexpr Statement kQueueNotification{
+    "queue_notification",
+    "INSERT INTO notification_queue(channel_id, event, body, state, attempts, next_attempt_us, claimed_until_us, "
+    "created_us) VALUES($1, $2, $3, 'pending', 0, $4, 0, $4) RETURNING id"};
+// SKIP LOCKED: nodes claiming at once each take other rows instead of waiting for each other.
+inline constexpr Statement kClaimNotifications{
+    "claim_notifications",
+    "WITH due AS (SELECT id FROM notification_queue WHERE state = 'pending' AND next_attempt_us <= $1 "
+    "AND claimed_until_us <= $1 ORDER BY next_attempt_us, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+    "UPDATE notification_queue q SET claimed_until_us = $2 FROM due, notification_channels c "
+    "WHERE q.id = due.id AND c.id = q.channel_id "
+    "RETURNING q.id, q.event, q.body, q.state, q.attempts, q.next_attempt_us, q.created_us, c.id, c.project_id, "
+    "c.name, c.kind, c.url, c.sealed_secret, c.sealed_secret_id, c.created_by, c.created_us"};
+inline constexpr Statement kFinishNotificationAttempt{
+    "finish_notification_attempt",
+    "UPDATE notification_queue SET state = $2, attempts = $3, next_attempt_us = $4, claimed_until_us = 0 "
+    "WHERE id = $1 RETURNING id"};
 
 }  // namespace stacklens::postgres::sql

@@ -1,7 +1,9 @@
 // PostgresMetaStore: budgets, their alerts, notification channels and deliveries (meta_store.h).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <tuple>
 
 #include "storage/meta_hex.h"
 #include "storage/postgres/meta_statements.h"
@@ -140,12 +142,27 @@ Result<NotificationChannel> PostgresMetaStore::create_channel(const Notification
   return out;
 }
 
+Result<NotificationChannel> PostgresMetaStore::update_channel(const std::string& name, const NotificationChannel& c) {
+  auto lease = pool_->acquire();
+  if (!lease) return lease.error();
+  auto r = (*lease)->run(sql::kUpdateChannel, c.project_id, name, c.name, c.url, to_hex(c.sealed_secret.bytes),
+                         c.sealed_secret.key_id);
+  if (!r) {
+    if (r.error().code == ErrorCode::conflict)
+      return make_error(ErrorCode::conflict, fmt::format("notification channel '{}' already exists", c.name));
+    return r.error();
+  }
+  if (r->empty()) return channel_missing(name);
+  return read_channel(*r, 0);
+}
+
 Status PostgresMetaStore::delete_channel(int64_t project_id, const std::string& name) {
   auto lease = pool_->acquire();
   if (!lease) return lease.error();
   PgConn& conn = **lease;
   PgTransaction tx(conn);
   if (!tx.begin_status()) return tx.begin_status();
+  if (auto r = conn.run(sql::kDeleteChannelQueue, project_id, name); !r) return r.error();
   if (auto r = conn.run(sql::kDeleteChannelDeliveries, project_id, name); !r) return r.error();
   auto r = conn.run(sql::kDeleteChannel, project_id, name);
   if (!r) return r.error();
@@ -200,6 +217,64 @@ Result<std::vector<NotificationDelivery>> PostgresMetaStore::list_deliveries(int
     out.push_back(std::move(d));
   }
   return out;
+}
+
+Result<int64_t> PostgresMetaStore::queue_notification(int64_t channel_id, const std::string& event,
+                                                      const std::string& body) {
+  auto lease = pool_->acquire();
+  if (!lease) return lease.error();
+  auto r = (*lease)->run(sql::kQueueNotification, channel_id, event, body, now_micros());
+  if (!r) return r.error();
+  return r->i64(0, 0);
+}
+
+Result<std::vector<QueuedNotification>> PostgresMetaStore::claim_notifications(Micros now_us, Micros until_us,
+                                                                               int limit) {
+  auto lease = pool_->acquire();
+  if (!lease) return lease.error();
+  auto r = (*lease)->run(sql::kClaimNotifications, now_us, until_us, limit);
+  if (!r) return r.error();
+  std::vector<QueuedNotification> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    QueuedNotification q;
+    q.id = r->i64(i, 0);
+    q.event = r->text(i, 1);
+    q.body = r->text(i, 2);
+    q.state = r->text(i, 3);
+    q.attempts = r->i64(i, 4);
+    q.next_attempt_us = r->i64(i, 5);
+    q.created_us = r->i64(i, 6);
+    q.channel.id = r->i64(i, 7);
+    q.channel.project_id = r->i64(i, 8);
+    q.channel.name = r->text(i, 9);
+    q.channel.kind = r->text(i, 10);
+    q.channel.url = r->text(i, 11);
+    q.channel.sealed_secret = SealedText{from_hex(r->text(i, 12)), static_cast<int>(r->i64(i, 13))};
+    q.channel.created_by = r->text(i, 14);
+    q.channel.created_us = r->i64(i, 15);
+    out.push_back(std::move(q));
+  }
+  // RETURNING follows no order: soonest due first, as claimed.
+  std::sort(out.begin(), out.end(), [](const QueuedNotification& a, const QueuedNotification& b) {
+    return std::tie(a.next_attempt_us, a.id) < std::tie(b.next_attempt_us, b.id);
+  });
+  return out;
+}
+
+Status PostgresMetaStore::record_notification_attempt(const QueuedNotification& q, const NotificationDelivery& d) {
+  auto lease = pool_->acquire();
+  if (!lease) return lease.error();
+  PgConn& conn = **lease;
+  PgTransaction tx(conn);
+  if (!tx.begin_status()) return tx.begin_status();
+  auto r = conn.run(sql::kFinishNotificationAttempt, q.id, q.state, q.attempts, q.next_attempt_us);
+  if (!r) return r.error();
+  if (r->empty()) return make_error(ErrorCode::not_found, fmt::format("queued notification {} does not exist", q.id));
+  if (auto added = conn.run(sql::kAddDelivery, d.channel_id, d.event, d.status, d.attempt, d.status_code,
+                            text_or_null(d.error), d.created_us ? d.created_us : now_micros());
+      !added)
+    return added.error();
+  return tx.commit();
 }
 
 }  // namespace stacklens::postgres

@@ -185,11 +185,15 @@ class SqliteMetaStore final : public MetaStore, public MetaRows {
   Result<bool> transition_monitor(int64_t id, const std::string& from, const MonitorTransition& t) override;
   Result<std::vector<MonitorTransition>> list_monitor_transitions(int64_t monitor_id, int limit) override;
   Result<NotificationChannel> create_channel(const NotificationChannel& c) override;
+  Result<NotificationChannel> update_channel(const std::string& name, const NotificationChannel& c) override;
   Status delete_channel(int64_t project_id, const std::string& name) override;
   Result<std::vector<NotificationChannel>> list_channels(int64_t project_id) override;
   Result<std::optional<NotificationChannel>> get_channel(int64_t project_id, const std::string& name) override;
   Status add_delivery(const NotificationDelivery& d) override;
   Result<std::vector<NotificationDelivery>> list_deliveries(int64_t channel_id, int limit) override;
+  Result<int64_t> queue_notification(int64_t channel_id, const std::string& event, const std::string& body) override;
+  Result<std::vector<QueuedNotification>> claim_notifications(Micros now_us, Micros until_us, int limit) override;
+  Status record_notification_attempt(const QueuedNotification& q, const NotificationDelivery& d) override;
 
  private:
   SqliteMetaStore(std::unique_ptr<Db> db, std::unique_ptr<Db> watcher)

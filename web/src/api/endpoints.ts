@@ -6,7 +6,7 @@ import type {
   DatasetRun, DatasetRunWithAggregates, EvalRule, EvalRuleIn, EvalRunPage, PlaygroundAnswer, PlaygroundIn, PromptRunIn, RunComparison,
   EvaluatorRun, EvaluatorTemplate, JudgeValues, ModelConnection, ModelConnectionInput, Environment, EnvironmentProtection, Experiment, ExperimentResults, Member, ModelPrice, ModelPriceIn, PriceLookup, Metrics, ProjectRole, PromoteAnswer, Prompt, PromptDetail, PromotionRequest, PromptVersion, RequestStatus, Scope, Score, ScoreConfig, ScoreConfigIn, ScorePage,
   Retention, ScoreSummary, ScoreValue, ServerInfo, Session, SessionPage, SessionView, TraceDetail, TracePage, UserPage,
-  Budget, BudgetInput, Monitor, MonitorInput, MonitorTransition, NotificationChannel, NotificationChannelInput, NotificationDelivery,
+  Budget, BudgetInput, Monitor, MonitorInput, MonitorTransition, NotificationChannel, NotificationChannelChange, NotificationChannelInput, NotificationDelivery,
 } from "./types";
 
 const enc = encodeURIComponent;
@@ -223,6 +223,8 @@ const CHANNELS = "/notifications/channels";
 export const channels = {
   list: () => api<{ channels: NotificationChannel[] }>("GET", CHANNELS),
   create: (c: NotificationChannelInput) => api<NotificationChannel>("POST", CHANNELS, c),
+  update: (name: string, c: NotificationChannelChange) =>
+    api<NotificationChannel>("PATCH", `${CHANNELS}/${enc(name)}`, c),
   remove: (name: string) => api<object>("DELETE", `${CHANNELS}/${enc(name)}`),
   test: (name: string) => api<{ queued: boolean }>("POST", `${CHANNELS}/${enc(name)}/test`, {}),
   deliveries: (name: string) =>

@@ -130,6 +130,7 @@ export type BudgetInput = Schemas["BudgetInput"];
 export type BudgetStatusAnswer = Schemas["BudgetStatusAnswer"];
 export type NotificationChannel = Schemas["NotificationChannel"];
 export type NotificationChannelInput = Schemas["NotificationChannelInput"];
+export type NotificationChannelChange = Schemas["NotificationChannelChange"];
 export type NotificationDelivery = Schemas["NotificationDelivery"];
 export type Monitor = Schemas["Monitor"];
 export type MonitorInput = Schemas["MonitorInput"];

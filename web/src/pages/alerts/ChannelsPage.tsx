@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { channels } from "../../api/endpoints";
 import { useSession } from "../../api/session";
-import type { NotificationChannel, NotificationChannelInput } from "../../api/types";
+import type { NotificationChannel, NotificationChannelChange, NotificationChannelInput } from "../../api/types";
 import { CopyButton } from "../../components/CopyButton";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { fmtTime } from "../../lib/format";
@@ -13,6 +13,7 @@ export function ChannelsPage() {
   const admin = can("alerts:manage");
   const list = useAsync(() => channels.list(), []);
   const [open, setOpen] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const [error, setError] = useState("");
   const act = async (run: () => Promise<unknown>) => {
@@ -29,6 +30,16 @@ export function ChannelsPage() {
       <p className="muted">A webhook gets a JSON payload signed with its secret (<code>X-StackLens-Signature</code>);
         a Slack channel gets Slack's incoming-webhook text. Failed deliveries are tried again after 1, 2, 4 and 8 s.</p>
       {admin && <ChannelForm onCreated={(c) => { if (c.secret) setSecret({ name: c.name, secret: c.secret }); list.reload(); }} />}
+      {admin && editing && list.data?.channels.find((c) => c.name === editing) && (
+        <ChannelEditForm key={editing} channel={list.data.channels.find((c) => c.name === editing)!}
+          onCancel={() => setEditing(null)}
+          onSaved={(c) => {
+            setEditing(null);
+            if (open === editing) setOpen(c.name);
+            setSecret(c.secret ? { name: c.name, secret: c.secret } : null);
+            list.reload();
+          }} />
+      )}
       {secret && (
         <p className="notice" data-testid="channel-secret">Signing secret of {secret.name}, shown once:{" "}
           <code>{secret.secret}</code> <CopyButton text={secret.secret} /></p>
@@ -49,6 +60,7 @@ export function ChannelsPage() {
                   <td className="nowrap"><span className="actions">
                     <button className="small" onClick={() => setOpen(open === c.name ? null : c.name)}>Deliveries</button>
                     {admin && <button className="small" onClick={() => void act(async () => { await channels.test(c.name); setOpen(c.name); })}>Send test</button>}
+                    {admin && <button className="small" onClick={() => setEditing(c.name)}>Edit</button>}
                     {admin && <button className="danger small" onClick={() => void act(() => channels.remove(c.name))}>Delete</button>}
                   </span></td>
                 </tr>
@@ -112,6 +124,46 @@ function ChannelForm({ onCreated }: { onCreated: (c: NotificationChannel) => voi
       </div>
       <ErrorBanner error={error} />
       <button className="primary" onClick={() => void save()}>Add channel</button>
+    </div>
+  );
+}
+
+/** Changes only what was edited: the name, the URL (stored whole but shown only as its origin, so
+ * it is typed again to change it), or a webhook's secret, answered once. */
+function ChannelEditForm({ channel, onSaved, onCancel }:
+  { channel: NotificationChannel; onSaved: (c: NotificationChannel) => void; onCancel: () => void }) {
+  const [name, setName] = useState(channel.name);
+  const [url, setUrl] = useState("");
+  const [rotate, setRotate] = useState(false);
+  const [error, setError] = useState("");
+  const save = async () => {
+    const change: NotificationChannelChange = {};
+    if (name !== channel.name) change.name = name;
+    if (url) change.url = url;
+    if (rotate) change.rotateSecret = true;
+    try {
+      onSaved(await channels.update(channel.name, change));
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <div className="card form" data-testid="channel-edit-form">
+      <h2>Edit {channel.name}</h2>
+      <div className="config-row">
+        <label>Name<input aria-label="New channel name" value={name} onChange={(e) => setName(e.target.value)} /></label>
+        <label>URL<input aria-label="New URL" placeholder={`${channel.urlHint} (unchanged)`} value={url}
+          onChange={(e) => setUrl(e.target.value)} /></label>
+        {channel.kind === "webhook" && (
+          <label className="check"><input type="checkbox" aria-label="Rotate signing secret" checked={rotate}
+            onChange={(e) => setRotate(e.target.checked)} /> New signing secret</label>
+        )}
+      </div>
+      <ErrorBanner error={error} />
+      <span className="actions">
+        <button className="primary" onClick={() => void save()}>Save</button>
+        <button onClick={onCancel}>Cancel</button>
+      </span>
     </div>
   );
 }
