@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "api/export_rows.h"
 #include "api/request_helpers.h"
@@ -41,13 +41,69 @@ constexpr int kMaxExports = 4;
 // A piece is handed to the connection once it holds this much (or the export ends).
 constexpr size_t kPieceBytes = 256 * 1024;
 
+// The export threads of a server: at most kMaxExports at once, and at shutdown each stopped and
+// waited for before the stores and keys it reads go. A connection waiting for its export's next
+// piece is held only by that export (the piece it asked for), not by the server's I/O, so
+// stopping the server's I/O alone would leave the thread reading on.
+class RunningExports {
+ public:
+  struct Export {
+    virtual ~Export() = default;
+    virtual void stop() = 0;  // ends its thread soon, letting go of the connection it holds
+  };
+
+  // A thread for one more export; false at the limit or once stopping.
+  bool admit() {
+    std::lock_guard lock(mu_);
+    if (stopping_ || threads_ >= kMaxExports) return false;
+    ++threads_;
+    return true;
+  }
+  // An admitted export did not start, or its thread ended (its state let go).
+  void release() {
+    {
+      std::lock_guard lock(mu_);
+      --threads_;
+    }
+    ended_.notify_all();
+  }
+  void add(std::weak_ptr<Export> e) {
+    std::lock_guard lock(mu_);
+    std::erase_if(exports_, [](const auto& w) { return w.expired(); });
+    exports_.push_back(std::move(e));
+  }
+  void stop_all() {
+    std::vector<std::weak_ptr<Export>> exports;
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      exports.swap(exports_);
+    }
+    for (auto& w : exports)
+      if (auto e = w.lock()) e->stop();
+    std::unique_lock lock(mu_);
+    ended_.wait(lock, [this] { return threads_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ended_;
+  int threads_ = 0;
+  bool stopping_ = false;
+  std::vector<std::weak_ptr<Export>> exports_;
+};
+
 class SpanExportStream : public http::BodyStream {
  public:
-  SpanExportStream(query::SpanExport walk, ExportFormat format, bool with_text, std::shared_ptr<std::atomic<int>> running)
-      : state_(std::make_shared<State>(std::move(walk), format, with_text)), running_(std::move(running)) {
-    thread_ = std::thread([state = state_] {
+  // `running` admitted this export.
+  SpanExportStream(query::SpanExport walk, ExportFormat format, bool with_text, std::shared_ptr<RunningExports> running)
+      : state_(std::make_shared<State>(std::move(walk), format, with_text)) {
+    running->add(state_);
+    thread_ = std::thread([state = state_, running = std::move(running)]() mutable {
       pthread_setname_np(pthread_self(), "sl-export");
       state->run();
+      state.reset();
+      running->release();
     });
   }
 
@@ -57,7 +113,6 @@ class SpanExportStream : public http::BodyStream {
     // server shutting down drops it there): the thread then ends by itself, holding the state.
     if (thread_.get_id() == std::this_thread::get_id()) thread_.detach();
     else thread_.join();
-    --*running_;
   }
 
   void next(Ready ready) override { state_->next(std::move(ready)); }
@@ -69,13 +124,18 @@ class SpanExportStream : public http::BodyStream {
   };
 
   // What the export's thread and the connection share.
-  class State {
+  class State : public RunningExports::Export {
    public:
     State(query::SpanExport walk, ExportFormat format, bool with_text)
         : walk_(std::move(walk)), format_(format), with_text_(with_text) {}
 
     void next(Ready ready) {
       std::unique_lock lock(mu_);
+      if (stopped_) {  // the server is stopping: the connection ends instead of waiting on
+        lock.unlock();
+        ready({}, true);
+        return;
+      }
       if (!ready_piece_) {
         waiting_ = std::move(ready);
         return;
@@ -87,7 +147,7 @@ class SpanExportStream : public http::BodyStream {
       ready(std::move(piece.bytes), piece.failed);
     }
 
-    void stop() {
+    void stop() override {
       Ready dropped;  // let go outside the lock
       {
         std::lock_guard lock(mu_);
@@ -153,7 +213,6 @@ class SpanExportStream : public http::BodyStream {
   };
 
   std::shared_ptr<State> state_;
-  std::shared_ptr<std::atomic<int>> running_;
   std::thread thread_;
 };
 
@@ -168,7 +227,8 @@ std::string file_name(ExportFormat f) {
 }  // namespace
 
 void add_export_routes(http::Router& router, Services& s) {
-  auto running = std::make_shared<std::atomic<int>>(0);
+  auto running = std::make_shared<RunningExports>();
+  s.stop_exports = [running] { running->stop_all(); };
   add_product_route(
       router, verb::get, "/stacktrace/v1/exports/spans",
       guarded(s, Scope::traces_read, false, kExportParams,
@@ -186,14 +246,12 @@ void add_export_routes(http::Router& router, Services& s) {
                                                 include.substr(0, 64)));
                 const bool with_text = include == "text";
                 SL_TRY(filter, trace_filter(ctx));
-                if (running->fetch_add(1) >= kMaxExports) {
-                  --*running;
+                if (!running->admit())
                   return make_error(ErrorCode::overloaded,
                                     fmt::format("{} exports are running already; retry when one has finished", kMaxExports));
-                }
                 query::SpanExport walk(s.traces, who.project_id, std::move(filter), with_text);
                 if (auto st = walk.start(); !st) {
-                  --*running;
+                  running->release();
                   return st.error();
                 }
                 http::Reply reply;

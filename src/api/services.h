@@ -1,5 +1,7 @@
 #pragma once
 // What the API handlers may use. They never see SQL or a concrete backend.
+#include <functional>
+
 #include "alerts/budget_spend.h"
 #include "alerts/monitor_watch.h"
 #include "alerts/notifier.h"
@@ -42,6 +44,8 @@ struct Services {
   // Budgets' spend and the notification sender (null in handler tests that do not use them).
   alerts::BudgetSpend* budgets = nullptr;
   alerts::Notifier* notifier = nullptr;
+  // Set by the export routes: stops every running export and waits for its thread.
+  std::function<void()> stop_exports;
   alerts::MonitorWatch* monitors = nullptr;  // evaluates monitors (null in handler tests)
 };
 

@@ -238,10 +238,13 @@ int serve(const Settings& settings) {
   const int sig = stop.get_future().get();
   spdlog::info("signal {}: no longer accepting; committing queued spans", sig);
   server.stop_accepting();
+  // Exports end here, their threads joined: they read the stores and the sealer's keys, which go
+  // when serve returns, and a connection waiting on its export keeps it alive past server.stop().
+  rt.services->stop_exports();
   if (grpc_receiver) grpc_receiver->stop();  // its calls in flight are answered once their spans are committed
   rt.budget_watch->stop();
   rt.monitor_watch->stop();
-  rt.notifier->stop();  // deliveries still waiting for a retry are dropped
+  rt.notifier->stop();  // an attempt under way finishes; what waits stays queued for the next start
   rt.eval_rules->stop();  // evaluations waiting are left undone; one being judged finishes first
   rt.prompt_runs->stop();  // items in flight finish; the rest wait for the next start
   rt.models->stop();  // calls in flight finish (each within its connection's timeout) and are recorded

@@ -9,7 +9,9 @@ import csv
 import io
 import json
 import re
+import threading
 import time
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set
 
 import httpx
@@ -314,3 +316,43 @@ def test_a_client_that_leaves_frees_its_place(big: httpx.Client) -> None:
                 return
         assert time.monotonic() < deadline, "the exports of clients that left never stopped"
         time.sleep(0.05)
+
+
+@pytest.mark.one_target  # a local process's stop
+def test_a_stop_during_exports_ends_them_before_the_stores_go(tmp_path: Path) -> None:
+    """SIGTERM while exports stream: each export is stopped and its thread joined before the
+    stores and the sealer's keys it reads go (an export reading on after them read text with keys
+    already freed: "stored text failed authentication"), and the server exits cleanly."""
+    srv = StackLensServer(tmp_path / "data").start()
+    key = srv.create_key("traces:write,traces:read")
+    filler = "lorem ipsum, " * 80
+    with httpx.Client(base_url=srv.url, timeout=60, headers={"X-Api-Key": key}) as c:
+        for batch in range(10):
+            spans = [span(f"stop-{batch}-{i // 10}", f"s{i % 10}", batch * 100 + i // 10, model="gpt-4o",
+                          prompt=filler, completion=filler) for i in range(1000)]
+            assert c.post(f"{API}/traces/batch", json={"spans": spans}).status_code == 200
+    streaming, stopped = threading.Event(), threading.Event()
+
+    def download() -> None:  # exports one after another, read as fast as they come, until the server is gone
+        with httpx.Client(base_url=srv.url, timeout=60, headers={"X-Api-Key": key}) as c:
+            while not stopped.is_set():
+                try:
+                    with c.stream("GET", f"{EXPORT}?include=text") as resp:
+                        for _ in resp.iter_raw():
+                            streaming.set()
+                except httpx.HTTPError:
+                    return
+
+    threads = [threading.Thread(target=download) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        assert streaming.wait(30)
+        assert srv.stop() == 0, srv.log()
+    finally:
+        stopped.set()
+        srv.stop()
+        for t in threads:
+            t.join(60)
+    log = srv.log()
+    assert "failed authentication" not in log and "export stopped" not in log, log
