@@ -364,6 +364,14 @@ def test_every_operation_answers_as_the_spec_says(api: httpx.Client, keys: Dict[
     assert call("GET", budgets + "/tour", 200)["softLimitUsd"] == 1
     assert call("GET", budgets + "/status?userId=tour-u", 200)["overBudget"] is False
     call("DELETE", budgets + "/tour", 200)
+    monitors = "/api/v1/monitors"
+    monitor = call("POST", monitors, 201, json={"name": "tour", "metric": "cost", "threshold": 5})
+    call("GET", monitors, 200)
+    assert call("PATCH", f"{monitors}/{monitor['id']}", 200, json={"threshold": 6})["threshold"] == 6
+    call("GET", f"{monitors}/{monitor['id']}", 200)
+    call("POST", f"{monitors}/{monitor['id']}/evaluate", 200)
+    call("GET", f"{monitors}/{monitor['id']}/history", 200)
+    call("DELETE", f"{monitors}/{monitor['id']}", 200)
     channels = "/api/v1/notifications/channels"
     assert call("POST", channels, 201, json={"name": "tour", "url": "http://127.0.0.1:9/hook"})["secret"]
     call("GET", channels, 200)
