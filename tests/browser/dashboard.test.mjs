@@ -1529,7 +1529,8 @@ test("Alerts: a monitor of a user's spend fires when evaluated, resolves once it
   await page.waitForSelector("tr[data-monitor='u42-spend'] [data-testid=monitor-state]:has-text('resolved')");
 
   await row.locator("button:has-text('u42-spend')").click();
-  await page.waitForSelector("[data-testid=monitor-chart] svg path");
+  await page.waitForSelector("[data-testid=monitor-chart]");
+  assert.equal(await page.locator("[data-testid=monitor-chart] svg path").count(), 2); // value and threshold
   const steps = await page.locator("[data-testid=monitor-transitions] li").allInnerTexts();
   assert.equal(steps.length, 2);
   assert.match(steps[0], /resolved[\s\S]*\$0\.0012 against \$1/);
