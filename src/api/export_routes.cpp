@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -101,6 +103,9 @@ class SpanExportStream : public http::BodyStream {
     running->add(state_);
     thread_ = std::thread([state = state_, running = std::move(running)]() mutable {
       pthread_setname_np(pthread_self(), "sl-export");
+      // Background work: the thread yields the cores to ingest and queries (Linux sets a
+      // thread's own nice), so an export running beside them costs them little.
+      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
       state->run();
       state.reset();
       running->release();

@@ -48,6 +48,8 @@ std::vector<Sample> samples(const Target& t) {
   out.push_back({"insert_spans", insert_spans(t), r.encoded->packed + "1\n"});
 
   out.push_back({"trace_spans", trace_spans(t, 1, s.trace_id), ""});
+  out.push_back({"traces_spans", traces_spans(t, 1, {s.trace_id, "t2"}, true), ""});
+  out.push_back({"traces_spans_without_text", traces_spans(t, 1, {s.trace_id, "t2"}, false), ""});
   out.push_back({"count_spans", count_spans(t), ""});
   out.push_back({"ping", ping(), ""});
   out.push_back({"expired_span_count", expired_span_count(t, 1, 1700000000000000), ""});

@@ -138,6 +138,20 @@ std::string trace_spans(const Target& t, int64_t project_id, const std::string& 
                      kSpanColumns, t.database, project_id, quote(trace_id));
 }
 
+std::string traces_spans(const Target& t, int64_t project_id, const std::vector<std::string>& trace_ids,
+                         bool with_text) {
+  std::string columns = kSpanColumns;
+  if (!with_text) {
+    constexpr std::string_view text = "prompt, prompt_key, completion, completion_key";
+    columns.replace(columns.find(text), text.size(), "'', -1, '', -1");
+  }
+  std::string ids;
+  for (const auto& id : trace_ids) ids += (ids.empty() ? "" : ", ") + quote(id);
+  return fmt::format("SELECT {} FROM {}.spans WHERE project_id = {} AND trace_id IN ({}) "
+                     "ORDER BY trace_id, start_us, version DESC",
+                     columns, t.database, project_id, ids);
+}
+
 std::string count_spans(const Target& t) { return fmt::format("SELECT count() FROM {}.spans FINAL", t.database); }
 
 std::string ping() { return "SELECT 1"; }

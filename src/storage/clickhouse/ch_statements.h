@@ -50,6 +50,9 @@ inline constexpr int kSpanIdColumn = 2;
 
 std::string insert_spans(const Target& t);  // rows: TabSeparated
 std::string trace_spans(const Target& t, int64_t project_id, const std::string& trace_id);
+// The spans of these traces (an export's page), every stored copy as in trace_spans, by trace,
+// then as trace_spans; without text, none is sent (its keys -1: no text).
+std::string traces_spans(const Target& t, int64_t project_id, const std::vector<std::string>& trace_ids, bool with_text);
 std::string count_spans(const Target& t);
 std::string ping();
 std::string replica_state(const Target& t);  // on a cluster: is this replica read-only

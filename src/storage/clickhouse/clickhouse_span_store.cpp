@@ -341,6 +341,54 @@ Result<std::optional<TraceDetail>> ClickHouseSpanStore::get_trace(int64_t projec
   return std::optional<TraceDetail>(std::move(d));
 }
 
+Result<TraceSpansPage> ClickHouseSpanStore::list_trace_spans(int64_t project_id, const TraceFilter& filter,
+                                                            bool with_text) {
+  auto page = list_traces(project_id, filter);
+  if (!page) return page.error();
+  TraceSpansPage out{std::vector<std::vector<SpanRecord>>(page->traces.size()), std::move(page->next_cursor)};
+  std::map<std::string_view, size_t> at;  // trace id -> its place in the page
+  for (size_t i = 0; i < page->traces.size(); ++i) at.emplace(page->traces[i].trace_id, i);
+  // Statements well under ClickHouse's largest query (max_query_size, 256 KiB by default).
+  constexpr size_t kIdBytes = 64 * 1024;
+  std::vector<std::string> ids;
+  size_t id_bytes = 0;
+  for (size_t i = 0; i < page->traces.size(); ++i) {
+    ids.push_back(page->traces[i].trace_id);
+    id_bytes += ids.back().size() + 4;
+    if (id_bytes < kIdBytes && i + 1 < page->traces.size()) continue;
+    auto got = rows(sql::traces_spans(target_, project_id, ids, with_text));
+    if (!got) return got.error();
+    ids.clear();
+    id_bytes = 0;
+    // Each trace's rows together, by start time then arrival; of each span the newest copy
+    // (the highest version), as get_trace keeps it.
+    for (size_t begin = 0; begin < got->size();) {
+      const std::string& trace_id = (*got)[begin][1];
+      size_t end = begin;
+      std::map<std::string_view, uint64_t> newest;
+      for (; end < got->size() && (*got)[end][1] == trace_id; ++end) {
+        const auto version = static_cast<uint64_t>(std::stoull((*got)[end].back()));
+        auto [it, added] = newest.try_emplace((*got)[end][sql::kSpanIdColumn], version);
+        if (!added) it->second = std::max(it->second, version);
+      }
+      const auto place = at.find(trace_id);
+      for (size_t r = begin; place != at.end() && r < end; ++r) {
+        const auto& row = (*got)[r];
+        auto it = newest.find(row[sql::kSpanIdColumn]);
+        if (it == newest.end() || it->second != static_cast<uint64_t>(std::stoull(row.back()))) continue;
+        newest.erase(it);  // one copy of a span, even if two carry its newest version
+        auto span = decode_span_row(row);
+        if (!span) return span.error();
+        out.traces[place->second].push_back(std::move(*span));
+      }
+      begin = end;
+    }
+  }
+  // A trace removed since (retention) is passed over.
+  std::erase_if(out.traces, [](const auto& spans) { return spans.empty(); });
+  return out;
+}
+
 Result<std::vector<MetricsSeries>> ClickHouseSpanStore::metrics(int64_t project_id, const MetricsQuery& q) {
   // The SQLite store's rollup buckets (a minute, or an hour for whole-hour intervals), placed
   // into the query's buckets the same way, so both stores answer alike.

@@ -30,7 +30,7 @@ struct TraceRows {
 };
 Result<TraceRows> read_trace_rows(Db& db, const IdTraces& ids, int64_t project_id, const TraceFilter& filter);
 
-// trace_detail_reader.cpp: the spans of a page of the trace list, each trace's by start time
+// trace_spans_reader.cpp: the spans of a page of the trace list, each trace's by start time
 // (SpanStore::list_trace_spans).
 Result<TraceSpansPage> read_trace_spans(Db& db, const IdTraces& ids, const TextLog& texts, int64_t project_id,
                                         const TraceFilter& filter, bool with_text);

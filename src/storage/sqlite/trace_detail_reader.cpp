@@ -31,7 +31,7 @@ struct Read {
 // the row's session and user.
 Status read_row_spans(Db& db, const TextLog& texts, int64_t project_id, int64_t row, const std::string* trace_id,
                       std::vector<Read>& read, std::optional<std::string>* session_id = nullptr,
-                      std::optional<std::string>* user_id = nullptr, bool with_text = true) {
+                      std::optional<std::string>* user_id = nullptr) {
   // Spans follow one another in the trace row's attributes in id order, so each span's are
   // found by counting those of the spans before it, skipped ones included.
   auto st = db.prepare(fmt::format(
@@ -51,8 +51,7 @@ Status read_row_spans(Db& db, const TextLog& texts, int64_t project_id, int64_t 
     const auto len = static_cast<size_t>(span->place.attributes_len);
     at += len;
     if (trace_id && span->record.span.trace_id != *trace_id) continue;
-    if (!with_text) span->record.prompt.reset(), span->record.completion.reset();
-    else if (auto text = read_text(texts, *span); !text) return text.error();
+    if (auto text = read_text(texts, *span); !text) return text.error();
     read.push_back(Read{std::move(span->record), s.i64(kSpanColumnCount)});
     in_trace_row.emplace_back(at - len, len);
   }
@@ -127,28 +126,6 @@ Result<std::optional<TraceDetail>> read_trace_detail(Db& db, const TraceIdentiti
   t.providers.assign(providers.begin(), providers.end());
   t.tags.assign(tags.begin(), tags.end());
   return std::optional<TraceDetail>(std::move(d));
-}
-
-Result<TraceSpansPage> read_trace_spans(Db& db, const IdTraces& ids, const TextLog& texts, int64_t project_id,
-                                        const TraceFilter& filter, bool with_text) {
-  auto rows = read_trace_rows(db, ids, project_id, filter);
-  if (!rows) return rows.error();
-  TraceSpansPage out;
-  out.next_cursor = std::move(rows->page.next_cursor);
-  std::vector<Read> read;
-  for (size_t i = 0; i < rows->ids.size(); ++i) {
-    read.clear();
-    const std::string& trace_id = rows->page.traces[i].trace_id;
-    if (auto st = read_row_spans(db, texts, project_id, rows->ids[i], &trace_id, read, nullptr, nullptr, with_text); !st)
-      return st.error();
-    std::sort(read.begin(), read.end(), [](const Read& a, const Read& b) {
-      return std::pair(a.record.span.start_us, a.id) < std::pair(b.record.span.start_us, b.id);
-    });
-    auto& spans = out.traces.emplace_back();
-    spans.reserve(read.size());
-    for (Read& r : read) spans.push_back(std::move(r.record));
-  }
-  return out;
 }
 
 // Trace rows in id order, whole: the cursor is the last row read.
