@@ -45,7 +45,7 @@ struct Services {
   alerts::BudgetSpend* budgets = nullptr;
   alerts::Notifier* notifier = nullptr;
   // Set by the export routes: stops every running export and waits for its thread.
-  std::function<void()> stop_exports;
+  std::function<void()> stop_exports{};
   alerts::MonitorWatch* monitors = nullptr;  // evaluates monitors (null in handler tests)
 };
 
