@@ -14,6 +14,9 @@
 namespace stacklens::api {
 
 boost::json::object span_json(const Span& s);
+// Attributes as an object: strings, and the typed ones (Span::typed_attributes) as their JSON values.
+boost::json::object attributes_json(const Attributes& attrs, const TypedKeys& typed);
+inline boost::json::object span_attributes_json(const Span& s) { return attributes_json(s.attributes, s.typed_attributes); }
 boost::json::object trace_summary_json(const TraceSummary& t);
 boost::json::object trace_detail_json(const query::TraceView& v);
 boost::json::object session_summary_json(const SessionSummary& s);

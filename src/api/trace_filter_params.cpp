@@ -46,6 +46,20 @@ Result<ScoreCondition> score_condition(const std::string& raw) {
 
 }  // namespace
 
+std::optional<AttributeComparison> attribute_comparison(std::string_view raw) {
+  const auto at = raw.find_first_of("<>=");
+  if (at == std::string_view::npos || at == 0 || raw[at] == '=') return std::nullopt;
+  AttributeComparison c;
+  c.key = std::string(raw.substr(0, at));
+  c.op = raw.substr(at, at + 1 < raw.size() && raw[at + 1] == '=' ? 2 : 1);
+  const std::string_view value = raw.substr(at + c.op.size());
+  double number = 0;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (value.empty() || ec != std::errc() || p != value.data() + value.size() || !std::isfinite(number)) return std::nullopt;
+  c.number = number;
+  return c;
+}
+
 Result<TraceFilter> trace_filter(const http::Context& ctx) {
   TraceFilter f;
   SL_TRY(from, time_param(ctx, "from"));
@@ -66,12 +80,18 @@ Result<TraceFilter> trace_filter(const http::Context& ctx) {
   for (auto& t : ctx.query_params("tag"))
     if (!t.empty()) f.tags.push_back(std::move(t));
   for (const auto& a : ctx.query_params("attr")) {
+    if (auto c = attribute_comparison(a)) {
+      f.attribute_numbers.push_back(std::move(*c));
+      continue;
+    }
     const auto eq = a.find('=');
     if (eq == std::string::npos || eq == 0)
-      return make_error(ErrorCode::bad_request, fmt::format("query parameter attr must be key=value, got '{}'", a.substr(0, 64)));
+      return make_error(ErrorCode::bad_request,
+                        fmt::format("query parameter attr must be key=value or key<op>number with op one of > >= < <=, "
+                                    "got '{}'", a.substr(0, 64)));
     f.attributes.emplace_back(a.substr(0, eq), a.substr(eq + 1));
   }
-  if (f.tags.size() + f.attributes.size() > 20)
+  if (f.tags.size() + f.attributes.size() + f.attribute_numbers.size() > 20)
     return make_error(ErrorCode::bad_request, "at most 20 tag and attr filters at once");
   SL_TRY(min_latency, number_param(ctx, "min_latency_ms"));
   SL_TRY(min_cost, number_param(ctx, "min_cost_usd"));

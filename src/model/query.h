@@ -20,6 +20,14 @@ struct ScoreCondition {
   std::string text;
 };
 
+// `attr=retries>2` on the trace list: an attribute `key` of some span of the trace whose value is
+// a number, or a string holding only a number, that compares with `number` by `op`.
+struct AttributeComparison {
+  std::string key;
+  std::string op;  // ">", ">=", "<", "<="
+  double number = 0;
+};
+
 struct TraceFilter {
   std::optional<Micros> from_us, to_us;  // on the trace's start time, [from, to)
   std::optional<std::string> name;       // any span of the trace has this operation name
@@ -27,7 +35,10 @@ struct TraceFilter {
   std::optional<std::string> provider;
   std::optional<std::string> status;     // "error": some span failed; "ok": none did
   std::vector<std::string> tags;         // all of them, on any span
-  std::vector<std::pair<std::string, std::string>> attributes;  // all of them, on any span
+  // All of them, on any span: the value as a string, or when the value is a number, an
+  // attribute holding that number (OTLP's typed values).
+  std::vector<std::pair<std::string, std::string>> attributes;
+  std::vector<AttributeComparison> attribute_numbers;  // all of them, on any span
   std::optional<double> min_latency_ms;
   std::optional<double> min_cost_usd;
   std::optional<bool> unpriced;          // true: traces with a span the price table could not price; false: none

@@ -53,11 +53,19 @@ inline bool is_span_kind(std::string_view kind) {
   return std::find(std::begin(kSpanKinds), std::end(kSpanKinds), kind) != std::end(kSpanKinds);
 }
 
+// Keys of attributes whose value is the compact JSON text of a number, boolean, array or object
+// (OTLP's typed values) rather than a string: stored and answered as those JSON values.
+using TypedKeys = std::vector<std::string>;
+inline bool is_typed(const TypedKeys& typed, std::string_view key) {
+  return std::find(typed.begin(), typed.end(), key) != typed.end();
+}
+
 // Something that happened at a point in a span's life (OpenTelemetry span events), kept in order.
 struct SpanEvent {
   std::string name;
   Micros time_us = 0;
   Attributes attributes;
+  TypedKeys typed_attributes;  // as Span::typed_attributes
 };
 
 struct Span {
@@ -71,6 +79,8 @@ struct Span {
   Micros start_us = 0;
   Micros end_us = 0;
   Attributes attributes;
+  // Empty for the hosted client's spans, whose attribute values are all strings.
+  TypedKeys typed_attributes;
   std::vector<std::string> tags;
   std::vector<SpanEvent> events;
   std::optional<LlmData> llm;

@@ -58,9 +58,21 @@ constexpr FieldSource kLlmFields[] = {
     {"gen_ai.request.max_tokens", LlmField::max_tokens},
     {"llm.request.max_tokens", LlmField::max_tokens},
     {"gen_ai.response.finish_reasons", LlmField::finish_reason},
+    {"gen_ai.response.finish_reason", LlmField::finish_reason},
+    {"llm.finish_reason", LlmField::finish_reason},
     {"llm.response.finish_reason", LlmField::finish_reason},
     {"llm.is_streaming", LlmField::streaming},
     {"gen_ai.request.stream", LlmField::streaming},
+};
+
+// OpenInference keeps the request's parameters as one attribute, a JSON object of the call's
+// arguments: LLM fields no attribute of kLlmFields set are taken from its members here, in order.
+constexpr std::string_view kInvocationParameters = "llm.invocation_parameters";
+constexpr FieldSource kInvocationFields[] = {
+    {"temperature", LlmField::temperature},
+    {"max_tokens", LlmField::max_tokens},
+    {"max_completion_tokens", LlmField::max_tokens},
+    {"max_output_tokens", LlmField::max_tokens},
 };
 
 // Prompt and completion text, from the first source of this table that the
@@ -218,20 +230,37 @@ std::optional<std::string> text_from(const TextSource& src, const KeyValues& att
   return json::serialize(out);
 }
 
-Attributes render(const KeyValues& kvs, bool drop_content) {
-  Attributes out;
+// An attribute on its way to the span: typed when its value is a number, boolean, array or
+// key-value list (kept as JSON), not a string.
+struct Attr {
+  std::string key, text;
+  bool typed = false;
+};
+using Attrs = std::vector<Attr>;
+
+// NaN and the infinities are no JSON: they stay strings, spelt as OTLP/JSON spells them.
+bool is_typed(const bj::value& v) {
+  return !v.is_string() && !v.is_null() && (!v.is_double() || std::isfinite(v.get_double()));
+}
+std::string attribute_text(const bj::value& v) {
+  if (!v.is_double() || std::isfinite(v.get_double())) return text_of(v);
+  return std::isnan(v.get_double()) ? "NaN" : v.get_double() > 0 ? "Infinity" : "-Infinity";
+}
+
+Attrs render(const KeyValues& kvs, bool drop_content) {
+  Attrs out;
   for (const auto& [k, v] : kvs)
-    if (!drop_content || !is_content_key(k)) out.emplace_back(k, text_of(v));
+    if (!drop_content || !is_content_key(k)) out.push_back({k, attribute_text(v), is_typed(v)});
   return out;
 }
 
 // Later entries override earlier ones with the same key; first-seen order is kept.
-void merge(Attributes& into, Attributes from) {
+void merge(Attrs& into, Attrs from) {
   std::unordered_map<std::string, size_t> index;
-  for (size_t i = 0; i < into.size(); ++i) index[into[i].first] = i;
-  for (auto& kv : from) {
-    if (auto it = index.find(kv.first); it != index.end()) into[it->second].second = std::move(kv.second);
-    else index[kv.first] = into.size(), into.push_back(std::move(kv));
+  for (size_t i = 0; i < into.size(); ++i) index[into[i].key] = i;
+  for (auto& a : from) {
+    if (auto it = index.find(a.key); it != index.end()) into[it->second] = std::move(a);
+    else index[a.key] = into.size(), into.push_back(std::move(a));
   }
 }
 
@@ -297,6 +326,15 @@ Span to_span(const OtlpSpan& in, const OtlpScopeSpans& scope, const OtlpResource
     done = apply_field(llm, src.field, *it->second);
     if (done && src.field != LlmField::provider && src.field != LlmField::streaming) has_llm = true;
   }
+  if (auto it = lookup.find(kInvocationParameters); it != lookup.end() && it->second->is_string())
+    if (auto params = json::parse(it->second->get_string()); params && params->is_object())
+      for (const auto& src : kInvocationFields) {
+        auto& done = set[static_cast<size_t>(src.field)];
+        const bj::value* v = params->get_object().if_contains(src.attribute);
+        if (done || !v || v->is_null()) continue;
+        done = apply_field(llm, src.field, *v);
+        has_llm = has_llm || done;
+      }
   include_usage_parts(llm);
   // A total reported before the parts were added to their wholes may fall short of them. Counts
   // out of range are left as they came, for the validator to refuse.
@@ -315,7 +353,7 @@ Span to_span(const OtlpSpan& in, const OtlpScopeSpans& scope, const OtlpResource
 
   bj::array event_messages[2];
   for (const auto& e : in.events) {
-    SpanEvent out{e.name, micros(e.time_unix_nano), {}};
+    SpanEvent out{e.name, micros(e.time_unix_nano), {}, {}};
     const MessageEvent* message = nullptr;
     for (const auto& me : kMessageEvents)
       if (e.name == me.event) message = &me;
@@ -334,7 +372,8 @@ Span to_span(const OtlpSpan& in, const OtlpScopeSpans& scope, const OtlpResource
             if (!slot) slot = text_of(v);
           }
       } else {
-        out.attributes.emplace_back(k, text_of(v));
+        out.attributes.emplace_back(k, attribute_text(v));
+        if (is_typed(v)) out.typed_attributes.push_back(k);
       }
     }
     if (message && msg.size() > 1) event_messages[static_cast<int>(message->target)].push_back(std::move(msg));
@@ -349,17 +388,22 @@ Span to_span(const OtlpSpan& in, const OtlpScopeSpans& scope, const OtlpResource
   if (has_llm) s.llm = std::move(llm);
 
   // Resource, then scope, then span attributes: the more specific wins a shared key.
-  s.attributes = render(resource.resource_attributes, true);
-  Attributes scope_attrs;
-  if (!scope.scope_name.empty()) scope_attrs.emplace_back("otel.scope.name", scope.scope_name);
-  if (!scope.scope_version.empty()) scope_attrs.emplace_back("otel.scope.version", scope.scope_version);
+  Attrs attrs = render(resource.resource_attributes, true);
+  Attrs scope_attrs;
+  if (!scope.scope_name.empty()) scope_attrs.push_back({"otel.scope.name", scope.scope_name});
+  if (!scope.scope_version.empty()) scope_attrs.push_back({"otel.scope.version", scope.scope_version});
   merge(scope_attrs, render(scope.scope_attributes, true));
-  merge(s.attributes, std::move(scope_attrs));
-  merge(s.attributes, render(in.attributes, true));
-  Attributes extra;
-  if (in.kind >= 2 && in.kind <= 5) extra.emplace_back("otel.span_kind", std::string(kOtlpKinds[in.kind]));
-  if (!in.status_message.empty()) extra.emplace_back("otel.status_description", in.status_message);
-  merge(s.attributes, std::move(extra));
+  merge(attrs, std::move(scope_attrs));
+  merge(attrs, render(in.attributes, true));
+  Attrs extra;
+  if (in.kind >= 2 && in.kind <= 5) extra.push_back({"otel.span_kind", std::string(kOtlpKinds[in.kind])});
+  if (!in.status_message.empty()) extra.push_back({"otel.status_description", in.status_message});
+  merge(attrs, std::move(extra));
+  s.attributes.reserve(attrs.size());
+  for (auto& a : attrs) {
+    if (a.typed) s.typed_attributes.push_back(a.key);
+    s.attributes.emplace_back(std::move(a.key), std::move(a.text));
+  }
   return s;
 }
 

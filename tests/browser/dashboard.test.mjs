@@ -161,6 +161,30 @@ test("the trace detail shows the span tree and the LLM call's prompt and complet
   assert.match(await text("[data-testid=attributes]"), /session_id\s+s-777/);
 });
 
+test("the span detail shows OTLP's typed attribute values by their type", async () => {
+  const traceId = "7a".repeat(16);
+  const start = BigInt(Date.now()) * 1000000n;
+  const value = (v) => (typeof v === "number" ? (Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v })
+    : typeof v === "boolean" ? { boolValue: v } : Array.isArray(v) ? { arrayValue: { values: v.map(value) } } : { stringValue: v });
+  const attributes = Object.entries({ retries: 3, ratio: 0.5, cached: true, labels: ["a", "b"], note: "3341" })
+    .map(([key, v]) => ({ key, value: value(v) }));
+  const answer = await fetch(`${server.url}/otlp/v1/traces`, {
+    method: "POST", headers: { "Content-Type": "application/json", "X-Api-Key": apiKey },
+    body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId, spanId: "0102030405060708",
+      name: "typed-step", startTimeUnixNano: String(start), endTimeUnixNano: String(start + 1000000n), attributes }] }] }] }),
+  });
+  assert.equal(answer.status, 200, await answer.text());
+  await go(`/traces/${traceId}`);
+  await page.click(".wf-row:has-text('typed-step')");
+  const cell = (key) => page.locator(`[data-testid=attributes] tr:has(th:text-is("${key}")) td > [data-type]`).first();
+  assert.equal(await cell("retries").getAttribute("data-type"), "number");
+  assert.equal(await cell("ratio").innerText(), "0.5");
+  assert.equal(await cell("cached").getAttribute("data-type"), "boolean");
+  assert.equal(await cell("labels").getAttribute("data-type"), "array");
+  assert.deepEqual(await cell("labels").locator("li").allInnerTexts(), ["a", "b"]);
+  assert.equal(await cell("note").getAttribute("data-type"), "string");
+});
+
 test("the overview charts the traffic", async () => {
   await page.click("nav >> text=Overview");
   await page.waitForSelector("[data-testid=overview-data]");

@@ -145,14 +145,15 @@ def test_sdk_agent_llm_tool_trace_reads_back_field_by_field(server: StackLensSer
         "isStreaming": False, "finishReason": "stop"}
     attrs = llm["attributes"]
     assert attrs["gen_ai.request.model"] == "gpt-4o"
-    assert attrs["gen_ai.usage.input_tokens"] == "120"
-    assert attrs["gen_ai.request.temperature"] == "0.2"
-    assert attrs["retry.count"] == "2" and attrs["cache.hit"] == "false" and attrs["labels"] == '["a","b"]'
-    assert attrs["gen_ai.response.finish_reasons"] == '["stop"]'
+    # OTLP's types kept (tests/server/test_otlp_types.py has the rest).
+    assert attrs["gen_ai.usage.input_tokens"] == 120
+    assert attrs["gen_ai.request.temperature"] == 0.2
+    assert attrs["retry.count"] == 2 and attrs["cache.hit"] is False and attrs["labels"] == ["a", "b"]
+    assert attrs["gen_ai.response.finish_reasons"] == ["stop"]
     # The prompt and completion are sealed text, never plain attributes.
     assert not [k for k in attrs if k.startswith(("gen_ai.prompt", "gen_ai.completion"))]
     assert [e["name"] for e in llm["events"]] == ["gen_ai.first_token", "stream.done"]
-    assert llm["events"][0]["attributes"] == {"latency.ms": "12.5"}
+    assert llm["events"][0]["attributes"] == {"latency.ms": 12.5}
     assert llm["events"][1]["attributes"] == {}
     assert llm["startTime"] <= llm["events"][0]["time"] <= llm["endTime"]
 
@@ -234,7 +235,8 @@ def test_otlp_json_through_curl(server: StackLensServer, keys: Dict[str, str], t
     assert span["llmSpan"]["model"] == "claude-3-5-sonnet" and span["llmSpan"]["provider"] == "anthropic"
     assert (span["llmSpan"]["inputTokens"], span["llmSpan"]["outputTokens"]) == (30, 7)
     assert span["llmSpan"]["promptContent"] == "hello" and span["llmSpan"]["completionContent"] == "hi there"
-    assert span["attributes"]["nested"] == '{"a":1.5}' and span["attributes"]["blob"] == "AAEC"
+    assert span["attributes"]["nested"] == {"a": 1.5} and span["attributes"]["blob"] == "AAEC"
+    assert span["attributes"]["llm.token_count.prompt"] == 30  # OTLP/JSON's decimal-string int64
     assert span["attributes"]["service.name"] == "curl-service"
     assert span["attributes"]["otel.span_kind"] == "client"
     assert "input.value" not in span["attributes"] and "output.value" not in span["attributes"]

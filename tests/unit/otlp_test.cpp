@@ -301,6 +301,65 @@ TEST(GenAiMapping, ResourceThenScopeThenSpanAttributes) {
   EXPECT_EQ(attr(s, "list"), R"([1,"a"])");
 }
 
+// Typed values stay typed: the span and its events know which attributes are numbers, booleans,
+// arrays or key-value lists; a more specific string overriding a typed value is a string.
+TEST(GenAiMapping, TypedAttributesAreMarked) {
+  OtlpResourceSpans resource;
+  resource.resource_attributes = {{"service.instances", 3}, {"shared", 1}};
+  OtlpSpan in = span_with({{"shared", "span"}, {"n", 1.5}, {"flag", false}, {"list", bj::array{1, "a"}},
+                           {"kv", bj::object{{"a", 1}}}, {"text", "3"}, {"none", nullptr}});
+  in.events.push_back({5'000, "retry", {{"attempt", 2}, {"why", "timeout"}}});
+  Span s = to_span(in, {}, resource, 1);
+  EXPECT_EQ(s.typed_attributes, (TypedKeys{"service.instances", "n", "flag", "list", "kv"}));
+  EXPECT_EQ(attr(s, "kv"), R"({"a":1})");
+  EXPECT_EQ(attr(s, "none"), "null");
+  ASSERT_EQ(s.events.size(), 1u);
+  EXPECT_EQ(s.events[0].typed_attributes, TypedKeys{"attempt"});
+}
+
+// OpenInference's request parameters (one JSON string) and finish reason, and OpenLLMetry's names.
+TEST(GenAiMapping, OpenInferenceAndOpenLlmetryParameters) {
+  Span oi = to_span(span_with({{"llm.model_name", "gpt-4o-mini"},
+                               {"llm.invocation_parameters", R"({"temperature":0.3,"max_completion_tokens":64,"top_p":1})"},
+                               {"llm.finish_reason", "stop"}}),
+                    {}, {}, 1);
+  ASSERT_TRUE(oi.llm);
+  EXPECT_EQ(*oi.llm->temperature, 0.3);
+  EXPECT_EQ(*oi.llm->max_tokens, 64);
+  EXPECT_EQ(*oi.llm->finish_reason, "stop");
+  EXPECT_EQ(attr(oi, "llm.invocation_parameters"), R"({"temperature":0.3,"max_completion_tokens":64,"top_p":1})");
+  // A parameter sent as its own attribute wins over the JSON; max_tokens before max_completion_tokens.
+  Span both = to_span(span_with({{"llm.model_name", "m"}, {"gen_ai.request.temperature", 0.9},
+                                 {"llm.invocation_parameters", R"({"temperature":0.1,"max_tokens":5,"max_completion_tokens":7})"}}),
+                      {}, {}, 1);
+  EXPECT_EQ(*both.llm->temperature, 0.9);
+  EXPECT_EQ(*both.llm->max_tokens, 5);
+  // Not an object, or not JSON: nothing taken from it.
+  Span junk = to_span(span_with({{"llm.model_name", "m"}, {"llm.invocation_parameters", "temperature=1"}}), {}, {}, 1);
+  EXPECT_FALSE(junk.llm->temperature);
+  Span ol = to_span(span_with({{"gen_ai.request.model", "m"}, {"gen_ai.request.temperature", 0.6},
+                               {"gen_ai.request.max_tokens", 32}, {"gen_ai.response.finish_reason", "length"}}),
+                    {}, {}, 1);
+  EXPECT_EQ(*ol.llm->temperature, 0.6);
+  EXPECT_EQ(*ol.llm->max_tokens, 32);
+  EXPECT_EQ(*ol.llm->finish_reason, "length");
+}
+
+TEST(OtlpJson, IntValuesAreExactIntegers) {
+  auto req = decode_json(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102","spanId":"0304",
+     "attributes":[{"key":"big","value":{"intValue":"9007199254740993"}},{"key":"n","value":{"intValue":7}},
+                   {"key":"bad","value":{"intValue":"1.5"}}]}]}]}]})");
+  ASSERT_FALSE(req);  // 1.5 is no integer
+  req = decode_json(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102","spanId":"0304",
+     "attributes":[{"key":"big","value":{"intValue":"9007199254740993"}},{"key":"n","value":{"intValue":7}},
+                   {"key":"arr","value":{"arrayValue":{"values":[{"intValue":"1"},{"boolValue":true}]}}}]}]}]}]})");
+  ASSERT_TRUE(req) << req.error().message;
+  const auto& attrs = req->resource_spans[0].scope_spans[0].spans[0].attributes;
+  EXPECT_EQ(attrs[0].second, bj::value(int64_t{9007199254740993}));
+  EXPECT_EQ(attrs[1].second, bj::value(7));
+  EXPECT_EQ(attrs[2].second, (bj::value(bj::array{1, true})));
+}
+
 TEST(OtlpJson, HexOrBase64IdsNumbersOrStrings) {
   auto req = decode_json(R"({"resource_spans":[{"scopeSpans":[{"spans":[
     {"traceId":"AQEBAQEBAQEBAQEBAQEBAQ==","spanId":"0202020202020202","parentSpanId":"","name":"n",

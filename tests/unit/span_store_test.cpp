@@ -252,7 +252,7 @@ TEST(SqliteSpanStore, ReadsSpansWithTextInTheRowOrInSpansText) {
     r.span.end_us = 9000;
     r.span.attributes = {{"k", "packed"}};
     r.span.tags = {"x"};
-    r.span.events = {SpanEvent{"e", 5, {{"a", "b"}}}};
+    r.span.events = {SpanEvent{"e", 5, {{"a", "b"}}, {}}};
     r.span.llm = llm;
     r.prompt = SealedText{std::move(prompt), 3};
     r.completion = SealedText{"COMPLETION", 3};

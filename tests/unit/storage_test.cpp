@@ -72,7 +72,7 @@ TEST(SpanCodec, IdKeysAreStableAndDistinct) {
 }
 
 TEST(SpanCodec, NeedlesMatchExactlyTheAttributeOrTag) {
-  const std::string attrs = attributes_json({{"user_id", "u1"}, {"x", "user_id"}});
+  const std::string attrs = attributes_json({{"user_id", "u1"}, {"x", "user_id"}}, {});
   EXPECT_NE(attrs.find(attribute_needle("user_id", "u1")), std::string::npos);
   EXPECT_EQ(attrs.find(attribute_needle("user_id", "u")), std::string::npos);
   EXPECT_EQ(attrs.find(attribute_needle("id", "u1")), std::string::npos);
@@ -80,9 +80,54 @@ TEST(SpanCodec, NeedlesMatchExactlyTheAttributeOrTag) {
   EXPECT_NE(tags.find(tag_needle("blue")), std::string::npos);
   EXPECT_EQ(tags_json({"dark-blue"}).find(tag_needle("blue")), std::string::npos);
   Attributes back;
-  parse_attributes(attrs, back);
+  std::vector<std::string> typed;
+  parse_attributes(attrs, back, typed);
   EXPECT_EQ(back.size(), 2u);
   EXPECT_EQ(back[0].second, "u1");
+  EXPECT_TRUE(typed.empty());
+}
+
+// Typed values (OTLP's) are kept as their JSON and read back typed; the same text as a string
+// stays a string, and a typed value rewritten into something else (redacted) is stored as a string.
+TEST(SpanCodec, TypedAttributesRoundTrip) {
+  const Attributes attrs{{"retries", "3"},   {"ratio", "0.25"},  {"ok", "true"},         {"list", R"([1,"a",false])"},
+                         {"as_text", "3"},   {"kv", R"({"a":1})"}, {"redacted", "[EMAIL]x"}};
+  const std::vector<std::string> typed{"retries", "ratio", "ok", "list", "kv", "redacted"};
+  const std::string text = attributes_json(attrs, typed);
+  EXPECT_EQ(text, R"({"retries":3,"ratio":0.25,"ok":true,"list":[1,"a",false],"as_text":"3","kv":{"a":1},)"
+                  R"("redacted":"[EMAIL]x"})");
+  Attributes back;
+  std::vector<std::string> back_typed;
+  parse_attributes(text, back, back_typed);
+  EXPECT_EQ(back, attrs);
+  EXPECT_EQ(back_typed, (std::vector<std::string>{"retries", "ratio", "ok", "list", "kv"}));
+  // A repeated key: the last value wins, typed or not.
+  EXPECT_EQ(attributes_json({{"a", "1"}, {"b", "x"}, {"a", "2"}}, {"a"}), R"({"a":2,"b":"x"})");
+}
+
+// The numeric attribute filter: numbers always, strings holding only a number when asked, in any of
+// several concatenated objects, never a key's needle inside a string value.
+TEST(SpanCodec, AttributeNumberMatches) {
+  const std::string rows = R"({"retries":3,"name":"a"}{"retries":"7","n":1.5}{"x":""retries":100"})";
+  const std::string key = attribute_key_needle("retries");
+  EXPECT_TRUE(attribute_number_matches(rows, key, ">", 2, false));
+  EXPECT_FALSE(attribute_number_matches(rows, key, ">", 3, false));
+  EXPECT_TRUE(attribute_number_matches(rows, key, ">", 3, true));   // "7"
+  EXPECT_FALSE(attribute_number_matches(rows, key, ">", 7, true));  // not the 100 inside a string
+  EXPECT_TRUE(attribute_number_matches(rows, key, ">=", 7, true));
+  EXPECT_TRUE(attribute_number_matches(rows, key, "<", 4, false));
+  EXPECT_FALSE(attribute_number_matches(rows, key, "<", 3, false));
+  EXPECT_TRUE(attribute_number_matches(rows, key, "<=", 3, false));
+  EXPECT_TRUE(attribute_number_matches(rows, key, "=", 3, false));
+  EXPECT_FALSE(attribute_number_matches(rows, key, "=", 7, false));
+  EXPECT_TRUE(attribute_number_matches(rows, attribute_key_needle("n"), "=", 1.5, false));
+  EXPECT_FALSE(attribute_number_matches(rows, attribute_key_needle("name"), ">", -1e300, true));
+  EXPECT_FALSE(attribute_number_matches(R"({"v":"12abc","w":12e})", attribute_key_needle("v"), ">", 0, true));
+  EXPECT_FALSE(attribute_number_matches(R"({"w":[5]})", attribute_key_needle("w"), ">", 0, true));
+  EXPECT_EQ(decimal_number("-2.5e1"), -25.0);
+  EXPECT_FALSE(decimal_number("inf"));
+  EXPECT_FALSE(decimal_number("2x"));
+  EXPECT_FALSE(decimal_number(""));
 }
 
 // The columns are written without a bj::value; their text must be what serialising one gives,
@@ -98,15 +143,15 @@ TEST(SpanCodec, ColumnsAreTheSerialisersText) {
       Attributes attrs{{k, v}, {"other", k}};
       boost::json::object o;
       for (const auto& [ak, av] : attrs) o[ak] = av;
-      EXPECT_EQ(attributes_json(attrs), boost::json::serialize(o));
+      EXPECT_EQ(attributes_json(attrs, {}), boost::json::serialize(o));
     }
   boost::json::array a;
   for (const auto& t : samples) a.emplace_back(t);
   EXPECT_EQ(tags_json(samples), boost::json::serialize(a));
   EXPECT_EQ(tags_json({}), "[]");
-  EXPECT_EQ(attributes_json({}), "{}");
+  EXPECT_EQ(attributes_json({}, {}), "{}");
   // A repeated key keeps its first place and its last value, as in an object.
-  EXPECT_EQ(attributes_json({{"a", "1"}, {"b", "2"}, {"a", "3"}}), R"({"a":"3","b":"2"})");
+  EXPECT_EQ(attributes_json({{"a", "1"}, {"b", "2"}, {"a", "3"}}, {}), R"({"a":"3","b":"2"})");
 }
 
 namespace {
@@ -122,7 +167,7 @@ SpanRecord full_record() {
   s.status = "error";
   s.start_us = -5;
   s.end_us = INT64_MAX;
-  s.events = {SpanEvent{"retry", 12, {{"attempt", "2"}}}};
+  s.events = {SpanEvent{"retry", 12, {{"attempt", "2"}}, {}}};
   LlmData& l = s.llm.emplace();
   l.model = "m";
   l.provider = "p";

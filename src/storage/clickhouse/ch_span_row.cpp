@@ -32,7 +32,7 @@ bool is_null(const std::string& f) { return f == "\\N"; }
 void encode_span_row(SpanRecord& r) {
   Span& s = r.span;
   SpanRecord::Encoded e;
-  e.attributes = sqlite::attributes_json(s.attributes);
+  e.attributes = sqlite::attributes_json(s.attributes, s.typed_attributes);
   e.tags = sqlite::tags_json(s.tags);
   e.events = sqlite::events_json(s.events);
   sqlite::take_ids(s.attributes, e);
@@ -79,6 +79,7 @@ void encode_span_row(SpanRecord& r) {
   sealed(out, r.completion);
   // Freed here, on the request thread, rather than by the writer: the row holds them now.
   s.attributes = {};
+  s.typed_attributes = {};
   s.tags = {};
   s.events = {};
   for (auto* text : {&r.prompt, &r.completion})
@@ -118,7 +119,7 @@ Result<SpanRecord> decode_span_row(const std::vector<std::string>& f) {
     l.cache_write_tokens = to_i64(f[24]);
     l.reasoning_tokens = to_i64(f[25]);
   }
-  sqlite::parse_attributes(f[26], s.attributes);
+  sqlite::parse_attributes(f[26], s.attributes, s.typed_attributes);
   sqlite::parse_tags(f[27], s.tags);
   sqlite::parse_events(f[28], s.events);
   if (f[32] != "-1") r.prompt = SealedText{f[31], static_cast<int>(to_i64(f[32]))};

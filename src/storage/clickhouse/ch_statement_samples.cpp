@@ -30,7 +30,7 @@ std::vector<Sample> samples(const Target& t) {
   s.end_us = 1700000001500000;
   s.attributes = {{"session_id", "s1"}, {"user_id", "u1"}, {"k", "v\n2"}};
   s.tags = {"prod"};
-  s.events = {SpanEvent{"retry", 1700000000500000, {{"attempt", "2"}}}};
+  s.events = {SpanEvent{"retry", 1700000000500000, {{"attempt", "2"}}, {}}};
   LlmData& l = s.llm.emplace();
   l.model = "gpt-4o";
   l.provider = "openai";
@@ -67,7 +67,8 @@ std::vector<Sample> samples(const Target& t) {
   f.provider = "openai";
   f.status = "error";
   f.tags = {"prod"};
-  f.attributes = {{"k", "v\n2"}};
+  f.attributes = {{"k", "v\n2"}, {"retries", "3"}};
+  f.attribute_numbers = {{"latency", ">=", 2.5}, {"score", "<", -1}};
   f.min_latency_ms = 1;
   f.min_cost_usd = 0.1;
   f.unpriced = true;

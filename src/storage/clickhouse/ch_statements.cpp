@@ -82,6 +82,14 @@ std::string_view order_column(std::string_view sort) {
   return it == std::end(kColumns) ? "last_us" : it->second;
 }
 
+// The number a span row's attribute `key` holds as a JSON number (with strings_too, also as a
+// string holding only a number), else NULL: the same values as sqlite::attribute_number_matches.
+std::string attribute_number(const std::string& key, bool strings_too) {
+  const std::string raw = "visitParamExtractRaw(attributes, " + quote(key) + ")";
+  if (strings_too) return "toFloat64OrNull(replaceRegexpOne(" + raw + ", '^\"(.*)\"$', '\\\\1'))";
+  return "toFloat64OrNull(if(substring(" + raw + ", 1, 1) = '\"', '', " + raw + "))";
+}
+
 }  // namespace
 
 std::string create_database(const Target& t) {
@@ -197,8 +205,15 @@ std::string trace_page(const Target& t, int64_t project_id, const TraceFilter& f
   if (f.provider) having.push_back("countIf(provider = " + quote(*f.provider) + " AND is_llm = 1) > 0");
   for (const auto& tag : f.tags)
     having.push_back("countIf(position(tags, " + quote(sqlite::tag_needle(tag)) + ") > 0) > 0");
-  for (const auto& [k, v] : f.attributes)
-    having.push_back("countIf(position(attributes, " + quote(sqlite::attribute_needle(k, v)) + ") > 0) > 0");
+  for (const auto& [k, v] : f.attributes) {
+    const std::string needle = "position(attributes, " + quote(sqlite::attribute_needle(k, v)) + ") > 0";
+    if (auto n = sqlite::decimal_number(v))
+      having.push_back(fmt::format("countIf({} OR ifNull({} = {}, 0)) > 0", needle, attribute_number(k, false), *n));
+    else
+      having.push_back("countIf(" + needle + ") > 0");
+  }
+  for (const auto& c : f.attribute_numbers)
+    having.push_back(fmt::format("countIf(ifNull({} {} {}, 0)) > 0", attribute_number(c.key, true), c.op, c.number));
   const char* past = f.oldest_first ? ">" : "<";
   if (after) having.push_back(fmt::format("(t_start, trace_id) {} ({}, {})", past, after->first, quote(after->second)));
   for (size_t i = 0; i < having.size(); ++i) sql += (i == 0 ? " HAVING " : " AND ") + having[i];

@@ -51,11 +51,12 @@ Status prepare_batch(std::vector<SpanRecord>& records, TextLog& text_log, const 
   for (SpanRecord& r : records) {
     if (r.encoded) continue;
     Span& s = r.span;
-    r.encoded = SpanRecord::Encoded{attributes_json(s.attributes), tags_json(s.tags), events_json(s.events),
+    r.encoded = SpanRecord::Encoded{attributes_json(s.attributes, s.typed_attributes), tags_json(s.tags), events_json(s.events),
                                     id_key(s.trace_id), id_key(s.span_id), std::nullopt, 0, 0, {}, {}, {}};
     take_ids(s.attributes, *r.encoded);
     // Freed here, on the request thread, rather than by the writer.
     s.attributes = {};
+    s.typed_attributes = {};
     s.tags = {};
     s.events = {};
     if (!r.prompt && !r.completion) continue;

@@ -40,13 +40,28 @@ void sql_id_key(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int64(ctx, id_key(std::string_view(p ? p : "", static_cast<size_t>(n))));
 }
 
+// sl_attr_number(attributes, key needle, op, number, strings too): attribute_number_matches
+// (span_codec.h) for the trace list's numeric attribute filters; a string holding a number counts
+// only when the last argument is 1.
+void sql_attr_number(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto text = [&](int i) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[i]));
+    return std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(argv[i])));
+  };
+  const std::string needle(text(1));
+  sqlite3_result_int(ctx, attribute_number_matches(text(0), needle, text(2), sqlite3_value_double(argv[3]),
+                                                   sqlite3_value_int(argv[4]) != 0));
+}
+
 // The SQL functions of spans.db: sl_histogram_merge, for the rollups table (rollup_accumulator.h),
-// and sl_id_key, for id_traces (id_traces.h).
+// sl_id_key, for id_traces (id_traces.h), and sl_attr_number, for the trace list.
 Status register_span_functions(Db& db) {
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
   if (sqlite3_create_function(db.raw(), "sl_histogram_merge", 2, flags, nullptr, sql_histogram_merge, nullptr,
                               nullptr) != SQLITE_OK ||
-      sqlite3_create_function(db.raw(), "sl_id_key", 1, flags, nullptr, sql_id_key, nullptr, nullptr) != SQLITE_OK)
+      sqlite3_create_function(db.raw(), "sl_id_key", 1, flags, nullptr, sql_id_key, nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_create_function(db.raw(), "sl_attr_number", 5, flags, nullptr, sql_attr_number, nullptr, nullptr) !=
+          SQLITE_OK)
     return db.error("register functions");
   return ok_status();
 }

@@ -71,7 +71,8 @@ Status read_row_spans(Db& db, const TextLog& texts, int64_t project_id, int64_t 
     const auto [offset, length] = in_trace_row[i - first];
     if (offset + length > joined.size())
       return make_error(ErrorCode::internal, fmt::format("trace row {} is corrupt: it lacks its spans' attributes", row));
-    parse_attributes(std::string_view(joined).substr(offset, length), read[i].record.span.attributes);
+    auto& span = read[i].record.span;
+    parse_attributes(std::string_view(joined).substr(offset, length), span.attributes, span.typed_attributes);
   }
   return ok_status();
 }

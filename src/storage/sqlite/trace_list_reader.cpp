@@ -65,7 +65,17 @@ Result<TraceRows> read_trace_rows(Db& db, const IdTraces& id_traces, int64_t pro
   if (f.model) some_span("s.model = " + ph(*f.model));
   if (f.provider) some_span("s.provider = " + ph(*f.provider));
   for (const auto& tag : f.tags) sql += " AND instr(t.tags, " + ph(tag_needle(tag)) + ") > 0";
-  for (const auto& [k, v] : f.attributes) sql += " AND instr(t.attributes, " + ph(attribute_needle(k, v)) + ") > 0";
+  for (const auto& [k, v] : f.attributes) {
+    const std::string needle = "instr(t.attributes, " + ph(attribute_needle(k, v)) + ") > 0";
+    if (auto n = decimal_number(v))
+      sql += " AND (" + needle + " OR sl_attr_number(t.attributes, " + ph(attribute_key_needle(k)) + ", '=', " + ph(*n) +
+             ", 0))";
+    else
+      sql += " AND " + needle;
+  }
+  for (const auto& c : f.attribute_numbers)
+    sql += " AND sl_attr_number(t.attributes, " + ph(attribute_key_needle(c.key)) + ", " + ph(c.op) + ", " +
+           ph(c.number) + ", 1)";
   // Scores: a score of the trace or of any of its spans (score_trace's prefix).
   const auto score_of_trace = [&](const std::string& name) {
     return "FROM scores sc INDEXED BY score_trace WHERE sc.project_id = ?1 AND sc.trace_id = t.trace_id AND sc.name = " +

@@ -96,13 +96,26 @@ export function SpanDetail({ span }: { span: Span }) {
   );
 }
 
-function AttrValue({ value }: { value: string }) {
-  if (value.length <= 200) return <span className="attr-value">{value}</span>;
+/** An attribute's value: strings as text (long ones folded), OTLP's typed values marked by their type,
+ * arrays as lists, key-value lists as JSON. */
+function AttrValue({ value }: { value: unknown }) {
+  if (typeof value === "number" || typeof value === "boolean")
+    return <span className={`attr-value attr-${typeof value}`} data-type={typeof value}>{String(value)}</span>;
+  if (Array.isArray(value))
+    return (
+      <ol className="attr-list" data-type="array">
+        {value.map((item, i) => <li key={i}><AttrValue value={item} /></li>)}
+      </ol>
+    );
+  if (value !== null && typeof value === "object")
+    return <pre className="attr-value" data-type="object">{JSON.stringify(value, null, 2)}</pre>;
+  const text = typeof value === "string" ? value : String(value);
+  if (text.length <= 200) return <span className="attr-value" data-type="string">{text}</span>;
   return (
     <details>
-      <summary>{value.slice(0, 120)}… ({value.length.toLocaleString()} chars)</summary>
-      <pre>{value}</pre>
-      <CopyButton text={value} />
+      <summary>{text.slice(0, 120)}… ({text.length.toLocaleString()} chars)</summary>
+      <pre>{text}</pre>
+      <CopyButton text={text} />
     </details>
   );
 }

@@ -8,9 +8,9 @@ export const BLOCKED_ATTRIBUTE = "governai.blocked";
 /** field -> the types found there. */
 export type FieldMarks = Map<string, string[]>;
 
-function parsePairs(value: string | undefined): FieldMarks {
+function parsePairs(value: unknown): FieldMarks {
   const marks: FieldMarks = new Map();
-  for (const pair of (value ?? "").split(",")) {
+  for (const pair of (typeof value === "string" ? value : "").split(",")) {
     const at = pair.lastIndexOf(":");
     if (at <= 0) continue;
     const field = pair.slice(0, at).trim();
