@@ -28,7 +28,9 @@ std::vector<Sample> samples(const Target& t) {
   s.status = "error";
   s.start_us = 1700000000000000;
   s.end_us = 1700000001500000;
-  s.attributes = {{"session_id", "s1"}, {"user_id", "u1"}, {"k", "v\n2"}};
+  s.attributes = {{"session_id", "s1"}, {"user_id", "u1"}, {"k", "v\n2"}, {"retries", "3"}, {"latency", "2.5"},
+                  {"score", "-2"}};
+  s.typed_attributes = {"retries", "latency"};  // numbers; score is a string holding one
   s.tags = {"prod"};
   s.events = {SpanEvent{"retry", 1700000000500000, {{"attempt", "2"}}, {}}};
   LlmData& l = s.llm.emplace();
