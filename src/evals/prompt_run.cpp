@@ -174,24 +174,18 @@ Result<DatasetRun> PromptRuns::start_run(int64_t project_id, DatasetRun run, std
 }
 
 Status PromptRuns::resume() {
-  SL_TRY(projects, meta_.list_projects());
+  SL_TRY(running, meta_.list_running_dataset_runs());
   size_t resumed = 0;
-  for (const auto& project : projects) {
-    SL_TRY(datasets, meta_.list_datasets(project.id));
-    for (const auto& dataset : datasets) {
-      SL_TRY(runs, meta_.list_dataset_runs(project.id, dataset.name));
-      for (auto& run : runs) {
-        if (run.status != "running" || !run.metadata) continue;
-        auto m = read_prompt_run_metadata(*run.metadata);
-        if (!m || m->node != node_) continue;
-        auto r = std::make_shared<Run>();
-        r->project_id = project.id;
-        r->record = std::move(run);
-        r->spec = std::move(m->spec);
-        enqueue(std::move(r));
-        ++resumed;
-      }
-    }
+  for (auto& [project_id, run] : running) {
+    if (!run.metadata) continue;
+    auto m = read_prompt_run_metadata(*run.metadata);
+    if (!m || m->node != node_) continue;
+    auto r = std::make_shared<Run>();
+    r->project_id = project_id;
+    r->record = std::move(run);
+    r->spec = std::move(m->spec);
+    enqueue(std::move(r));
+    ++resumed;
   }
   if (resumed) spdlog::info("prompt runs: {} run(s) of this node resumed", resumed);
   return ok_status();

@@ -43,6 +43,12 @@ struct LoginFailures {
   Micros locked_until = 0;
 };
 
+// A dataset run with the project it belongs to.
+struct ProjectDatasetRun {
+  int64_t project_id = 0;
+  DatasetRun run;
+};
+
 class MetaStore {
  public:
   virtual ~MetaStore() = default;
@@ -237,6 +243,8 @@ class MetaStore {
                                                 std::optional<int64_t> version) = 0;
   // Newest first.
   virtual Result<std::vector<DatasetRun>> list_dataset_runs(int64_t project_id, const std::string& dataset) = 0;
+  // The running runs of every project, by project then oldest first (prompt runs resume them).
+  virtual Result<std::vector<ProjectDatasetRun>> list_running_dataset_runs() = 0;
   virtual Result<std::optional<DatasetRun>> get_dataset_run(int64_t project_id, const std::string& dataset,
                                                             int64_t id) = 0;
   virtual Status put_dataset_run_results(int64_t project_id, const std::string& dataset, int64_t id,

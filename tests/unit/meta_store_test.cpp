@@ -420,6 +420,68 @@ TEST_P(MetaStoreTest, DatasetEditsAtOnceEachMakeOneVersion) {
   EXPECT_EQ((*store_->get_dataset(p->id, "shared"))->version, kWriters * kEach);
 }
 
+// The running runs of all projects come in one list, by project then oldest first, each with
+// its project; finished and failed runs are left out.
+TEST_P(MetaStoreTest, RunningDatasetRunsOfEveryProjectAreListed) {
+  auto a = store_->create_project("a");
+  auto b = store_->create_project("b");
+  ASSERT_TRUE(a && b);
+  auto none = store_->list_running_dataset_runs();
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none->empty());
+  for (int64_t project : {a->id, b->id}) {
+    for (const char* name : {"d1", "d2"}) {
+      Dataset d;
+      d.name = name;
+      d.created_by = "u";
+      ASSERT_TRUE(store_->create_dataset(project, d));
+    }
+  }
+  auto start = [&](int64_t project, const std::string& dataset, const std::string& name) {
+    DatasetRun run;
+    run.dataset = dataset;
+    run.name = name;
+    run.created_by = "u";
+    run.metadata = R"({"k": 1})";
+    auto created = store_->create_dataset_run(project, run, std::nullopt);
+    EXPECT_TRUE(created) << created.error().message;
+    return created ? created->id : 0;
+  };
+  const int64_t b1 = start(b->id, "d1", "b1");
+  const int64_t a1 = start(a->id, "d2", "a1");
+  const int64_t done = start(a->id, "d1", "done");
+  const int64_t failed = start(b->id, "d2", "failed");
+  const int64_t a2 = start(a->id, "d1", "a2");
+  ASSERT_TRUE(store_->finish_dataset_run(a->id, "d1", done, "finished", std::nullopt));
+  ASSERT_TRUE(store_->finish_dataset_run(b->id, "d2", failed, "failed", std::nullopt));
+
+  auto running = store_->list_running_dataset_runs();
+  ASSERT_TRUE(running) << running.error().message;
+  ASSERT_EQ(running->size(), 3u);
+  const auto& r = *running;
+  EXPECT_EQ(r[0].project_id, a->id);
+  EXPECT_EQ(r[0].run.id, a1);
+  EXPECT_EQ(r[0].run.dataset, "d2");
+  EXPECT_EQ(r[1].project_id, a->id);
+  EXPECT_EQ(r[1].run.id, a2);
+  EXPECT_EQ(r[1].run.dataset, "d1");
+  EXPECT_EQ(r[1].run.name, "a2");
+  EXPECT_EQ(r[2].project_id, b->id);
+  EXPECT_EQ(r[2].run.id, b1);
+  EXPECT_EQ(r[2].run.dataset, "d1");
+  for (const auto& p : r) {
+    EXPECT_EQ(p.run.status, "running");
+    EXPECT_EQ(p.run.metadata, R"({"k": 1})");
+  }
+  // The same records as the per-dataset list.
+  auto listed = store_->list_dataset_runs(a->id, "d1");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, a2);
+  EXPECT_EQ((*listed)[0].created_us, r[1].run.created_us);
+  EXPECT_EQ((*listed)[0].item_count, r[1].run.item_count);
+}
+
 // Nodes starting together on one empty store: exactly one writes the first project, its
 // admin and key; the others find it set up and write nothing.
 TEST_P(MetaStoreTest, BootstrapHappensOnceWhenNodesStartTogether) {

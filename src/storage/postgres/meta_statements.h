@@ -397,14 +397,19 @@ inline constexpr Statement kCreateDatasetRun{
     "create_dataset_run",
     "INSERT INTO dataset_runs(dataset_id, dataset_version, name, description, metadata, status, created_by, "
     "created_us, item_count) VALUES($1, $2, $3, $4, $5, 'running', $6, $7, $8) RETURNING id"};
-#define SL_RUN_COLUMNS                                                                                          \
+// The columns read_run reads, then the run's project.
+#define SL_RUN_SELECT                                                                                           \
   "SELECT r.id, d.name, r.dataset_version, r.name, r.description, r.metadata, r.status, r.created_by, "          \
-  "r.created_us, r.finished_us, r.item_count, r.summary FROM dataset_runs r JOIN datasets d ON d.id = r.dataset_id " \
-  "WHERE d.project_id = $1 AND d.name = $2 "
+  "r.created_us, r.finished_us, r.item_count, r.summary, d.project_id FROM dataset_runs r "                      \
+  "JOIN datasets d ON d.id = r.dataset_id "
+#define SL_RUN_COLUMNS SL_RUN_SELECT "WHERE d.project_id = $1 AND d.name = $2 "
 inline constexpr Statement kListDatasetRuns{"list_dataset_runs", SL_RUN_COLUMNS "ORDER BY r.id DESC"};
+inline constexpr Statement kListRunningDatasetRuns{
+    "list_running_dataset_runs", SL_RUN_SELECT "WHERE r.status = 'running' ORDER BY d.project_id, r.id"};
 inline constexpr Statement kGetDatasetRun{"get_dataset_run", SL_RUN_COLUMNS "AND r.id = $3"};
 inline constexpr Statement kLockDatasetRun{"lock_dataset_run", SL_RUN_COLUMNS "AND r.id = $3 FOR UPDATE OF r"};
 #undef SL_RUN_COLUMNS
+#undef SL_RUN_SELECT
 inline constexpr Statement kItemHeld{
     "item_held",
     "SELECT 1 FROM dataset_items WHERE dataset_id = $1 AND item_id = $2 AND valid_from <= $3 "

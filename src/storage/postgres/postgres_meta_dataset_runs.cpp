@@ -100,6 +100,16 @@ Result<std::vector<DatasetRun>> PostgresMetaStore::list_dataset_runs(int64_t pro
   return out;
 }
 
+Result<std::vector<ProjectDatasetRun>> PostgresMetaStore::list_running_dataset_runs() {
+  auto lease = pool_->acquire();
+  if (!lease) return lease.error();
+  auto r = (*lease)->run(sql::kListRunningDatasetRuns);
+  if (!r) return r.error();
+  std::vector<ProjectDatasetRun> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back({r->i64(i, 12), read_run(*r, i)});
+  return out;
+}
+
 Result<std::optional<DatasetRun>> PostgresMetaStore::get_dataset_run(int64_t project_id, const std::string& dataset,
                                                                      int64_t id) {
   auto lease = pool_->acquire();

@@ -7,10 +7,14 @@
 namespace stacklens::sqlite {
 namespace {
 
-constexpr const char* kRunColumns =
-    "r.id, d.name, r.dataset_version, r.name, r.description, r.metadata, r.status, r.created_by, r.created_us, "
-    "r.finished_us, r.item_count, r.summary FROM dataset_runs r JOIN datasets d ON d.id = r.dataset_id "
-    "WHERE d.project_id = ?1 AND d.name = ?2";
+// The columns run_row reads, then the run's project.
+#define SL_RUN_COLUMNS                                                                                          \
+  "r.id, d.name, r.dataset_version, r.name, r.description, r.metadata, r.status, r.created_by, r.created_us, "  \
+  "r.finished_us, r.item_count, r.summary, d.project_id FROM dataset_runs r JOIN datasets d ON d.id = r.dataset_id "
+constexpr const char* kRunColumns = SL_RUN_COLUMNS "WHERE d.project_id = ?1 AND d.name = ?2";
+constexpr const char* kRunningRuns =
+    "SELECT " SL_RUN_COLUMNS "WHERE r.status = 'running' ORDER BY d.project_id, r.id";
+#undef SL_RUN_COLUMNS
 
 DatasetRun run_row(Stmt& r) {
   DatasetRun run;
@@ -105,6 +109,14 @@ Result<std::vector<DatasetRun>> SqliteMetaStore::list_dataset_runs(int64_t proje
   auto s = db_->prepare(fmt::format("SELECT {} ORDER BY r.id DESC", kRunColumns));
   if (!s) return s.error();
   return collect<DatasetRun>((*s)->reset().bind(1, project_id).bind(2, dataset), run_row);
+}
+
+Result<std::vector<ProjectDatasetRun>> SqliteMetaStore::list_running_dataset_runs() {
+  std::lock_guard lock(mu_);
+  auto s = db_->prepare(kRunningRuns);
+  if (!s) return s.error();
+  return collect<ProjectDatasetRun>((*s)->reset(),
+                                    [](Stmt& r) { return ProjectDatasetRun{r.i64(12), run_row(r)}; });
 }
 
 Result<std::optional<DatasetRun>> SqliteMetaStore::get_dataset_run(int64_t project_id, const std::string& dataset,

@@ -145,6 +145,7 @@ class SqliteMetaStore final : public MetaStore, public MetaRows {
   Result<DatasetRun> create_dataset_run(int64_t project_id, const DatasetRun& run,
                                         std::optional<int64_t> version) override;
   Result<std::vector<DatasetRun>> list_dataset_runs(int64_t project_id, const std::string& dataset) override;
+  Result<std::vector<ProjectDatasetRun>> list_running_dataset_runs() override;
   Result<std::optional<DatasetRun>> get_dataset_run(int64_t project_id, const std::string& dataset,
                                                     int64_t id) override;
   Status put_dataset_run_results(int64_t project_id, const std::string& dataset, int64_t id,
