@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import httpx
 import pytest
 
 from fake_llm_provider import FakeProvider
+from polling import poll
 from openapi_contract import CONTRACT
 from stacklens_server import StackLensServer
 
@@ -23,6 +24,7 @@ RULES = BASE + "/rules"
 TRACES = "/api/v1/stacktrace/v1/traces"
 SCORES = "/api/v1/stacktrace/v1/scores"
 SCOPES = "connections:manage,evaluations:read,evaluations:write,traces:read,traces:write"
+WAIT = 30  # seconds for what the server does in the background
 
 
 @pytest.fixture(scope="module")
@@ -42,16 +44,6 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[StackLensS
 @pytest.fixture
 def api(setup: Tuple[StackLensServer, httpx.Client, FakeProvider]) -> httpx.Client:
     return setup[1]
-
-
-def poll(condition: Callable[[], Any], what: str, seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(what)
 
 
 def answer(score: Any, reasoning: str = "because") -> str:
@@ -166,7 +158,7 @@ def test_a_run_stores_the_judges_score_on_the_span_with_its_reasoning(
     assert sent["temperature"] == 0
     # The judge's call is a trace of the project, with its cost.
     assert run["costUsd"] > 0 and run["judgeTraceId"]
-    judged = poll(lambda: api.get(f"{TRACES}/{run['judgeTraceId']}").status_code == 200, "the judge's trace")
+    judged = poll(lambda: api.get(f"{TRACES}/{run['judgeTraceId']}").status_code == 200, "the judge's trace", WAIT)
     assert judged
 
 
@@ -291,7 +283,7 @@ def test_a_rule_judges_matching_live_spans_and_keeps_its_history(api: httpx.Clie
     off = send_span(api, answer(7), name="live-chat", tags=["prod"])  # off the schema: an error run
     ignored = [send_span(api, answer(3), name="other-chat", tags=["prod"]),
                send_span(api, answer(3), name="live-chat", tags=["dev"])]
-    totals = poll(lambda: (t := get_rule(api, rule_id)["totals"])["runs"] == 3 and t, "three runs of the rule")
+    totals = poll(lambda: (t := get_rule(api, rule_id)["totals"])["runs"] == 3 and t, "three runs of the rule", WAIT)
     assert (totals["ok"], totals["errors"], totals["dropped"]) == (2, 1, 0)
     for (trace_id, span_id), n in zip(judged, (2, 5)):
         [score] = scores_of(api, trace_id)
@@ -332,7 +324,7 @@ def test_paused_rules_and_rules_sampling_nothing_judge_nothing(api: httpx.Client
     fence = api.post(RULES, json=rule("quiet-fence", "quiet-fence", filter={"name": "quiet-chat"})).json()["id"]
     quiet = [send_span(api, answer(3), name="quiet-chat", tags=["quiet"]) for _ in range(3)]
     after = [send_span(api, answer(3), name="quiet-chat") for _ in range(3)]
-    poll(lambda: get_rule(api, fence)["totals"]["ok"] == 6, "the running rule judged every span")
+    poll(lambda: get_rule(api, fence)["totals"]["ok"] == 6, "the running rule judged every span", WAIT)
     for rule_id in (paused, unsampled):
         assert get_rule(api, rule_id)["totals"]["runs"] == 0
         assert runs_of(api, rule_id)["runs"] == []
@@ -342,7 +334,7 @@ def test_paused_rules_and_rules_sampling_nothing_judge_nothing(api: httpx.Client
     assert api.post(f"{RULES}/{paused}/resume").status_code == 200
     trace_id, _ = send_span(api, answer(4), name="quiet-chat", tags=["quiet"])
     poll(lambda: sorted(s["name"] for s in scores_of(api, trace_id)) == ["quiet-fence", "quiet-paused"],
-         "the resumed rule judged the new span")
+         "the resumed rule judged the new span", WAIT)
 
 
 def test_a_rule_judges_a_span_only_once_its_delay_has_passed(api: httpx.Client) -> None:
@@ -364,7 +356,7 @@ def test_a_rule_judges_a_span_only_once_its_delay_has_passed(api: httpx.Client) 
             sent[trace_id] = at
         return None
 
-    trace_id, waited = poll(judged, "a delayed span judged")
+    trace_id, waited = poll(judged, "a delayed span judged", WAIT)
     assert waited >= delay
     [score] = scores_of(api, trace_id)
     assert (score["name"], score["value"], score["source"]) == ("delayed", 3, "eval")

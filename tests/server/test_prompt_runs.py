@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import httpx
 import pytest
 
 from fake_llm_provider import FakeProvider
+from polling import poll
 from openapi_contract import CONTRACT
 from stacklens_server import StackLensServer
 
@@ -25,16 +26,7 @@ TRACES = "/api/v1/stacktrace/v1/traces"
 SCOPES = "connections:manage,evaluations:read,evaluations:write,prompts:read,prompts:write,traces:read"
 CHAT_PROMPT = json.dumps([{"role": "system", "content": "Answer {{topic}} questions briefly."},
                           {"role": "user", "content": "{{question}}"}])
-
-
-def poll(condition: Callable[[], Any], what: str, seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(what)
+WAIT = 60  # seconds for what the server does in the background: runs go through items one by one
 
 
 def ok(resp: httpx.Response, status: int = 200) -> Any:
@@ -70,7 +62,7 @@ def run_of(api: httpx.Client, dataset: str, run_id: int) -> Dict[str, Any]:
 
 def ended(api: httpx.Client, dataset: str, run_id: int) -> Dict[str, Any]:
     return dict(poll(lambda: (r := run_of(api, dataset, run_id))["status"] != "running" and r,
-                     f"run {run_id} of {dataset} ended"))
+                     f"run {run_id} of {dataset} ended", WAIT))
 
 
 def results_of(api: httpx.Client, dataset: str, run_id: int) -> Dict[str, Dict[str, Any]]:
@@ -241,7 +233,7 @@ def test_a_run_ended_through_the_api_takes_no_more_items(setup: Tuple[httpx.Clie
     api, provider = setup
     make_dataset(api, "cancelled", [{"input": str(i)} for i in range(8)])
     run = start(api, "cancelled", prompt="say", connection="lab", model="slow-300", concurrency=1)
-    poll(lambda: run_of(api, "cancelled", run["id"])["aggregates"]["itemsDone"] >= 1, "an item done")
+    poll(lambda: run_of(api, "cancelled", run["id"])["aggregates"]["itemsDone"] >= 1, "an item done", WAIT)
     stopped = ok(api.post(f"{DATASETS}/cancelled/runs/{run['id']}/finish", json={"status": "failed"}))
     assert stopped["status"] == "failed"
 
@@ -249,7 +241,7 @@ def test_a_run_ended_through_the_api_takes_no_more_items(setup: Tuple[httpx.Clie
         return sum(1 for r in provider.requests if r["body"]["model"] == "slow-300")
     at_cancel = calls()
     # The item in flight (if any) answers; no further item is started in the time three would take.
-    poll(lambda: len([a for a in provider.slow_answers if a[0] == "slow-300"]) >= at_cancel, "the call in flight")
+    poll(lambda: len([a for a in provider.slow_answers if a[0] == "slow-300"]) >= at_cancel, "the call in flight", WAIT)
     time.sleep(0.9)
     assert calls() <= at_cancel + 1 < 8
     assert run_of(api, "cancelled", run["id"])["status"] == "failed"
@@ -265,7 +257,7 @@ def test_a_run_resumes_when_its_node_starts_again(tmp_path: Path) -> None:
             ok(api.post(PROMPTS, json={"name": "say", "content": "Say {{input}}"}), 201)
             make_dataset(api, "long", [{"input": str(i)} for i in range(6)])
             run = start(api, "long", prompt="say", version=1, connection="slow", concurrency=1)
-            poll(lambda: run_of(api, "long", run["id"])["aggregates"]["itemsDone"] >= 1, "an item done")
+            poll(lambda: run_of(api, "long", run["id"])["aggregates"]["itemsDone"] >= 1, "an item done", WAIT)
         assert srv.stop() == 0, srv.log()
         srv.start()
         assert "1 run(s) of this node resumed" in srv.log()
