@@ -144,8 +144,17 @@ void add_notification_routes(http::Router& router, Services& s) {
   add_product_route(router, verb::delete_, base + "/{name}",
                     guarded(s, Scope::alerts_manage, false,
                             [&s](const Principal& who, http::Context& ctx, const bj::object&) -> Result<http::Reply> {
-                              if (auto st = s.meta.delete_channel(who.project_id, ctx.params["name"]); !st)
-                                return st.error();
+                              SL_TRY(c, stored(s, who, ctx.params["name"]));
+                              // A monitor names its channels by id: one left naming a deleted channel
+                              // would reach none, or a later channel given the same id.
+                              SL_TRY(monitors, s.meta.list_monitors(who.project_id));
+                              for (const auto& m : monitors)
+                                if (std::find(m.channel_ids.begin(), m.channel_ids.end(), c.id) != m.channel_ids.end())
+                                  return make_error(ErrorCode::conflict,
+                                                    fmt::format("channel '{}' is notified by monitor '{}': take it out "
+                                                                "of the monitor's channelIds first",
+                                                                c.name, m.name));
+                              if (auto st = s.meta.delete_channel(who.project_id, c.name); !st) return st.error();
                               return http::json_reply(200, bj::object{{"deleted", ctx.params["name"]}});
                             }));
   // Queues a test notification; its attempts show in the channel's deliveries.

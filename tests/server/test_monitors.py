@@ -259,3 +259,17 @@ def test_below_fires_when_traffic_stops_and_slack_hears_it(setup: Setup) -> None
         (request,) = until(receiver.received)
         text = json.loads(request["body"])["text"]
         assert m["name"] in text and "is firing" in text and "below 1" in text
+
+
+def test_a_channel_a_monitor_names_is_kept_until_the_monitor_lets_it_go(setup: Setup) -> None:
+    _, api, _ = setup
+    name = unique("named-hook")
+    made = api.post(CHANNELS, json={"name": name, "url": "https://hooks.example.com/x"})
+    assert made.status_code == 201, made.text
+    m = create(api, metric="requests", threshold=1e9, channelIds=[made.json()["id"]])
+    refused = api.delete(f"{CHANNELS}/{name}")
+    assert refused.status_code == 409, refused.text
+    assert name in refused.json()["error"] and m["name"] in refused.json()["error"]
+    assert api.get(f"{CHANNELS}/{name}/deliveries").status_code == 200  # still there
+    assert api.patch(f"{MONITORS}/{m['id']}", json={"channelIds": []}).status_code == 200
+    assert api.delete(f"{CHANNELS}/{name}").status_code == 200

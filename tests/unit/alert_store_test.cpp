@@ -244,9 +244,11 @@ TEST_P(AlertStoreTest, AChannelDeletedWhileANotificationWaitsTakesItAlong) {
   EXPECT_EQ(st.error().code, ErrorCode::not_found);
   EXPECT_TRUE(store_->claim_notifications(now + 100'000'000, now + 200'000'000, 10)->empty());
   EXPECT_TRUE(store_->list_deliveries(c.id, 10)->empty());
-  auto same_name = channel("ops");  // a new channel of the same name starts empty
-  EXPECT_NE(same_name.id, c.id);
+  // A new channel of the same name starts empty (SQLite may give it the deleted one's id: nothing
+  // of that channel is left to reach it, and the routes refuse to delete a channel a monitor names).
+  auto same_name = channel("ops");
   EXPECT_TRUE(store_->list_deliveries(same_name.id, 10)->empty());
+  EXPECT_TRUE(store_->claim_notifications(now + 100'000'000, now + 200'000'000, 10)->empty());
 }
 
 // Nodes claiming from one store at once: each notification goes to exactly one of them.
