@@ -9,8 +9,10 @@
         # this build and the build before a change in turn (A B A B), with the ratio pair by pair
     python3 bench/ingest_bench.py batch --eval-rule 0.1 --pairs 2
         # with an evaluation rule judging 10 % of the LLM spans (a fake provider answering) and without, in turn
-    python3 bench/ingest_bench.py batch --budgets --pairs 2 --loadgen-arg=--sessions --loadgen-arg=1
-        # with a project, a tag and a user budget checked in the background (every 5 s) and without, in turn
+    python3 bench/ingest_bench.py batch --alerts --pairs 2 --loadgen-arg=--sessions --loadgen-arg=1
+        # with a project, a tag and a user budget checked in the background (every 5 s) and five monitors
+        # (rollups and trace-list filters) evaluated every 30 s, and without, in turn; add
+        # --server-arg=--monitor-interval-seconds --server-arg=1 to evaluate them every second
 
 Each run starts `build/stacklens` (or $STACKLENS_BINARY) on a new data directory (deleted afterwards unless --keep),
 runs `build/loadgen`, prints what it measured next to the target.
@@ -90,27 +92,38 @@ def add_eval_rule(srv: StackLensServer, provider: FakeProvider, rate: float) -> 
     return key
 
 
-def add_budgets(srv: StackLensServer) -> None:
-    """A budget of each scope (the loadgen's tags are tag-0..19, its users user-0..9999), none reached."""
+def add_alerts(srv: StackLensServer) -> None:
+    """A budget of each scope (the loadgen's tags are tag-0..19, its users user-0..9999), none reached, and a
+    monitor of each kind of reading: metrics from the rollups (whole project, one model) and from the trace list
+    (a user, a tag), evaluated every --monitor-interval-seconds (the server's default unless given by --server-arg)."""
     key = srv.create_key("alerts:manage")
+    headers = {"X-Api-Key": key}
     for body in ({"name": "project", "hardLimitUsd": 1e9},
                  {"name": "tag", "scope": "tag", "scopeValue": "tag-3", "hardLimitUsd": 1e9},
                  {"name": "user", "scope": "user", "scopeValue": "user-7", "hardLimitUsd": 1e9}):
-        resp = httpx.post(srv.url + "/api/v1/budgets", json=body, headers={"X-Api-Key": key}, timeout=10)
+        resp = httpx.post(srv.url + "/api/v1/budgets", json=body, headers=headers, timeout=10)
+        assert resp.status_code == 201, resp.text
+    for body in ({"name": "spend", "metric": "cost", "threshold": 1e9},
+                 {"name": "errors", "metric": "error_rate", "threshold": 1, "windowSeconds": 300},
+                 {"name": "gpt-4o-latency", "metric": "latency_p95", "filter": {"model": "gpt-4o"}, "threshold": 1e9},
+                 {"name": "one-user", "metric": "tokens", "filter": {"userId": "user-7"}, "threshold": 1e12},
+                 {"name": "one-tag", "metric": "requests", "filter": {"tags": ["tag-3"]}, "threshold": 1e12}):
+        resp = httpx.post(srv.url + "/api/v1/monitors", json=body, headers=headers, timeout=10)
         assert resp.status_code == 201, resp.text
 
 
 def measure(binary: Path, w: dict, args: argparse.Namespace, label: str = "", eval_rule: float = 0,
-            budgets: bool = False) -> dict:
+            alerts: bool = False) -> dict:
     """One run of the load generator against a fresh server started from `binary` (with an evaluation
-    rule sampling `eval_rule` of the LLM spans when above 0); prints and returns its figures."""
+    rule sampling `eval_rule` of the LLM spans when above 0, with budgets and monitors when `alerts`); prints and
+    returns its figures."""
     work = Path(tempfile.mkdtemp(prefix="stacklens-ingest-", dir="/var/tmp"))
     srv = StackLensServer(work / "data", extra_args=args.server_arg, binary=binary).start()
     key = srv.create_key("traces:write,traces:read")
     provider = FakeProvider().__enter__() if eval_rule > 0 else None
     rule_key = add_eval_rule(srv, provider, eval_rule) if provider else ""
-    if budgets:
-        add_budgets(srv)
+    if alerts:
+        add_alerts(srv)
     pid = srv.proc.pid
     peak = [0.0]
     done = threading.Event()
@@ -215,8 +228,8 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=2, help="with --baseline or --eval-rule: how many A/B pairs to run")
     parser.add_argument("--eval-rule", type=float, default=0,
                         help="run with an evaluation rule sampling this share of the LLM spans and without, in turn")
-    parser.add_argument("--budgets", action="store_true",
-                        help="run with a project, a tag and a user budget and without, in turn")
+    parser.add_argument("--alerts", action="store_true",
+                        help="run with budgets and monitors (see add_alerts) and without, in turn")
     args = parser.parse_args()
     w = dict(MODES[args.workload])
     if args.duration:
@@ -226,12 +239,12 @@ def main() -> int:
     if args.batch and w["mode"] == "batch":
         w["batch"] = args.batch
 
-    if args.eval_rule > 0 or args.budgets:
-        names = (f"rule at {args.eval_rule:.0%}", "no rule") if args.eval_rule > 0 else ("budgets", "no budgets")
+    if args.eval_rule > 0 or args.alerts:
+        names = (f"rule at {args.eval_rule:.0%}", "no rule") if args.eval_rule > 0 else ("alerts", "no alerts")
         runs = []
         for i in range(args.pairs):
             a = measure(BINARY, w, args, label=f"[pair {i + 1}/{args.pairs}, {names[0]}] ", eval_rule=args.eval_rule,
-                        budgets=args.budgets)
+                        alerts=args.alerts)
             b = measure(BINARY, w, args, label=f"[pair {i + 1}/{args.pairs}, {names[1]}] ")
             runs.append((a, b))
         print(f"\n== {args.workload}: {names[0]} against {names[1]} ({BINARY}), {args.pairs} pairs")
