@@ -7,12 +7,13 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, Tuple
 
 import httpx
 import pytest
 
 from openapi_contract import CONTRACT
+from polling import until
 from stacklens_server import StackLensServer
 from webhook_receiver import WebhookReceiver
 
@@ -43,14 +44,6 @@ def spend(api: httpx.Client, cost: float, *, user: str = "", tags: Tuple[str, ..
     resp = api.post(TRACES + "/batch", json={"spans": [span]})
     assert resp.status_code == 200 and resp.json()["rejected"] == 0, resp.text
 
-
-def until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def status(api: httpx.Client, **params: Any) -> Dict[str, Any]:

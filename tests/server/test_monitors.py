@@ -5,15 +5,15 @@ a real webhook receiver started here (signed) at each change."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import httpx
 import pytest
 
 from openapi_contract import CONTRACT
+from polling import until
 from stacklens_server import StackLensServer
 from webhook_receiver import WebhookReceiver
 
@@ -36,14 +36,6 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         yield srv, api, keys
     assert srv.stop() == 0, srv.log()
 
-
-def until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def unique(prefix: str) -> str:

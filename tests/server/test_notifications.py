@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import httpx
 import pytest
 
 from openapi_contract import CONTRACT
+from polling import until
 from stacklens_server import StackLensServer
 from webhook_receiver import WebhookReceiver
 
@@ -29,14 +29,6 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[StackLensS
         yield srv, api, keys
     assert srv.stop() == 0, srv.log()
 
-
-def until(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def deliveries(api: httpx.Client, name: str) -> List[Dict[str, Any]]:

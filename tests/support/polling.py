@@ -15,3 +15,14 @@ def poll(condition: Callable[[], Any], what: str, seconds: float) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError(what)
+
+
+def until(check: Callable[[], Any], seconds: float = 30.0) -> Any:
+    """The first truthy value of check() within seconds, else its last value, for the caller's
+    assert to show."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
