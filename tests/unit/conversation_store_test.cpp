@@ -7,6 +7,7 @@
 #include "storage/sqlite/span_connection.h"
 #include "storage/sqlite/span_readers.h"
 #include "storage/sqlite/sqlite_span_store.h"
+#include "query_plan.h"
 #include "temp_dir.h"
 
 using namespace stacklens;
@@ -38,21 +39,6 @@ PeriodListQuery whole_day(std::string sort = "last") {
   q.to_us = 24 * 60 * kMinute;
   q.sort = std::move(sort);
   return q;
-}
-
-// EXPLAIN QUERY PLAN's details, one per line.
-std::string plan(Db& db, const std::string& sql) {
-  auto st = db.prepare("EXPLAIN QUERY PLAN " + sql);
-  EXPECT_TRUE(st);
-  std::string out;
-  for (;;) {
-    auto row = (*st)->step();
-    EXPECT_TRUE(row);
-    if (!row || !*row) break;
-    out += (*st)->text(3) + "\n";
-  }
-  (*st)->reset();
-  return out;
 }
 
 }  // namespace
@@ -131,14 +117,14 @@ TEST(Conversations, ListsReadOnlyTheirCoveringIndexes) {
     for (const PeriodListSql& sql : {session_list_sql(q), user_list_sql(q)}) {
       const bool users = sql.all.find("user_time") != std::string::npos;
       const std::string time_index = users ? "user_time" : "session_time";
-      const std::string all = plan(**db, sql.all);
+      const std::string all = query_plan(**db, sql.all);
       EXPECT_NE(all.find("SEARCH traces USING COVERING INDEX " + time_index + " (project_id=? AND start_us>? AND start_us<?)"),
                 std::string::npos) << all;
-      const std::string latest = plan(**db, sql.latest);
+      const std::string latest = query_plan(**db, sql.latest);
       EXPECT_NE(latest.find("SEARCH traces USING COVERING INDEX " + time_index + " (project_id=? AND start_us>? AND start_us<?)"),
                 std::string::npos) << latest;
       EXPECT_EQ(latest.find("TEMP B-TREE"), std::string::npos) << latest;  // the index's order, read backwards
-      const std::string one = plan(**db, sql.one);
+      const std::string one = query_plan(**db, sql.one);
       EXPECT_NE(one.find("SEARCH id_traces USING PRIMARY KEY (project_id=? AND kind=? AND id_key=?)"),
                 std::string::npos) << one;
       EXPECT_NE(one.find("SEARCH traces USING INTEGER PRIMARY KEY (rowid=?)"), std::string::npos) << one;

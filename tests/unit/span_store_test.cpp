@@ -8,7 +8,10 @@
 
 #include "storage/sqlite/disk_guard.h"
 #include "storage/sqlite/span_codec.h"
+#include "storage/sqlite/span_connection.h"
+#include "storage/sqlite/span_readers.h"
 #include "storage/sqlite/sqlite_span_store.h"
+#include "query_plan.h"
 #include "temp_dir.h"
 
 using namespace stacklens;
@@ -309,4 +312,28 @@ TEST(SqliteSpanStore, ReadsSpansWithTextInTheRowOrInSpansText) {
   }
   EXPECT_EQ(requests(**store), 3);
   std::filesystem::remove_all(dir);
+}
+
+// A page of the trace list after a cursor seeks to the cursor in trace_time and reads on in the
+// index's order, newest or oldest first: a deep page (an export's thousandth) costs what the first
+// one does, not every trace before it again.
+TEST(SqliteSpanStore, TraceListPagesStartAtTheirCursor) {
+  const auto dir = fresh_dir("trace-list-plan");
+  const std::string path = (dir / "spans.db").string();
+  { ASSERT_TRUE(SqliteSpanStore::open(path, 0)); }
+  auto db = open_span_reader(path);
+  ASSERT_TRUE(db);
+  const IdTraces ids(1000, 100);
+  for (bool oldest_first : {false, true}) {
+    TraceFilter f;
+    f.limit = 50;
+    f.cursor = "1796546336588077:42";
+    f.oldest_first = oldest_first;
+    auto list = trace_list_sql(ids, 1, f);
+    ASSERT_TRUE(list);
+    const std::string plan = query_plan(**db, list->sql);
+    const std::string range = oldest_first ? "start_us>?" : "start_us<?";
+    EXPECT_NE(plan.find("SEARCH t USING INDEX trace_time (project_id=? AND " + range + ")"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+  }
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/error.h"
@@ -23,6 +24,14 @@ namespace stacklens::sqlite {
 // trace_list_reader.cpp: a page of traces, newest first, with their models, providers and tags
 // (a session's or a user's traces found through id_traces).
 Result<TracePage> read_trace_page(Db& db, const IdTraces& ids, int64_t project_id, const TraceFilter& filter);
+// The SQL of that page and its values, bound in order after ?1 (the project): the SQL only ever
+// holds placeholders (a test checks its query plans). Sorted by a score, pages go by offset.
+struct TraceListSql {
+  std::string sql;
+  std::vector<std::variant<int64_t, double, std::string>> binds;
+  int64_t offset = 0;
+};
+Result<TraceListSql> trace_list_sql(const IdTraces& ids, int64_t project_id, const TraceFilter& filter);
 // The same page without models, providers and tags, and the traces' rows.
 struct TraceRows {
   TracePage page;

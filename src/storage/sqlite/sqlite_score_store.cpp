@@ -166,7 +166,8 @@ Result<ScorePage> SqliteScoreStore::list(int64_t project_id, const ScoreFilter& 
         std::from_chars(c.data() + colon + 1, c.data() + c.size(), row).ptr != c.data() + c.size())
       return make_error(ErrorCode::bad_request, "cursor is malformed: pass back the nextCursor of a previous page");
     const auto a1 = ph(at), a2 = ph(at), r = ph(row);
-    sql += fmt::format(" AND (created_us < {} OR (created_us = {} AND row < {}))", a1, a2, r);
+    // The time's bound stands alone, so that the index walk starts at the cursor (as the trace list's).
+    sql += fmt::format(" AND created_us <= {} AND (created_us < {} OR row < {})", a1, a2, r);
   }
   sql += " ORDER BY created_us DESC, row DESC LIMIT " + ph(static_cast<int64_t>(f.limit + 1));
   auto db = readers_.lease();

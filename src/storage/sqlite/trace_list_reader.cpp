@@ -23,15 +23,16 @@ Result<std::pair<int64_t, int64_t>> parse_cursor(const std::string& c) {
 
 }  // namespace
 
-Result<TraceRows> read_trace_rows(Db& db, const IdTraces& id_traces, int64_t project_id, const TraceFilter& f) {
-  std::string sql =
+Result<TraceListSql> trace_list_sql(const IdTraces& id_traces, int64_t project_id, const TraceFilter& f) {
+  TraceListSql out;
+  std::string& sql = out.sql;
+  sql =
       "SELECT t.id, t.trace_id, t.name, t.start_us, t.end_us, t.errors, t.span_count, t.input_tokens, "
       "t.output_tokens, t.total_tokens, t.cost_usd, t.session_id, t.user_id, t.unpriced_spans FROM traces t";
   // A session's or a user's traces are read by their rows (NOT INDEXED: not by walking trace_time).
   if (f.session_id || f.user_id) sql += " NOT INDEXED";
   sql += " WHERE t.project_id = ?1";
-  // Values are bound in order after ?1; the SQL only ever holds placeholders.
-  std::vector<std::variant<int64_t, double, std::string>> binds;
+  auto& binds = out.binds;
   auto ph = [&](auto v) {
     binds.emplace_back(v);
     return fmt::format("?{}", binds.size() + 1);
@@ -86,7 +87,7 @@ Result<TraceRows> read_trace_rows(Db& db, const IdTraces& id_traces, int64_t pro
     sql += " AND EXISTS(SELECT 1 " + score_of_trace(c.name) + " AND " + value + ")";
   }
   std::string order = f.oldest_first ? " ORDER BY t.start_us, t.id" : " ORDER BY t.start_us DESC, t.id DESC";
-  int64_t offset = 0;
+  int64_t& offset = out.offset;
   if (f.sort_score) {
     // Only traces with that score, by its average; pages by offset (cursor "o:<offset>").
     const std::string avg = "(SELECT avg(sc.number) " + score_of_trace(*f.sort_score) + ")";
@@ -108,11 +109,20 @@ Result<TraceRows> read_trace_rows(Db& db, const IdTraces& id_traces, int64_t pro
     if (!c) return c.error();
     const auto s1 = ph(c->first), s2 = ph(c->first), i = ph(c->second);
     const char* past = f.oldest_first ? ">" : "<";
-    sql += fmt::format(" AND (t.start_us {3} {0} OR (t.start_us = {1} AND t.id {3} {2}))", s1, s2, i, past);
+    // The start time's bound stands alone so that the walk of trace_time starts at the cursor: with
+    // bound values SQLite seeks only on a plain range, and would otherwise read every trace of
+    // the pages before from the index again (each page of a deep walk costing all the ones before).
+    sql += fmt::format(" AND t.start_us {3}= {0} AND (t.start_us {3} {1} OR t.id {3} {2})", s1, s2, i, past);
   }
   sql += order + " LIMIT " + ph(static_cast<int64_t>(f.limit + 1));
   if (f.sort_score) sql += " OFFSET " + ph(offset);
 
+  return out;
+}
+
+Result<TraceRows> read_trace_rows(Db& db, const IdTraces& id_traces, int64_t project_id, const TraceFilter& f) {
+  SL_TRY(list, trace_list_sql(id_traces, project_id, f));
+  const auto& [sql, binds, offset] = list;
   auto st = db.prepare(sql);
   if (!st) return st.error();
   Stmt& s = **st;
