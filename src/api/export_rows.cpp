@@ -61,15 +61,28 @@ class Cells {
     append_csv_field(out_, scratch);
   }
 
+  // A comma, quote or line break in the field: one memchr each (find_first_of would search its
+  // set once per character; prompts and completions run to kilobytes).
+  static bool needs_quotes(std::string_view v) {
+    for (char c : {',', '"', '\r', '\n'})
+      if (v.find(c) != std::string_view::npos) return true;
+    return false;
+  }
+
   static void append_csv_field(std::string& out, std::string_view v) {
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    if (!needs_quotes(v)) {
       out += v;
       return;
     }
+    out.reserve(out.size() + v.size() + v.size() / 16 + 2);
     out += '"';
-    for (char c : v) {
-      if (c == '"') out += '"';
-      out += c;
+    // Runs up to and including each quote, the quote then doubled.
+    for (size_t at = 0; at < v.size();) {
+      const size_t quote = v.find('"', at);
+      const size_t end = quote == std::string_view::npos ? v.size() : quote + 1;
+      out.append(v.data() + at, end - at);
+      if (quote != std::string_view::npos) out += '"';
+      at = end;
     }
     out += '"';
   }

@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include <array>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -26,27 +27,35 @@ Result<bj::value> parse(std::string_view body) {
 
 std::string serialize(const bj::value& v) { return bj::serialize(v); }
 
+namespace {
+// What each byte becomes inside a JSON string: 0 as it is, 'u' as \u00XX, else a backslash and
+// this character.
+constexpr auto kEscapes = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 'u';
+  t['"'] = '"', t['\\'] = '\\', t['\b'] = 'b', t['\f'] = 'f', t['\n'] = 'n', t['\r'] = 'r', t['\t'] = 't';
+  return t;
+}();
+}  // namespace
+
 void append_quoted(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // Room for the text and a few escapes at once: exports quote megabytes of prompts this way.
+  out.reserve(out.size() + s.size() + s.size() / 16 + 2);
   out += '"';
   size_t plain = 0;  // start of the run of characters copied as they are
   for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    const char e = kEscapes[static_cast<unsigned char>(s[i])];
+    if (!e) continue;
     out.append(s.data() + plain, i - plain);
     plain = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+    if (e != 'u') {
+      const char pair[2] = {'\\', e};
+      out.append(pair, 2);
+    } else {
+      const auto c = static_cast<unsigned char>(s[i]);
+      const char six[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out.append(six, 6);
     }
   }
   out.append(s.data() + plain, s.size() - plain);

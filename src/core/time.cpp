@@ -94,11 +94,26 @@ std::string format_iso8601(Micros us) {
   const unsigned mp = (5 * doy + 2) / 153;
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<long long>(y + (m <= 2)),
-                m, d, static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
-                static_cast<long long>(rem % 60), static_cast<long long>(frac));
-  return buf;
+  const int64_t year = y + (m <= 2);
+  if (year < 0 || year > 9999) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<long long>(year), m, d,
+                  static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
+                  static_cast<long long>(rem % 60), static_cast<long long>(frac));
+    return buf;
+  }
+  // The usual years digit by digit (exports format millions of these; snprintf parses its format
+  // string each time).
+  std::string out(27, '\0');
+  char* p = out.data();
+  const auto digits = [&p](int64_t v, int n) {
+    for (int i = n - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
+    p += n;
+  };
+  digits(year, 4), *p++ = '-', digits(m, 2), *p++ = '-', digits(d, 2), *p++ = 'T';
+  digits(rem / 3600, 2), *p++ = ':', digits(rem % 3600 / 60, 2), *p++ = ':', digits(rem % 60, 2), *p++ = '.';
+  digits(frac, 6), *p = 'Z';
+  return out;
 }
 
 Result<Micros> micros_from_nanos(int64_t ns, std::string_view where) {
