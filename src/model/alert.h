@@ -52,7 +52,7 @@ struct QueuedNotification {
   NotificationChannel channel;  // as stored when the notification was claimed
   std::string event;
   std::string body;                // the same bytes on every attempt
-  std::string state = "pending";   // pending, sent, failed (given up)
+  std::string state = "pending";   // pending; sent or failed (given up): it leaves the queue
   int64_t attempts = 0;            // made so far
   Micros next_attempt_us = 0;
   Micros created_us = 0;

@@ -320,8 +320,9 @@ class MetaStore {
   // The notification queue (QueuedNotification). queue: a pending notification, due at once.
   // claim: up to `limit` pending notifications due by `now_us` and held by no claim, soonest due
   // first, each now held until `until_us`; one caller of any node gets each. record: attempt `d`
-  // of `q` and `q`'s new state, attempts and next attempt, its claim released, together;
-  // not_found when `q` is gone (its channel was deleted), recording nothing.
+  // of `q` and `q`'s new state, attempts and next attempt, its claim released, together (one
+  // sent or given up leaves the queue: its deliveries are its history); not_found when `q` is
+  // gone (its channel was deleted), recording nothing.
   virtual Result<int64_t> queue_notification(int64_t channel_id, const std::string& event, const std::string& body) = 0;
   virtual Result<std::vector<QueuedNotification>> claim_notifications(Micros now_us, Micros until_us, int limit) = 0;
   virtual Status record_notification_attempt(const QueuedNotification& q, const NotificationDelivery& d) = 0;

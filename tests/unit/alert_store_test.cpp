@@ -198,6 +198,9 @@ TEST_P(AlertStoreTest, QueuedNotificationsAreClaimedWhenDueAndHeldUntilTheClaimL
   q.state = "sent";
   ASSERT_TRUE(store_->record_notification_attempt(q, attempt(q, "delivered")));
   EXPECT_TRUE(store_->claim_notifications(now + 100'000'000, now + 200'000'000, 10)->empty());
+  // It left the queue: nothing of it is left to record against.
+  expect_error(store_->record_notification_attempt(q, attempt(q, "delivered")), ErrorCode::not_found,
+               fmt::format("queued notification {} does not exist", q.id));
   auto recorded = store_->list_deliveries(c.id, 10);
   ASSERT_TRUE(recorded);
   ASSERT_EQ(recorded->size(), 2u);

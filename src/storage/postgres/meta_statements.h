@@ -573,4 +573,7 @@ inline constexpr Statement kFinishNotificationAttempt{
     "UPDATE notification_queue SET state = $2, attempts = $3, next_attempt_us = $4, claimed_until_us = 0 "
     "WHERE id = $1 RETURNING id"};
 
+inline constexpr Statement kDropQueuedNotification{"drop_queued_notification",
+                                                   "DELETE FROM notification_queue WHERE id = $1 RETURNING id"};
+
 }  // namespace stacklens::postgres::sql

@@ -267,7 +267,9 @@ Status PostgresMetaStore::record_notification_attempt(const QueuedNotification& 
   PgConn& conn = **lease;
   PgTransaction tx(conn);
   if (!tx.begin_status()) return tx.begin_status();
-  auto r = conn.run(sql::kFinishNotificationAttempt, q.id, q.state, q.attempts, q.next_attempt_us);
+  // Pending: due again later. Sent or given up: it leaves the queue, its deliveries its history.
+  auto r = q.state == "pending" ? conn.run(sql::kFinishNotificationAttempt, q.id, q.state, q.attempts, q.next_attempt_us)
+                                : conn.run(sql::kDropQueuedNotification, q.id);
   if (!r) return r.error();
   if (r->empty()) return make_error(ErrorCode::not_found, fmt::format("queued notification {} does not exist", q.id));
   if (auto added = conn.run(sql::kAddDelivery, d.channel_id, d.event, d.status, d.attempt, d.status_code,

@@ -307,12 +307,19 @@ Status SqliteMetaStore::record_notification_attempt(const QueuedNotification& q,
   std::lock_guard lock(mu_);
   Transaction tx(*db_);
   if (!tx.begin_status()) return tx.begin_status();
-  auto s = db_->prepare(
-      "UPDATE notification_queue SET state = ?2, attempts = ?3, next_attempt_us = ?4, claimed_until_us = 0 "
-      "WHERE id = ?1");
-  if (!s) return s.error();
-  if (auto r = (*s)->reset().bind(1, q.id).bind(2, q.state).bind(3, q.attempts).bind(4, q.next_attempt_us).run(); !r)
-    return r;
+  // Pending: due again later. Sent or given up: it leaves the queue, its deliveries its history.
+  if (q.state == "pending") {
+    auto s = db_->prepare(
+        "UPDATE notification_queue SET state = ?2, attempts = ?3, next_attempt_us = ?4, claimed_until_us = 0 "
+        "WHERE id = ?1");
+    if (!s) return s.error();
+    if (auto r = (*s)->reset().bind(1, q.id).bind(2, q.state).bind(3, q.attempts).bind(4, q.next_attempt_us).run(); !r)
+      return r;
+  } else {
+    auto s = db_->prepare("DELETE FROM notification_queue WHERE id = ?1");
+    if (!s) return s.error();
+    if (auto r = (*s)->reset().bind(1, q.id).run(); !r) return r;
+  }
   if (db_->changes() == 0)
     return make_error(ErrorCode::not_found, fmt::format("queued notification {} does not exist", q.id));
   auto add = db_->prepare(

@@ -208,6 +208,10 @@ Result<std::string> TextLog::read(int64_t offset, int64_t size) const {
   return out;
 }
 
+void TextLog::will_read(int64_t from, int64_t to) const {
+  if (from >= 0 && to > from) (void)::posix_fadvise(fd_, from, to - from, POSIX_FADV_WILLNEED);
+}
+
 Status TextLog::erase(const std::vector<std::pair<int64_t, int64_t>>& ranges) {
   if (ranges.empty()) return ok_status();
   static const std::string zeros(64 * 1024, '\0');

@@ -56,6 +56,10 @@ class TextLog {
   Status health() const;
   // `size` bytes at `offset`, as appended.
   Result<std::string> read(int64_t offset, int64_t size) const;
+  // A hint that the bytes from `from` to `to` are about to be read: the kernel reads them in
+  // large pieces ahead of the reads (text appended directly is not in the page cache, and a
+  // page of the trace list reads its spans' text newest first, which defeats readahead).
+  void will_read(int64_t from, int64_t to) const;
   // Erases text no row points at any more (retention): each (offset, size) range is zeroed and
   // its whole blocks given back to the file system (a hole), then synced. The file keeps its
   // size, so offsets stay valid.

@@ -90,6 +90,20 @@ Result<TraceSpansPage> read_trace_spans(Db& db, const IdTraces& ids, const TextL
   }
   a.reset();
 
+  if (with_text) {
+    // The page's text, asked of the disk at once where it lies together (spans written about
+    // the same time): read span by span, newest first, it would come a few kilobytes at a time.
+    constexpr int64_t kAheadBytes = 64 << 20;
+    int64_t from = INT64_MAX, to = 0;
+    for (const auto& trace : read)
+      for (const Read& r : trace)
+        if (const auto& at = r.row.place.text_at) {
+          from = std::min(from, *at);
+          to = std::max(to, *at + r.row.place.prompt_len + r.row.place.completion_len);
+        }
+    if (to > from && to - from <= kAheadBytes) texts.will_read(from, to);
+  }
+
   out.traces.reserve(read.size());
   for (size_t i = 0; i < read.size(); ++i) {
     auto& trace = read[i];
