@@ -35,7 +35,7 @@ Result<double> BudgetSpend::read_spend(const Budget& b, Micros from_us, Micros t
   f.limit = 1000;
   double sum = 0;
   for (;;) {
-    SL_TRY(page, spans_.list_traces(b.project_id, f));
+    SL_TRY(page, spans_.list_trace_summaries(b.project_id, f));
     for (const auto& t : page.traces) sum += t.cost_usd;
     if (!page.next_cursor) return sum;
     f.cursor = page.next_cursor;

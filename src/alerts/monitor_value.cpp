@@ -54,7 +54,7 @@ Result<double> from_traces(SpanStore& spans, const Monitor& m, const MonitorWind
   double cost = 0;
   std::vector<double> durations_ms;
   for (;;) {
-    SL_TRY(page, spans.list_traces(m.project_id, f));
+    SL_TRY(page, spans.list_trace_summaries(m.project_id, f));
     for (const auto& t : page.traces) {
       ++traces;
       failed += t.status == "error";

@@ -58,6 +58,11 @@ class SpanStore {
   // Readers: safe from any thread, concurrently with write().
   virtual Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) = 0;
   virtual Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) = 0;
+  // The pages of list_traces(filter) without each trace's models, providers and tags: what sums
+  // of traces read (monitors, budgets). By default the list; a backend may skip what it adds.
+  virtual Result<TracePage> list_trace_summaries(int64_t project_id, const TraceFilter& filter) {
+    return list_traces(project_id, filter);
+  }
   // The spans of the traces list_traces(filter) would answer, sealed text as stored (none without
   // `with_text`): an export's walk. By default the list, then each trace; a backend may read them
   // in fewer steps.

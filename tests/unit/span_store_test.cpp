@@ -337,3 +337,43 @@ TEST(SqliteSpanStore, TraceListPagesStartAtTheirCursor) {
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
   }
 }
+
+// Summaries (what monitors and budgets sum) are the list's pages, trace for trace and cursor for
+// cursor, without the models, providers and tags the list reads from each trace's spans.
+TEST(SqliteSpanStore, TraceSummariesAreTheListsPagesWithoutFacets) {
+  const auto dir = fresh_dir("trace-summaries");
+  auto store = SqliteSpanStore::open((dir / "spans.db").string(), 0);
+  ASSERT_TRUE(store) << store.error().message;
+  std::vector<SpanRecord> records;
+  for (int i = 0; i < 5; ++i) {
+    SpanRecord r = record(fmt::format("t{}", i), "s", 1000000 * (i + 1));
+    r.span.tags = {"tag-a"};
+    r.span.llm = LlmData{};
+    r.span.llm->model = "gpt-4o";
+    r.span.llm->provider = "openai";
+    r.span.llm->cost_usd = 0.25 * i;
+    records.push_back(std::move(r));
+  }
+  ASSERT_TRUE((*store)->write(records));
+  TraceFilter f;
+  f.tags = {"tag-a"};
+  f.limit = 2;
+  for (int pages = 0;; ++pages) {
+    ASSERT_LT(pages, 3);
+    auto listed = (*store)->list_traces(1, f);
+    auto summed = (*store)->list_trace_summaries(1, f);
+    ASSERT_TRUE(listed && summed);
+    ASSERT_EQ(summed->traces.size(), listed->traces.size());
+    EXPECT_EQ(summed->next_cursor, listed->next_cursor);
+    for (size_t i = 0; i < listed->traces.size(); ++i) {
+      const auto &l = listed->traces[i], &s = summed->traces[i];
+      EXPECT_EQ(std::tie(s.trace_id, s.start_us, s.span_count, s.cost_usd),
+                std::tie(l.trace_id, l.start_us, l.span_count, l.cost_usd));
+      EXPECT_EQ(l.models, std::vector<std::string>{"gpt-4o"});
+      EXPECT_TRUE(s.models.empty() && s.providers.empty() && s.tags.empty());
+    }
+    if (!listed->next_cursor) break;
+    f.cursor = listed->next_cursor;
+  }
+  std::filesystem::remove_all(dir);
+}

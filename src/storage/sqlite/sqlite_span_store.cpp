@@ -71,6 +71,13 @@ Result<TracePage> SqliteSpanStore::list_traces(int64_t project_id, const TraceFi
   return read_trace_page(**db, id_traces_, project_id, filter);
 }
 
+Result<TracePage> SqliteSpanStore::list_trace_summaries(int64_t project_id, const TraceFilter& filter) {
+  auto db = readers_.lease();
+  if (!db) return db.error();
+  SL_TRY(rows, read_trace_rows(**db, id_traces_, project_id, filter));
+  return std::move(rows.page);
+}
+
 Result<std::optional<TraceDetail>> SqliteSpanStore::get_trace(int64_t project_id, const std::string& trace_id) {
   auto db = readers_.lease();
   if (!db) return db.error();

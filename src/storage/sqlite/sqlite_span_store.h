@@ -37,6 +37,7 @@ class SqliteSpanStore final : public SpanStore {
   Result<WriteOutcome> write(const std::vector<const SpanRecord*>& records) override;
   Result<TracePage> list_traces(int64_t project_id, const TraceFilter& filter) override;
   Result<std::optional<TraceDetail>> get_trace(int64_t project_id, const std::string& trace_id) override;
+  Result<TracePage> list_trace_summaries(int64_t project_id, const TraceFilter& filter) override;
   Result<TraceSpansPage> list_trace_spans(int64_t project_id, const TraceFilter& filter, bool with_text) override;
   Result<std::vector<MetricsSeries>> metrics(int64_t project_id, const MetricsQuery& q) override;
   Result<PeriodPage<SessionSummary>> list_sessions(int64_t project_id, const PeriodListQuery& q) override;
