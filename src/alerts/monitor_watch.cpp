@@ -22,10 +22,15 @@ Status MonitorWatch::check_all() {
   const Micros now = now_micros();
   // A tick's own lateness does not skip a monitor until the next tick.
   const Micros due_before = now + 500'000 - std::chrono::duration_cast<std::chrono::microseconds>(every_).count();
+  std::erase_if(not_before_, [&](const auto& held) { return held.second <= now; });
   for (const auto& m : monitors) {
     if (m.paused || m.last_evaluated_us > due_before) continue;
+    if (not_before_.contains(m.id)) continue;
+    const Micros started = now_micros();
     if (auto r = evaluate(m); !r) spdlog::warn("monitors: '{}' not evaluated: {}", m.name, r.error().message);
+    not_before_[m.id] = started + (now_micros() - started) * 50;
   }
+
   return ok_status();
 }
 

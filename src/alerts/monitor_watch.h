@@ -1,11 +1,14 @@
 #pragma once
 // Evaluates the monitors (model/monitor.h) in the background: a thread wakes every few seconds
 // and evaluates each monitor not paused whose last evaluation is `every` old (its value read by
-// monitor_value.h, off the ingest path). A change of state (monitor_rules.h) is made in the
+// monitor_value.h, off the ingest path), or fifty times as long as its last reading took when that
+// is longer: a monitor over the trace list of a busy window costs the readers at most a fiftieth
+// of a core (as a budget's spend, budget_spend.h). A change of state (monitor_rules.h) is made in the
 // metadata store only if the monitor is still in the state it was read in, so with several nodes
 // (or the evaluate endpoint beside the thread) one of them records it and notifies the
 // monitor's channels (all of the project's when it names none): monitor.firing, monitor.resolved.
 #include <chrono>
+#include <unordered_map>
 
 #include "alerts/notifier.h"
 #include "core/periodic.h"
@@ -39,6 +42,8 @@ class MonitorWatch {
   SpanStore& spans_;
   Notifier& notifier_;
   const std::chrono::seconds every_;
+  // By monitor: not evaluated again by check_all() before this (the background thread's own).
+  std::unordered_map<int64_t, Micros> not_before_;
   Periodic periodic_;
 };
 

@@ -4,9 +4,13 @@
 
 #include "alerts/monitor_rules.h"
 #include "alerts/monitor_value.h"
+#include "alerts/monitor_watch.h"
+#include "alerts/notifier.h"
+#include "crypto/sealer.h"
 #include "fakes/fake_span_store.h"
 #include "meta_store_fixture.h"
 #include "storage/monitor_rows.h"
+#include "temp_dir.h"
 
 using namespace stacklens;
 using namespace stacklens::test;
@@ -195,6 +199,37 @@ TEST_P(MonitorStoreTest, MonitorsAreKeptAndEachTransitionIsMadeOnce) {
   auto gone = store_->delete_monitor(project->id, made->id);
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code, ErrorCode::not_found);
+}
+
+// The background pass evaluates a monitor once it is due, and not before fifty times as long as
+// its last reading took: a slow trace-list reading is not repeated every interval.
+TEST_P(MonitorStoreTest, ASlowReadingIsRepeatedOnlyAfterFiftyTimesItsLength) {
+  auto project = store_->create_project("p");
+  ASSERT_TRUE(project);
+  MonitorFilter tagged;
+  tagged.tags = {"prod"};
+  Monitor m = monitor("requests", tagged);
+  m.project_id = project->id;
+  m.threshold = 1e9;
+  ASSERT_TRUE(store_->create_monitor(m));
+  stacklens::testing::FakeSpanStore spans;
+  int readings = 0;
+  spans.on_list_traces = [&](int64_t, const TraceFilter&) {
+    ++readings;
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));  // held for 1.5 s after
+    return Result<TracePage>(TracePage{});
+  };
+  auto sealer = Sealer::open_or_create(fresh_dir("monitor-watch") / "keys");
+  ASSERT_TRUE(sealer);
+  alerts::Notifier notifier(*store_, *sealer, {});
+  alerts::MonitorWatch watch(*store_, spans, notifier, std::chrono::seconds(0));  // due at every pass
+  ASSERT_TRUE(watch.check_all());
+  EXPECT_EQ(readings, 1);
+  ASSERT_TRUE(watch.check_all());
+  EXPECT_EQ(readings, 1);  // held
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  ASSERT_TRUE(watch.check_all());
+  EXPECT_EQ(readings, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MonitorStoreTest, ::testing::Values(Backend::sqlite, Backend::postgres),
