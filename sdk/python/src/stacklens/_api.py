@@ -14,6 +14,9 @@ from ._stats import Stats
 
 _default = StackLens._configured()
 _adefault = AsyncStackLens._configured()
+# The integrations' spans (_instrument) are start_trace blocks of these.
+default_client = _default
+adefault_client = _adefault
 
 trace = _default.trace
 start_trace = _default.start_trace

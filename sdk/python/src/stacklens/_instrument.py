@@ -12,37 +12,67 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional
 
 from . import _api, _llm, _wire
 from ._exceptions import ConfigurationError, StackLensError
+from ._tracing import AsyncSpanBlock, SpanBlock
 
 logger = logging.getLogger("stacklens")
 
 
-@dataclass
 class Recorded(_wire.Later):
     """What a call's span gets, filled from the request, then the response or stream. Its LLM
     fields are made from it when the span is encoded (see _wire.Later), not on the caller's
-    thread; nothing changes it once the call's span is finished."""
+    thread; nothing changes it once the call's span is finished. Slotted: it waits in the
+    queue with its span, on every instrumented call."""
 
-    model: str
-    provider: str
-    capture_content: bool
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cached_tokens: Optional[int] = None
-    cache_write_tokens: Optional[int] = None
-    reasoning_tokens: Optional[int] = None
-    temperature: Optional[float] = None
-    max_tokens: Optional[int] = None
-    prompt: Optional[Any] = None  # text, or _wire.LaterJson
-    completion_parts: list[str] = field(default_factory=list)
-    finish_reason: Optional[str] = None
-    is_streaming: bool = False
-    usage_reported: bool = False
-    failure: Optional[Exception] = None  # the provider's answer says the call failed
+    __slots__ = (
+        "cache_write_tokens",
+        "cached_tokens",
+        "capture_content",
+        "completion_parts",
+        "failure",
+        "finish_reason",
+        "input_tokens",
+        "is_streaming",
+        "max_tokens",
+        "model",
+        "output_tokens",
+        "prompt",
+        "provider",
+        "reasoning_tokens",
+        "temperature",
+        "usage_reported",
+    )
+
+    def __init__(
+        self,
+        model: str,
+        provider: str,
+        capture_content: bool,
+        *,
+        temperature: Optional[float] = None,
+        max_tokens: Optional[int] = None,
+        prompt: Optional[Any] = None,  # text, or _wire.LaterJson
+        is_streaming: bool = False,
+    ) -> None:
+        self.model = model
+        self.provider = provider
+        self.capture_content = capture_content
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.prompt = prompt
+        self.is_streaming = is_streaming
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cached_tokens: Optional[int] = None
+        self.cache_write_tokens: Optional[int] = None
+        self.reasoning_tokens: Optional[int] = None
+        self.completion_parts: list[str] = []
+        self.finish_reason: Optional[str] = None
+        self.usage_reported = False
+        self.failure: Optional[Exception] = None  # the provider's answer says the call failed
 
     def record_on(self, span: Any) -> None:
         span._llm = self
@@ -116,47 +146,47 @@ def _fill(span: Any, recorded: Recorded, error: Optional[BaseException]) -> None
         logger.warning("stacklens: could not record a %s call's usage: %s", recorded.provider, exc)
 
 
-class Call:
-    """One instrumented call's span (sync: a start_trace block of the default client)."""
+class Call(SpanBlock):
+    """One instrumented call's span: a start_trace block of the default client, entered at once
+    and closed by finish() (the block itself, in as few steps as a block takes: this runs on
+    every call of the user's LLM client)."""
 
     def __init__(self, name: str, recorded: Recorded) -> None:
+        client = _api.default_client
+        super().__init__(name, client._live, client._nesting)
         self.recorded = recorded
-        self.block = _api.start_trace(name)
-        self.span = self.block.__enter__()
+        self.span = self._open()
 
     def finish(self, error: Optional[BaseException] = None) -> None:
         error = error or self.recorded.failure
         _fill(self.span, self.recorded, error)
         try:
-            if error is None:
-                self.block.__exit__(None, None, None)
-            else:
-                self.block.__exit__(type(error), error, error.__traceback__)
+            runtime, body = self._close(failed=error is not None)
+            runtime.send_span(body)
         except StackLensError as exc:  # the provider's answer stands: never fail the user's call
             logger.warning(
                 "stacklens: the span of a %s call was not sent: %s", self.recorded.provider, exc
             )
 
 
-class AsyncCall:
-    """The asyncio form of Call (an async start_trace block)."""
+class AsyncCall(AsyncSpanBlock):
+    """The asyncio form of Call (an async start_trace block of the default client)."""
 
     def __init__(self, name: str, recorded: Recorded) -> None:
+        client = _api.adefault_client
+        super().__init__(name, client._live, client._nesting)
         self.recorded = recorded
-        self.block = _api.astart_trace(name)
         self.span: Any = None
 
     async def open(self) -> None:
-        self.span = await self.block.__aenter__()
+        self.span = self._open()
 
     async def finish(self, error: Optional[BaseException] = None) -> None:
         error = error or self.recorded.failure
         _fill(self.span, self.recorded, error)
         try:
-            if error is None:
-                await self.block.__aexit__(None, None, None)
-            else:
-                await self.block.__aexit__(type(error), error, error.__traceback__)
+            runtime, body = self._close(failed=error is not None)
+            await runtime.asend_span(body)
         except StackLensError as exc:
             logger.warning(
                 "stacklens: the span of a %s call was not sent: %s", self.recorded.provider, exc
@@ -174,7 +204,7 @@ class StreamProxy:
         self._on_item = on_item
         self._it: Any = None
         self._done = False
-        call.block._step_out()
+        call._step_out()
 
     def __iter__(self) -> StreamProxy:
         return self
@@ -184,7 +214,7 @@ class StreamProxy:
             raise StopIteration
         if self._it is None:
             self._it = iter(self._stream)
-        self._call.block._step_in()
+        self._call._step_in()
         try:
             item = next(self._it)
         except StopIteration:
@@ -193,7 +223,7 @@ class StreamProxy:
         except BaseException as exc:
             self._end(exc)
             raise
-        self._call.block._step_out()
+        self._call._step_out()
         self._on_item(item)
         return item
 
@@ -220,7 +250,7 @@ class StreamProxy:
 
     def _closed(self) -> None:
         if not self._done:
-            self._call.block._step_in()
+            self._call._step_in()
             self._end(None)
 
     def _end(self, error: Optional[BaseException]) -> None:
@@ -237,7 +267,7 @@ class AsyncStreamProxy:
         self._on_item = on_item
         self._it: Any = None
         self._done = False
-        call.block._step_out()
+        call._step_out()
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
@@ -247,7 +277,7 @@ class AsyncStreamProxy:
             raise StopAsyncIteration
         if self._it is None:
             self._it = self._stream.__aiter__()
-        self._call.block._step_in()
+        self._call._step_in()
         try:
             item = await self._it.__anext__()
         except StopAsyncIteration:
@@ -256,7 +286,7 @@ class AsyncStreamProxy:
         except BaseException as exc:
             await self._end(exc)
             raise
-        self._call.block._step_out()
+        self._call._step_out()
         self._on_item(item)
         return item
 
@@ -282,7 +312,7 @@ class AsyncStreamProxy:
 
     async def _closed(self) -> None:
         if not self._done:
-            self._call.block._step_in()
+            self._call._step_in()
             await self._end(None)
 
     async def _end(self, error: Optional[BaseException]) -> None:
