@@ -30,7 +30,6 @@ Status MonitorWatch::check_all() {
     if (auto r = evaluate(m); !r) spdlog::warn("monitors: '{}' not evaluated: {}", m.name, r.error().message);
     not_before_[m.id] = started + (now_micros() - started) * 50;
   }
-
   return ok_status();
 }
 
