@@ -175,6 +175,14 @@ def llm_span(api: httpx.Client, key: str, trace_id: str) -> Dict[str, Any]:
     return spans[0]
 
 
+def assert_mapped(llm: Dict[str, Any], temperature: float, max_tokens: int) -> None:
+    """The LLM fields an instrumentation package's span carries once mapped."""
+    assert llm["model"] == "gpt-4o-mini"
+    assert llm["temperature"] == pytest.approx(temperature) and llm["maxTokens"] == max_tokens
+    assert llm["finishReason"] == "stop"
+    assert llm["inputTokens"] > 0 and llm["outputTokens"] > 0
+
+
 def test_openinference_parameters_and_finish_reason(server: StackLensServer, api: httpx.Client,
                                                     keys: Dict[str, str], fake_openai: openai.OpenAI) -> None:
     from openinference.instrumentation.openai import OpenAIInstrumentor
@@ -183,10 +191,7 @@ def test_openinference_parameters_and_finish_reason(server: StackLensServer, api
                                   temperature=0.3, max_completion_tokens=64, top_p=0.9)
     span = llm_span(api, keys["full"], trace_id)
     llm = span["llmSpan"]
-    assert llm["model"] == "gpt-4o-mini"
-    assert llm["temperature"] == pytest.approx(0.3) and llm["maxTokens"] == 64
-    assert llm["finishReason"] == "stop"
-    assert llm["inputTokens"] > 0 and llm["outputTokens"] > 0
+    assert_mapped(llm, temperature=0.3, max_tokens=64)
     assert llm["totalTokens"] == llm["inputTokens"] + llm["outputTokens"]
     assert "say hi please" in llm["promptContent"] and "echo: say hi please" in llm["completionContent"]
     # The parameters themselves stay an attribute, as OpenInference sent them (a JSON string).
@@ -201,8 +206,5 @@ def test_openllmetry_parameters_and_finish_reason(server: StackLensServer, api: 
                                   temperature=0.6, max_tokens=32)
     span = llm_span(api, keys["full"], trace_id)
     llm = span["llmSpan"]
-    assert llm["model"] == "gpt-4o-mini"
-    assert llm["temperature"] == pytest.approx(0.6) and llm["maxTokens"] == 32
-    assert llm["finishReason"] == "stop"
-    assert llm["inputTokens"] > 0 and llm["outputTokens"] > 0
+    assert_mapped(llm, temperature=0.6, max_tokens=32)
     assert span["attributes"]["gen_ai.request.temperature"] == pytest.approx(0.6)  # typed, as sent

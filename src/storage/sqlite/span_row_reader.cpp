@@ -1,5 +1,7 @@
 #include "storage/sqlite/span_row_reader.h"
 
+#include <fmt/format.h>
+
 #include "storage/sqlite/span_codec.h"
 
 namespace stacklens::sqlite {
@@ -21,6 +23,14 @@ Result<SpanRow> read_span(Stmt& s, int64_t project_id) {
   if (auto st = unpack_span(s.view(6), r, row.place); !st) return st.error();
   if (sp.llm.has_value() != !s.is_null(3)) return make_error(ErrorCode::internal, "a stored span row is corrupt (llm)");
   return row;
+}
+
+Status attach_attributes(std::string_view joined, size_t offset, size_t length, int64_t trace_row, Span& span) {
+  if (offset + length > joined.size())
+    return make_error(ErrorCode::internal,
+                      fmt::format("trace row {} is corrupt: it lacks its spans' attributes", trace_row));
+  parse_attributes(joined.substr(offset, length), span.attributes, span.typed_attributes);
+  return ok_status();
 }
 
 Status read_text(const TextLog& texts, SpanRow& row) {

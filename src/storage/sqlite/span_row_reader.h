@@ -29,6 +29,11 @@ struct SpanRow {
 // The row `s` stands on (selected with kSpanColumns first).
 Result<SpanRow> read_span(Stmt& s, int64_t project_id);
 
+// A span's attributes from its trace row's (`joined`: the row's spans' attributes one after the
+// other in id order, a span's found by counting those of the spans before it), parsed into the
+// span; an error names the row when its attributes end before `offset + length`.
+Status attach_attributes(std::string_view joined, size_t offset, size_t length, int64_t trace_row, Span& span);
+
 // The row's sealed text kept in spans.text: the prompt, then the completion right after it,
 // in one read.
 Status read_text(const TextLog& texts, SpanRow& row);

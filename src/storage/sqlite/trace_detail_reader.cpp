@@ -69,10 +69,7 @@ Status read_row_spans(Db& db, const TextLog& texts, int64_t project_id, int64_t 
   t.reset();
   for (size_t i = first; i < read.size(); ++i) {
     const auto [offset, length] = in_trace_row[i - first];
-    if (offset + length > joined.size())
-      return make_error(ErrorCode::internal, fmt::format("trace row {} is corrupt: it lacks its spans' attributes", row));
-    auto& span = read[i].record.span;
-    parse_attributes(std::string_view(joined).substr(offset, length), span.attributes, span.typed_attributes);
+    if (auto st = attach_attributes(joined, offset, length, row, read[i].record.span); !st) return st;
   }
   return ok_status();
 }

@@ -118,11 +118,8 @@ Result<TraceSpansPage> read_trace_spans(Db& db, const IdTraces& ids, const TextL
       offset += len;
       // Another trace whose id has the same 64-bit key shares the row.
       if (r.row.record.span.trace_id != trace_id) continue;
-      if (offset > attributes.size())
-        return make_error(ErrorCode::internal,
-                          fmt::format("trace row {} is corrupt: it lacks its spans' attributes", rows->ids[i]));
-      Span& span = r.row.record.span;
-      parse_attributes(attributes.substr(offset - len, len), span.attributes, span.typed_attributes);
+      if (auto st = attach_attributes(attributes, offset - len, len, rows->ids[i], r.row.record.span); !st)
+        return st.error();
       if (!with_text) r.row.record.prompt.reset(), r.row.record.completion.reset();
       else if (auto text = read_text(texts, r.row); !text) return text.error();
       spans_out.push_back(std::move(r.row.record));
