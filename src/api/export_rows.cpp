@@ -100,7 +100,7 @@ void append_attributes(std::string& out, const Attributes& attrs, const TypedKey
   for (size_t i = 0; plain && i < attrs.size(); ++i)
     for (size_t j = 0; plain && j < i; ++j) plain = attrs[i].first != attrs[j].first;
   if (!plain) {
-    out += json::serialize(attributes_json(attrs, typed));
+    out += json::serialize(attributes_object(attrs, typed));
     return;
   }
   out += '{';

@@ -18,19 +18,6 @@ double ms(Micros us) { return static_cast<double>(us) / 1000.0; }
 
 }  // namespace
 
-bj::object attributes_json(const Attributes& attributes, const TypedKeys& typed) {
-  bj::object attrs;
-  for (const auto& [k, v] : attributes) {
-    if (is_typed(typed, k))
-      if (auto parsed = json::parse(v); parsed && !parsed->is_string()) {
-        attrs[k] = std::move(*parsed);
-        continue;
-      }
-    attrs[k] = v;
-  }
-  return attrs;
-}
-
 bj::object span_json(const Span& s) {
   bj::object o;
   o["traceId"] = s.trace_id;
@@ -42,12 +29,12 @@ bj::object span_json(const Span& s) {
   o["startTime"] = format_iso8601(s.start_us);
   o["endTime"] = format_iso8601(s.end_us);
   o["latencyMs"] = ms(s.latency_us());
-  o["attributes"] = attributes_json(s.attributes, s.typed_attributes);
+  o["attributes"] = attributes_object(s.attributes, s.typed_attributes);
   o["tags"] = strings(s.tags);
   bj::array events;
   for (const auto& e : s.events) {
     events.push_back(bj::object{{"name", e.name}, {"time", format_iso8601(e.time_us)},
-                                {"attributes", attributes_json(e.attributes, e.typed_attributes)}});
+                                {"attributes", attributes_object(e.attributes, e.typed_attributes)}});
   }
   o["events"] = std::move(events);
   if (s.llm) {

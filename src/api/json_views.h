@@ -7,6 +7,7 @@
 #include "model/dataset_run.h"
 #include "model/evaluator.h"
 #include "model/prompt.h"
+#include "model/attribute_values.h"
 #include "model/query.h"
 #include "model/score.h"
 #include "query/trace_service.h"
@@ -14,9 +15,7 @@
 namespace stacklens::api {
 
 boost::json::object span_json(const Span& s);
-// Attributes as an object: strings, and the typed ones (Span::typed_attributes) as their JSON values.
-boost::json::object attributes_json(const Attributes& attrs, const TypedKeys& typed);
-inline boost::json::object span_attributes_json(const Span& s) { return attributes_json(s.attributes, s.typed_attributes); }
+inline boost::json::object span_attributes_json(const Span& s) { return attributes_object(s.attributes, s.typed_attributes); }
 boost::json::object trace_summary_json(const TraceSummary& t);
 boost::json::object trace_detail_json(const query::TraceView& v);
 boost::json::object session_summary_json(const SessionSummary& s);

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "core/json.h"
+#include "model/attribute_values.h"
 
 namespace stacklens::sqlite {
 namespace {
@@ -29,23 +30,10 @@ int64_t id_key(std::string_view id) {
 // Written directly rather than through a bj::object (a quarter of the cost on the ingest
 // path); the text is the same as serialising that object.
 std::string attributes_json(const Attributes& attrs, const TypedKeys& typed) {
-  // A typed value as its JSON, when it still is JSON other than a string.
-  const auto typed_value = [&](const std::string& k, const std::string& v) -> std::optional<boost::json::value> {
-    if (typed.empty() || !is_typed(typed, k)) return std::nullopt;
-    auto parsed = json::parse(v);
-    if (!parsed || parsed->is_string()) return std::nullopt;
-    return std::move(*parsed);
-  };
   for (size_t i = 1; i < attrs.size(); ++i)
     for (size_t j = 0; j < i; ++j)
-      if (attrs[i].first == attrs[j].first) {  // a repeated key: the object's rule, the last value wins
-        boost::json::object o;
-        for (const auto& [k, v] : attrs) {
-          auto t = typed_value(k, v);
-          o[k] = t ? std::move(*t) : boost::json::value(v);
-        }
-        return json::to_attribute_string(o);
-      }
+      if (attrs[i].first == attrs[j].first)  // a repeated key: the object's rule, the last value wins
+        return json::to_attribute_string(attributes_object(attrs, typed));
   std::string out;
   size_t size = 2;
   for (const auto& [k, v] : attrs) size += k.size() + v.size() + 6;
@@ -55,7 +43,7 @@ std::string attributes_json(const Attributes& attrs, const TypedKeys& typed) {
     if (out.size() > 1) out += ',';
     json::append_quoted(out, k);
     out += ':';
-    if (auto t = typed_value(k, v)) out += json::to_attribute_string(*t);
+    if (auto t = typed_value(typed, k, v)) out += json::to_attribute_string(*t);
     else json::append_quoted(out, v);
   }
   out += '}';
@@ -77,13 +65,8 @@ std::string events_json(const std::vector<SpanEvent>& events) {
   if (events.empty()) return "[]";
   boost::json::array a;
   for (const auto& e : events) {
-    boost::json::object attrs;
-    for (const auto& [k, v] : e.attributes) {
-      attrs[k] = v;
-      if (is_typed(e.typed_attributes, k))
-        if (auto parsed = json::parse(v); parsed && !parsed->is_string()) attrs[k] = std::move(*parsed);
-    }
-    a.push_back(boost::json::object{{"name", e.name}, {"time_us", e.time_us}, {"attributes", std::move(attrs)}});
+    a.push_back(boost::json::object{
+        {"name", e.name}, {"time_us", e.time_us}, {"attributes", attributes_object(e.attributes, e.typed_attributes)}});
   }
   return json::serialize(a);
 }
