@@ -2,6 +2,7 @@
 deletes, the trace detail, the trace list's score filter and sort, the summary, and who may do what."""
 from __future__ import annotations
 
+import concurrent.futures
 from typing import Any, Dict, List
 
 import httpx
@@ -101,6 +102,18 @@ def test_list_filters_and_pages(api: httpx.Client, keys: Dict[str, str]) -> None
         if cursor is None:
             break
     assert seen == ["lf-4", "lf-3", "lf-2", "lf-1", "lf-0"]
+
+
+def test_scores_sent_side_by_side_are_all_taken(api: httpx.Client, keys: Dict[str, str]) -> None:
+    """On a cluster each score is an insert that waits for both replicas, and ClickHouse 18.16 takes
+    one such insert into a table at a time: the others wait their turn, none is refused."""
+    def one(i: int) -> httpx.Response:
+        return api.post(SCORES, json={"traceId": "sbs", "name": "sbs-q", "value": i}, headers=h(keys))
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(one, range(32)))
+    assert [a.status_code for a in answers] == [201] * 32, [a.text for a in answers if a.status_code != 201]
+    assert sorted(s["value"] for s in listed(api, keys, "trace_id=sbs&limit=100")) == list(range(32))
 
 
 def test_edit_and_delete(api: httpx.Client, keys: Dict[str, str]) -> None:

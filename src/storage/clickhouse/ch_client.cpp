@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <thread>
 
 namespace stacklens::clickhouse {
 
@@ -48,6 +49,13 @@ namespace {
 constexpr std::array kTransientCodes = {60, 81, 159, 164, 202, 209, 210, 225, 236, 242, 252, 285, 286, 319, 999};
 // The user is unknown or the password wrong.
 constexpr std::array kCredentialCodes = {192, 193, 194, 516};
+// 18.16 takes one quorum insert into a table at a time: while one waits for its replicas, the
+// next is refused before anything is written ("Quorum for previous write has not been satisfied
+// yet"). Such an insert is sent again after a wait that doubles from 2 ms to 100 ms, for as long
+// as a quorum is waited for (kQuorumTimeout), so inserts from several threads and nodes take turns
+// instead of failing; a previous write still unsatisfied after that has lost a replica.
+constexpr int kQuorumBusyCode = 286;
+constexpr std::chrono::milliseconds kQuorumTimeout{5000}, kFirstQuorumWait{2}, kLastQuorumWait{100};
 
 std::string base64(std::string_view in) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -84,7 +92,7 @@ std::string first_line(const std::string& body) {
 
 std::map<std::string, std::string> insert_settings(const Endpoint& endpoint) {
   if (endpoint.cluster.empty()) return {};
-  return {{"insert_quorum", "2"}, {"insert_quorum_timeout", "5000"}};
+  return {{"insert_quorum", "2"}, {"insert_quorum_timeout", std::to_string(kQuorumTimeout.count())}};
 }
 
 int error_code_of(const std::string& body) {
@@ -164,7 +172,10 @@ Result<std::string> ChClient::call(const std::string& target_query, const std::s
   for (const auto& [k, v] : settings) target += percent_encode(k) + "=" + percent_encode(v) + "&";
   target.pop_back();
   const auto deadline = Clock::now() + options_.query_timeout;
-  for (int attempt = 0;; ++attempt) {
+  const auto quorum_deadline = std::min(deadline, Clock::now() + kQuorumTimeout);
+  auto quorum_wait = kFirstQuorumWait;
+  bool stale_retried = false;
+  for (;;) {
     auto got = acquire(deadline);
     if (!got) return got.error();
     std::unique_ptr<ChConnection> conn = std::move(*got);
@@ -179,10 +190,13 @@ Result<std::string> ChClient::call(const std::string& target_query, const std::s
     parser.body_limit(boost::none);
     if (!ec) ec = conn->run(deadline, [&](auto handler) { http::async_read(conn->stream, conn->buffer, parser, handler); });
     if (ec) {
-      const bool stale = conn->reused && attempt == 0 && ec != beast::error::timeout;
+      const bool stale = conn->reused && !stale_retried && ec != beast::error::timeout;
       conn.reset();
       drop();
-      if (stale) continue;  // the server closed an idle connection: once more on a fresh one
+      if (stale) {  // the server closed an idle connection: once more on a fresh one
+        stale_retried = true;
+        continue;
+      }
       return make_error(ErrorCode::unavailable, fmt::format("{} did not answer: {}", endpoint_.describe(), ec.message()));
     }
     auto res = parser.release();
@@ -190,6 +204,11 @@ Result<std::string> ChClient::call(const std::string& target_query, const std::s
     else conn.reset(), drop();
     if (res.result() == http::status::ok) return std::move(res.body());
     const int code = error_code_of(res.body());
+    if (code == kQuorumBusyCode && Clock::now() + quorum_wait < quorum_deadline) {
+      std::this_thread::sleep_for(quorum_wait);
+      quorum_wait = std::min(quorum_wait * 2, kLastQuorumWait);
+      continue;
+    }
     if (std::find(kCredentialCodes.begin(), kCredentialCodes.end(), code) != kCredentialCodes.end())
       return make_error(ErrorCode::unavailable,
                         fmt::format("{} refused user '{}': {}", endpoint_.describe(), endpoint_.user, first_line(res.body())));

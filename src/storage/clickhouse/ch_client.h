@@ -61,7 +61,9 @@ class ChClient {
 // The settings of every insert: on a cluster, a quorum of two replicas (insert_quorum) waited
 // for at most 5 s, long enough for a replica to catch up after a short pause; a quorum not
 // reached by then is `unavailable` (503, and the client's retry is counted once) rather than an
-// acknowledgement. Without a cluster, none.
+// acknowledgement. An insert refused while another's quorum is pending is sent again by the
+// client within that time (ClickHouse 18.16 takes one quorum insert into a table at a time).
+// Without a cluster, none.
 std::map<std::string, std::string> insert_settings(const Endpoint& endpoint);
 
 // ClickHouse's error code in an error answer ("Code: 286, e.displayText() = ..."), 0 if none.

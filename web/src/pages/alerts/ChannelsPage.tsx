@@ -86,7 +86,7 @@ function Deliveries({ name }: { name: string }) {
           <thead><tr><th>When</th><th>Event</th><th>Attempt</th><th>Status</th><th>Answer</th><th>Error</th></tr></thead>
           <tbody>
             {list.data.deliveries.map((d) => (
-              <tr key={d.id} data-delivery={d.status}>
+              <tr key={d.id} data-delivery={d.status} data-event={d.event}>
                 <td className="small-text">{fmtTime(d.createdAt)}</td>
                 <td>{d.event}</td>
                 <td className="num">{d.attempt}</td>
