@@ -69,13 +69,8 @@ class Batcher:
 
     # caller side
 
-    def enqueue(self, span: SpanBody) -> None:
-        self._append(span)
-
-    def enqueue_score(self, score: SpanBody) -> None:
-        self._append(_Score(score))
-
-    def _append(self, item: Any) -> None:
+    def enqueue(self, item: Any) -> None:
+        """Queue a span body (or a _Score): a drop is counted when the queue is full or closed."""
         with self._lock:
             if self._closed or len(self._queue) >= self._settings.max_queue_size:
                 self._drop()
@@ -85,6 +80,9 @@ class Batcher:
             size = len(self._queue)
         if size == self._settings.batch_size:
             self._wake.set()
+
+    def enqueue_score(self, score: SpanBody) -> None:
+        self.enqueue(_Score(score))
 
     def _drop(self) -> None:
         self._counters.add(dropped=1)

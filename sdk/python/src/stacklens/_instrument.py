@@ -135,8 +135,8 @@ def later_json(messages: Any) -> _wire.LaterJson:
 
 
 def _fill(span: Any, recorded: Recorded, error: Optional[BaseException]) -> None:
-    """The call's usage, text and error on its span; a response too odd to record is logged,
-    never raised into the user's code."""
+    """What a call's span says beyond its Recorded: that the provider reported no usage, the
+    error; a response too odd to record is logged, never raised into the user's code."""
     try:
         recorded.record_on(span)
         if error is not None:
@@ -146,20 +146,28 @@ def _fill(span: Any, recorded: Recorded, error: Optional[BaseException]) -> None
         logger.warning("stacklens: could not record a %s call's usage: %s", recorded.provider, exc)
 
 
+def _default_block(block: Any, name: str, client: Any) -> None:
+    """A start_trace block's fields for an instrumented call of the default client, set without
+    the block's __init__: the span's name is the integration's own, nothing to check."""
+    block._name, block._span = name, None
+    block._source, block._nesting = client._live, client._nesting
+
+
 class Call(SpanBlock):
     """One instrumented call's span: a start_trace block of the default client, entered at once
     and closed by finish() (the block itself, in as few steps as a block takes: this runs on
     every call of the user's LLM client)."""
 
     def __init__(self, name: str, recorded: Recorded) -> None:
-        client = _api.default_client
-        super().__init__(name, client._live, client._nesting)
+        _default_block(self, name, _api.default_client)
         self.recorded = recorded
-        self.span = self._open()
+        self.span = span = self._open()
+        span._llm = recorded
 
     def finish(self, error: Optional[BaseException] = None) -> None:
         error = error or self.recorded.failure
-        _fill(self.span, self.recorded, error)
+        if error is not None or not self.recorded.usage_reported:
+            _fill(self.span, self.recorded, error)
         try:
             runtime, body = self._close(failed=error is not None)
             runtime.send_span(body)
@@ -173,17 +181,18 @@ class AsyncCall(AsyncSpanBlock):
     """The asyncio form of Call (an async start_trace block of the default client)."""
 
     def __init__(self, name: str, recorded: Recorded) -> None:
-        client = _api.adefault_client
-        super().__init__(name, client._live, client._nesting)
+        _default_block(self, name, _api.adefault_client)
         self.recorded = recorded
         self.span: Any = None
 
     async def open(self) -> None:
-        self.span = self._open()
+        self.span = span = self._open()
+        span._llm = self.recorded
 
     async def finish(self, error: Optional[BaseException] = None) -> None:
         error = error or self.recorded.failure
-        _fill(self.span, self.recorded, error)
+        if error is not None or not self.recorded.usage_reported:
+            _fill(self.span, self.recorded, error)
         try:
             runtime, body = self._close(failed=error is not None)
             await runtime.asend_span(body)

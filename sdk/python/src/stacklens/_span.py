@@ -25,7 +25,7 @@ def with_prompt(attributes: dict[str, str], prompt: Optional[Prompt]) -> dict[st
     attribute the user set under the same key keeps the user's value."""
     if prompt is None:
         return attributes
-    merged = prompt._span_attributes()
+    merged = prompt._span_attributes()  # a new dict: `attributes` is left as it was
     merged.update(attributes)
     return merged
 
@@ -53,17 +53,22 @@ class Span:
         "_trace_prompt",
     )
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        trace_id: Optional[str] = None,
-        parent_span_id: Optional[str] = None,
-    ) -> None:
-        self._name = check.name("name", name)
-        self._trace_id = trace_id or _ids.new_id()
+    _trace_id: str
+    _span_id: str
+
+    def __init__(self, name: str, parent: Optional[Span] = None) -> None:
+        """A span of a new trace, or a child of `parent`; `name` is checked by the block that
+        opens it (this runs on every start_trace block and instrumented call)."""
+        self._name = name
+        if parent is None:
+            self._trace_id = _ids.new_id()
+            self._parent_span_id: Optional[str] = None
+            self._trace_prompt = TracePrompt()
+        else:
+            self._trace_id = parent._trace_id
+            self._parent_span_id = parent._span_id
+            self._trace_prompt = parent._trace_prompt  # a child's is its parent's
         self._span_id = _ids.new_id()
-        self._parent_span_id = parent_span_id
         self._status = "ok"
         self._attributes: dict[str, str] = {}
         self._tags: list[str] = []
@@ -71,7 +76,6 @@ class Span:
             None  # Later: an integration's call
         )
         self._prompt: Optional[Prompt] = None  # given to record_llm(prompt=...)
-        self._trace_prompt = TracePrompt()  # a child's is its parent's (start_trace)
         self._start_time = _wire.utc_now()
         self._end_time: Optional[datetime] = None
         # Set by the start_trace() block that yields the span: how its scores are sent.
@@ -182,13 +186,15 @@ class Span:
         """Set the status to "ok" or "error"."""
         self._status = check.status(status)
 
-    def _finish(self, *, failed: bool) -> None:
-        self._end_time = _wire.utc_now()
+    def _finish(self, failed: bool) -> _wire.SpanBody:
+        """End the span now (its status "error" if `failed`) and give its wire body."""
+        self._end_time = end = _wire.utc_now()
         if failed:
             self._status = "error"
-
-    def _to_wire(self) -> _wire.SpanBody:
-        end = self._end_time or self._start_time
+        prompt = self._prompt or self._trace_prompt.prompt
+        attributes = (
+            dict(self._attributes) if prompt is None else with_prompt(self._attributes, prompt)
+        )
         return _wire.span(
             trace_id=self._trace_id,
             span_id=self._span_id,
@@ -197,9 +203,7 @@ class Span:
             status=self._status,
             start_time=self._start_time,
             end_time=end,
-            attributes=with_prompt(
-                dict(self._attributes), self._prompt or self._trace_prompt.prompt
-            ),
+            attributes=attributes,
             tags=list(self._tags),
             llm=self._llm,
         )

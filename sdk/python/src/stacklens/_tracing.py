@@ -80,18 +80,12 @@ class _Block:
     def _open(self) -> Span:
         if self._span is not None:
             raise RuntimeError("a start_trace() block can be entered only once")
-        self._runtime = self._source()
-        parent = self._nesting.current_span()
-        span = Span(
-            self._name,
-            trace_id=None if parent is None else parent.trace_id,
-            parent_span_id=None if parent is None else parent.span_id,
-        )
-        span._send_score = self._score_sender(self._runtime)
-        if parent is not None:
-            span._trace_prompt = parent._trace_prompt
-        self._span, self._parent = span, parent
-        self._token = self._nesting.enter(span)
+        self._runtime = runtime = self._source()
+        nesting = self._nesting
+        self._parent = parent = nesting.current_span()
+        self._span = span = Span(self._name, parent)
+        span._send_score = self._score_sender(runtime)
+        self._token = nesting.enter(span)
         return span
 
     def _score_sender(self, runtime: _runtime.Runtime) -> Callable[[dict[str, object]], object]:
@@ -116,8 +110,7 @@ class _Block:
         assert self._token is not None
         assert self._runtime is not None
         self._nesting.leave(self._token, self._parent)
-        self._span._finish(failed=failed)
-        return self._runtime, self._span._to_wire()
+        return self._runtime, self._span._finish(failed)
 
 
 def _log_hidden(exc: BaseException) -> None:
