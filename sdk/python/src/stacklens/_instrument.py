@@ -146,20 +146,14 @@ def _fill(span: Any, recorded: Recorded, error: Optional[BaseException]) -> None
         logger.warning("stacklens: could not record a %s call's usage: %s", recorded.provider, exc)
 
 
-def _default_block(block: Any, name: str, client: Any) -> None:
-    """A start_trace block's fields for an instrumented call of the default client, set without
-    the block's __init__: the span's name is the integration's own, nothing to check."""
-    block._name, block._span = name, None
-    block._source, block._nesting = client._live, client._nesting
-
-
 class Call(SpanBlock):
     """One instrumented call's span: a start_trace block of the default client, entered at once
     and closed by finish() (the block itself, in as few steps as a block takes: this runs on
     every call of the user's LLM client)."""
 
     def __init__(self, name: str, recorded: Recorded) -> None:
-        _default_block(self, name, _api.default_client)
+        client = _api.default_client
+        super().__init__(name, client._live, client._nesting)
         self.recorded = recorded
         self.span = span = self._open()
         span._llm = recorded
@@ -181,7 +175,8 @@ class AsyncCall(AsyncSpanBlock):
     """The asyncio form of Call (an async start_trace block of the default client)."""
 
     def __init__(self, name: str, recorded: Recorded) -> None:
-        _default_block(self, name, _api.adefault_client)
+        client = _api.adefault_client
+        super().__init__(name, client._live, client._nesting)
         self.recorded = recorded
         self.span: Any = None
 
