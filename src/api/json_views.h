@@ -3,11 +3,11 @@
 #include <boost/json.hpp>
 
 #include "model/access.h"
+#include "model/attribute_values.h"
 #include "model/dataset.h"
 #include "model/dataset_run.h"
 #include "model/evaluator.h"
 #include "model/prompt.h"
-#include "model/attribute_values.h"
 #include "model/query.h"
 #include "model/score.h"
 #include "query/trace_service.h"

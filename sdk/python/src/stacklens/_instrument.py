@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Union
 
-from . import _api, _llm, _wire
+from . import _api, _llm, _runtime, _wire
 from ._exceptions import ConfigurationError, StackLensError
 from ._tracing import AsyncSpanBlock, SpanBlock
 
@@ -74,11 +74,6 @@ class Recorded(_wire.Later):
         self.usage_reported = False
         self.failure: Optional[Exception] = None  # the provider's answer says the call failed
 
-    def record_on(self, span: Any) -> None:
-        span._llm = self
-        if not self.usage_reported:
-            span.set_attribute("stacklens.usage", "not reported by the provider for this call")
-
     def wire_form(self) -> dict[str, Any]:
         """The LLM fields (`llmSpan`). Each value is already of its field's type and range
         (read through count() and number(), parts held within their wholes, the model name
@@ -134,16 +129,28 @@ def later_json(messages: Any) -> _wire.LaterJson:
     return _wire.LaterJson(messages)
 
 
-def _fill(span: Any, recorded: Recorded, error: Optional[BaseException]) -> None:
-    """What a call's span says beyond its Recorded: that the provider reported no usage, the
-    error; a response too odd to record is logged, never raised into the user's code."""
+def _ended(
+    call: Union[Call, AsyncCall], error: Optional[BaseException]
+) -> tuple[_runtime.Runtime, _wire.SpanBody]:
+    """Close a Call's or AsyncCall's span (its Recorded is on it since it opened), adding that
+    the provider reported no usage and the error, if any: the runtime to send it through and its
+    body. A response too odd to record is logged, never raised into the user's code."""
+    recorded, span = call.recorded, call.span
+    error = error or recorded.failure
     try:
-        recorded.record_on(span)
+        if not recorded.usage_reported:
+            span.set_attribute("stacklens.usage", "not reported by the provider for this call")
         if error is not None:
             span.set_attribute("error.type", type(error).__name__)
             span.set_attribute("error.message", str(error)[:2000])
     except (TypeError, ValueError) as exc:
         logger.warning("stacklens: could not record a %s call's usage: %s", recorded.provider, exc)
+    return call._close(failed=error is not None)
+
+
+def _not_sent(recorded: Recorded, exc: StackLensError) -> None:
+    """The provider's answer stands: a span that could not be sent never fails the user's call."""
+    logger.warning("stacklens: the span of a %s call was not sent: %s", recorded.provider, exc)
 
 
 class Call(SpanBlock):
@@ -159,16 +166,11 @@ class Call(SpanBlock):
         span._llm = recorded
 
     def finish(self, error: Optional[BaseException] = None) -> None:
-        error = error or self.recorded.failure
-        if error is not None or not self.recorded.usage_reported:
-            _fill(self.span, self.recorded, error)
+        runtime, body = _ended(self, error)
         try:
-            runtime, body = self._close(failed=error is not None)
             runtime.send_span(body)
-        except StackLensError as exc:  # the provider's answer stands: never fail the user's call
-            logger.warning(
-                "stacklens: the span of a %s call was not sent: %s", self.recorded.provider, exc
-            )
+        except StackLensError as exc:
+            _not_sent(self.recorded, exc)
 
 
 class AsyncCall(AsyncSpanBlock):
@@ -185,16 +187,11 @@ class AsyncCall(AsyncSpanBlock):
         span._llm = self.recorded
 
     async def finish(self, error: Optional[BaseException] = None) -> None:
-        error = error or self.recorded.failure
-        if error is not None or not self.recorded.usage_reported:
-            _fill(self.span, self.recorded, error)
+        runtime, body = _ended(self, error)
         try:
-            runtime, body = self._close(failed=error is not None)
             await runtime.asend_span(body)
         except StackLensError as exc:
-            logger.warning(
-                "stacklens: the span of a %s call was not sent: %s", self.recorded.provider, exc
-            )
+            _not_sent(self.recorded, exc)
 
 
 class StreamProxy:
